@@ -1,0 +1,105 @@
+// Package bot is the channel-neutral side of Voronka: the message model that
+// every channel renders, and the dispatcher that sends a customer's input to
+// the flow engine and the CRM.
+package bot
+
+import "context"
+
+// InputKind tells what a customer did.
+type InputKind string
+
+const (
+	InputText    InputKind = "text"    // typed a message
+	InputCommand InputKind = "command" // typed /command [args]
+	InputButton  InputKind = "button"  // pressed an inline button
+	InputContact InputKind = "contact" // shared a contact card
+	InputOther   InputKind = "other"   // a sticker, a photo, anything else
+)
+
+// User is who sent an update, as the channel knows them.
+type User struct {
+	ID        int64
+	FirstName string
+	LastName  string
+	Username  string
+	Language  string // IETF tag from the client, e.g. "ru", "en-US"
+}
+
+// SharedContact is a contact card a customer shared.
+type SharedContact struct {
+	Phone     string
+	UserID    int64 // the Telegram user the card belongs to; 0 if not a Telegram user
+	FirstName string
+	LastName  string
+}
+
+// Update is one input from a channel.
+type Update struct {
+	// ID identifies the delivery for de-duplication (Telegram's update_id).
+	ID      int64
+	ChatID  int64
+	Private bool
+	User    User
+	Kind    InputKind
+	Text    string // the text typed, without the command for InputCommand
+	Command string // "start", "help"... without the slash or @botname
+	// Button is the callback data of a pressed inline button.
+	Button string
+	// ButtonMessageID is the message that carried the pressed button.
+	ButtonMessageID int
+	// CallbackID must be answered so the client stops its spinner.
+	CallbackID string
+	Contact    *SharedContact
+}
+
+// Button is one button under a message: a callback button (Data) or a link
+// (URL).
+type Button struct {
+	Text string
+	Data string
+	URL  string
+}
+
+// Message is what the bot says. A channel renders what it can: inline
+// buttons, a one-time keyboard asking for the contact, or plain text.
+type Message struct {
+	ChatID int64
+	Text   string
+	// Buttons are inline buttons, one slice per row.
+	Buttons [][]Button
+	// RequestContact, when set, is the label of a reply-keyboard button that
+	// shares the customer's own contact.
+	RequestContact string
+	// RemoveKeyboard hides a reply keyboard shown earlier.
+	RemoveKeyboard bool
+	// EditMessageID, when set, edits that message in place instead of
+	// sending a new one (text and inline buttons only).
+	EditMessageID int
+}
+
+// CallbackAnswer stops the spinner on a pressed button and may show a short
+// notice.
+type CallbackAnswer struct {
+	CallbackID string
+	Text       string
+}
+
+// Sender delivers messages through a channel. It returns the channel's id of
+// the sent message. Implementations keep to the channel's rate limits and
+// wait out its "retry after" answers.
+type Sender interface {
+	Send(ctx context.Context, m Message) (messageID int, err error)
+	AnswerCallback(ctx context.Context, a CallbackAnswer) error
+}
+
+// Handler handles one update. A nil error means the update's effects are
+// durable and it must not be delivered again.
+type Handler interface {
+	Handle(ctx context.Context, u Update) error
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, u Update) error
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, u Update) error { return f(ctx, u) }
