@@ -1,0 +1,188 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/voronka/voronka/crm"
+)
+
+// errAnswered marks, inside SaveProgress's batch, that the answer insert
+// did nothing because the step already has a current answer.
+var errAnswered = errors.New("step already answered")
+
+// SaveProgress applies everything one customer update changed in a single
+// transaction: the answer, the lead's score, stage, temperature and step,
+// the contact's phone and email, and p.Events. The statements go to the
+// server as one batch, so an update costs three round trips (begin, batch,
+// commit) however many events it carries.
+//
+// The answer is inserted with ON CONFLICT DO NOTHING against the unique
+// index on a step's current answer. When it inserts nothing — the update was
+// delivered twice, or another replica got there first — the transaction is
+// rolled back and the result is ECONFLICT, so the lead, the contact and the
+// timeline change exactly once per answered step. After a commit
+// p.Answer.ID holds the new answer's id.
+//
+// Everything is dated p.At (the answer p.Answer.At when set). qualified_at
+// is set the first time the stage becomes qualified. An empty p.Stage or
+// p.Temperature keeps the stored one; p.Step is always written, as "" means
+// the dialogue is finished. The phone and email go to the lead's own
+// contact: a p.ContactID naming another contact is EINVALID.
+func (s *LeadStore) SaveProgress(ctx context.Context, p crm.Progress) error {
+	if err := s.saveProgress(ctx, p); err != nil {
+		return fmt.Errorf("save progress: %w", err)
+	}
+	return nil
+}
+
+func (s *LeadStore) saveProgress(ctx context.Context, p crm.Progress) error {
+	if p.LeadID == 0 {
+		return crm.Errorf(crm.EINVALID, "progress needs a lead")
+	}
+	if a := p.Answer; a != nil {
+		if a.StepID == "" {
+			return crm.Errorf(crm.EINVALID, "an answer needs a step")
+		}
+		if a.LeadID != 0 && a.LeadID != p.LeadID {
+			return crm.Errorf(crm.EINVALID, "answer is for lead %d, not %d", a.LeadID, p.LeadID)
+		}
+	}
+	events := make([]string, len(p.Events))
+	for i, e := range p.Events {
+		if e.Kind == "" {
+			return crm.Errorf(crm.EINVALID, "an event needs a kind")
+		}
+		if e.LeadID != 0 && e.LeadID != p.LeadID {
+			return crm.Errorf(crm.EINVALID, "event is for lead %d, not %d", e.LeadID, p.LeadID)
+		}
+		js, err := eventData(e.Data)
+		if err != nil {
+			return err
+		}
+		events[i] = js
+	}
+	notFound := fmt.Sprintf("lead %d not found", p.LeadID)
+
+	tx, err := s.db.Pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	// A no-op after Commit; on any early return it undoes the batch.
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+
+	var (
+		b        pgx.Batch
+		answerID int64
+	)
+	if a := p.Answer; a != nil {
+		at := a.At
+		if at.IsZero() {
+			at = p.At
+		}
+		b.Queue(`
+			INSERT INTO answers (lead_id, step_id, kind, value, score, update_id, created_at)
+			VALUES ($1, $2, $3, $4, $5, nullif($6::bigint, 0), coalesce($7::timestamptz, now()))
+			ON CONFLICT (lead_id, step_id) WHERE superseded_at IS NULL DO NOTHING
+			RETURNING id`,
+			p.LeadID, a.StepID, a.Kind, a.Value, a.Score, a.UpdateID, timeArg(at),
+		).QueryRow(func(row pgx.Row) error {
+			if err := row.Scan(&answerID); errors.Is(err, pgx.ErrNoRows) {
+				return errAnswered
+			} else if err != nil {
+				return err
+			}
+			return nil
+		})
+	}
+	b.Queue(`
+		UPDATE leads SET
+			score        = $2,
+			stage        = coalesce(nullif($3::text, ''), stage),
+			temperature  = coalesce(nullif($4::text, ''), temperature),
+			step         = $5,
+			updated_at   = coalesce($6::timestamptz, now()),
+			qualified_at = CASE
+				WHEN qualified_at IS NULL AND coalesce(nullif($3::text, ''), stage) = 'qualified'
+				THEN coalesce($6::timestamptz, now())
+				ELSE qualified_at END
+		WHERE id = $1
+		RETURNING contact_id`,
+		p.LeadID, p.Score, p.Stage, p.Temperature, p.Step, timeArg(p.At),
+	).QueryRow(func(row pgx.Row) error {
+		var contactID int64
+		if err := row.Scan(&contactID); err != nil {
+			return err
+		}
+		if p.ContactID != 0 && p.ContactID != contactID {
+			return crm.Errorf(crm.EINVALID, "lead %d belongs to contact %d, not %d", p.LeadID, contactID, p.ContactID)
+		}
+		return nil
+	})
+	if p.Phone != "" || p.Email != "" {
+		b.Queue(`
+			UPDATE contacts SET
+				phone      = coalesce(nullif($2::text, ''), phone),
+				email      = coalesce(nullif($3::text, ''), email),
+				updated_at = coalesce($4::timestamptz, now())
+			WHERE id = (SELECT contact_id FROM leads WHERE id = $1)`,
+			p.LeadID, p.Phone, p.Email, timeArg(p.At))
+	}
+	for i, e := range p.Events {
+		at := e.At
+		if at.IsZero() {
+			at = p.At
+		}
+		b.Queue(insertEvent, p.LeadID, e.Kind, e.Actor, events[i], timeArg(at))
+	}
+
+	// Close runs the callbacks in order and stops at the first error, so a
+	// conflict on the answer is reported as such, not as a later statement
+	// failing in an aborted transaction.
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+		if errors.Is(err, errAnswered) {
+			return crm.Errorf(crm.ECONFLICT, "step %q of lead %d is already answered", p.Answer.StepID, p.LeadID)
+		}
+		return translate(err, notFound)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	if p.Answer != nil {
+		p.Answer.ID = answerID
+	}
+	return nil
+}
+
+// Answers returns the lead's current answers in the order they were given;
+// superseded ones stay in the table but are not listed. A lead that does
+// not exist is ENOTFOUND.
+func (s *LeadStore) Answers(ctx context.Context, leadID int64) ([]crm.Answer, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT id, lead_id, step_id, kind, value, score, coalesce(update_id, 0), created_at
+		FROM answers WHERE lead_id = $1 AND superseded_at IS NULL ORDER BY id`, leadID)
+	if err != nil {
+		return nil, fmt.Errorf("list answers: %w", err)
+	}
+	defer rows.Close()
+	var out []crm.Answer
+	for rows.Next() {
+		var a crm.Answer
+		if err := rows.Scan(&a.ID, &a.LeadID, &a.StepID, &a.Kind, &a.Value, &a.Score, &a.UpdateID, &a.At); err != nil {
+			return nil, fmt.Errorf("list answers: %w", err)
+		}
+		utc(&a.At)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list answers: %w", err)
+	}
+	if len(out) == 0 {
+		if err := s.leadExists(ctx, leadID); err != nil {
+			return nil, fmt.Errorf("list answers: %w", err)
+		}
+	}
+	return out, nil
+}
