@@ -1,0 +1,111 @@
+package bot
+
+import (
+	"context"
+	"math"
+	"sync"
+	"time"
+)
+
+// Limiter is a rate limit shared by every replica (implemented over Redis
+// elsewhere). Reserve takes one token from the bucket named key that refills
+// at perSecond with the given burst and returns how long the caller must wait
+// before acting (0 = now).
+//
+// A reservation is a promise: the token is taken even when the caller has to
+// wait, so callers that are told to wait must wait and then act, not ask
+// again. That is what lets many replicas share one bucket without a queue.
+type Limiter interface {
+	Reserve(ctx context.Context, key string, perSecond float64, burst int) (time.Duration, error)
+}
+
+// LocalLimiter is a Limiter for one process: a token bucket per key behind a
+// mutex. It is what `voronka chat`, single-replica setups and tests use; with
+// several replicas each would spend the whole budget, so they need the shared
+// one.
+type LocalLimiter struct {
+	now func() time.Time
+
+	mu        sync.Mutex
+	buckets   map[string]*localBucket
+	lastSweep time.Time
+}
+
+// localBucket holds tokens as of at. Tokens go negative when reservations
+// run ahead of the refill; the deficit is the queue of callers waiting.
+type localBucket struct {
+	tokens    float64
+	at        time.Time
+	perSecond float64
+	burst     float64
+}
+
+// sweepEvery bounds how often idle buckets are dropped, so one bucket per
+// chat does not grow the map for the life of the process.
+const sweepEvery = time.Minute
+
+var _ Limiter = (*LocalLimiter)(nil)
+
+// NewLocalLimiter returns a LocalLimiter reading time from now; nil means
+// time.Now. Tests pass a fake clock so that waits are computed, not slept.
+func NewLocalLimiter(now func() time.Time) *LocalLimiter {
+	if now == nil {
+		now = time.Now
+	}
+	return &LocalLimiter{now: now, buckets: make(map[string]*localBucket)}
+}
+
+// Reserve implements Limiter. A perSecond of zero or less means no limit; a
+// burst below one is taken as one, since a bucket that can never hold a
+// whole token would never let anyone through.
+func (l *LocalLimiter) Reserve(ctx context.Context, key string, perSecond float64, burst int) (time.Duration, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if perSecond <= 0 || math.IsInf(perSecond, 1) || math.IsNaN(perSecond) {
+		return 0, nil
+	}
+	capacity := float64(max(burst, 1))
+
+	l.mu.Lock()
+	defer l.mu.Unlock()
+
+	now := l.now()
+	l.sweep(now)
+
+	b, ok := l.buckets[key]
+	if !ok {
+		b = &localBucket{tokens: capacity, at: now}
+		l.buckets[key] = b
+	}
+	b.perSecond, b.burst = perSecond, capacity
+	b.refill(now)
+	b.tokens--
+	if b.tokens >= 0 {
+		return 0, nil
+	}
+	wait := time.Duration(math.Round(-b.tokens / perSecond * float64(time.Second)))
+	return wait, nil
+}
+
+func (b *localBucket) refill(now time.Time) {
+	if elapsed := now.Sub(b.at); elapsed > 0 {
+		b.tokens = math.Min(b.burst, b.tokens+elapsed.Seconds()*b.perSecond)
+		b.at = now
+	}
+}
+
+// sweep drops buckets that have refilled completely: forgetting them is the
+// same as keeping them full.
+func (l *LocalLimiter) sweep(now time.Time) {
+	if now.Sub(l.lastSweep) < sweepEvery {
+		return
+	}
+	l.lastSweep = now
+	for key, b := range l.buckets {
+		b.refill(now)
+		if b.tokens >= b.burst {
+			delete(l.buckets, key)
+		}
+	}
+}

@@ -1,0 +1,369 @@
+package telegram
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/voronka/voronka/bot"
+	"github.com/voronka/voronka/crm"
+)
+
+// SenderOptions tune a Sender. Zero values take the defaults, which are
+// Telegram's published limits for a bot.
+type SenderOptions struct {
+	// GlobalPerSecond is the bot-wide message rate (30): Telegram's limit
+	// applies to the bot token, so every replica draws from one bucket.
+	GlobalPerSecond float64
+	// ChatPerSecond and ChatBurst limit one private chat (1/s, burst 3): a
+	// flow step may say two or three things at once, which Telegram
+	// tolerates, but not a stream.
+	ChatPerSecond float64
+	ChatBurst     int
+	// GroupPerMinute limits a group chat (20/min), such as the sales group;
+	// groups are the chats with a negative id.
+	GroupPerMinute float64
+	// MaxAttempts bounds the calls made for one message (5), counting the
+	// first. Callers are durable jobs with their own retries, so giving up
+	// early is safe; waiting forever inside one job is not.
+	MaxAttempts int
+	// Backoff is the first wait after a 5xx or network error (200ms); it
+	// doubles on each further attempt.
+	Backoff time.Duration
+	// MaxRetryAfter is the longest 429 retry_after waited out in place
+	// (60s). A longer flood ban is returned as an *APIError for the job
+	// queue to reschedule instead of holding a worker.
+	MaxRetryAfter time.Duration
+	// Sleep waits d or until ctx ends; injected so tests record waits
+	// instead of sleeping. Default: a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Logger receives retries and oddities; never message text or tokens.
+	Logger *slog.Logger
+}
+
+func (o SenderOptions) withDefaults() SenderOptions {
+	if o.GlobalPerSecond <= 0 {
+		o.GlobalPerSecond = 30
+	}
+	if o.ChatPerSecond <= 0 {
+		o.ChatPerSecond = 1
+	}
+	if o.ChatBurst <= 0 {
+		o.ChatBurst = 3
+	}
+	if o.GroupPerMinute <= 0 {
+		o.GroupPerMinute = 20
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 5
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = 200 * time.Millisecond
+	}
+	if o.MaxRetryAfter <= 0 {
+		o.MaxRetryAfter = time.Minute
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleep
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// maxBackoff caps the doubling, whatever MaxAttempts is.
+const maxBackoff = 30 * time.Second
+
+// maxCallbackData is Telegram's limit on callback_data, in bytes.
+const maxCallbackData = 64
+
+// Sender delivers bot.Message through the Bot API. It is safe for
+// concurrent use; ordering between concurrent sends to one chat is the
+// caller's business.
+type Sender struct {
+	api     *tgbotapi.BotAPI
+	limiter bot.Limiter
+	opts    SenderOptions
+	// keyPrefix names this bot's buckets, so that two bots sharing one
+	// Redis do not share limits.
+	keyPrefix string
+}
+
+var _ bot.Sender = (*Sender)(nil)
+
+// APIError is a request Telegram refused. Callers tell cases apart with
+// errors.As: Code 403 means the customer blocked the bot (stop writing to
+// them), 400 a bad request that no retry will fix, 429 a flood ban longer
+// than the Sender waits out (RetryAfter seconds). MigrateToChatID is set
+// when a group became a supergroup with a new id.
+type APIError struct {
+	Code            int
+	Description     string
+	RetryAfter      int
+	MigrateToChatID int64
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("telegram api: %d %s", e.Code, e.Description)
+}
+
+// Blocked reports whether the customer blocked the bot or deleted their
+// account; writing to them again only earns more 403s.
+func (e *APIError) Blocked() bool { return e.Code == 403 }
+
+// NewSender returns a Sender over api. limiter nil means a LocalLimiter,
+// right for one process only.
+func NewSender(api *tgbotapi.BotAPI, limiter bot.Limiter, opts SenderOptions) *Sender {
+	if limiter == nil {
+		limiter = bot.NewLocalLimiter(nil)
+	}
+	return &Sender{
+		api:       api,
+		limiter:   limiter,
+		opts:      opts.withDefaults(),
+		keyPrefix: fmt.Sprintf("telegram:%d:", api.Self.ID),
+	}
+}
+
+// Send implements bot.Sender. Text goes out plain (no parse mode), so what
+// a flow or a customer wrote can never break the markup. An edit that
+// changes nothing ("message is not modified") counts as done: the message
+// already says what was asked.
+//
+// A network failure is retried like a 5xx although the request may have
+// reached Telegram before the connection broke, so in that rare case the
+// customer sees the message twice: the Bot API has no idempotency key, and
+// a reply lost for good is the worse outcome.
+func (s *Sender) Send(ctx context.Context, m bot.Message) (int, error) {
+	c, err := toChattable(m)
+	if err != nil {
+		return 0, fmt.Errorf("telegram: send to chat %d: %w", m.ChatID, err)
+	}
+	resp, err := s.do(ctx, m.ChatID, c)
+	if err != nil {
+		var ae *APIError
+		if m.EditMessageID != 0 && errors.As(err, &ae) && ae.Code == 400 &&
+			strings.Contains(ae.Description, "message is not modified") {
+			return m.EditMessageID, nil
+		}
+		return 0, fmt.Errorf("telegram: send to chat %d: %w", m.ChatID, err)
+	}
+	if m.EditMessageID != 0 {
+		return m.EditMessageID, nil
+	}
+	var sent tgbotapi.Message
+	if err := json.Unmarshal(resp.Result, &sent); err != nil || sent.MessageID == 0 {
+		// Telegram took the message; failing now would make the caller
+		// send it again.
+		s.opts.Logger.WarnContext(ctx, "telegram: sent message without a readable id", "chat_id", m.ChatID)
+		return 0, nil
+	}
+	return sent.MessageID, nil
+}
+
+// AnswerCallback implements bot.Sender. It draws on the bot-wide bucket
+// only: a button press is answered at once, whatever the chat has been
+// sent lately.
+func (s *Sender) AnswerCallback(ctx context.Context, a bot.CallbackAnswer) error {
+	if a.CallbackID == "" {
+		return fmt.Errorf("telegram: answer callback: %w", crm.Errorf(crm.EINVALID, "empty callback id"))
+	}
+	if _, err := s.do(ctx, 0, tgbotapi.NewCallback(a.CallbackID, a.Text)); err != nil {
+		return fmt.Errorf("telegram: answer callback: %w", err)
+	}
+	return nil
+}
+
+// toChattable renders m as a Bot API call. One message carries one
+// reply_markup, so inline buttons and a contact request cannot travel
+// together; that is refused rather than silently dropping one of them.
+// RemoveKeyboard is a best-effort tidy-up and gives way to inline buttons.
+func toChattable(m bot.Message) (tgbotapi.Chattable, error) {
+	if m.ChatID == 0 {
+		return nil, crm.Errorf(crm.EINVALID, "message without a chat")
+	}
+	if strings.TrimSpace(m.Text) == "" {
+		return nil, crm.Errorf(crm.EINVALID, "message without text")
+	}
+	if m.RequestContact != "" && (len(m.Buttons) > 0 || m.EditMessageID != 0) {
+		return nil, crm.Errorf(crm.EINVALID, "a contact request cannot go with inline buttons or an edit")
+	}
+	inline, err := inlineKeyboard(m.Buttons)
+	if err != nil {
+		return nil, err
+	}
+	if m.EditMessageID != 0 {
+		// Without reply_markup Telegram removes the old buttons, which is
+		// what an answered question should look like.
+		edit := tgbotapi.NewEditMessageText(m.ChatID, m.EditMessageID, m.Text)
+		edit.ReplyMarkup = inline
+		return edit, nil
+	}
+	msg := tgbotapi.NewMessage(m.ChatID, m.Text)
+	switch {
+	case inline != nil:
+		msg.ReplyMarkup = *inline
+	case m.RequestContact != "":
+		msg.ReplyMarkup = tgbotapi.ReplyKeyboardMarkup{
+			Keyboard:        [][]tgbotapi.KeyboardButton{{tgbotapi.NewKeyboardButtonContact(m.RequestContact)}},
+			ResizeKeyboard:  true,
+			OneTimeKeyboard: true,
+		}
+	case m.RemoveKeyboard:
+		msg.ReplyMarkup = tgbotapi.NewRemoveKeyboard(false)
+	}
+	return msg, nil
+}
+
+func inlineKeyboard(rows [][]bot.Button) (*tgbotapi.InlineKeyboardMarkup, error) {
+	var out [][]tgbotapi.InlineKeyboardButton
+	for _, row := range rows {
+		if len(row) == 0 {
+			continue
+		}
+		r := make([]tgbotapi.InlineKeyboardButton, 0, len(row))
+		for _, b := range row {
+			switch {
+			case b.Text == "":
+				return nil, crm.Errorf(crm.EINVALID, "button without text")
+			case (b.Data == "") == (b.URL == ""):
+				return nil, crm.Errorf(crm.EINVALID, "button %q needs exactly one of data and url", b.Text)
+			case len(b.Data) > maxCallbackData:
+				return nil, crm.Errorf(crm.EINVALID, "button %q: data longer than %d bytes", b.Text, maxCallbackData)
+			case b.URL != "":
+				r = append(r, tgbotapi.NewInlineKeyboardButtonURL(b.Text, b.URL))
+			default:
+				r = append(r, tgbotapi.NewInlineKeyboardButtonData(b.Text, b.Data))
+			}
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return &tgbotapi.InlineKeyboardMarkup{InlineKeyboard: out}, nil
+}
+
+// do makes one Bot API call with rate limits and retries. chatID 0 means the
+// call draws on the bot-wide bucket only.
+func (s *Sender) do(ctx context.Context, chatID int64, c tgbotapi.Chattable) (*tgbotapi.APIResponse, error) {
+	for attempt := 1; ; attempt++ {
+		if err := s.wait(ctx, chatID); err != nil {
+			return nil, err
+		}
+		resp, err := withContext(ctx, s.api).Request(c)
+		if err == nil {
+			return resp, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		delay, final, retry := s.classify(err, attempt)
+		if !retry || attempt >= s.opts.MaxAttempts {
+			return nil, final
+		}
+		s.opts.Logger.WarnContext(ctx, "telegram: retrying call",
+			"chat_id", chatID, "attempt", attempt, "delay", delay, "err", final)
+		if err := s.opts.Sleep(ctx, delay); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// classify turns a failed call into the error to return and, if another
+// attempt may succeed, how long to wait first: retry_after for a 429, an
+// exponential backoff for a 5xx, a network error or an unreadable answer
+// (a proxy's HTML error page). Other refusals are final.
+func (s *Sender) classify(err error, attempt int) (delay time.Duration, final error, retry bool) {
+	backoff := min(s.opts.Backoff<<(attempt-1), maxBackoff)
+	if s.opts.Backoff<<(attempt-1) <= 0 {
+		backoff = maxBackoff
+	}
+	ae := asAPIError(err)
+	if ae == nil {
+		return backoff, scrub(err, s.api.Token), true
+	}
+	switch {
+	case ae.RetryAfter > 0:
+		wait := time.Duration(ae.RetryAfter) * time.Second
+		return wait, ae, wait <= s.opts.MaxRetryAfter
+	case ae.Code == 429 || ae.Code >= 500 || ae.Code == 0:
+		return backoff, ae, true
+	default:
+		return 0, ae, false
+	}
+}
+
+// asAPIError reads the library's error for a refusal. tgbotapi v5.5.1
+// returns *tgbotapi.Error whose Code is the answer's error_code (which
+// mirrors the HTTP status) and whose ResponseParameters carry retry_after.
+func asAPIError(err error) *APIError {
+	var te *tgbotapi.Error
+	if !errors.As(err, &te) {
+		var tv tgbotapi.Error
+		if !errors.As(err, &tv) {
+			return nil
+		}
+		te = &tv
+	}
+	return &APIError{
+		Code:            te.Code,
+		Description:     te.Message,
+		RetryAfter:      te.RetryAfter,
+		MigrateToChatID: te.MigrateToChatID,
+	}
+}
+
+// wait reserves a token from the bot-wide bucket and the chat's bucket and
+// sleeps until both allow the call. A limiter that fails (Redis down) is
+// logged and passed: Telegram's own 429 with retry_after still protects the
+// bot, while failing would silence it.
+func (s *Sender) wait(ctx context.Context, chatID int64) error {
+	d, err := s.limiter.Reserve(ctx, s.keyPrefix+"global", s.opts.GlobalPerSecond, int(max(1, s.opts.GlobalPerSecond)))
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.opts.Logger.WarnContext(ctx, "telegram: global rate limit unavailable", "err", err)
+	}
+	if chatID != 0 {
+		rate := s.opts.ChatPerSecond
+		if chatID < 0 {
+			rate = min(rate, s.opts.GroupPerMinute/60)
+		}
+		cd, err := s.limiter.Reserve(ctx, fmt.Sprintf("%schat:%d", s.keyPrefix, chatID), rate, s.opts.ChatBurst)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			s.opts.Logger.WarnContext(ctx, "telegram: chat rate limit unavailable", "chat_id", chatID, "err", err)
+		}
+		d = max(d, cd)
+	}
+	if d <= 0 {
+		return nil
+	}
+	return s.opts.Sleep(ctx, d)
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

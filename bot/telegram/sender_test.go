@@ -1,0 +1,331 @@
+package telegram_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/voronka/voronka/bot"
+	"github.com/voronka/voronka/bot/telegram"
+	"github.com/voronka/voronka/crm"
+)
+
+// newSender returns a Sender on b's server whose waits go to a fake clock.
+func newSender(t *testing.T, b bundle, opts telegram.SenderOptions) (*telegram.Sender, *fakeClock) {
+	t.Helper()
+	clock := newFakeClock()
+	opts.Sleep = clock.Sleep
+	opts.Logger = b.log
+	return telegram.NewSender(b.api, bot.NewLocalLimiter(clock.Now), opts), clock
+}
+
+// markup decodes a recorded reply_markup for comparison as data.
+func markup(t *testing.T, raw string) any {
+	t.Helper()
+	var v any
+	require.NoError(t, json.Unmarshal([]byte(raw), &v), raw)
+	return v
+}
+
+func TestSenderRendersMessages(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	tests := []struct {
+		name   string
+		msg    bot.Message
+		markup string // "" means no reply_markup at all
+	}{
+		{
+			name: "plain text",
+			msg:  bot.Message{ChatID: 7, Text: "Привет! 👋"},
+		},
+		{
+			name: "inline buttons, callback and link, two rows",
+			msg: bot.Message{ChatID: 7, Text: "What brings you here?", Buttons: [][]bot.Button{
+				{{Text: "Buy", Data: "need:buy"}, {Text: "Pricing", Data: "need:price"}},
+				{{Text: "Site", URL: "https://example.com/pricing"}},
+			}},
+			markup: `{"inline_keyboard":[[{"text":"Buy","callback_data":"need:buy"},{"text":"Pricing","callback_data":"need:price"}],[{"text":"Site","url":"https://example.com/pricing"}]]}`,
+		},
+		{
+			name:   "contact request",
+			msg:    bot.Message{ChatID: 7, Text: "Your phone, please", RequestContact: "Share my phone"},
+			markup: `{"keyboard":[[{"text":"Share my phone","request_contact":true}]],"resize_keyboard":true,"one_time_keyboard":true}`,
+		},
+		{
+			name:   "remove keyboard",
+			msg:    bot.Message{ChatID: 7, Text: "Thanks!", RemoveKeyboard: true},
+			markup: `{"remove_keyboard":true}`,
+		},
+		{
+			name: "inline buttons win over remove keyboard",
+			msg: bot.Message{ChatID: 7, Text: "Next", RemoveKeyboard: true,
+				Buttons: [][]bot.Button{{{Text: "OK", Data: "ok"}}}},
+			markup: `{"inline_keyboard":[[{"text":"OK","callback_data":"ok"}]]}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			s, _ := newSender(t, b, telegram.SenderOptions{})
+
+			id, err := s.Send(ctx, tt.msg)
+			require.NoError(t, err)
+			require.Positive(t, id)
+
+			sent := b.srv.Sent(tt.msg.ChatID)
+			require.Len(t, sent, 1)
+			require.Equal(t, "sendMessage", sent[0].Method)
+			require.Equal(t, tt.msg.Text, sent[0].Text)
+			require.Empty(t, sent[0].Params["parse_mode"], "text goes out plain")
+			if tt.markup == "" {
+				require.Empty(t, sent[0].ReplyMarkup)
+			} else {
+				require.Equal(t, markup(t, tt.markup), markup(t, sent[0].ReplyMarkup))
+			}
+		})
+	}
+}
+
+func TestSenderEdits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	s, _ := newSender(t, b, telegram.SenderOptions{})
+
+	id, err := s.Send(ctx, bot.Message{ChatID: 7, Text: "Pick one", Buttons: [][]bot.Button{{{Text: "A", Data: "a"}}}})
+	require.NoError(t, err)
+
+	edited, err := s.Send(ctx, bot.Message{ChatID: 7, EditMessageID: id, Text: "Picked A",
+		Buttons: [][]bot.Button{{{Text: "Undo", Data: "undo"}}}})
+	require.NoError(t, err)
+	require.Equal(t, id, edited)
+
+	// An edit without buttons drops them, as an answered question should.
+	_, err = s.Send(ctx, bot.Message{ChatID: 7, EditMessageID: id, Text: "Done"})
+	require.NoError(t, err)
+
+	// Repeating an edit is not an error: the message already says it.
+	again, err := s.Send(ctx, bot.Message{ChatID: 7, EditMessageID: id, Text: "Done"})
+	require.NoError(t, err)
+	require.Equal(t, id, again)
+	require.Equal(t, 1, b.srv.Failed("editMessageText"))
+
+	sent := b.srv.Sent(7)
+	require.Len(t, sent, 3)
+	require.Equal(t, "editMessageText", sent[1].Method)
+	require.Equal(t, "Picked A", sent[1].Text)
+	require.Equal(t, itoa(id), sent[1].Params["message_id"])
+	require.Equal(t, markup(t, `{"inline_keyboard":[[{"text":"Undo","callback_data":"undo"}]]}`), markup(t, sent[1].ReplyMarkup))
+	require.Equal(t, "editMessageText", sent[2].Method)
+	require.Empty(t, sent[2].ReplyMarkup)
+}
+
+func TestSenderRefusesWhatTelegramCannotRender(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	s, _ := newSender(t, b, telegram.SenderOptions{})
+
+	for name, m := range map[string]bot.Message{
+		"no chat":                   {Text: "hi"},
+		"no text":                   {ChatID: 7, Text: "  "},
+		"buttons and contact":       {ChatID: 7, Text: "hi", RequestContact: "Share", Buttons: [][]bot.Button{{{Text: "A", Data: "a"}}}},
+		"edit with contact request": {ChatID: 7, Text: "hi", RequestContact: "Share", EditMessageID: 3},
+		"button without action":     {ChatID: 7, Text: "hi", Buttons: [][]bot.Button{{{Text: "A"}}}},
+		"button with both":          {ChatID: 7, Text: "hi", Buttons: [][]bot.Button{{{Text: "A", Data: "a", URL: "https://x"}}}},
+		"button without text":       {ChatID: 7, Text: "hi", Buttons: [][]bot.Button{{{Data: "a"}}}},
+		"callback data over 64B":    {ChatID: 7, Text: "hi", Buttons: [][]bot.Button{{{Text: "A", Data: strings.Repeat("д", 33)}}}},
+	} {
+		_, err := s.Send(ctx, m)
+		require.Error(t, err, name)
+		require.Equal(t, crm.EINVALID, crm.ErrorCode(err), name)
+	}
+	require.Empty(t, b.srv.Calls()[1:], "nothing but getMe reached Telegram")
+}
+
+func TestSenderWaitsOutRetryAfter(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s, clock := newSender(t, b, telegram.SenderOptions{})
+	b.srv.Fail("sendMessage", 1, 429, 2)
+
+	id, err := s.Send(context.Background(), bot.Message{ChatID: 7, Text: "hello"})
+	require.NoError(t, err)
+	require.Positive(t, id)
+	require.Equal(t, []time.Duration{2 * time.Second}, clock.Sleeps())
+	require.Len(t, b.srv.Sent(7), 1, "delivered exactly once")
+	require.Equal(t, 1, b.srv.Failed("sendMessage"))
+}
+
+func TestSenderGivesUpOnLongFloodBan(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s, clock := newSender(t, b, telegram.SenderOptions{MaxRetryAfter: 10 * time.Second})
+	b.srv.Fail("sendMessage", 1, 429, 600)
+
+	_, err := s.Send(context.Background(), bot.Message{ChatID: 7, Text: "hello"})
+	var ae *telegram.APIError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, 429, ae.Code)
+	require.Equal(t, 600, ae.RetryAfter)
+	require.Empty(t, clock.Sleeps())
+	require.Empty(t, b.srv.Sent(7))
+}
+
+func TestSenderBacksOffOn5xx(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s, clock := newSender(t, b, telegram.SenderOptions{})
+	b.srv.Fail("sendMessage", 2, 502, 0)
+
+	_, err := s.Send(context.Background(), bot.Message{ChatID: 7, Text: "hello"})
+	require.NoError(t, err)
+	require.Equal(t, []time.Duration{200 * time.Millisecond, 400 * time.Millisecond}, clock.Sleeps())
+	require.Len(t, b.srv.Sent(7), 1, "delivered exactly once")
+	require.Equal(t, 2, b.srv.Failed("sendMessage"))
+}
+
+func TestSenderStopsAfterMaxAttempts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s, clock := newSender(t, b, telegram.SenderOptions{MaxAttempts: 3})
+	b.srv.Fail("sendMessage", 10, 500, 0)
+
+	_, err := s.Send(context.Background(), bot.Message{ChatID: 7, Text: "hello"})
+	var ae *telegram.APIError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, 500, ae.Code)
+	require.Equal(t, 3, b.srv.Failed("sendMessage"))
+	require.Len(t, clock.Sleeps(), 2)
+}
+
+func TestSenderDoesNotRetryRefusals(t *testing.T) {
+	t.Parallel()
+	for _, code := range []int{400, 403} {
+		b := setup(t)
+		s, clock := newSender(t, b, telegram.SenderOptions{})
+		b.srv.Fail("sendMessage", 1, code, 0)
+
+		_, err := s.Send(context.Background(), bot.Message{ChatID: 7, Text: "hello"})
+		var ae *telegram.APIError
+		require.ErrorAs(t, err, &ae)
+		require.Equal(t, code, ae.Code)
+		require.Equal(t, code == 403, ae.Blocked())
+		require.NotEmpty(t, ae.Description)
+		require.Equal(t, 1, b.srv.Failed("sendMessage"), "no retry")
+		require.Empty(t, clock.Sleeps())
+	}
+}
+
+func TestSenderReportsBlockedCustomer(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s, _ := newSender(t, b, telegram.SenderOptions{})
+	b.srv.Block(7)
+
+	_, err := s.Send(context.Background(), bot.Message{ChatID: 7, Text: "Rate us 0-10"})
+	var ae *telegram.APIError
+	require.ErrorAs(t, err, &ae)
+	require.True(t, ae.Blocked())
+	require.Contains(t, err.Error(), "blocked")
+}
+
+func TestSenderKeepsChatRate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	s, clock := newSender(t, b, telegram.SenderOptions{})
+
+	// A private chat: a burst of 3, then one a second.
+	for range 5 {
+		_, err := s.Send(ctx, bot.Message{ChatID: 7, Text: "hi"})
+		require.NoError(t, err)
+	}
+	require.Equal(t, []time.Duration{time.Second, time.Second}, clock.Sleeps())
+
+	// A group: a burst of 3, then 20 a minute.
+	for range 4 {
+		_, err := s.Send(ctx, bot.Message{ChatID: -1001, Text: "lead"})
+		require.NoError(t, err)
+	}
+	require.Equal(t, []time.Duration{time.Second, time.Second, 3 * time.Second}, clock.Sleeps())
+	require.Len(t, b.srv.Sent(7), 5)
+	require.Len(t, b.srv.Sent(-1001), 4)
+}
+
+func TestSenderKeepsGlobalRate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	s, clock := newSender(t, b, telegram.SenderOptions{GlobalPerSecond: 2})
+
+	// Different chats: only the bot-wide bucket (burst 2, 2/s) binds.
+	for chat := range int64(4) {
+		_, err := s.Send(ctx, bot.Message{ChatID: 100 + chat, Text: "survey"})
+		require.NoError(t, err)
+	}
+	require.Equal(t, []time.Duration{500 * time.Millisecond, 500 * time.Millisecond}, clock.Sleeps())
+}
+
+func TestSenderAnswersCallbacks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	s, _ := newSender(t, b, telegram.SenderOptions{})
+
+	require.NoError(t, s.AnswerCallback(ctx, bot.CallbackAnswer{CallbackID: "cb-1", Text: "Claimed"}))
+	calls, err := b.srv.WaitCalls(ctx, "answerCallbackQuery", 1)
+	require.NoError(t, err)
+	require.Equal(t, "cb-1", calls[0].Params["callback_query_id"])
+	require.Equal(t, "Claimed", calls[0].Text)
+
+	b.srv.Fail("answerCallbackQuery", 1, 400, 0)
+	err = s.AnswerCallback(ctx, bot.CallbackAnswer{CallbackID: "cb-2"})
+	var ae *telegram.APIError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, 400, ae.Code)
+
+	require.Equal(t, crm.EINVALID, crm.ErrorCode(s.AnswerCallback(ctx, bot.CallbackAnswer{})))
+}
+
+func TestSenderStopsWithContext(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	s := telegram.NewSender(b.api, nil, telegram.SenderOptions{
+		Logger: b.log,
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			cancel() // the job is being shut down while it waits
+			return ctx.Err()
+		},
+	})
+	b.srv.Fail("sendMessage", 1, 502, 0)
+
+	_, err := s.Send(ctx, bot.Message{ChatID: 7, Text: "hello"})
+	require.ErrorIs(t, err, context.Canceled)
+	require.Empty(t, b.srv.Sent(7))
+}
+
+func TestSenderScrubsTokenFromNetworkErrors(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s, clock := newSender(t, b, telegram.SenderOptions{})
+	b.srv.Close()
+
+	_, err := s.Send(context.Background(), bot.Message{ChatID: 7, Text: "hello"})
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), b.srv.Token())
+	require.NotContains(t, err.Error(), "TEST")
+	require.Contains(t, err.Error(), "<token>")
+	var ae *telegram.APIError
+	require.False(t, errors.As(err, &ae))
+	require.Len(t, clock.Sleeps(), 4, "network errors are retried up to MaxAttempts")
+}

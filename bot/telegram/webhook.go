@@ -1,0 +1,207 @@
+package telegram
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/voronka/voronka/bot"
+)
+
+// SecretHeader is where Telegram puts the secret_token given to setWebhook.
+const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+// DefaultMaxBody bounds a webhook request. Real updates are a few KiB; a
+// megabyte leaves room for long texts and big entity lists.
+const DefaultMaxBody int64 = 1 << 20
+
+// WebhookOptions tune the webhook handler.
+type WebhookOptions struct {
+	// MaxBody is the largest request accepted (DefaultMaxBody); larger is 413.
+	MaxBody int64
+	// Logger receives failures; never update contents, which are personal
+	// data.
+	Logger *slog.Logger
+	// Observe, when set, is told about every request: kind is the update's
+	// bot.InputKind, or "ignored" / "invalid" / "unknown" when there is no
+	// update to name; outcome is "ok", "ignored", "error", "panic",
+	// "unauthorized", "method_not_allowed", "too_large" or "bad_request".
+	Observe func(kind string, outcome string, d time.Duration)
+}
+
+// webhook is the HTTP side of webhook mode.
+type webhook struct {
+	h       bot.Handler
+	secret  []byte
+	maxBody int64
+	log     *slog.Logger
+	observe func(kind, outcome string, d time.Duration)
+}
+
+// NewWebhook returns the handler Telegram posts updates to.
+//
+// The secret is checked in constant time before the body is read, so an
+// unauthenticated caller costs nothing and learns nothing. An empty secret
+// rejects every request: a webhook without one would accept updates forged
+// by anyone who finds the URL.
+//
+// The handler answers 200 only after h.Handle returned nil, because 200 is
+// the acknowledgement: Telegram redelivers an update until it gets one, so a
+// handler error or panic becomes a 500 and the update comes again (the
+// dispatcher de-duplicates by update id). Updates ToUpdate ignores are
+// acknowledged at once.
+func NewWebhook(h bot.Handler, secret string, opts WebhookOptions) http.Handler {
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Observe == nil {
+		opts.Observe = func(string, string, time.Duration) {}
+	}
+	return &webhook{h: h, secret: []byte(secret), maxBody: opts.MaxBody, log: opts.Logger, observe: opts.Observe}
+}
+
+func (wh *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	kind, outcome, status := wh.serve(w, r)
+	wh.observe(kind, outcome, time.Since(start))
+	if status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", http.MethodPost)
+	}
+	if status == http.StatusOK {
+		w.WriteHeader(status)
+		return
+	}
+	http.Error(w, http.StatusText(status), status)
+}
+
+// serve does the work and says how it went; ServeHTTP writes the answer, so
+// that a recovered panic still gets one.
+func (wh *webhook) serve(w http.ResponseWriter, r *http.Request) (kind, outcome string, status int) {
+	if r.Method != http.MethodPost {
+		return "unknown", "method_not_allowed", http.StatusMethodNotAllowed
+	}
+	got := []byte(r.Header.Get(SecretHeader))
+	if len(wh.secret) == 0 || subtle.ConstantTimeCompare(got, wh.secret) != 1 {
+		return "unknown", "unauthorized", http.StatusUnauthorized
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, wh.maxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return "invalid", "too_large", http.StatusRequestEntityTooLarge
+		}
+		return "invalid", "bad_request", http.StatusBadRequest
+	}
+	var tu tgbotapi.Update
+	if err := json.Unmarshal(body, &tu); err != nil || tu.UpdateID == 0 {
+		return "invalid", "bad_request", http.StatusBadRequest
+	}
+	u, ok := ToUpdate(tu)
+	if !ok {
+		return "ignored", "ignored", http.StatusOK
+	}
+	kind = string(u.Kind)
+	if err := safeHandle(r.Context(), wh.h, u); err != nil {
+		var p *panicError
+		if errors.As(err, &p) {
+			wh.log.ErrorContext(r.Context(), "telegram webhook: handler panicked",
+				"update_id", u.ID, "chat_id", u.ChatID, "kind", kind, "panic", p.value, "stack", string(p.stack))
+			return kind, "panic", http.StatusInternalServerError
+		}
+		wh.log.ErrorContext(r.Context(), "telegram webhook: handle update",
+			"update_id", u.ID, "chat_id", u.ChatID, "kind", kind, "err", err)
+		return kind, "error", http.StatusInternalServerError
+	}
+	return kind, "ok", http.StatusOK
+}
+
+// safeHandle calls h and turns a panic into a *panicError, so one bad update
+// cannot take the process (or the poll loop) down with it.
+func safeHandle(ctx context.Context, h bot.Handler, u bot.Update) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &panicError{value: v, stack: debug.Stack()}
+		}
+	}()
+	return h.Handle(ctx, u)
+}
+
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprintf("handler panicked: %v", p.value) }
+
+// SetWebhook points Telegram at url, asking for the update kinds ToUpdate
+// uses and for the secret token header NewWebhook checks. It goes through
+// MakeRequest because tgbotapi v5.5.1's WebhookConfig has no secret_token.
+// maxConnections 0 keeps Telegram's default (40).
+func SetWebhook(ctx context.Context, api *tgbotapi.BotAPI, url, secret string, maxConnections int) error {
+	if err := validSecret(secret); err != nil {
+		return fmt.Errorf("telegram: set webhook: %w", err)
+	}
+	allowed, err := json.Marshal(allowedUpdates())
+	if err != nil {
+		return fmt.Errorf("telegram: set webhook: %w", err)
+	}
+	params := tgbotapi.Params{
+		"url":             url,
+		"secret_token":    secret,
+		"allowed_updates": string(allowed),
+	}
+	if maxConnections > 0 {
+		params["max_connections"] = strconv.Itoa(maxConnections)
+	}
+	if _, err := withContext(ctx, api).MakeRequest("setWebhook", params); err != nil {
+		return fmt.Errorf("telegram: set webhook: %w", apiOrScrubbed(err, api.Token))
+	}
+	return nil
+}
+
+// DeleteWebhook switches the bot back to getUpdates, keeping pending
+// updates: they are customers' messages not yet handled.
+func DeleteWebhook(ctx context.Context, api *tgbotapi.BotAPI) error {
+	if _, err := withContext(ctx, api).Request(tgbotapi.DeleteWebhookConfig{}); err != nil {
+		return fmt.Errorf("telegram: delete webhook: %w", apiOrScrubbed(err, api.Token))
+	}
+	return nil
+}
+
+// apiOrScrubbed returns the *APIError for a refusal and the scrubbed error
+// for anything else.
+func apiOrScrubbed(err error, token string) error {
+	if ae := asAPIError(err); ae != nil {
+		return ae
+	}
+	return scrub(err, token)
+}
+
+// validSecret applies Telegram's rule for secret_token (1-256 characters
+// A-Z, a-z, 0-9, _ and -), so a bad secret fails here and not as a
+// puzzling 400.
+func validSecret(s string) error {
+	if len(s) == 0 || len(s) > 256 {
+		return errors.New("secret token must be 1-256 characters")
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return errors.New("secret token may hold only A-Z, a-z, 0-9, _ and -")
+		}
+	}
+	return nil
+}

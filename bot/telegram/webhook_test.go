@@ -1,0 +1,214 @@
+package telegram_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/voronka/voronka/bot"
+	"github.com/voronka/voronka/bot/telegram"
+	"github.com/voronka/voronka/bot/telegram/telegramtest"
+)
+
+const secret = "s3cret-Token_1"
+
+// recorder is a bot.Handler that remembers what it was given and answers
+// with err.
+type recorder struct {
+	mu      sync.Mutex
+	updates []bot.Update
+	err     func(u bot.Update, attempt int) error
+	tries   map[int64]int
+}
+
+func (r *recorder) Handle(_ context.Context, u bot.Update) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.updates = append(r.updates, u)
+	if r.tries == nil {
+		r.tries = make(map[int64]int)
+	}
+	r.tries[u.ID]++
+	if r.err != nil {
+		return r.err(u, r.tries[u.ID])
+	}
+	return nil
+}
+
+func (r *recorder) IDs() []int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids := make([]int64, 0, len(r.updates))
+	for _, u := range r.updates {
+		ids = append(ids, u.ID)
+	}
+	return ids
+}
+
+type observation struct {
+	kind, outcome string
+}
+
+func post(t *testing.T, h http.Handler, method, secretHeader string, body []byte) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, "/telegram/webhook", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if secretHeader != "" {
+		req.Header.Set(telegram.SecretHeader, secretHeader)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+func updateJSON(t *testing.T, u tgbotapi.Update) []byte {
+	t.Helper()
+	b, err := json.Marshal(u)
+	require.NoError(t, err)
+	return b
+}
+
+func TestWebhook(t *testing.T) {
+	t.Parallel()
+	start := updateJSON(t, withID(telegramtest.Text(7, 7, "/start s-google"), 100))
+	edited := telegramtest.Text(7, 7, "edit")
+	edited.EditedMessage, edited.Message = edited.Message, nil
+
+	tests := []struct {
+		name    string
+		method  string
+		secret  string
+		body    []byte
+		handler func(bot.Update, int) error
+		status  int
+		handled bool
+		observe observation
+	}{
+		{name: "right secret", method: "POST", secret: secret, body: start, status: 200, handled: true, observe: observation{"command", "ok"}},
+		{name: "missing secret", method: "POST", body: start, status: 401, observe: observation{"unknown", "unauthorized"}},
+		{name: "wrong secret", method: "POST", secret: "s3cret-Token_2", body: start, status: 401, observe: observation{"unknown", "unauthorized"}},
+		{name: "secret prefix", method: "POST", secret: secret[:5], body: start, status: 401, observe: observation{"unknown", "unauthorized"}},
+		{name: "GET", method: "GET", secret: secret, status: 405, observe: observation{"unknown", "method_not_allowed"}},
+		{name: "malformed JSON", method: "POST", secret: secret, body: []byte(`{"update_id": 1, "message": {`), status: 400, observe: observation{"invalid", "bad_request"}},
+		{name: "not an update", method: "POST", secret: secret, body: []byte(`{}`), status: 400, observe: observation{"invalid", "bad_request"}},
+		{name: "oversized", method: "POST", secret: secret, body: append(append([]byte(`{"update_id":1,"message":{"text":"`), bytes.Repeat([]byte("a"), 2<<10)...), `"}}`...), status: 413, observe: observation{"invalid", "too_large"}},
+		{name: "ignored update", method: "POST", secret: secret, body: updateJSON(t, withID(edited, 101)), status: 200, observe: observation{"ignored", "ignored"}},
+		{
+			name: "handler error", method: "POST", secret: secret, body: start, status: 500, handled: true, observe: observation{"command", "error"},
+			handler: func(bot.Update, int) error { return errors.New("postgres is down") },
+		},
+		{
+			name: "handler panic", method: "POST", secret: secret, body: start, status: 500, handled: true, observe: observation{"command", "panic"},
+			handler: func(bot.Update, int) error { panic("nil map") },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := &recorder{err: tt.handler}
+			var seen []observation
+			wh := telegram.NewWebhook(h, secret, telegram.WebhookOptions{
+				MaxBody: 1 << 10,
+				Logger:  testLogger(t),
+				Observe: func(kind, outcome string, d time.Duration) {
+					require.GreaterOrEqual(t, d, time.Duration(0))
+					seen = append(seen, observation{kind, outcome})
+				},
+			})
+			w := post(t, wh, tt.method, tt.secret, tt.body)
+			require.Equal(t, tt.status, w.Code, w.Body.String())
+			require.Equal(t, []observation{tt.observe}, seen)
+			if tt.handled {
+				require.Equal(t, []int64{100}, h.IDs())
+				require.Equal(t, "start", h.updates[0].Command)
+				require.Equal(t, "s-google", h.updates[0].Text)
+			} else {
+				require.Empty(t, h.IDs())
+			}
+			if tt.status == 405 {
+				require.Equal(t, "POST", w.Header().Get("Allow"))
+			}
+			require.NotContains(t, w.Body.String(), "postgres", "internals stay inside")
+		})
+	}
+}
+
+func TestWebhookWithoutSecretRefusesAll(t *testing.T) {
+	t.Parallel()
+	h := &recorder{}
+	wh := telegram.NewWebhook(h, "", telegram.WebhookOptions{})
+	body := updateJSON(t, withID(telegramtest.Text(7, 7, "hi"), 1))
+	require.Equal(t, 401, post(t, wh, "POST", "", body).Code)
+	require.Equal(t, 401, post(t, wh, "POST", "anything", body).Code)
+	require.Empty(t, h.IDs())
+}
+
+func TestWebhookDefaultBodyLimit(t *testing.T) {
+	t.Parallel()
+	h := &recorder{}
+	wh := telegram.NewWebhook(h, secret, telegram.WebhookOptions{})
+	big := telegramtest.Text(7, 7, strings.Repeat("я", 300_000)) // ~600 KB of text
+	require.Equal(t, 200, post(t, wh, "POST", secret, updateJSON(t, withID(big, 1))).Code)
+	huge := telegramtest.Text(7, 7, strings.Repeat("я", 600_000))
+	require.Equal(t, 413, post(t, wh, "POST", secret, updateJSON(t, withID(huge, 2))).Code)
+	require.Equal(t, []int64{1}, h.IDs())
+}
+
+// TestWebhookOverHTTP runs the handler behind a real server, as Telegram
+// reaches it, and checks SetWebhook registered what the handler checks.
+func TestWebhookOverHTTP(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	h := &recorder{}
+	srv := httptest.NewServer(telegram.NewWebhook(h, secret, telegram.WebhookOptions{Logger: b.log}))
+	t.Cleanup(srv.Close)
+
+	require.NoError(t, telegram.SetWebhook(ctx, b.api, srv.URL+"/telegram/webhook", secret, 10))
+	url, got := b.srv.Webhook()
+	require.Equal(t, srv.URL+"/telegram/webhook", url)
+	require.Equal(t, secret, got)
+	calls, err := b.srv.WaitCalls(ctx, "setWebhook", 1)
+	require.NoError(t, err)
+	require.JSONEq(t, `["message","callback_query"]`, calls[0].Params["allowed_updates"])
+	require.Equal(t, "10", calls[0].Params["max_connections"])
+
+	req, err := http.NewRequest("POST", url, bytes.NewReader(updateJSON(t, withID(telegramtest.Callback(7, 7, 3, "need:buy"), 5))))
+	require.NoError(t, err)
+	req.Header.Set(telegram.SecretHeader, got)
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, 200, resp.StatusCode)
+	require.Equal(t, []int64{5}, h.IDs())
+	require.Equal(t, "need:buy", h.updates[0].Button)
+
+	require.NoError(t, telegram.DeleteWebhook(ctx, b.api))
+	url, _ = b.srv.Webhook()
+	require.Empty(t, url)
+}
+
+func TestSetWebhookChecksSecret(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, bad := range []string{"", "has space", "ключ", strings.Repeat("a", 257)} {
+		require.Error(t, telegram.SetWebhook(context.Background(), b.api, "https://example.com/hook", bad, 0), bad)
+	}
+	require.Empty(t, b.srv.Calls()[1:], "nothing reached Telegram")
+
+	b.srv.Fail("setWebhook", 1, 400, 0)
+	err := telegram.SetWebhook(context.Background(), b.api, "https://example.com/hook", secret, 0)
+	var ae *telegram.APIError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, 400, ae.Code)
+}
