@@ -1,0 +1,37 @@
+# The usual targets. `make run` and `make test` are the README's two
+# promises; keep them working on a fresh machine.
+GO ?= go
+STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
+
+.PHONY: run build test test-short lint bench fuzz services migrate
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/voronka ./cmd/voronka
+
+run: services
+	$(GO) run ./cmd/voronka serve --migrate
+
+# Every test, with the race detector, against the real PostgreSQL and Redis
+# (started first when they are not answering).
+test: services
+	$(GO) test -race -count=1 ./...
+
+lint:
+	gofmt -l . | (! grep .)
+	$(GO) vet ./...
+	@[ -x $(STATICCHECK) ] || GOFLAGS= $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+	$(STATICCHECK) ./...
+
+bench: services
+	$(GO) test -run '^$$' -bench . -benchtime 3s ./...
+
+fuzz:
+	$(GO) test ./flows -run '^$$' -fuzz FuzzParse -fuzztime 30s
+	$(GO) test ./flows -run '^$$' -fuzz FuzzStep -fuzztime 30s
+	$(GO) test ./crm -run '^$$' -fuzz FuzzParseStartPayload -fuzztime 30s
+
+services:
+	@bash .ci/services
+
+migrate: services
+	$(GO) run ./cmd/voronka migrate

@@ -1,0 +1,267 @@
+package bot
+
+import (
+	"context"
+
+	"github.com/voronka/voronka/crm"
+	"github.com/voronka/voronka/flows"
+)
+
+// handle is one customer update under the chat's lock.
+func (d *Dispatcher) handle(ctx context.Context, u Update) error {
+	s, err := d.loadSession(ctx, u)
+	if err != nil {
+		return err
+	}
+	if u.Kind == InputCommand {
+		return d.command(ctx, u, s)
+	}
+	if !s.open() {
+		return d.outsideDialogue(ctx, u, s)
+	}
+	return d.answer(ctx, u, s)
+}
+
+func (d *Dispatcher) command(ctx context.Context, u Update, s *session) error {
+	switch u.Command {
+	case "start":
+		return d.start(ctx, u, s)
+	case "restart":
+		return d.restart(ctx, u, s)
+	case "cancel":
+		return d.cancel(ctx, u, s)
+	default: // help and anything unknown
+		flow, lang := d.flowAndLang(u, s)
+		msgs := []flows.Prompt{{Text: flow.T("help", lang)}}
+		if s.open() {
+			msgs = append(msgs, flows.Ask(flow, s.State, u.User.FirstName)...)
+		}
+		return d.send(ctx, u, "", msgs)
+	}
+}
+
+// start begins a dialogue, or resumes the one in progress. A /start link
+// followed in the middle of a dialogue is recorded as a touch and does not
+// change the lead's first-touch attribution.
+func (d *Dispatcher) start(ctx context.Context, u Update, s *session) error {
+	if s.open() {
+		if u.Text != "" {
+			a := crm.ParseStartPayload(u.Text)
+			if err := d.cfg.Leads.AddEvent(ctx, crm.Event{LeadID: s.LeadID, Kind: crm.EventTouch, Actor: "customer", At: d.now(),
+				Data: map[string]any{"payload": a.Payload, "source": a.Source, "campaign": a.Campaign}}); err != nil {
+				return err
+			}
+		}
+		return d.send(ctx, u, "", flows.Ask(d.flowOf(s.State.Flow), s.State, u.User.FirstName))
+	}
+	if s.LeadID != 0 && (s.Stage == crm.StageQualified || s.Stage == crm.StageContacted) {
+		// The request is with the sales team already: say so instead of
+		// opening a second lead; /restart is there for a new request.
+		flow, lang := d.flowAndLang(u, s)
+		return d.send(ctx, u, "", []flows.Prompt{{Text: flow.T("already_done", lang)}})
+	}
+	return d.newLead(ctx, u, s, crm.ParseStartPayload(u.Text))
+}
+
+// restart starts the dialogue over. The answers given so far stay in
+// PostgreSQL, superseded, so nothing the customer typed is lost.
+func (d *Dispatcher) restart(ctx context.Context, u Update, s *session) error {
+	if !s.open() {
+		return d.newLead(ctx, u, s, crm.ParseStartPayload(u.Text))
+	}
+	flow := d.cfg.Flows[d.cfg.DefaultFlow]
+	if err := d.cfg.Leads.RestartLead(ctx, s.LeadID, flow.Start, d.now()); err != nil {
+		return err
+	}
+	res := flows.Begin(flow, flow.Lang(u.User.Language), u.User.FirstName)
+	s.Stage, s.State = crm.StageNew, res.State
+	if err := d.saveSession(ctx, u.ChatID, s); err != nil {
+		return err
+	}
+	return d.send(ctx, u, "", res.Prompts)
+}
+
+// cancel ends the dialogue; the lead is closed as lost with the reason
+// "cancelled" and keeps its answers.
+func (d *Dispatcher) cancel(ctx context.Context, u Update, s *session) error {
+	flow, lang := d.flowAndLang(u, s)
+	if s.open() {
+		err := d.cfg.Leads.CloseLead(ctx, s.LeadID, "cancelled", crm.Event{LeadID: s.LeadID, Kind: crm.EventCancelled, Actor: "customer", At: d.now(),
+			Data: map[string]any{"step": s.State.Step}})
+		if err != nil && crm.ErrorCode(err) != crm.ECONFLICT {
+			return err
+		}
+		s.Stage, s.State.Done, s.State.Step = crm.StageLost, true, ""
+		if err := d.saveSession(ctx, u.ChatID, s); err != nil {
+			return err
+		}
+	}
+	return d.send(ctx, u, "", []flows.Prompt{{Text: flow.T("cancelled", lang), RemoveKeyboard: true}})
+}
+
+func (d *Dispatcher) newLead(ctx context.Context, u Update, s *session, a crm.Attribution) error {
+	flow := d.cfg.Flows[d.cfg.DefaultFlow]
+	res := flows.Begin(flow, flow.Lang(u.User.Language), u.User.FirstName)
+	lead := &crm.Lead{
+		ContactID:   s.ContactID,
+		Stage:       crm.StageNew,
+		Temperature: crm.Cold,
+		FlowID:      flow.ID,
+		FlowVersion: flow.Version,
+		Step:        res.State.Step,
+		Attribution: a,
+		CreatedAt:   d.now(),
+		UpdatedAt:   d.now(),
+	}
+	if err := d.cfg.Leads.CreateLead(ctx, lead); err != nil {
+		return err
+	}
+	s.LeadID, s.Stage, s.State = lead.ID, lead.Stage, res.State
+	if err := d.saveSession(ctx, u.ChatID, s); err != nil {
+		return err
+	}
+	return d.send(ctx, u, "", res.Prompts)
+}
+
+// outsideDialogue handles input when no question is waiting. A first
+// message from a new customer starts the flow; later free text is kept on
+// the lead's timeline so the team sees it.
+func (d *Dispatcher) outsideDialogue(ctx context.Context, u Update, s *session) error {
+	if s.LeadID == 0 || (s.Stage == crm.StageLost || s.Stage == crm.StageWon) && u.Kind == InputText {
+		return d.newLead(ctx, u, s, crm.Attribution{})
+	}
+	flow, lang := d.flowAndLang(u, s)
+	switch u.Kind {
+	case InputButton:
+		return d.send(ctx, u, flow.T("stale_button", lang), nil)
+	case InputText, InputContact:
+		text := u.Text
+		if u.Contact != nil {
+			text = "contact " + u.Contact.Phone
+		}
+		if err := d.cfg.Leads.AddEvent(ctx, crm.Event{LeadID: s.LeadID, Kind: crm.EventMessage, Actor: "customer", At: d.now(),
+			Data: map[string]any{"text": text}}); err != nil {
+			return err
+		}
+	}
+	return d.send(ctx, u, "", []flows.Prompt{{Text: flow.T("already_done", lang)}})
+}
+
+// answer steps the flow with the customer's input and stores the answer
+// before anything is said back.
+func (d *Dispatcher) answer(ctx context.Context, u Update, s *session) error {
+	flow := d.flowOf(s.State.Flow)
+	in := flows.Input{Text: u.Text, Button: u.Button, SenderID: u.User.ID, Name: u.User.FirstName}
+	if u.Contact != nil {
+		in.Contact = &flows.Contact{Phone: u.Contact.Phone, UserID: u.Contact.UserID}
+	}
+	if u.Kind == InputOther {
+		in = flows.Input{SenderID: u.User.ID, Name: u.User.FirstName}
+	}
+	res := flows.Advance(flow, s.State, in)
+	if res.Answer != nil {
+		p := d.progress(s, res)
+		if err := d.cfg.Leads.SaveProgress(ctx, p); err != nil {
+			if crm.ErrorCode(err) != crm.ECONFLICT {
+				return err
+			}
+			// PostgreSQL already has this step's answer: the session was
+			// behind (a lost write to Redis). Rebuild from the facts and
+			// ask whatever comes next.
+			fresh, err := d.rebuild(ctx, u)
+			if err != nil {
+				return err
+			}
+			if err := d.saveSession(ctx, u.ChatID, fresh); err != nil {
+				return err
+			}
+			if !fresh.open() {
+				return d.send(ctx, u, "", nil)
+			}
+			return d.send(ctx, u, "", flows.Ask(d.flowOf(fresh.State.Flow), fresh.State, u.User.FirstName))
+		}
+		s.Stage = p.Stage
+	}
+	s.State = res.State
+	if err := d.saveSession(ctx, u.ChatID, s); err != nil {
+		return err
+	}
+	return d.send(ctx, u, res.Notice, res.Prompts)
+}
+
+// progress is the durable change one answer makes to a lead.
+func (d *Dispatcher) progress(s *session, res flows.Result) crm.Progress {
+	now := d.now()
+	a := res.Answer
+	flow := d.flowOf(s.State.Flow)
+	p := crm.Progress{
+		LeadID:      s.LeadID,
+		ContactID:   s.ContactID,
+		Answer:      &crm.Answer{LeadID: s.LeadID, StepID: a.Step, Kind: a.Kind, Value: a.Value, Score: a.Score, At: now},
+		Score:       res.State.Score,
+		Stage:       crm.StageQualifying,
+		Temperature: flow.Thresholds.Temperature(res.State.Score),
+		Step:        res.State.Step,
+		At:          now,
+		Events: []crm.Event{{LeadID: s.LeadID, Kind: crm.EventAnswered, Actor: "customer", At: now,
+			Data: map[string]any{"step": a.Step, "score": a.Score, "total": res.State.Score}}},
+	}
+	switch a.Kind {
+	case "phone":
+		p.Phone = a.Value
+	case "email":
+		p.Email = a.Value
+	}
+	if res.Finished {
+		p.Stage = crm.StageQualified
+		p.Temperature = res.Temperature
+		p.Events = append(p.Events, crm.Event{LeadID: s.LeadID, Kind: crm.EventQualified, Actor: "system", At: now,
+			Data: map[string]any{"score": res.State.Score, "temperature": string(res.Temperature)}})
+	}
+	return p
+}
+
+func (d *Dispatcher) flowAndLang(u Update, s *session) (*flows.Flow, string) {
+	flow := d.flowOf(s.State.Flow)
+	if s.State.Lang != "" {
+		return flow, s.State.Lang
+	}
+	return flow, flow.Lang(u.User.Language)
+}
+
+// send renders the engine's prompts as channel messages. The update's
+// effects are durable by now, so a message that cannot be delivered is
+// logged and not retried by redelivery: the customer's next /start asks the
+// question again.
+func (d *Dispatcher) send(ctx context.Context, u Update, notice string, prompts []flows.Prompt) error {
+	d.answerCallback(ctx, u, notice)
+	for _, p := range prompts {
+		m := Message{ChatID: u.ChatID, Text: p.Text, RequestContact: p.RequestContact, RemoveKeyboard: p.RemoveKeyboard}
+		for _, row := range p.Choices {
+			var buttons []Button
+			for _, c := range row {
+				buttons = append(buttons, Button{Text: c.Text, Data: c.Data})
+			}
+			m.Buttons = append(m.Buttons, buttons)
+		}
+		if p.Edit && u.ButtonMessageID != 0 {
+			m.EditMessageID = u.ButtonMessageID
+		}
+		if _, err := d.cfg.Sender.Send(ctx, m); err != nil {
+			d.cfg.Logger.ErrorContext(ctx, "send reply", "chat_id", u.ChatID, "err", err)
+			return nil
+		}
+	}
+	return nil
+}
+
+// answerCallback stops the spinner of a pressed button; send calls it
+// exactly once per update.
+func (d *Dispatcher) answerCallback(ctx context.Context, u Update, notice string) {
+	if u.CallbackID == "" {
+		return
+	}
+	if err := d.cfg.Sender.AnswerCallback(ctx, CallbackAnswer{CallbackID: u.CallbackID, Text: notice}); err != nil {
+		d.cfg.Logger.WarnContext(ctx, "answer callback", "err", err)
+	}
+}

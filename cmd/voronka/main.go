@@ -1,0 +1,115 @@
+// Command voronka is the Voronka CRM bot: `serve` (the default) runs it,
+// `migrate` applies the database migrations, `version` prints the build.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "voronka:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: voronka [command] [flags]
+
+commands:
+  serve     run the bot (default): Telegram webhook or long polling, HTTP endpoints
+  migrate   apply the database migrations and exit
+  version   print the version
+
+Configuration: VORONKA_CONFIG (file), DATABASE_URL, REDIS_URL, TELEGRAM_TOKEN,
+TELEGRAM_API_ENDPOINT, TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET, HTTP_ADDR.
+See README.md.
+`
+
+// run is main without the process: arguments, environment and streams are
+// passed in so tests can drive every subcommand.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		migrate := fs.Bool("migrate", false, "apply migrations before serving")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		return serve(ctx, getenv, stderr, *migrate)
+	case "migrate":
+		return migrateCmd(ctx, getenv, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "voronka", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+func newLogger(cfg *Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func serve(ctx context.Context, getenv func(string) string, stderr io.Writer, migrate bool) error {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stderr)
+	logger.Info("starting voronka", append([]any{"version", version}, cfg.Redacted()...)...)
+	if cfg.TelegramToken == "" {
+		return errors.New("config: TELEGRAM_TOKEN: is required to serve (try a token from @BotFather)")
+	}
+	app, err := NewApp(ctx, cfg, logger, Deps{Migrate: migrate})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	return app.Run(ctx)
+}
+
+func migrateCmd(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stderr)
+	db, err := openDB(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "migrations applied")
+	return nil
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/voronka/voronka/bot"
+)
+
+// metrics is the App's own Prometheus registry (no global registry, so
+// tests can run several Apps in one process).
+type metrics struct {
+	reg      *prometheus.Registry
+	updates  *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	messages *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "voronka_updates_total", Help: "Customer updates handled, by kind and outcome (ok, duplicate, ignored, error).",
+		}, []string{"kind", "outcome"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "voronka_update_duration_seconds", Help: "Time to handle one update, replies included.",
+			Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"kind"}),
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "voronka_messages_total", Help: "Messages sent to a channel, by channel and outcome (sent, failed).",
+		}, []string{"channel", "outcome"}),
+	}
+	m.reg.MustRegister(m.updates, m.latency, m.messages,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) observeUpdate(kind, outcome string, d time.Duration) {
+	m.updates.WithLabelValues(kind, outcome).Inc()
+	m.latency.WithLabelValues(kind).Observe(d.Seconds())
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// countingSender counts what a sender delivers and fails to.
+type countingSender struct {
+	bot.Sender
+	m *metrics
+}
+
+func (s countingSender) Send(ctx context.Context, msg bot.Message) (int, error) {
+	id, err := s.Sender.Send(ctx, msg)
+	outcome := "sent"
+	if err != nil {
+		outcome = "failed"
+	}
+	s.m.messages.WithLabelValues("telegram", outcome).Inc()
+	return id, err
+}
