@@ -62,16 +62,24 @@ type TelegramConfig struct {
 	MaxBody         int64    `yaml:"max_body"`        // webhook body limit, bytes
 }
 
-// Duration reads "15m", "4h" and "2d" from YAML.
-type Duration time.Duration
+// Duration reads "15m", "4h" and "2d" from YAML. A value that does not
+// parse is kept and reported by validate, which knows the key's name (the
+// YAML decoder does not tell an unmarshaler where it is).
+type Duration struct {
+	time.Duration
+	bad string
+}
+
+func dur(d time.Duration) Duration { return Duration{Duration: d} }
 
 // UnmarshalYAML parses a duration with flows.ParseDuration.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := flows.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		*d = Duration{bad: fmt.Sprintf("line %d: %v", n.Line, err)}
+		return nil
 	}
-	*d = Duration(v)
+	*d = dur(v)
 	return nil
 }
 
@@ -84,14 +92,14 @@ func defaultConfig() Config {
 		TimeZone:    "UTC",
 		Flows:       "configs/flows",
 		DefaultFlow: "qualify",
-		SessionTTL:  Duration(30 * 24 * time.Hour),
+		SessionTTL:  dur(30 * 24 * time.Hour),
 		RedisPrefix: "voronka:",
 		Telegram: TelegramConfig{
 			GlobalPerSecond: 30,
 			ChatPerSecond:   1,
 			ChatBurst:       3,
 			GroupPerMinute:  20,
-			PollTimeout:     Duration(25 * time.Second),
+			PollTimeout:     dur(25 * time.Second),
 			MaxConnections:  40,
 			MaxBody:         1 << 20,
 		},
@@ -157,8 +165,8 @@ func (c *Config) validate() error {
 	if c.DefaultFlow == "" {
 		bad("default_flow", "must name a flow")
 	}
-	if c.SessionTTL <= 0 {
-		bad("session_ttl", "must be positive")
+	if c.SessionTTL.bad != "" {
+		bad("session_ttl", "%s", c.SessionTTL.bad)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
@@ -183,7 +191,9 @@ func (c *Config) validate() error {
 	if t.GroupPerMinute <= 0 {
 		bad("telegram.group_per_minute", "must be positive")
 	}
-	if t.PollTimeout < Duration(time.Second) || t.PollTimeout > Duration(50*time.Second) {
+	if t.PollTimeout.bad != "" {
+		bad("telegram.poll_timeout", "%s", t.PollTimeout.bad)
+	} else if t.PollTimeout.Duration < time.Second || t.PollTimeout.Duration > 50*time.Second {
 		bad("telegram.poll_timeout", "must be between 1s and 50s")
 	}
 	if t.MaxConnections < 1 || t.MaxConnections > 100 {
