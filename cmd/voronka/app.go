@@ -114,7 +114,7 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		Sender:      countingSender{sender, a.metrics},
 		Clock:       deps.Clock,
 		Logger:      logger,
-		SessionTTL:  time.Duration(cfg.SessionTTL),
+		SessionTTL:  cfg.SessionTTL.Duration,
 		Observe:     a.metrics.observeUpdate,
 	})
 	if err != nil {
@@ -220,7 +220,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		a.log.Info("webhook mode", "path", a.cfg.WebhookPath())
 	} else {
 		poller := telegram.NewPoller(a.api, a.dispatcher, telegram.PollerOptions{
-			Timeout: int(time.Duration(a.cfg.Telegram.PollTimeout) / time.Second),
+			Timeout: int(a.cfg.Telegram.PollTimeout.Seconds()),
 			Logger:  a.log,
 		})
 		a.log.Info("long polling mode")
