@@ -3,7 +3,7 @@
 GO ?= go
 STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
 
-.PHONY: run build test test-short lint bench fuzz services migrate
+.PHONY: run build test lint bench bench-limit fuzz services migrate
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/voronka ./cmd/voronka
@@ -35,3 +35,7 @@ services:
 
 migrate: services
 	$(GO) run ./cmd/voronka migrate
+
+# PostgreSQL's own insert rate on this machine, to read the benchmarks against.
+bench-limit: services
+	bash .ci/pgbench-insert 10

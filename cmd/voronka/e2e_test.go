@@ -30,7 +30,7 @@ const webhookSecret = "s3cret-token_for-tests"
 // bundle is one Voronka wired to a real PostgreSQL schema, a real Redis
 // prefix and the test Bot API server, serving its HTTP handler.
 type bundle struct {
-	t      *testing.T
+	t      testing.TB
 	db     *postgres.DB
 	rs     *redis.Store
 	rdb    *goredis.Client
@@ -62,12 +62,17 @@ func (s *sleeps) all() []time.Duration {
 	return append([]time.Duration(nil), s.d...)
 }
 
-func setup(t *testing.T) *bundle {
+func setup(t testing.TB) *bundle {
+	return setupWith(t, "")
+}
+
+// setupWith is setup with extra lines for the config file.
+func setupWith(t testing.TB, extraConfig string) *bundle {
 	t.Helper()
 	b := &bundle{t: t, db: postgrestest.NewDB(t), tg: telegramtest.NewServer(t), slept: &sleeps{}, nextID: 1000}
 	b.rs, b.rdb, b.prefix = redistest.NewStore(t)
 	b.env = map[string]string{
-		"VORONKA_CONFIG":          writeConfig(t, "flows: "+filepath.Join("..", "..", "configs", "flows")+"\n"),
+		"VORONKA_CONFIG":          writeConfig(t, "flows: "+filepath.Join("..", "..", "configs", "flows")+"\n"+extraConfig),
 		"TELEGRAM_TOKEN":          b.tg.Token(),
 		"TELEGRAM_API_ENDPOINT":   b.tg.Endpoint(),
 		"TELEGRAM_WEBHOOK_URL":    "https://bot.example.com/telegram/webhook",
@@ -91,7 +96,7 @@ func (b *bundle) start() {
 	b.t.Cleanup(app.Close)
 }
 
-func writeConfig(t *testing.T, yaml string) string {
+func writeConfig(t testing.TB, yaml string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "voronka.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(yaml), 0o600))
