@@ -217,6 +217,9 @@ func (d *Dispatcher) progress(s *session, res flows.Result) crm.Progress {
 		p.Temperature = res.Temperature
 		p.Events = append(p.Events, crm.Event{LeadID: s.LeadID, Kind: crm.EventQualified, Actor: "system", At: now,
 			Data: map[string]any{"score": res.State.Score, "temperature": string(res.Temperature)}})
+		if d.cfg.Alerts {
+			p.Jobs = crm.AlertJobs(s.LeadID, p.Stage, p.Temperature)
+		}
 	}
 	return p
 }

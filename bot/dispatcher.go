@@ -49,6 +49,9 @@ type DispatcherConfig struct {
 	// SessionTTL is how long an idle dialogue stays in Redis; after that it
 	// is rebuilt from PostgreSQL on the customer's next message.
 	SessionTTL time.Duration
+	// Alerts queues a sales alert with the answer that qualifies a hot lead
+	// (needs the job queue on the store's database).
+	Alerts bool
 	// Observe, when set, is told the kind, the outcome and the duration of
 	// every update handled (for metrics).
 	Observe func(kind, outcome string, d time.Duration)

@@ -162,7 +162,10 @@ type Progress struct {
 	Phone       string // set on the contact when non-empty
 	Email       string // set on the contact when non-empty
 	Events      []Event
-	At          time.Time
+	// Jobs are queued in the same transaction (a sales alert when a hot
+	// lead is qualified).
+	Jobs []Job
+	At   time.Time
 }
 
 // LeadStore keeps contacts, leads, answers and events. Implementations

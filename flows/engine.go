@@ -437,7 +437,7 @@ func (t turn) finish(s State, end *Step) Result {
 	temp := t.f.Thresholds.Temperature(s.Score)
 	r := Result{State: s, Finished: true, Temperature: temp}
 	if end != nil {
-		text := fill(end.Say.in(t.lang, t.f.fallback()), t.name, "{expect}", t.f.expectPhrase(temp, t.lang))
+		text := fill(end.Say.in(t.lang, t.f.fallback()), t.name, "{expect}", t.f.ExpectPhrase(temp, t.lang))
 		r.Prompts = []Prompt{{Text: text, RemoveKeyboard: true}}
 	}
 	return r

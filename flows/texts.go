@@ -57,6 +57,9 @@ func builtin(key string) (ru, en string, ok bool) {
 	case "help":
 		return "Я задам несколько коротких вопросов, чтобы менеджер подготовился к разговору с вами. Отвечайте кнопками под сообщением или текстом; необязательный вопрос можно пропустить, написав «-». /restart — начать заново, /cancel — прервать разговор.",
 			"I'll ask a few short questions so a manager is ready to talk to you. Answer with the buttons under a message or in words; an optional question can be skipped by typing “-”. /restart starts over, /cancel ends the conversation.", true
+	case "claimed":
+		return "{manager} из нашей команды уже занимается вашей заявкой и свяжется с вами {expect}.",
+			"{manager} from our team has your request and will reach you {expect}.", true
 	case "cancelled":
 		return "Хорошо, остановились. Ваши ответы сохранены; чтобы начать заново, нажмите /start.",
 			"All right, we've stopped. Your answers are kept; press /start to begin again.", true
@@ -73,7 +76,7 @@ func textKeys() []string {
 		"invalid_choice", "invalid_multi", "invalid_phone", "foreign_contact", "invalid_email",
 		"invalid_number", "number_too_small", "number_too_large", "invalid_text", "text_too_short",
 		"text_too_long", "share_contact", "done", "skip", "skip_prompt", "thanks", "stale_button",
-		"help", "cancelled", "already_done", "expect_hot", "expect_warm", "expect_cold",
+		"help", "cancelled", "claimed", "already_done", "expect_hot", "expect_warm", "expect_cold",
 	}
 }
 
@@ -147,11 +150,11 @@ func capitalise(s string) string {
 	return s
 }
 
-// expectPhrase says when a person will reach a lead of temperature t, for
+// ExpectPhrase says when a person will reach a lead of temperature t, for
 // the closing message's {expect}. A flow may word it itself with
 // texts.expect_hot / expect_warm / expect_cold; otherwise it is built from
 // `expect:` in Russian or English (English for every other language).
-func (f *Flow) expectPhrase(t crm.Temperature, lang string) string {
+func (f *Flow) ExpectPhrase(t crm.Temperature, lang string) string {
 	if s, ok := f.Texts["expect_"+string(t)][lang]; ok && s != "" {
 		return s
 	}

@@ -98,8 +98,8 @@ func TestT(t *testing.T) {
 
 	f.Texts["expect_hot"] = Text{"de": "innerhalb einer Viertelstunde"}
 	f.Expect = map[crm.Temperature]time.Duration{crm.Hot: 15 * time.Minute, crm.Cold: 48 * time.Hour}
-	assert.Equal(t, "innerhalb einer Viertelstunde", f.expectPhrase(crm.Hot, "de"))
-	assert.Equal(t, "в течение 15 минут", f.expectPhrase(crm.Hot, "ru"))
-	assert.Equal(t, "within 2 days", f.expectPhrase(crm.Cold, "de"))
-	assert.Equal(t, "", f.expectPhrase(crm.Warm, "de"))
+	assert.Equal(t, "innerhalb einer Viertelstunde", f.ExpectPhrase(crm.Hot, "de"))
+	assert.Equal(t, "в течение 15 минут", f.ExpectPhrase(crm.Hot, "ru"))
+	assert.Equal(t, "within 2 days", f.ExpectPhrase(crm.Cold, "de"))
+	assert.Equal(t, "", f.ExpectPhrase(crm.Warm, "de"))
 }

@@ -8,11 +8,14 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 
+	"github.com/voronka/voronka/crm"
 	"github.com/voronka/voronka/flows"
 )
 
@@ -37,6 +40,14 @@ type Config struct {
 		Format string `yaml:"format"` // json | text
 	} `yaml:"log"`
 	Telegram TelegramConfig `yaml:"telegram"`
+	// Team is the sales team: who gets leads, who may press the buttons.
+	Team    []TeamMember  `yaml:"team"`
+	Routing RoutingConfig `yaml:"routing"`
+	Queue   struct {
+		// Workers is how many durable jobs (cards, notices, escalations)
+		// this replica runs at once.
+		Workers int `yaml:"workers"`
+	} `yaml:"queue"`
 
 	// From the environment only.
 	DatabaseURL           string `yaml:"-"`
@@ -46,6 +57,11 @@ type Config struct {
 	TelegramWebhookURL    string `yaml:"-"`
 	TelegramWebhookSecret string `yaml:"-"`
 	HTTPAddr              string `yaml:"-"`
+	SlackBotToken         string `yaml:"-"`
+	SlackSigningSecret    string `yaml:"-"`
+	SlackSalesChannel     string `yaml:"-"`
+	SlackAPIURL           string `yaml:"-"`
+	TelegramSalesChatID   int64  `yaml:"-"`
 	// File is where the YAML came from, "" when only defaults apply.
 	File string `yaml:"-"`
 }
@@ -60,6 +76,33 @@ type TelegramConfig struct {
 	PollTimeout     Duration `yaml:"poll_timeout"`
 	MaxConnections  int      `yaml:"max_connections"` // setWebhook's max_connections
 	MaxBody         int64    `yaml:"max_body"`        // webhook body limit, bytes
+}
+
+// TeamMember is one member of the sales team in the config file.
+type TeamMember struct {
+	Name       string `yaml:"name"`
+	Role       string `yaml:"role"` // rep | head | admin
+	SlackID    string `yaml:"slack_id"`
+	TelegramID int64  `yaml:"telegram_id"`
+	// OnDuty switches a member without hours on or off (default on).
+	OnDuty *bool `yaml:"on_duty"`
+	// Hours like "Mon-Fri 09:00-18:00", in TimeZone (default: timezone).
+	Hours    string `yaml:"hours"`
+	TimeZone string `yaml:"time_zone"`
+	MaxOpen  int    `yaml:"max_open"`
+}
+
+// RoutingConfig is how hot leads reach the team and the SLAs on them.
+type RoutingConfig struct {
+	// Strategy: first_claim, round_robin, least_loaded or sticky.
+	Strategy      string   `yaml:"strategy"`
+	ClaimWithin   Duration `yaml:"claim_within"`
+	ContactWithin Duration `yaml:"contact_within"`
+	// WarmDigest is the cron schedule of the warm-lead digest.
+	WarmDigest string `yaml:"warm_digest"`
+	// SLASweep is the cron schedule of the SLA and queue sweep.
+	SLASweep    string   `yaml:"sla_sweep"`
+	LostReasons []string `yaml:"lost_reasons"`
 }
 
 // Duration reads "15m", "4h" and "2d" from YAML. A value that does not
@@ -105,6 +148,15 @@ func defaultConfig() Config {
 		},
 	}
 	c.Log.Level, c.Log.Format = "info", "json"
+	c.Routing = RoutingConfig{
+		Strategy:      string(crm.FirstClaim),
+		ClaimWithin:   dur(5 * time.Minute),
+		ContactWithin: dur(15 * time.Minute),
+		WarmDigest:    "0 10 * * 1-5",
+		SLASweep:      "* * * * *",
+		LostReasons:   []string{"no budget", "chose a competitor", "not reachable", "not interested", "duplicate"},
+	}
+	c.Queue.Workers = 10
 	return c
 }
 
@@ -138,7 +190,15 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	c.TelegramWebhookURL = getenv("TELEGRAM_WEBHOOK_URL")
 	c.TelegramWebhookSecret = getenv("TELEGRAM_WEBHOOK_SECRET")
 	c.HTTPAddr = envOr(getenv, "HTTP_ADDR", ":8080")
-	if err := c.validate(); err != nil {
+	c.SlackBotToken = getenv("SLACK_BOT_TOKEN")
+	c.SlackSigningSecret = getenv("SLACK_SIGNING_SECRET")
+	c.SlackSalesChannel = getenv("SLACK_SALES_CHANNEL")
+	c.SlackAPIURL = getenv("SLACK_API_URL")
+	var salesChatErr error
+	if v := getenv("TELEGRAM_SALES_CHAT_ID"); v != "" {
+		c.TelegramSalesChatID, salesChatErr = strconv.ParseInt(v, 10, 64)
+	}
+	if err := errors.Join(salesChatErr, c.validate()); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -211,6 +271,16 @@ func (c *Config) validate() error {
 	if c.TelegramAPIEndpoint != "" && strings.Count(c.TelegramAPIEndpoint, "%s") != 2 {
 		bad("TELEGRAM_API_ENDPOINT", "must hold two %%s, for the token and the method, like http://127.0.0.1:9000/bot%%s/%%s")
 	}
+	if c.TelegramSalesChatID > 0 {
+		bad("TELEGRAM_SALES_CHAT_ID", "must be a group's id (negative, like -1001234567890)")
+	}
+	if (c.SlackBotToken != "") != (c.SlackSalesChannel != "") || (c.SlackBotToken != "" && c.SlackSigningSecret == "") {
+		bad("SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_SALES_CHANNEL go together")
+	}
+	if c.SlackAPIURL != "" && !strings.HasSuffix(c.SlackAPIURL, "/") {
+		bad("SLACK_API_URL", "must end with a slash, like http://127.0.0.1:9001/api/")
+	}
+	c.validateSales(bad)
 	if c.TelegramWebhookURL != "" {
 		u, err := url.Parse(c.TelegramWebhookURL)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
@@ -221,6 +291,69 @@ func (c *Config) validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func (c *Config) validateSales(bad func(key, format string, args ...any)) {
+	seen := map[string]bool{}
+	for i, m := range c.Team {
+		key := fmt.Sprintf("team[%d]", i)
+		if strings.TrimSpace(m.Name) == "" {
+			bad(key+".name", "is required")
+		} else if seen[m.Name] {
+			bad(key+".name", "%q is used twice", m.Name)
+		}
+		seen[m.Name] = true
+		if !crm.Role(m.Role).Valid() {
+			bad(key+".role", "must be rep, head or admin, not %q", m.Role)
+		}
+		if m.SlackID == "" && m.TelegramID == 0 {
+			bad(key, "needs a slack_id or a telegram_id to press the buttons")
+		}
+		if m.Hours != "" {
+			if _, err := crm.ParseHours(m.Hours); err != nil {
+				bad(key+".hours", "%v", err)
+			}
+		}
+		if m.TimeZone != "" {
+			if _, err := time.LoadLocation(m.TimeZone); err != nil {
+				bad(key+".time_zone", "unknown time zone %q", m.TimeZone)
+			}
+		}
+		if m.MaxOpen < 0 {
+			bad(key+".max_open", "must not be negative")
+		}
+	}
+	r := c.Routing
+	if !crm.Strategy(r.Strategy).Valid() {
+		bad("routing.strategy", "must be first_claim, round_robin, least_loaded or sticky, not %q", r.Strategy)
+	}
+	for key, d := range map[string]Duration{"routing.claim_within": r.ClaimWithin, "routing.contact_within": r.ContactWithin} {
+		if d.bad != "" {
+			bad(key, "%s", d.bad)
+		}
+	}
+	for key, spec := range map[string]string{"routing.warm_digest": r.WarmDigest, "routing.sla_sweep": r.SLASweep} {
+		if _, err := cron.ParseStandard(spec); err != nil {
+			bad(key, "not a cron schedule: %v", err)
+		}
+	}
+	if len(r.LostReasons) == 0 {
+		bad("routing.lost_reasons", "needs at least one reason")
+	}
+	if c.Queue.Workers < 1 {
+		bad("queue.workers", "must be at least 1")
+	}
+}
+
+// Managers turns the configured team into crm managers.
+func (c *Config) Managers() []crm.Manager {
+	out := make([]crm.Manager, len(c.Team))
+	for i, m := range c.Team {
+		out[i] = crm.Manager{Name: m.Name, Role: crm.Role(m.Role), SlackID: m.SlackID, TelegramID: m.TelegramID,
+			OnDuty: m.OnDuty == nil || *m.OnDuty, TimeZone: m.TimeZone, MaxOpen: m.MaxOpen}
+		out[i].Hours, _ = crm.ParseHours(m.Hours) // validated; "" stays zero
+	}
+	return out
 }
 
 // WebhookPath is where the webhook handler listens: the path of

@@ -18,6 +18,9 @@ import (
 type DB struct {
 	Pool   *pgxpool.Pool
 	logger *slog.Logger
+	// queue, once NewQueue has run, takes the jobs stores insert in their
+	// transactions.
+	queue *Queue
 }
 
 // ParseConfig reads a connection URL (or key=value DSN) and applies

@@ -13,13 +13,17 @@ const leadColumns = `id, contact_id, stage, score, temperature, flow_id, flow_ve
 	source, medium, campaign, landing, referrer, start_payload, lost_reason,
 	created_at, updated_at, qualified_at`
 
-func scanLead(row pgx.Row) (*crm.Lead, error) {
+func scanLead(row pgx.Row) (*crm.Lead, error) { return scanLeadWith(row) }
+
+// scanLeadWith scans leadColumns followed by extra columns into extra.
+func scanLeadWith(row pgx.Row, extra ...any) (*crm.Lead, error) {
 	var l crm.Lead
 	a := &l.Attribution
-	if err := row.Scan(&l.ID, &l.ContactID, &l.Stage, &l.Score, &l.Temperature,
+	dest := []any{&l.ID, &l.ContactID, &l.Stage, &l.Score, &l.Temperature,
 		&l.FlowID, &l.FlowVersion, &l.Step,
 		&a.Source, &a.Medium, &a.Campaign, &a.Landing, &a.Referrer, &a.Payload, &l.LostReason,
-		&l.CreatedAt, &l.UpdatedAt, &l.QualifiedAt); err != nil {
+		&l.CreatedAt, &l.UpdatedAt, &l.QualifiedAt}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	utc(&l.CreatedAt)

@@ -109,7 +109,8 @@ func (db *DB) Migrate(ctx context.Context) error {
 				"took", time.Since(start).Round(time.Millisecond))
 		}
 	}
-	return nil
+	// River's tables (the job queue) live beside ours and move with them.
+	return db.migrateRiver(ctx)
 }
 
 // Migrations lists every migration this binary knows and every one the

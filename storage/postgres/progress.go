@@ -147,6 +147,9 @@ func (s *LeadStore) saveProgress(ctx context.Context, p crm.Progress) error {
 		}
 		return translate(err, notFound)
 	}
+	if err := s.db.enqueue(ctx, tx, p.Jobs); err != nil {
+		return err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return err
 	}

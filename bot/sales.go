@@ -1,0 +1,111 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/voronka/voronka/crm"
+	"github.com/voronka/voronka/flows"
+)
+
+// Labels makes stored answers readable for the sales team: the question
+// and the option text in the flow's first language (the operator's), since
+// the team reads every lead in one language whatever the customer spoke.
+type Labels struct {
+	Flows map[string]*flows.Flow
+}
+
+var _ crm.Labeler = Labels{}
+
+// Label implements crm.Labeler.
+func (l Labels) Label(lead *crm.Lead, answers []crm.CardAnswer) []crm.CardAnswer {
+	f := l.Flows[lead.FlowID]
+	if f == nil {
+		return answers
+	}
+	lang := f.Languages[0]
+	out := make([]crm.CardAnswer, len(answers))
+	for i, a := range answers {
+		out[i] = a
+		st := f.Step(a.Question)
+		if st == nil {
+			continue
+		}
+		if q := firstLine(st.Ask[lang]); q != "" {
+			out[i].Question = q
+		}
+		switch {
+		case a.Value == "":
+			out[i].Value = "—"
+		case st.Kind == flows.KindChoice || st.Kind == flows.KindMulti:
+			var texts []string
+			for _, id := range strings.Split(a.Value, ",") {
+				text := id
+				for _, o := range st.Options {
+					if o.ID == id {
+						text = o.Text[lang]
+					}
+				}
+				texts = append(texts, text)
+			}
+			out[i].Value = strings.Join(texts, ", ")
+		case st.Kind == flows.KindNumber:
+			out[i].Value = groupDigits(a.Value)
+		}
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	if len([]rune(s)) > 80 {
+		s = string([]rune(s)[:79]) + "…"
+	}
+	return s
+}
+
+// groupDigits writes 1500000 as "1 500 000" so amounts read at a glance.
+func groupDigits(v string) string {
+	whole, frac, _ := strings.Cut(v, ".")
+	if _, err := strconv.ParseInt(whole, 10, 64); err != nil || len(whole) <= 3 {
+		return v
+	}
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	if frac != "" {
+		return b.String() + "," + frac
+	}
+	return b.String()
+}
+
+// CustomerNotices tells customers, in their dialogue's language, that a
+// person has their request.
+type CustomerNotices struct {
+	Flows  map[string]*flows.Flow
+	Sender Sender
+}
+
+var _ crm.CustomerNotifier = CustomerNotices{}
+
+// LeadClaimed says who will reach the customer and when.
+func (n CustomerNotices) LeadClaimed(ctx context.Context, card *crm.LeadCard, by crm.Manager) error {
+	f := n.Flows[card.Lead.FlowID]
+	if f == nil || card.Contact.ChatID == 0 {
+		return nil
+	}
+	lang := f.Lang(card.Contact.Language)
+	text := f.T("claimed", lang)
+	text = strings.ReplaceAll(text, "{manager}", by.Name)
+	text = strings.ReplaceAll(text, "{expect}", f.ExpectPhrase(card.Lead.Temperature, lang))
+	if _, err := n.Sender.Send(ctx, Message{ChatID: card.Contact.ChatID, Text: text}); err != nil {
+		return fmt.Errorf("tell customer of claim: %w", err)
+	}
+	return nil
+}

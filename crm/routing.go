@@ -1,0 +1,499 @@
+package crm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// SalesPolicy is the routing configuration.
+type SalesPolicy struct {
+	Strategy Strategy
+	// ClaimWithin: a hot lead not claimed this long after its card reached
+	// the team is re-announced and the heads are mentioned.
+	ClaimWithin time.Duration
+	// ContactWithin: a claimed lead not marked contacted this long after
+	// the claim gets its rep reminded.
+	ContactWithin time.Duration
+	LostReasons   []string
+	TimeZone      *time.Location
+}
+
+// SalesStore keeps the team and the sales side of leads. Writes that cause
+// outgoing work take the jobs and queue them in the same transaction.
+type SalesStore interface {
+	// SyncTeam makes the stored team the configured one (by name) and
+	// returns it with ids; managers no longer configured become inactive.
+	SyncTeam(ctx context.Context, team []Manager) ([]Manager, error)
+	// Card returns the lead with its contact, current answers (Question is
+	// the step id, Value the stored value; Labeler makes them readable),
+	// assignee id, claim and contact times, amount and escalation count.
+	Card(ctx context.Context, leadID int64) (card *LeadCard, assignee int64, err error)
+	CardRefs(ctx context.Context, leadID int64) (map[string]string, error)
+	SaveCardRef(ctx context.Context, leadID int64, channel, ref string, at time.Time) error
+	// MarkAlerted records when the team first saw the lead (once).
+	MarkAlerted(ctx context.Context, leadID int64, at time.Time) error
+	// OpenLoad counts open (qualified or contacted) leads per manager id.
+	OpenLoad(ctx context.Context) (map[int64]int, error)
+	// LastAssignee is the manager of the latest assignment, 0 if none.
+	LastAssignee(ctx context.Context) (int64, error)
+	// PreviousManager is the manager of the contact's latest other lead
+	// that had one, 0 if none.
+	PreviousManager(ctx context.Context, contactID, exceptLead int64) (int64, error)
+	// Assign gives an unclaimed lead to a manager and clears its waiting
+	// flag, with an "assigned" event and jobs; ECONFLICT if claimed.
+	Assign(ctx context.Context, leadID, managerID int64, at time.Time, jobs []Job) error
+	// SetWaiting puts the lead in the routing queue with a "waiting" event.
+	SetWaiting(ctx context.Context, leadID int64, at time.Time) error
+	// Waiting lists queued leads, oldest first.
+	Waiting(ctx context.Context) ([]int64, error)
+	// Act applies a rep's action atomically: the transition happens only
+	// from the stages it allows and, unless anyOwner, only for the lead's
+	// own manager. It records the events and queues jobs; a refused
+	// transition is ECONFLICT or EFORBIDDEN with a message for the rep.
+	Act(ctx context.Context, a Action, anyOwner bool, jobs []Job) (*Lead, error)
+	// DueClaimBreaches lists hot qualified leads alerted before t and not
+	// claimed, without a recorded claim breach.
+	DueClaimBreaches(ctx context.Context, t time.Time) ([]int64, error)
+	// DueContactBreaches lists qualified leads claimed before t and not
+	// contacted, without a recorded contact breach.
+	DueContactBreaches(ctx context.Context, t time.Time) ([]int64, error)
+	// RecordBreach records an SLA breach of kind ("claim", "contact") once,
+	// with an "sla_breached" event and the job; false if already recorded.
+	RecordBreach(ctx context.Context, leadID int64, kind string, at time.Time, job Job) (bool, error)
+	// WarmQualified lists warm leads qualified in [from, to).
+	WarmQualified(ctx context.Context, from, to time.Time) ([]int64, error)
+	// Enqueue queues jobs whose cause is the clock (digests).
+	Enqueue(ctx context.Context, jobs ...Job) error
+}
+
+// Labeler turns stored answers into what the sales team reads: the
+// question and the chosen option's text instead of step and option ids.
+type Labeler interface {
+	Label(lead *Lead, answers []CardAnswer) []CardAnswer
+}
+
+// CustomerNotifier tells a customer that a person has their request.
+type CustomerNotifier interface {
+	LeadClaimed(ctx context.Context, card *LeadCard, by Manager) error
+}
+
+// Sales routes hot leads to the team and moves them along the funnel. It
+// is the crm side of every sales job; adapters call Act, cron calls Sweep
+// and Digest, the queue calls Run.
+type Sales struct {
+	store     SalesStore
+	policy    SalesPolicy
+	notifiers []SalesNotifier
+	customers CustomerNotifier
+	labels    Labeler
+	clock     Clock
+	team      []Manager
+}
+
+// NewSales wires the sales desk. Call Sync before use.
+func NewSales(store SalesStore, policy SalesPolicy, team []Manager, notifiers []SalesNotifier, customers CustomerNotifier, labels Labeler, clock Clock) *Sales {
+	if policy.TimeZone == nil {
+		policy.TimeZone = time.UTC
+	}
+	if policy.Strategy == "" {
+		policy.Strategy = FirstClaim
+	}
+	return &Sales{store: store, policy: policy, team: team, notifiers: notifiers, customers: customers, labels: labels, clock: clock}
+}
+
+var _ SalesDesk = (*Sales)(nil)
+
+// Sync stores the configured team and learns their ids.
+func (s *Sales) Sync(ctx context.Context) error {
+	team, err := s.store.SyncTeam(ctx, s.team)
+	if err != nil {
+		return fmt.Errorf("sync team: %w", err)
+	}
+	s.team = team
+	return nil
+}
+
+// Team is the configured team with ids.
+func (s *Sales) Team() []Manager { return slices.Clone(s.team) }
+
+// ManagerBySlack finds a team member by Slack user id.
+func (s *Sales) ManagerBySlack(id string) (Manager, bool) {
+	for _, m := range s.team {
+		if id != "" && m.SlackID == id {
+			return m, true
+		}
+	}
+	return Manager{}, false
+}
+
+// ManagerByTelegram finds a team member by Telegram user id.
+func (s *Sales) ManagerByTelegram(id int64) (Manager, bool) {
+	for _, m := range s.team {
+		if id != 0 && m.TelegramID == id {
+			return m, true
+		}
+	}
+	return Manager{}, false
+}
+
+func (s *Sales) managerByID(id int64) (Manager, bool) {
+	for _, m := range s.team {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return Manager{}, false
+}
+
+// LostReasons is the configured list.
+func (s *Sales) LostReasons() []string { return slices.Clone(s.policy.LostReasons) }
+
+// AlertJobs is the decision of when the team hears of a lead: a hot lead
+// is announced when its dialogue is finished (so the card has the phone or
+// email to act on); warm leads wait for the digest; cold ones for the
+// reports.
+func AlertJobs(leadID int64, stage Stage, t Temperature) []Job {
+	if stage == StageQualified && t == Hot {
+		return []Job{{Kind: JobSalesAlert, LeadID: leadID}}
+	}
+	return nil
+}
+
+// Act applies a rep's button press.
+func (s *Sales) Act(ctx context.Context, a Action) (*LeadCard, error) {
+	if _, ok := s.managerByID(a.By.ID); !ok || a.By.ID == 0 {
+		return nil, Errorf(EFORBIDDEN, "only the sales team can do this")
+	}
+	switch a.Kind {
+	case ActClaim, ActContacted:
+	case ActWon:
+		if a.Amount <= 0 {
+			return nil, Errorf(EINVALID, "the amount of a sale must be a positive number")
+		}
+	case ActLost:
+		if !slices.Contains(s.policy.LostReasons, a.Reason) {
+			return nil, Errorf(EINVALID, "pick a reason from the list")
+		}
+	default:
+		return nil, Errorf(EINVALID, "unknown action %q", a.Kind)
+	}
+	if a.At.IsZero() {
+		a.At = s.clock.Now()
+	}
+	jobs := []Job{{Kind: JobCardUpdate, LeadID: a.LeadID, Key: string(a.Kind) + "@" + strconv.FormatInt(a.At.UnixNano(), 10)}}
+	if a.Kind == ActClaim {
+		jobs = append(jobs, Job{Kind: JobCustomerNotice, LeadID: a.LeadID, Key: "claimed"})
+	}
+	anyOwner := a.By.Role == RoleHead || a.By.Role == RoleAdmin
+	if _, err := s.store.Act(ctx, a, anyOwner, jobs); err != nil {
+		return nil, fmt.Errorf("%s lead %d: %w", a.Kind, a.LeadID, err)
+	}
+	return s.card(ctx, a.LeadID)
+}
+
+// card assembles a lead's card as the team sees it now.
+func (s *Sales) card(ctx context.Context, leadID int64) (*LeadCard, error) {
+	c, assignee, err := s.store.Card(ctx, leadID)
+	if err != nil {
+		return nil, err
+	}
+	if assignee != 0 {
+		if m, ok := s.managerByID(assignee); ok {
+			c.Assignee = &m
+		}
+	}
+	if s.labels != nil {
+		c.Answers = s.labels.Label(&c.Lead, c.Answers)
+	}
+	c.LostReasons = s.LostReasons()
+	c.Now = s.clock.Now()
+	return c, nil
+}
+
+// Run does one queued job. An error retries it with the queue's backoff.
+func (s *Sales) Run(ctx context.Context, job Job) error {
+	switch job.Kind {
+	case JobSalesAlert:
+		return s.alert(ctx, job.LeadID)
+	case JobCardUpdate:
+		return s.updateCards(ctx, job.LeadID)
+	case JobCustomerNotice:
+		return s.noticeCustomer(ctx, job.LeadID)
+	case JobEscalate:
+		return s.escalate(ctx, job.LeadID)
+	case JobRemind:
+		return s.remind(ctx, job.LeadID)
+	case JobWarmDigest:
+		return s.digest(ctx, job.Key)
+	}
+	return Errorf(EINVALID, "unknown job kind %q", job.Kind)
+}
+
+// alert routes a hot lead and posts its card to every channel that has not
+// got it yet, so a retried alert finishes what a crashed one began.
+func (s *Sales) alert(ctx context.Context, leadID int64) error {
+	c, assignee, err := s.store.Card(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	if s.policy.Strategy != FirstClaim && assignee == 0 && c.ClaimedAt == nil && c.Lead.Stage == StageQualified {
+		if err := s.route(ctx, c, now); err != nil {
+			return err
+		}
+	}
+	card, err := s.card(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	refs, err := s.store.CardRefs(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range s.notifiers {
+		if ref, ok := refs[n.Channel()]; ok {
+			errs = append(errs, n.UpdateCard(ctx, ref, card))
+			continue
+		}
+		ref, err := n.PostCard(ctx, card)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("post card to %s: %w", n.Channel(), err))
+			continue
+		}
+		errs = append(errs, s.store.SaveCardRef(ctx, leadID, n.Channel(), ref, now))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return s.store.MarkAlerted(ctx, leadID, now)
+}
+
+// route picks the rep for a lead, or queues it when nobody takes leads.
+func (s *Sales) route(ctx context.Context, c *LeadCard, now time.Time) error {
+	load, err := s.store.OpenLoad(ctx)
+	if err != nil {
+		return err
+	}
+	var last, previous int64
+	switch s.policy.Strategy {
+	case RoundRobin:
+		if last, err = s.store.LastAssignee(ctx); err != nil {
+			return err
+		}
+	case Sticky:
+		if previous, err = s.store.PreviousManager(ctx, c.Contact.ID, c.Lead.ID); err != nil {
+			return err
+		}
+	}
+	m, ok := Pick(s.policy.Strategy, s.team, load, last, previous, now, s.policy.TimeZone)
+	if !ok {
+		return s.store.SetWaiting(ctx, c.Lead.ID, now)
+	}
+	err = s.store.Assign(ctx, c.Lead.ID, m.ID, now, nil)
+	if ErrorCode(err) == ECONFLICT {
+		return nil // claimed meanwhile: nothing to route
+	}
+	return err
+}
+
+// Pick chooses the rep for a lead by strategy among those who take leads
+// at now: round robin after last (by id order), the least loaded (ties to
+// the lower id), or previous for Sticky when available. ok is false when
+// nobody takes leads, or for FirstClaim, which assigns no one.
+func Pick(strategy Strategy, team []Manager, load map[int64]int, last, previous int64, now time.Time, tz *time.Location) (Manager, bool) {
+	var avail []Manager
+	for _, m := range team {
+		if m.TakesLeads(now, load[m.ID], tz) {
+			avail = append(avail, m)
+		}
+	}
+	if len(avail) == 0 || strategy == FirstClaim {
+		return Manager{}, false
+	}
+	slices.SortFunc(avail, func(a, b Manager) int { return int(a.ID - b.ID) })
+	switch strategy {
+	case RoundRobin:
+		for _, m := range avail {
+			if m.ID > last {
+				return m, true
+			}
+		}
+		return avail[0], true
+	case Sticky:
+		for _, m := range avail {
+			if m.ID == previous {
+				return m, true
+			}
+		}
+	}
+	best := avail[0]
+	for _, m := range avail[1:] {
+		if load[m.ID] < load[best.ID] {
+			best = m
+		}
+	}
+	return best, true
+}
+
+func (s *Sales) updateCards(ctx context.Context, leadID int64) error {
+	card, err := s.card(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	refs, err := s.store.CardRefs(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range s.notifiers {
+		if ref, ok := refs[n.Channel()]; ok {
+			errs = append(errs, n.UpdateCard(ctx, ref, card))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Sales) noticeCustomer(ctx context.Context, leadID int64) error {
+	if s.customers == nil {
+		return nil
+	}
+	card, err := s.card(ctx, leadID)
+	if err != nil || card.Assignee == nil {
+		return err
+	}
+	return s.customers.LeadClaimed(ctx, card, *card.Assignee)
+}
+
+func (s *Sales) heads() []Manager {
+	var out []Manager
+	for _, m := range s.team {
+		if m.Role == RoleHead {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (s *Sales) escalate(ctx context.Context, leadID int64) error {
+	card, err := s.card(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	if card.ClaimedAt != nil || card.Lead.Stage != StageQualified {
+		return nil // claimed or closed since the breach: nothing to say
+	}
+	refs, err := s.store.CardRefs(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range s.notifiers {
+		errs = append(errs, n.Escalate(ctx, refs[n.Channel()], card, s.heads()))
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Sales) remind(ctx context.Context, leadID int64) error {
+	card, err := s.card(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	if card.Assignee == nil || card.ContactedAt != nil || card.Lead.Stage != StageQualified {
+		return nil
+	}
+	refs, err := s.store.CardRefs(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range s.notifiers {
+		errs = append(errs, n.Remind(ctx, refs[n.Channel()], card, *card.Assignee))
+	}
+	return errors.Join(errs...)
+}
+
+// Sweep is the SLA and queue tick: it records breaches due at now (each
+// once, with its job) and hands waiting leads to reps who came on duty,
+// oldest first. Safe to run on several replicas and again after a failure.
+func (s *Sales) Sweep(ctx context.Context, now time.Time) error {
+	if s.policy.ClaimWithin > 0 {
+		ids, err := s.store.DueClaimBreaches(ctx, now.Add(-s.policy.ClaimWithin))
+		if err != nil {
+			return fmt.Errorf("sweep claims: %w", err)
+		}
+		for _, id := range ids {
+			if _, err := s.store.RecordBreach(ctx, id, "claim", now, Job{Kind: JobEscalate, LeadID: id}); err != nil {
+				return fmt.Errorf("sweep claims: %w", err)
+			}
+		}
+	}
+	if s.policy.ContactWithin > 0 {
+		ids, err := s.store.DueContactBreaches(ctx, now.Add(-s.policy.ContactWithin))
+		if err != nil {
+			return fmt.Errorf("sweep contacts: %w", err)
+		}
+		for _, id := range ids {
+			if _, err := s.store.RecordBreach(ctx, id, "contact", now, Job{Kind: JobRemind, LeadID: id}); err != nil {
+				return fmt.Errorf("sweep contacts: %w", err)
+			}
+		}
+	}
+	if s.policy.Strategy == FirstClaim {
+		return nil
+	}
+	waiting, err := s.store.Waiting(ctx)
+	if err != nil {
+		return fmt.Errorf("sweep queue: %w", err)
+	}
+	for _, id := range waiting {
+		load, err := s.store.OpenLoad(ctx)
+		if err != nil {
+			return err
+		}
+		m, ok := Pick(LeastLoaded, s.team, load, 0, 0, now, s.policy.TimeZone)
+		if !ok {
+			return nil // still nobody: the rest wait too
+		}
+		err = s.store.Assign(ctx, id, m.ID, now, []Job{{Kind: JobCardUpdate, LeadID: id, Key: "assigned@" + strconv.FormatInt(now.UnixNano(), 10)}})
+		if err != nil && ErrorCode(err) != ECONFLICT {
+			return fmt.Errorf("sweep queue: %w", err)
+		}
+	}
+	return nil
+}
+
+// Digest queues the warm-lead digest for the day before now (in the
+// policy's time zone), once per day.
+func (s *Sales) Digest(ctx context.Context, now time.Time) error {
+	day := now.In(s.policy.TimeZone).AddDate(0, 0, -1).Format(time.DateOnly)
+	return s.store.Enqueue(ctx, Job{Kind: JobWarmDigest, Key: day})
+}
+
+func (s *Sales) digest(ctx context.Context, day string) error {
+	from, err := time.ParseInLocation(time.DateOnly, day, s.policy.TimeZone)
+	if err != nil {
+		return Errorf(EINVALID, "digest day %q: %v", day, err)
+	}
+	ids, err := s.store.WarmQualified(ctx, from, from.AddDate(0, 0, 1))
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	cards := make([]*LeadCard, 0, len(ids))
+	for _, id := range ids {
+		c, err := s.card(ctx, id)
+		if err != nil {
+			return err
+		}
+		cards = append(cards, c)
+	}
+	var errs []error
+	for _, n := range s.notifiers {
+		errs = append(errs, n.Digest(ctx, "Warm leads of "+day, cards))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,126 @@
+package crm
+
+import (
+	"context"
+	"time"
+)
+
+// Strategy is how a hot lead finds its rep.
+type Strategy string
+
+const (
+	// FirstClaim shows the lead to everyone; the first to press Claim owns it.
+	FirstClaim Strategy = "first_claim"
+	// RoundRobin gives leads in turn to the reps who take leads now.
+	RoundRobin Strategy = "round_robin"
+	// LeastLoaded gives the lead to the rep with the fewest open leads.
+	LeastLoaded Strategy = "least_loaded"
+	// Sticky gives a returning contact to the rep who handled them before,
+	// and falls back to LeastLoaded.
+	Sticky Strategy = "sticky"
+)
+
+// Valid reports whether s is a known strategy.
+func (s Strategy) Valid() bool {
+	switch s {
+	case FirstClaim, RoundRobin, LeastLoaded, Sticky:
+		return true
+	}
+	return false
+}
+
+// ActionKind is a button a rep pressed on a lead card.
+type ActionKind string
+
+const (
+	ActClaim     ActionKind = "claim"
+	ActContacted ActionKind = "contacted"
+	ActWon       ActionKind = "won"
+	ActLost      ActionKind = "lost"
+)
+
+// Action is a rep moving a lead along the funnel.
+type Action struct {
+	LeadID int64
+	Kind   ActionKind
+	By     Manager
+	Amount float64 // for ActWon: the sale, > 0
+	Reason string  // for ActLost: one of the configured reasons
+	At     time.Time
+}
+
+// Job kinds: the work that leaves the process, queued in the same
+// transaction as the fact that causes it and unique per (kind, lead, key).
+const (
+	JobSalesAlert     = "sales_alert"     // post the lead card
+	JobCardUpdate     = "card_update"     // refresh the card in place
+	JobCustomerNotice = "customer_notice" // tell the customer who will call
+	JobEscalate       = "sla_escalate"    // an unclaimed hot lead: re-announce, mention heads
+	JobRemind         = "sla_remind"      // a claimed lead not contacted: remind the rep
+	JobWarmDigest     = "warm_digest"     // the day's warm leads in one message
+)
+
+// Job is one durable unit of outgoing work.
+type Job struct {
+	Kind   string
+	LeadID int64
+	// Key makes the job unique beyond (Kind, LeadID): the event id of a
+	// card update, the day of a digest.
+	Key string
+}
+
+// CardAnswer is one answer as the sales team reads it.
+type CardAnswer struct {
+	Question string
+	Value    string
+	Score    int
+}
+
+// LeadCard is everything a rep needs to act on a lead.
+type LeadCard struct {
+	Lead     Lead
+	Contact  Contact
+	Answers  []CardAnswer
+	Assignee *Manager // the rep it is assigned to or claimed by
+	Claimed  bool
+	// Waiting is true when routing found no rep on duty: the lead is in
+	// the queue for the next one.
+	Waiting     bool
+	ClaimedAt   *time.Time
+	ContactedAt *time.Time
+	Amount      float64
+	Escalations int
+	LostReasons []string
+	Now         time.Time
+}
+
+// SalesNotifier puts leads in front of the sales team: a Slack channel, a
+// Telegram sales group. Each returns a reference to the card it posted so
+// the card can be updated in place.
+type SalesNotifier interface {
+	// Channel names the notifier ("slack", "telegram"): card references are
+	// kept per channel.
+	Channel() string
+	PostCard(ctx context.Context, card *LeadCard) (ref string, err error)
+	UpdateCard(ctx context.Context, ref string, card *LeadCard) error
+	// Escalate re-announces an unclaimed lead under its card, mentioning
+	// the heads of sales.
+	Escalate(ctx context.Context, ref string, card *LeadCard, heads []Manager) error
+	// Remind tells the rep a claimed lead still waits for contact.
+	Remind(ctx context.Context, ref string, card *LeadCard, rep Manager) error
+	// Digest posts several (warm) leads in one message.
+	Digest(ctx context.Context, title string, cards []*LeadCard) error
+}
+
+// SalesDesk is what the sales adapters call when a rep presses a button.
+type SalesDesk interface {
+	// Act applies a rep's action; a claim lost to someone else is an
+	// ECONFLICT whose message names the owner.
+	Act(ctx context.Context, a Action) (*LeadCard, error)
+	// ManagerBySlack and ManagerByTelegram find a configured member of the
+	// team; anyone else may not press the buttons.
+	ManagerBySlack(id string) (Manager, bool)
+	ManagerByTelegram(id int64) (Manager, bool)
+	// LostReasons is the list a rep picks from when a lead is lost.
+	LostReasons() []string
+}
