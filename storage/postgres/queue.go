@@ -75,7 +75,9 @@ func NewQueue(db *DB, do JobFunc, opts QueueOptions) (*Queue, error) {
 			return do(ctx, crm.Job{Kind: j.Args.Job, LeadID: j.Args.LeadID, Key: j.Args.Key})
 		}))
 	}
-	cfg := &river.Config{Workers: workers, Logger: opts.Logger}
+	// An insert-only queue (another replica works the jobs) has no worker
+	// to check the kind against.
+	cfg := &river.Config{Workers: workers, Logger: opts.Logger, SkipUnknownJobCheck: do == nil}
 	if opts.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
