@@ -34,6 +34,9 @@ type Deps struct {
 	Migrate bool
 	// Sleep replaces the senders' waits (tests record them instead).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Sender, when set, is the customers' channel (the terminal of
+	// `voronka chat`): no Bot API is contacted and Run cannot serve.
+	Sender bot.Sender
 }
 
 // App is one running Voronka: every concrete type is wired here and only
@@ -51,7 +54,8 @@ type App struct {
 }
 
 // NewApp opens (or takes) the databases, loads and checks the flows,
-// connects to the Bot API and wires the dispatcher.
+// connects to the Bot API (unless deps.Sender replaces it) and wires the
+// dispatcher.
 func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*App, error) {
 	a := &App{cfg: cfg, log: logger, metrics: newMetrics()}
 	ok := false
@@ -92,18 +96,20 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		a.redis = redis.New(rdb, cfg.RedisPrefix)
 	}
 
-	client := deps.HTTPClient
-	if a.api, err = telegram.NewAPI(cfg.TelegramToken, cfg.TelegramAPIEndpoint, client); err != nil {
-		return nil, fmt.Errorf("TELEGRAM_TOKEN: %w", err)
+	sender := deps.Sender
+	if sender == nil {
+		if a.api, err = telegram.NewAPI(cfg.TelegramToken, cfg.TelegramAPIEndpoint, deps.HTTPClient); err != nil {
+			return nil, fmt.Errorf("TELEGRAM_TOKEN: %w", err)
+		}
+		sender = countingSender{telegram.NewSender(a.api, a.redis, telegram.SenderOptions{
+			GlobalPerSecond: cfg.Telegram.GlobalPerSecond,
+			ChatPerSecond:   cfg.Telegram.ChatPerSecond,
+			ChatBurst:       cfg.Telegram.ChatBurst,
+			GroupPerMinute:  cfg.Telegram.GroupPerMinute,
+			Sleep:           deps.Sleep,
+			Logger:          logger,
+		}), a.metrics}
 	}
-	sender := telegram.NewSender(a.api, a.redis, telegram.SenderOptions{
-		GlobalPerSecond: cfg.Telegram.GlobalPerSecond,
-		ChatPerSecond:   cfg.Telegram.ChatPerSecond,
-		ChatBurst:       cfg.Telegram.ChatBurst,
-		GroupPerMinute:  cfg.Telegram.GroupPerMinute,
-		Sleep:           deps.Sleep,
-		Logger:          logger,
-	})
 	a.dispatcher, err = bot.NewDispatcher(bot.DispatcherConfig{
 		Flows:       fl,
 		DefaultFlow: cfg.DefaultFlow,
@@ -111,7 +117,7 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		Sessions:    a.redis,
 		Deliveries:  a.redis,
 		Locker:      a.redis,
-		Sender:      countingSender{sender, a.metrics},
+		Sender:      sender,
 		Clock:       deps.Clock,
 		Logger:      logger,
 		SessionTTL:  cfg.SessionTTL.Duration,
@@ -198,6 +204,9 @@ func (a *App) Run(ctx context.Context) error {
 
 // Serve is Run on a listener the caller opened.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if a.api == nil {
+		return errors.New("serve: this app has no Telegram connection (it was built with its own sender)")
+	}
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {

@@ -31,10 +31,17 @@ const usage = `usage: voronka [command] [flags]
 commands:
   serve     run the bot (default): Telegram webhook or long polling, HTTP endpoints
   migrate   apply the database migrations and exit
+  chat      talk to the bot in the terminal, through the same flows and storage:
+            chat [--flow ID] [--lang ru|en] [--payload PAYLOAD] [--user ID]; "chat -h" for details
+  flows     "flows lint [FILE|DIR...]" checks flow files, "flows graph FLOW" draws one
+            as DOT, Mermaid or PNG; "flows help" for details
   version   print the version
 
 Configuration: VORONKA_CONFIG (file), DATABASE_URL, REDIS_URL, TELEGRAM_TOKEN,
 TELEGRAM_API_ENDPOINT, TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET, HTTP_ADDR.
+Without DATABASE_URL / REDIS_URL, serve and chat use PostgreSQL / Redis on
+localhost when they answer, else an embedded PostgreSQL (data in --data-dir,
+VORONKA_DATA_DIR, $XDG_DATA_HOME/voronka or .data) and an in-process Redis.
 See README.md.
 `
 
@@ -49,13 +56,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "serve":
 		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 		fs.SetOutput(stderr)
-		migrate := fs.Bool("migrate", false, "apply migrations before serving")
+		migrate := fs.Bool("migrate", false, "apply migrations before serving (always done on the embedded defaults)")
+		dataDir := fs.String("data-dir", "", dataDirUsage)
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		return serve(ctx, getenv, stderr, *migrate)
+		return serve(ctx, getenv, stderr, *migrate, *dataDir)
+	case "chat":
+		return chatCmd(ctx, args, getenv, stdin, stdout, stderr)
 	case "migrate":
 		return migrateCmd(ctx, getenv, stdout, stderr)
+	case "flows":
+		return flowsCmd(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "voronka", version)
 		return nil
@@ -78,7 +90,7 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-func serve(ctx context.Context, getenv func(string) string, stderr io.Writer, migrate bool) error {
+func serve(ctx context.Context, getenv func(string) string, stderr io.Writer, migrate bool, dataDir string) error {
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		return err
@@ -88,7 +100,12 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer, mi
 	if cfg.TelegramToken == "" {
 		return errors.New("config: TELEGRAM_TOKEN: is required to serve (try a token from @BotFather)")
 	}
-	app, err := NewApp(ctx, cfg, logger, Deps{Migrate: migrate})
+	local, err := useLocalDefaults(ctx, cfg, getenv, localOptionsFrom(getenv, dataDir), logger)
+	if err != nil {
+		return err
+	}
+	defer local.Close()
+	app, err := NewApp(ctx, cfg, logger, Deps{Migrate: migrate || local.Migrate})
 	if err != nil {
 		return err
 	}
