@@ -121,3 +121,18 @@ func TestReserveKeepsTheRate(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, other, "buckets are per key")
 }
+
+func TestFirstIsOncePerKey(t *testing.T) {
+	t.Parallel()
+	s, _, _ := redistest.NewStore(t)
+	ctx := context.Background()
+	first, err := s.First(ctx, "slack:action:1", time.Minute)
+	require.NoError(t, err)
+	require.True(t, first)
+	again, err := s.First(ctx, "slack:action:1", time.Minute)
+	require.NoError(t, err)
+	require.False(t, again)
+	other, err := s.First(ctx, "slack:action:2", time.Minute)
+	require.NoError(t, err)
+	require.True(t, other)
+}

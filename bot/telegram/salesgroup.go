@@ -1,0 +1,1080 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/voronka/voronka/bot"
+	"github.com/voronka/voronka/crm"
+)
+
+// The sales group is the Telegram alternative (or addition) to the Slack
+// sales channel (TELEGRAM_SALES_CHAT_ID): SalesGroup posts lead cards there
+// and keeps them current, SalesGroupHandler acts on the team's button
+// presses and replies.
+//
+// Everything goes out as plain text, because the Sender sends no parse
+// mode: a customer's name can never break the markup. The price is that a
+// rep is named, not mentioned: Telegram notifies by user id only through
+// message entities. Buttons carry "vk:<action>:<lead>[:<extra>]" as their
+// callback data; nothing else is kept between a press and the next one, so
+// any replica can handle any press.
+
+// SalesGroupOptions tune the sales group, on both sides.
+type SalesGroupOptions struct {
+	// TimeZone shows clock times on cards (UTC when nil); the config's
+	// timezone, which is where the team works.
+	TimeZone *time.Location
+	// Logger receives failures, with lead and user ids; never the text of
+	// cards or replies, which are personal data.
+	Logger *slog.Logger
+}
+
+func (o SalesGroupOptions) withDefaults() SalesGroupOptions {
+	if o.TimeZone == nil {
+		o.TimeZone = time.UTC
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Button actions. The first four are crm.ActionKind values; lostr picks a
+// reason by its index in the desk's list, back restores the buttons a card
+// had before Lost was pressed.
+const (
+	dataPrefix    = "vk:"
+	actLostReason = "lostr"
+	actBack       = "back"
+)
+
+// Texts the team reads, and the one the handler finds in a reply.
+const (
+	teamOnly = "Only the sales team can do this"
+	// amountMarker is how the handler recognises a reply to its own
+	// question: the question names the lead after it, and Telegram hands
+	// the replied-to text back with the reply.
+	amountMarker = "the amount for lead #"
+	// maxText keeps a message under Telegram's 4096 characters.
+	maxText = 4000
+	// maxCallbackText keeps a callback notice under Telegram's 200.
+	maxCallbackText = 190
+	// maxReasonButtons bounds the lost-reason keyboard.
+	maxReasonButtons = 30
+)
+
+var amountFor = regexp.MustCompile(`the amount for lead #(\d+)`)
+
+// SalesGroup puts leads in front of the team in a Telegram group. It is a
+// crm.SalesNotifier; a card's reference is "<chat id>:<message id>".
+type SalesGroup struct {
+	sender bot.Sender
+	chatID int64
+	opts   SalesGroupOptions
+}
+
+var _ crm.SalesNotifier = (*SalesGroup)(nil)
+
+// NewSalesGroup returns the notifier for the group chatID. The sender keeps
+// to the group's rate limit (SenderOptions.GroupPerMinute).
+func NewSalesGroup(sender bot.Sender, chatID int64, opts SalesGroupOptions) *SalesGroup {
+	return &SalesGroup{sender: sender, chatID: chatID, opts: opts.withDefaults()}
+}
+
+// Channel implements crm.SalesNotifier.
+func (g *SalesGroup) Channel() string { return "telegram" }
+
+// PostCard implements crm.SalesNotifier.
+func (g *SalesGroup) PostCard(ctx context.Context, card *crm.LeadCard) (string, error) {
+	id, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: cardText(card, g.opts.TimeZone)}, cardButtons(card))
+	if err != nil {
+		return "", fmt.Errorf("post card of lead %d: %w", card.Lead.ID, err)
+	}
+	return formatRef(g.chatID, id), nil
+}
+
+// UpdateCard implements crm.SalesNotifier. A card someone deleted from the
+// group cannot be brought back by retrying, so that is logged and done.
+func (g *SalesGroup) UpdateCard(ctx context.Context, ref string, card *crm.LeadCard) error {
+	chatID, msgID, err := parseRef(ref)
+	if err != nil {
+		return fmt.Errorf("update card of lead %d: %w", card.Lead.ID, err)
+	}
+	m := bot.Message{ChatID: chatID, Text: cardText(card, g.opts.TimeZone), EditMessageID: msgID}
+	if _, err := g.send(ctx, m, cardButtons(card)); err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Code == 400 && strings.Contains(ae.Description, "message to edit not found") {
+			g.opts.Logger.WarnContext(ctx, "sales group: card gone, not updated", "lead_id", card.Lead.ID, "ref", ref)
+			return nil
+		}
+		return fmt.Errorf("update card of lead %d: %w", card.Lead.ID, err)
+	}
+	return nil
+}
+
+// Escalate implements crm.SalesNotifier. The re-announcement is a new
+// message, so the group is notified again, and it carries the card's
+// buttons so nobody has to scroll up to claim.
+func (g *SalesGroup) Escalate(ctx context.Context, _ string, card *crm.LeadCard, heads []crm.Manager) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "⏰ Lead #%d not claimed for %s\n", card.Lead.ID, slaMinutes(cardNow(card).Sub(arrivedAt(card))))
+	fmt.Fprintf(&b, "%s %s · score %d · %s", temperatureMark(card.Lead.Temperature), cardName(card), card.Lead.Score, card.Lead.Temperature)
+	if c := contactLine(card.Contact); c != "" {
+		b.WriteString("\n" + c)
+	}
+	if names := managerNames(heads); names != "" {
+		b.WriteString("\n" + names + ": please take it or hand it to someone.")
+	}
+	_, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: b.String()}, cardButtons(card))
+	if err != nil {
+		return fmt.Errorf("escalate lead %d: %w", card.Lead.ID, err)
+	}
+	return nil
+}
+
+// Remind implements crm.SalesNotifier, with the card's buttons so the rep
+// can mark the lead contacted from the reminder.
+func (g *SalesGroup) Remind(ctx context.Context, _ string, card *crm.LeadCard, rep crm.Manager) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "⏰ %s, lead #%d (%s) ", rep.Name, card.Lead.ID, cardName(card))
+	if card.ClaimedAt != nil {
+		fmt.Fprintf(&b, "was claimed %s ago and ", slaMinutes(cardNow(card).Sub(*card.ClaimedAt)))
+	}
+	b.WriteString("still waits for contact.")
+	if c := contactLine(card.Contact); c != "" {
+		b.WriteString("\n" + c)
+	}
+	_, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: b.String()}, cardButtons(card))
+	if err != nil {
+		return fmt.Errorf("remind of lead %d: %w", card.Lead.ID, err)
+	}
+	return nil
+}
+
+// Digest implements crm.SalesNotifier: one line or two a lead, and a Claim
+// button for each lead nobody has claimed. An empty digest is not posted.
+func (g *SalesGroup) Digest(ctx context.Context, title string, cards []*crm.LeadCard) error {
+	if len(cards) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%d)\n", strings.TrimSpace(title), len(cards))
+	var claims []bot.Button
+	for i, c := range cards {
+		var entry strings.Builder
+		fmt.Fprintf(&entry, "\n%d. %s %s · lead #%d · score %d · %s · %s ago",
+			i+1, temperatureMark(c.Lead.Temperature), cardName(c), c.Lead.ID, c.Lead.Score,
+			sourceMedium(c.Lead.Attribution), ageText(cardNow(c).Sub(c.Lead.CreatedAt)))
+		if line := contactLine(c.Contact); line != "" {
+			entry.WriteString("\n   " + line)
+		}
+		if who := statusLine(c, g.opts.TimeZone); who != "" && stateOf(c) != stateUnclaimed {
+			entry.WriteString("\n   " + who)
+		}
+		if utf8.RuneCountInString(b.String())+utf8.RuneCountInString(entry.String()) > maxText-40 {
+			fmt.Fprintf(&b, "\n\n… and %d more", len(cards)-i)
+			break
+		}
+		b.WriteString(entry.String())
+		if stateOf(c) == stateUnclaimed {
+			claims = append(claims, bot.Button{Text: fmt.Sprintf("🙋 Claim #%d", c.Lead.ID), Data: callbackData(string(crm.ActClaim), c.Lead.ID)})
+		}
+	}
+	var rows [][]bot.Button
+	for i := 0; i < len(claims); i += 2 {
+		rows = append(rows, claims[i:min(i+2, len(claims))])
+	}
+	if _, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: b.String()}, rows); err != nil {
+		return fmt.Errorf("post digest of %d leads: %w", len(cards), err)
+	}
+	return nil
+}
+
+// send sends m with rows as its buttons. A link to a customer can make
+// Telegram refuse the whole message (a tg://user link to someone whose
+// privacy settings forbid it is BUTTON_USER_PRIVACY_RESTRICTED), and a
+// card without the link is better than none, so a 400 for a message with
+// links is tried once more without them.
+func (g *SalesGroup) send(ctx context.Context, m bot.Message, rows [][]bot.Button) (int, error) {
+	m.Buttons = rows
+	id, err := g.sender.Send(ctx, m)
+	var ae *APIError
+	if err == nil || !errors.As(err, &ae) || ae.Code != 400 || !hasLink(rows) {
+		return id, err
+	}
+	g.opts.Logger.WarnContext(ctx, "sales group: message refused with a link, sending without", "chat_id", m.ChatID, "err", err)
+	m.Buttons = withoutLinks(rows)
+	return g.sender.Send(ctx, m)
+}
+
+func hasLink(rows [][]bot.Button) bool {
+	for _, row := range rows {
+		for _, b := range row {
+			if b.URL != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func withoutLinks(rows [][]bot.Button) [][]bot.Button {
+	var out [][]bot.Button
+	for _, row := range rows {
+		var r []bot.Button
+		for _, b := range row {
+			if b.URL == "" {
+				r = append(r, b)
+			}
+		}
+		if len(r) > 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func formatRef(chatID int64, msgID int) string {
+	return strconv.FormatInt(chatID, 10) + ":" + strconv.Itoa(msgID)
+}
+
+func parseRef(ref string) (chatID int64, msgID int, err error) {
+	c, m, ok := strings.Cut(ref, ":")
+	chatID, err1 := strconv.ParseInt(c, 10, 64)
+	msgID, err2 := strconv.Atoi(m)
+	if !ok || err1 != nil || err2 != nil || chatID == 0 || msgID <= 0 {
+		return 0, 0, crm.Errorf(crm.EINVALID, "card reference %q is not <chat id>:<message id>", ref)
+	}
+	return chatID, msgID, nil
+}
+
+// cardState is what the buttons of a card depend on.
+type cardState int
+
+const (
+	stateUnclaimed cardState = iota
+	stateClaimed
+	stateContacted
+	stateClosed
+)
+
+func stateOf(c *crm.LeadCard) cardState {
+	switch {
+	case c.Lead.Stage == crm.StageWon || c.Lead.Stage == crm.StageLost:
+		return stateClosed
+	case c.Lead.Stage == crm.StageContacted || c.ContactedAt != nil:
+		return stateContacted
+	case c.Claimed || c.ClaimedAt != nil:
+		return stateClaimed
+	default:
+		return stateUnclaimed
+	}
+}
+
+// actionButton is the button of one action on a card.
+func actionButton(kind crm.ActionKind, leadID int64) bot.Button {
+	label := map[crm.ActionKind]string{
+		crm.ActClaim:     "🙋 Claim",
+		crm.ActContacted: "📞 Contacted",
+		crm.ActWon:       "✅ Won",
+		crm.ActLost:      "❌ Lost",
+	}[kind]
+	return bot.Button{Text: label, Data: callbackData(string(kind), leadID)}
+}
+
+// stateActions are the buttons of each state, the same as on Slack.
+func stateActions(s cardState) []crm.ActionKind {
+	switch s {
+	case stateUnclaimed:
+		return []crm.ActionKind{crm.ActClaim}
+	case stateClaimed:
+		return []crm.ActionKind{crm.ActContacted, crm.ActWon, crm.ActLost}
+	case stateContacted:
+		return []crm.ActionKind{crm.ActWon, crm.ActLost}
+	}
+	return nil
+}
+
+// cardButtons are the actions of the card's state in one row and the link
+// to the customer in another. A closed lead has none, as on Slack.
+func cardButtons(c *crm.LeadCard) [][]bot.Button {
+	kinds := stateActions(stateOf(c))
+	if len(kinds) == 0 {
+		return nil
+	}
+	rows := [][]bot.Button{actionRow(kinds, c.Lead.ID)}
+	if link := customerLink(c.Contact); link != "" {
+		rows = append(rows, []bot.Button{{Text: "💬 Customer in Telegram", URL: link}})
+	}
+	return rows
+}
+
+func actionRow(kinds []crm.ActionKind, leadID int64) []bot.Button {
+	row := make([]bot.Button, 0, len(kinds))
+	for _, k := range kinds {
+		row = append(row, actionButton(k, leadID))
+	}
+	return row
+}
+
+// customerLink opens a chat with the customer: by username when there is
+// one, which always works, or by user id, which Telegram honours as far as
+// the customer's privacy settings allow.
+func customerLink(c crm.Contact) string {
+	switch {
+	case c.Username != "":
+		return "https://t.me/" + c.Username
+	case c.TelegramUserID > 0:
+		return "tg://user?id=" + strconv.FormatInt(c.TelegramUserID, 10)
+	}
+	return ""
+}
+
+func callbackData(action string, leadID int64, extra ...string) string {
+	parts := append([]string{"vk", action, strconv.FormatInt(leadID, 10)}, extra...)
+	return strings.Join(parts, ":")
+}
+
+// cardText renders everything a rep needs to act on a lead, one fact a line.
+func cardText(c *crm.LeadCard, loc *time.Location) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s · lead #%d\n", temperatureMark(c.Lead.Temperature), cardName(c), c.Lead.ID)
+	if line := contactLine(c.Contact); line != "" {
+		b.WriteString(line + "\n")
+	}
+	fmt.Fprintf(&b, "⭐ Score %d · %s\n", c.Lead.Score, labelOf(string(c.Lead.Temperature)))
+	for _, a := range c.Answers {
+		fmt.Fprintf(&b, "  • %s: %s (%+d)\n", clipText(a.Question, 120), clipText(a.Value, 200), a.Score)
+	}
+	fmt.Fprintf(&b, "📣 %s\n", attributionLine(c.Lead.Attribution))
+	now := cardNow(c)
+	fmt.Fprintf(&b, "🕒 Arrived %s ago (%s)\n", ageText(now.Sub(c.Lead.CreatedAt)), cardClock(c.Lead.CreatedAt, now, loc))
+	fmt.Fprintf(&b, "📍 Stage: %s", labelOf(string(c.Lead.Stage)))
+	if s := statusLine(c, loc); s != "" {
+		b.WriteString("\n" + s)
+	}
+	if c.Escalations > 0 {
+		fmt.Fprintf(&b, "\n⏰ Escalated %d× (not claimed in time)", c.Escalations)
+	}
+	return clipText(b.String(), maxText)
+}
+
+// statusLine says who has the lead and how it ended.
+func statusLine(c *crm.LeadCard, loc *time.Location) string {
+	now := cardNow(c)
+	var parts []string
+	switch {
+	case c.Waiting && c.Assignee == nil && stateOf(c) == stateUnclaimed:
+		parts = append(parts, "⏳ Waiting for a rep on duty")
+	case stateOf(c) == stateUnclaimed && c.Assignee != nil:
+		parts = append(parts, fmt.Sprintf("👤 Assigned to %s, not claimed yet", c.Assignee.Name))
+	case stateOf(c) == stateUnclaimed:
+		parts = append(parts, "👤 Not claimed yet")
+	case c.Assignee != nil && c.ClaimedAt != nil:
+		parts = append(parts, fmt.Sprintf("👤 Claimed by %s at %s", c.Assignee.Name, cardClock(*c.ClaimedAt, now, loc)))
+	case c.Assignee != nil:
+		parts = append(parts, "👤 "+c.Assignee.Name)
+	}
+	if c.ContactedAt != nil {
+		parts = append(parts, "📞 Contacted at "+cardClock(*c.ContactedAt, now, loc))
+	}
+	switch c.Lead.Stage {
+	case crm.StageWon:
+		parts = append(parts, "✅ Won: "+salesAmount(c.Amount))
+	case crm.StageLost:
+		reason := c.Lead.LostReason
+		if reason == "" {
+			reason = "no reason given"
+		}
+		parts = append(parts, "❌ Lost: "+reason)
+	}
+	return strings.Join(parts, "\n")
+}
+
+func cardName(c *crm.LeadCard) string {
+	if n := strings.TrimSpace(c.Contact.Name()); n != "" {
+		return clipText(n, 80)
+	}
+	return "Lead #" + strconv.FormatInt(c.Lead.ID, 10)
+}
+
+func contactLine(c crm.Contact) string {
+	var parts []string
+	if c.Phone != "" {
+		parts = append(parts, "📞 "+c.Phone)
+	}
+	if c.Email != "" {
+		parts = append(parts, "✉️ "+c.Email)
+	}
+	if c.Username != "" {
+		parts = append(parts, "@"+c.Username)
+	}
+	return strings.Join(parts, " · ")
+}
+
+func attributionLine(a crm.Attribution) string {
+	parts := []string{"Source: " + sourceMedium(a)}
+	if a.Campaign != "" {
+		parts = append(parts, "campaign: "+a.Campaign)
+	}
+	if a.Landing != "" {
+		parts = append(parts, "landing: "+a.Landing)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// sourceMedium is "source / medium"; a lead without a source came by a bare
+// /start, which is what "direct" means in web analytics too.
+func sourceMedium(a crm.Attribution) string {
+	s := a.Source
+	if s == "" {
+		s = "direct"
+	}
+	if a.Medium != "" {
+		s += " / " + a.Medium
+	}
+	return s
+}
+
+func temperatureMark(t crm.Temperature) string {
+	switch t {
+	case crm.Hot:
+		return "🔥"
+	case crm.Warm:
+		return "🌤"
+	case crm.Cold:
+		return "❄️"
+	}
+	return "•"
+}
+
+func managerNames(ms []crm.Manager) string {
+	names := make([]string, 0, len(ms))
+	for _, m := range ms {
+		if m.Name != "" {
+			names = append(names, m.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// cardNow is the card's own time; a card built without one falls back to
+// the wall clock rather than claiming the lead arrived 2000 years ago.
+func cardNow(c *crm.LeadCard) time.Time {
+	if c.Now.IsZero() {
+		return time.Now()
+	}
+	return c.Now
+}
+
+// arrivedAt is when the team could first see the lead: when its dialogue
+// finished, or when it was created.
+func arrivedAt(c *crm.LeadCard) time.Time {
+	if c.Lead.QualifiedAt != nil {
+		return *c.Lead.QualifiedAt
+	}
+	return c.Lead.CreatedAt
+}
+
+// slaMinutes is a short SLA span: "7 min", never less than one.
+func slaMinutes(d time.Duration) string {
+	return strconv.Itoa(max(1, int(d/time.Minute))) + " min"
+}
+
+// ageText is an age as people say it: "<1 min", "12 min", "3 h 5 min", "2 d 4 h".
+func ageText(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "<1 min"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + " min"
+	case d < 24*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%d h", h)
+		}
+		return fmt.Sprintf("%d h %d min", h, m)
+	default:
+		days, h := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+		if h == 0 {
+			return fmt.Sprintf("%d d", days)
+		}
+		return fmt.Sprintf("%d d %d h", days, h)
+	}
+}
+
+// cardClock is a time of day in loc, with the date when it is not today.
+func cardClock(t, now time.Time, loc *time.Location) string {
+	t, now = t.In(loc), now.In(loc)
+	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return t.Format("15:04")
+	}
+	return t.Format("2 Jan 15:04")
+}
+
+// salesAmount groups thousands with spaces, as both Russian and
+// international readers read them: 1 500 000, 1 500.50.
+func salesAmount(v float64) string {
+	cents := int64(math.Round(v * 100))
+	whole, frac := cents/100, cents%100
+	digits := strconv.FormatInt(whole, 10)
+	var b strings.Builder
+	for i, r := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	if frac != 0 {
+		fmt.Fprintf(&b, ".%02d", frac)
+	}
+	return b.String()
+}
+
+// labelOf is a stage or temperature as a label: "Qualified", "Hot".
+func labelOf(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// clipText cuts s to n runes, marking the cut.
+func clipText(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// SalesGroupHandler acts on what the team does in the sales group: button
+// presses on cards, and replies with the amount of a sale. Only members of
+// the team (crm.SalesDesk.ManagerByTelegram) may act; anyone else is told
+// so and changes nothing. It only acts and answers: the card is refreshed
+// by the job the desk queues with the action.
+//
+// Two things need the raw Telegram update, which bot.Update does not carry:
+// the text and keyboard of the message under a pressed button, and the
+// message a reply answers. With them (HandleTelegram), Lost turns the
+// card's own buttons into the list of reasons, and the amount of a sale is
+// a reply to the bot's question. With a bot.Update alone (Handle), the
+// reasons come as a message of their own, and the amount is given with
+// "/won <lead> <amount>", which the question mentions; a command also
+// reaches a bot whose group privacy mode is on.
+type SalesGroupHandler struct {
+	desk   crm.SalesDesk
+	sender bot.Sender
+	chatID int64
+	opts   SalesGroupOptions
+}
+
+var _ bot.Handler = (*SalesGroupHandler)(nil)
+
+// NewSalesGroupHandler returns the handler for updates from the group
+// chatID.
+func NewSalesGroupHandler(desk crm.SalesDesk, sender bot.Sender, chatID int64, opts SalesGroupOptions) *SalesGroupHandler {
+	return &SalesGroupHandler{desk: desk, sender: sender, chatID: chatID, opts: opts.withDefaults()}
+}
+
+// Handle implements bot.Handler. Updates from other chats are ignored.
+//
+// The error is nil once the update needs no redelivery: after an action the
+// desk took or refused (the rep was told either way, and pressing again is
+// how a rep retries), and after anything ignored. It is an error when a
+// question or a list of reasons could not be sent, which a redelivery
+// repairs without side effects.
+func (h *SalesGroupHandler) Handle(ctx context.Context, u bot.Update) error {
+	if u.ChatID != h.chatID || h.chatID == 0 {
+		return nil
+	}
+	return h.handle(ctx, fromBotUpdate(u))
+}
+
+// HandleTelegram handles a raw update, with what bot.Update leaves out (see
+// SalesGroupHandler). handled is false for an update that is not from the
+// sales group, for the caller to pass on; the error is as for Handle.
+func (h *SalesGroupHandler) HandleTelegram(ctx context.Context, u tgbotapi.Update) (handled bool, err error) {
+	in, ok := salesUpdate(u)
+	if !ok || in.chatID != h.chatID || h.chatID == 0 {
+		return false, nil
+	}
+	return true, h.handle(ctx, in)
+}
+
+// Route returns a handler that gives the sales group's updates to h and
+// every other update to next (the customers' dispatcher).
+func (h *SalesGroupHandler) Route(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, u bot.Update) error {
+		if u.ChatID == h.chatID && h.chatID != 0 {
+			return h.Handle(ctx, u)
+		}
+		return next.Handle(ctx, u)
+	})
+}
+
+// salesInput is an update from the sales group, as much of it as the
+// source provides.
+type salesInput struct {
+	chatID int64
+	user   bot.User
+
+	// A pressed button.
+	callbackID string
+	data       string
+	messageID  int
+	// messageText and keyboard are the message under the button; empty
+	// when the update came as a bot.Update.
+	messageText string
+	keyboard    *tgbotapi.InlineKeyboardMarkup
+
+	// A message.
+	text          string
+	command, args string
+	// repliedBot and repliedText describe the message replied to, if it
+	// was the bot's.
+	repliedBot  bool
+	repliedText string
+}
+
+func fromBotUpdate(u bot.Update) salesInput {
+	in := salesInput{chatID: u.ChatID, user: u.User}
+	switch u.Kind {
+	case bot.InputButton:
+		in.callbackID, in.data, in.messageID = u.CallbackID, u.Button, u.ButtonMessageID
+	case bot.InputCommand:
+		in.command, in.args = u.Command, u.Text
+	}
+	return in
+}
+
+// salesUpdate reads a raw update from a group. Like ToUpdate it skips
+// messages without a person behind them.
+func salesUpdate(u tgbotapi.Update) (salesInput, bool) {
+	switch {
+	case u.CallbackQuery != nil:
+		q := u.CallbackQuery
+		if q.From == nil || q.Message == nil || q.Message.Chat == nil {
+			return salesInput{}, false
+		}
+		return salesInput{
+			chatID:      q.Message.Chat.ID,
+			user:        toUser(q.From),
+			callbackID:  q.ID,
+			data:        q.Data,
+			messageID:   q.Message.MessageID,
+			messageText: q.Message.Text,
+			keyboard:    q.Message.ReplyMarkup,
+		}, true
+	case u.Message != nil:
+		m := u.Message
+		if m.Chat == nil || m.From == nil || m.From.IsBot {
+			return salesInput{}, false
+		}
+		in := salesInput{chatID: m.Chat.ID, user: toUser(m.From)}
+		if name, args, ok := parseCommand(m); ok {
+			in.command, in.args = name, args
+		} else {
+			in.text = m.Text
+		}
+		if r := m.ReplyToMessage; r != nil && r.From != nil && r.From.IsBot {
+			in.repliedBot, in.repliedText = true, r.Text
+		}
+		return in, true
+	}
+	return salesInput{}, false
+}
+
+func (h *SalesGroupHandler) handle(ctx context.Context, in salesInput) error {
+	switch {
+	case in.callbackID != "":
+		return h.press(ctx, in)
+	case in.command == "won":
+		return h.wonCommand(ctx, in)
+	case in.repliedBot:
+		if m := amountFor.FindStringSubmatch(in.repliedText); m != nil {
+			leadID, err := strconv.ParseInt(m[1], 10, 64)
+			if err == nil && leadID > 0 {
+				return h.amountReply(ctx, in, leadID, in.text)
+			}
+		}
+	}
+	return nil
+}
+
+// press handles a button under a card, an escalation, a reminder, a
+// digest or a list of reasons.
+func (h *SalesGroupHandler) press(ctx context.Context, in salesInput) error {
+	m, ok := h.desk.ManagerByTelegram(in.user.ID)
+	if !ok || in.user.ID == 0 {
+		h.answer(ctx, in, teamOnly)
+		return nil
+	}
+	action, leadID, extra, ok := parseData(in.data)
+	if !ok {
+		h.answer(ctx, in, "Unknown button")
+		return nil
+	}
+	switch action {
+	case string(crm.ActClaim), string(crm.ActContacted):
+		notice := map[string]string{string(crm.ActClaim): "Claimed", string(crm.ActContacted): "Marked contacted"}[action]
+		if err := h.act(ctx, crm.Action{LeadID: leadID, Kind: crm.ActionKind(action), By: m}); err != nil {
+			notice = h.failure(ctx, err, leadID, action)
+		}
+		h.answer(ctx, in, notice)
+		return nil
+	case string(crm.ActWon):
+		h.answer(ctx, in, "Reply to my question with the amount")
+		return h.askAmount(ctx, m, leadID, "")
+	case string(crm.ActLost):
+		return h.showReasons(ctx, in, m, leadID)
+	case actLostReason:
+		return h.lostReason(ctx, in, m, leadID, extra)
+	case actBack:
+		return h.back(ctx, in, leadID, extra)
+	}
+	h.answer(ctx, in, "Unknown button")
+	return nil
+}
+
+// parseData reads "vk:<action>:<lead>[:<extra>]".
+func parseData(data string) (action string, leadID int64, extra string, ok bool) {
+	rest, found := strings.CutPrefix(data, dataPrefix)
+	if !found {
+		return "", 0, "", false
+	}
+	parts := strings.SplitN(rest, ":", 3)
+	if len(parts) < 2 {
+		return "", 0, "", false
+	}
+	id, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil || id <= 0 {
+		return "", 0, "", false
+	}
+	if len(parts) == 3 {
+		extra = parts[2]
+	}
+	return parts[0], id, extra, true
+}
+
+// act applies an action through the desk; the time is the desk's.
+func (h *SalesGroupHandler) act(ctx context.Context, a crm.Action) error {
+	_, err := h.desk.Act(ctx, a)
+	return err
+}
+
+// failure is what to tell a rep whose action the desk did not take: the
+// desk's own words for a teamOnly ("already claimed by Anna"), a plea to
+// try again for anything else, which is logged.
+func (h *SalesGroupHandler) failure(ctx context.Context, err error, leadID int64, action string) string {
+	if crm.ErrorCode(err) != crm.EINTERNAL {
+		return crm.ErrorMessage(err)
+	}
+	h.opts.Logger.ErrorContext(ctx, "sales group: action failed", "lead_id", leadID, "action", action, "err", err)
+	return "Could not save that, please try again"
+}
+
+// answer stops the button's spinner with a notice. A failure is logged
+// only: the notice is a courtesy, and Telegram forgets a callback soon.
+func (h *SalesGroupHandler) answer(ctx context.Context, in salesInput, text string) {
+	if err := h.sender.AnswerCallback(ctx, bot.CallbackAnswer{CallbackID: in.callbackID, Text: clipText(text, maxCallbackText)}); err != nil {
+		h.opts.Logger.WarnContext(ctx, "sales group: answer callback", "user_id", in.user.ID, "err", err)
+	}
+}
+
+// say posts a line to the group. It is for after an action: the action
+// stands whatever happens to the line, so a failure is logged only.
+func (h *SalesGroupHandler) say(ctx context.Context, text string) {
+	if _, err := h.sender.Send(ctx, bot.Message{ChatID: h.chatID, Text: text}); err != nil {
+		h.opts.Logger.WarnContext(ctx, "sales group: send", "err", err)
+	}
+}
+
+// askAmount asks m for the amount of a sale. The question names the lead
+// in a fixed phrase (amountMarker), which is how a reply to it is
+// recognised without keeping anything between the question and the reply.
+func (h *SalesGroupHandler) askAmount(ctx context.Context, m crm.Manager, leadID int64, unreadable string) error {
+	var b strings.Builder
+	b.WriteString("💰 " + m.Name + ", ")
+	if unreadable != "" {
+		fmt.Fprintf(&b, "“%s” is not an amount I can read. Reply", clipText(unreadable, 40))
+	} else {
+		b.WriteString("reply")
+	}
+	fmt.Fprintf(&b, " to this message with %s%d, for example 150000 or 1,5 млн (or send /won %d <amount>).",
+		amountMarker, leadID, leadID)
+	if _, err := h.sender.Send(ctx, bot.Message{ChatID: h.chatID, Text: b.String()}); err != nil {
+		return fmt.Errorf("ask amount for lead %d: %w", leadID, err)
+	}
+	return nil
+}
+
+// wonCommand handles "/won <lead> <amount>".
+func (h *SalesGroupHandler) wonCommand(ctx context.Context, in salesInput) error {
+	lead, amount, _ := strings.Cut(strings.TrimSpace(in.args), " ")
+	leadID, err := strconv.ParseInt(strings.TrimPrefix(lead, "#"), 10, 64)
+	if err != nil || leadID <= 0 {
+		if _, ok := h.desk.ManagerByTelegram(in.user.ID); !ok {
+			return nil // a stranger's malformed command deserves no answer in the team's group
+		}
+		if _, err := h.sender.Send(ctx, bot.Message{ChatID: h.chatID, Text: "Send /won <lead> <amount>, for example /won 42 150000."}); err != nil {
+			return fmt.Errorf("explain /won: %w", err)
+		}
+		return nil
+	}
+	return h.amountReply(ctx, in, leadID, amount)
+}
+
+// amountReply marks a lead won with the amount a rep typed, or asks again.
+func (h *SalesGroupHandler) amountReply(ctx context.Context, in salesInput, leadID int64, text string) error {
+	m, ok := h.desk.ManagerByTelegram(in.user.ID)
+	if !ok || in.user.ID == 0 {
+		h.say(ctx, teamOnly+".")
+		return nil
+	}
+	amount, ok := parseAmount(text)
+	if !ok {
+		return h.askAmount(ctx, m, leadID, strings.TrimSpace(text))
+	}
+	if err := h.act(ctx, crm.Action{LeadID: leadID, Kind: crm.ActWon, By: m, Amount: amount}); err != nil {
+		h.say(ctx, fmt.Sprintf("Lead #%d: %s", leadID, h.failure(ctx, err, leadID, string(crm.ActWon))))
+		return nil
+	}
+	h.say(ctx, fmt.Sprintf("✅ Lead #%d won: %s (%s)", leadID, salesAmount(amount), m.Name))
+	return nil
+}
+
+// showReasons answers Lost with the list of reasons. On a message whose
+// text is known, the message's own buttons become the list, with Back to
+// undo; otherwise the list is a message of its own. With no reasons
+// configured, the lead is marked lost at once.
+func (h *SalesGroupHandler) showReasons(ctx context.Context, in salesInput, m crm.Manager, leadID int64) error {
+	reasons := h.desk.LostReasons()
+	if len(reasons) == 0 {
+		notice := "Marked lost"
+		if err := h.act(ctx, crm.Action{LeadID: leadID, Kind: crm.ActLost, By: m}); err != nil {
+			notice = h.failure(ctx, err, leadID, string(crm.ActLost))
+		}
+		h.answer(ctx, in, notice)
+		return nil
+	}
+	var rows [][]bot.Button
+	for i, r := range reasons[:min(len(reasons), maxReasonButtons)] {
+		rows = append(rows, []bot.Button{{Text: clipText(r, 40), Data: callbackData(actLostReason, leadID, strconv.Itoa(i))}})
+	}
+	h.answer(ctx, in, "Why was it lost?")
+	if in.messageText == "" {
+		rows = append(rows, []bot.Button{{Text: "↩ Back", Data: callbackData(actBack, leadID)}})
+		text := fmt.Sprintf("%s, why was lead #%d lost?", m.Name, leadID)
+		if _, err := h.sender.Send(ctx, bot.Message{ChatID: h.chatID, Text: text, Buttons: rows}); err != nil {
+			return fmt.Errorf("list lost reasons for lead %d: %w", leadID, err)
+		}
+		return nil
+	}
+	// Back remembers the actions the message had, and the links stay.
+	rows = append(rows, []bot.Button{{Text: "↩ Back", Data: callbackData(actBack, leadID, actionCodes(in.keyboard))}})
+	rows = append(rows, linkRows(in.keyboard)...)
+	edit := bot.Message{ChatID: h.chatID, Text: in.messageText, Buttons: rows, EditMessageID: in.messageID}
+	if _, err := h.sender.Send(ctx, edit); err != nil {
+		return fmt.Errorf("list lost reasons for lead %d: %w", leadID, err)
+	}
+	return nil
+}
+
+// lostReason marks a lead lost with the reason at index extra. A list sent
+// as a message of its own is then closed with what was decided; a card's
+// buttons are rewritten by the card refresh the action queues.
+func (h *SalesGroupHandler) lostReason(ctx context.Context, in salesInput, m crm.Manager, leadID int64, extra string) error {
+	reasons := h.desk.LostReasons()
+	i, err := strconv.Atoi(extra)
+	if err != nil || i < 0 || i >= len(reasons) {
+		h.answer(ctx, in, "That reason is no longer on the list, press Lost again")
+		return nil
+	}
+	reason := reasons[i]
+	if err := h.act(ctx, crm.Action{LeadID: leadID, Kind: crm.ActLost, By: m, Reason: reason}); err != nil {
+		h.answer(ctx, in, h.failure(ctx, err, leadID, string(crm.ActLost)))
+		return nil
+	}
+	h.answer(ctx, in, "Marked lost: "+reason)
+	if in.messageText == "" {
+		text := fmt.Sprintf("❌ Lead #%d lost: %s (%s)", leadID, reason, m.Name)
+		if _, err := h.sender.Send(ctx, bot.Message{ChatID: h.chatID, Text: text, EditMessageID: in.messageID}); err != nil {
+			h.opts.Logger.WarnContext(ctx, "sales group: close reasons", "lead_id", leadID, "err", err)
+		}
+	}
+	return nil
+}
+
+// back undoes Lost. On a card (codes given) the card's actions come back
+// under its text; a list of its own (no codes) is closed. A card whose text
+// is not known is left for its next refresh rather than overwritten.
+func (h *SalesGroupHandler) back(ctx context.Context, in salesInput, leadID int64, codes string) error {
+	h.answer(ctx, in, "")
+	var m bot.Message
+	switch {
+	case codes == "":
+		m = bot.Message{ChatID: h.chatID, Text: fmt.Sprintf("Lead #%d stays open.", leadID), EditMessageID: in.messageID}
+	case in.messageText != "":
+		rows := [][]bot.Button{actionRow(decodeActions(codes), leadID)}
+		rows = append(rows, linkRows(in.keyboard)...)
+		m = bot.Message{ChatID: h.chatID, Text: in.messageText, Buttons: rows, EditMessageID: in.messageID}
+	default:
+		return nil
+	}
+	if _, err := h.sender.Send(ctx, m); err != nil {
+		return fmt.Errorf("restore buttons of lead %d: %w", leadID, err)
+	}
+	return nil
+}
+
+// Action codes: the actions a message had, one letter each, carried by
+// Back so it can put them back.
+var actionCode = map[crm.ActionKind]byte{crm.ActClaim: 'k', crm.ActContacted: 'c', crm.ActWon: 'w', crm.ActLost: 'l'}
+
+func actionCodes(kb *tgbotapi.InlineKeyboardMarkup) string {
+	var b strings.Builder
+	if kb != nil {
+		for _, row := range kb.InlineKeyboard {
+			for _, btn := range row {
+				if btn.CallbackData == nil {
+					continue
+				}
+				action, _, _, ok := parseData(*btn.CallbackData)
+				if c, known := actionCode[crm.ActionKind(action)]; ok && known {
+					b.WriteByte(c)
+				}
+			}
+		}
+	}
+	if b.Len() == 0 {
+		// Lost is only offered with Won, and Contacted before contact.
+		return "cwl"
+	}
+	return b.String()
+}
+
+func decodeActions(codes string) []crm.ActionKind {
+	var out []crm.ActionKind
+	for _, k := range []crm.ActionKind{crm.ActClaim, crm.ActContacted, crm.ActWon, crm.ActLost} {
+		if strings.IndexByte(codes, actionCode[k]) >= 0 {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// linkRows are the link buttons of a keyboard, kept when its actions change.
+func linkRows(kb *tgbotapi.InlineKeyboardMarkup) [][]bot.Button {
+	if kb == nil {
+		return nil
+	}
+	var rows [][]bot.Button
+	for _, row := range kb.InlineKeyboard {
+		var r []bot.Button
+		for _, btn := range row {
+			if btn.URL != nil && *btn.URL != "" {
+				r = append(r, bot.Button{Text: btn.Text, URL: *btn.URL})
+			}
+		}
+		if len(r) > 0 {
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// Multipliers a rep may write after an amount, longest first so that
+// "млн" is not read as "м".
+var amountSuffixes = []struct {
+	word string
+	mult float64
+}{
+	{"thousand", 1e3}, {"billion", 1e9}, {"million", 1e6},
+	{"млрд.", 1e9}, {"млрд", 1e9}, {"тыс.", 1e3}, {"млн.", 1e6},
+	{"тыс", 1e3}, {"млн", 1e6}, {"mln", 1e6}, {"bn", 1e9},
+	{"k", 1e3}, {"к", 1e3}, {"m", 1e6}, {"м", 1e6},
+}
+
+// Currency marks a rep may write around an amount; the amount is in the
+// business's currency whatever the mark says.
+var amountCurrencies = []string{"руб.", "руб", "rub", "р.", "₽", "usd", "$", "eur", "€", "₸", "грн", "uah", "kzt"}
+
+var amountDigits = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+
+// parseAmount reads an amount as people type it: "150000", "150 000",
+// "150,000", "1.500.000", "1 500 000,50", "150k", "150 тыс", "1,5 млн",
+// "$1.5m". With one separator followed by exactly three digits and no
+// multiplier it groups thousands ("150,000"); otherwise the last separator
+// is the decimal point ("1,5 млн", "1.500,50"). The amount must be positive.
+func parseAmount(s string) (float64, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for _, c := range amountCurrencies {
+		s = strings.ReplaceAll(s, c, "")
+	}
+	s = strings.TrimSpace(s)
+	mult := 1.0
+	for _, suf := range amountSuffixes {
+		if rest, ok := strings.CutSuffix(s, suf.word); ok {
+			s, mult = rest, suf.mult
+			break
+		}
+	}
+	num := strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\u00a0', '\u202f', '\u2009', '\'', '’', '_':
+			return -1
+		}
+		return r
+	}, s)
+	dots, commas := strings.Count(num, "."), strings.Count(num, ",")
+	switch {
+	case dots > 0 && commas > 0:
+		dec := max(strings.LastIndex(num, "."), strings.LastIndex(num, ","))
+		decimal := num[dec : dec+1]
+		if strings.Count(num, decimal) > 1 {
+			return 0, false
+		}
+		group := map[string]string{".": ",", ",": "."}[decimal]
+		num = strings.ReplaceAll(num[:dec], group, "") + "." + num[dec+1:]
+	case dots+commas == 1:
+		sep := strings.IndexAny(num, ".,")
+		if len(num)-sep-1 == 3 && mult == 1 && sep > 0 {
+			num = num[:sep] + num[sep+1:]
+		} else {
+			num = num[:sep] + "." + num[sep+1:]
+		}
+	case dots+commas > 1:
+		// One kind of separator, several times: thousands, in groups of three.
+		groups := strings.FieldsFunc(num, func(r rune) bool { return r == '.' || r == ',' })
+		for _, g := range groups[1:] {
+			if len(g) != 3 {
+				return 0, false
+			}
+		}
+		num = strings.Join(groups, "")
+	}
+	if !amountDigits.MatchString(num) {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, false
+	}
+	v = math.Round(v*mult*100) / 100
+	if v <= 0 || v >= 1e13 {
+		return 0, false
+	}
+	return v, true
+}
