@@ -27,6 +27,8 @@ type PollerOptions struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Logger receives failures; never update contents.
 	Logger *slog.Logger
+	// Raw, when set, sees every update before ToUpdate and may take it.
+	Raw RawHandler
 }
 
 func (o PollerOptions) withDefaults() PollerOptions {
@@ -130,6 +132,21 @@ func (p *Poller) Run(ctx context.Context) error {
 // handle delivers one update until the handler takes it, skipping updates
 // ToUpdate ignores and those the handler calls invalid.
 func (p *Poller) handle(ctx context.Context, tu tgbotapi.Update) error {
+	if p.opts.Raw != nil {
+		for attempt := 1; ; attempt++ {
+			handled, err := p.opts.Raw.HandleTelegram(context.WithoutCancel(ctx), tu)
+			if err == nil && handled {
+				return nil
+			}
+			if err == nil {
+				break
+			}
+			p.opts.Logger.ErrorContext(ctx, "telegram poller: handle raw update", "update_id", tu.UpdateID, "attempt", attempt, "err", err)
+			if err := p.opts.Sleep(ctx, p.backoff(attempt)); err != nil {
+				return err
+			}
+		}
+	}
 	u, ok := ToUpdate(tu)
 	if !ok {
 		return nil

@@ -37,10 +37,20 @@ type WebhookOptions struct {
 	// update to name; outcome is "ok", "ignored", "error", "panic",
 	// "unauthorized", "method_not_allowed", "too_large" or "bad_request".
 	Observe func(kind string, outcome string, d time.Duration)
+	// Raw, when set, sees every update before ToUpdate and may take it
+	// (the sales group needs the replied-to message, which bot.Update does
+	// not carry).
+	Raw RawHandler
+}
+
+// RawHandler takes the updates it recognises in Telegram's own form.
+type RawHandler interface {
+	HandleTelegram(ctx context.Context, u tgbotapi.Update) (handled bool, err error)
 }
 
 // webhook is the HTTP side of webhook mode.
 type webhook struct {
+	raw     RawHandler
 	h       bot.Handler
 	secret  []byte
 	maxBody int64
@@ -70,7 +80,7 @@ func NewWebhook(h bot.Handler, secret string, opts WebhookOptions) http.Handler 
 	if opts.Observe == nil {
 		opts.Observe = func(string, string, time.Duration) {}
 	}
-	return &webhook{h: h, secret: []byte(secret), maxBody: opts.MaxBody, log: opts.Logger, observe: opts.Observe}
+	return &webhook{raw: opts.Raw, h: h, secret: []byte(secret), maxBody: opts.MaxBody, log: opts.Logger, observe: opts.Observe}
 }
 
 func (wh *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -108,6 +118,16 @@ func (wh *webhook) serve(w http.ResponseWriter, r *http.Request) (kind, outcome 
 	var tu tgbotapi.Update
 	if err := json.Unmarshal(body, &tu); err != nil || tu.UpdateID == 0 {
 		return "invalid", "bad_request", http.StatusBadRequest
+	}
+	if wh.raw != nil {
+		handled, err := wh.raw.HandleTelegram(r.Context(), tu)
+		if err != nil {
+			wh.log.ErrorContext(r.Context(), "telegram webhook: handle raw update", "update_id", tu.UpdateID, "err", err)
+			return "raw", "error", http.StatusInternalServerError
+		}
+		if handled {
+			return "raw", "ok", http.StatusOK
+		}
 	}
 	u, ok := ToUpdate(tu)
 	if !ok {

@@ -51,6 +51,11 @@ type App struct {
 	api        *tgbotapi.BotAPI
 	dispatcher *bot.Dispatcher
 	metrics    *metrics
+	queue      *postgres.Queue
+	sales      *crm.Sales
+	salesGroup *telegram.SalesGroupHandler
+	schedule   *scheduler
+	clock      crm.Clock
 }
 
 // NewApp opens (or takes) the databases, loads and checks the flows,
@@ -110,6 +115,13 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 			Logger:          logger,
 		}), a.metrics}
 	}
+	a.clock = deps.Clock
+	if a.clock == nil {
+		a.clock = crm.ClockFunc(time.Now)
+	}
+	if err := a.wireSales(ctx, sender); err != nil {
+		return nil, err
+	}
 	a.dispatcher, err = bot.NewDispatcher(bot.DispatcherConfig{
 		Flows:       fl,
 		DefaultFlow: cfg.DefaultFlow,
@@ -118,16 +130,79 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		Deliveries:  a.redis,
 		Locker:      a.redis,
 		Sender:      sender,
-		Clock:       deps.Clock,
+		Clock:       a.clock,
 		Logger:      logger,
 		SessionTTL:  cfg.SessionTTL.Duration,
 		Observe:     a.metrics.observeUpdate,
+		Alerts:      true,
 	})
 	if err != nil {
 		return nil, err
 	}
 	ok = true
 	return a, nil
+}
+
+// wireSales builds the job queue, the sales desk and its channels, and
+// the schedules of its sweeps.
+func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
+	cfg := a.cfg
+	tz, _ := time.LoadLocation(cfg.TimeZone) // validated
+	var notifiers []crm.SalesNotifier
+	if cfg.TelegramSalesChatID != 0 && a.api != nil {
+		opts := telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log}
+		notifiers = append(notifiers, telegram.NewSalesGroup(sender, cfg.TelegramSalesChatID, opts))
+	}
+	slackNotifier, err := a.slackNotifier(tz)
+	if err != nil {
+		return err
+	}
+	if slackNotifier != nil {
+		notifiers = append(notifiers, slackNotifier)
+	}
+	a.sales = crm.NewSales(postgres.NewSalesStore(a.db), crm.SalesPolicy{
+		Strategy:      crm.Strategy(cfg.Routing.Strategy),
+		ClaimWithin:   cfg.Routing.ClaimWithin.Duration,
+		ContactWithin: cfg.Routing.ContactWithin.Duration,
+		LostReasons:   cfg.Routing.LostReasons,
+		TimeZone:      tz,
+	}, cfg.Managers(), notifiers, bot.CustomerNotices{Flows: a.flows, Sender: sender}, bot.Labels{Flows: a.flows}, a.clock)
+	if err := a.sales.Sync(ctx); err != nil {
+		return err
+	}
+	if cfg.TelegramSalesChatID != 0 {
+		a.salesGroup = telegram.NewSalesGroupHandler(a.sales, sender, cfg.TelegramSalesChatID,
+			telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log})
+	}
+	a.queue, err = postgres.NewQueue(a.db, a.sales.Run, postgres.QueueOptions{Workers: cfg.Queue.Workers, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	a.schedule = newScheduler(tz, a.redis, a.clock, a.log)
+	if err := a.schedule.add(ctx, "sla_sweep", cfg.Routing.SLASweep, a.sales.Sweep); err != nil {
+		return fmt.Errorf("config: routing.sla_sweep: %w", err)
+	}
+	if err := a.schedule.add(ctx, "warm_digest", cfg.Routing.WarmDigest, a.sales.Digest); err != nil {
+		return fmt.Errorf("config: routing.warm_digest: %w", err)
+	}
+	return nil
+}
+
+// customers is the handler for every Telegram update: the sales group's go
+// to its handler, the rest to the customers' dispatcher.
+func (a *App) customers() bot.Handler {
+	if a.salesGroup != nil {
+		return a.salesGroup.Route(a.dispatcher)
+	}
+	return a.dispatcher
+}
+
+// rawSales is the sales group's raw-update hook, nil without a group.
+func (a *App) rawSales() telegram.RawHandler {
+	if a.salesGroup == nil {
+		return nil
+	}
+	return a.salesGroup
 }
 
 func openDB(ctx context.Context, cfg *Config, logger *slog.Logger) (*postgres.DB, error) {
@@ -158,10 +233,12 @@ func loadFlows(cfg *Config) (map[string]*flows.Flow, error) {
 // Handler is every HTTP endpoint of the process.
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("POST "+a.cfg.WebhookPath(), telegram.NewWebhook(a.dispatcher, a.cfg.TelegramWebhookSecret, telegram.WebhookOptions{
+	mux.Handle("POST "+a.cfg.WebhookPath(), telegram.NewWebhook(a.customers(), a.cfg.TelegramWebhookSecret, telegram.WebhookOptions{
 		MaxBody: a.cfg.Telegram.MaxBody,
 		Logger:  a.log,
+		Raw:     a.rawSales(),
 	}))
+	a.slackRoutes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -208,6 +285,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return errors.New("serve: this app has no Telegram connection (it was built with its own sender)")
 	}
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	if err := a.queue.Start(ctx); err != nil {
+		return err
+	}
+	a.schedule.start()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		a.log.Info("http listening", "addr", ln.Addr().String())
@@ -220,17 +301,25 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		<-gctx.Done()
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
 		defer cancel()
-		return srv.Shutdown(sctx)
+		// In-flight requests first (their jobs are queued by then), then
+		// the sweeps, then the jobs running on this replica.
+		err := srv.Shutdown(sctx)
+		a.schedule.stop()
+		return errors.Join(err, a.queue.Stop(sctx))
 	})
 	if a.cfg.TelegramWebhookURL != "" {
-		if err := telegram.SetWebhook(ctx, a.api, a.cfg.TelegramWebhookURL, a.cfg.TelegramWebhookSecret, a.cfg.Telegram.MaxConnections); err != nil {
-			return fmt.Errorf("set webhook: %w", err)
-		}
-		a.log.Info("webhook mode", "path", a.cfg.WebhookPath())
+		g.Go(func() error {
+			if err := telegram.SetWebhook(gctx, a.api, a.cfg.TelegramWebhookURL, a.cfg.TelegramWebhookSecret, a.cfg.Telegram.MaxConnections); err != nil {
+				return fmt.Errorf("set webhook: %w", err)
+			}
+			a.log.Info("webhook mode", "path", a.cfg.WebhookPath())
+			return nil
+		})
 	} else {
-		poller := telegram.NewPoller(a.api, a.dispatcher, telegram.PollerOptions{
+		poller := telegram.NewPoller(a.api, a.customers(), telegram.PollerOptions{
 			Timeout: int(a.cfg.Telegram.PollTimeout.Seconds()),
 			Logger:  a.log,
+			Raw:     a.rawSales(),
 		})
 		a.log.Info("long polling mode")
 		g.Go(func() error { return poller.Run(gctx) })

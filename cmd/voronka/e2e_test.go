@@ -19,6 +19,7 @@ import (
 
 	"github.com/voronka/voronka/bot/telegram"
 	"github.com/voronka/voronka/bot/telegram/telegramtest"
+	"github.com/voronka/voronka/crm"
 	"github.com/voronka/voronka/storage/postgres"
 	"github.com/voronka/voronka/storage/postgres/postgrestest"
 	"github.com/voronka/voronka/storage/redis"
@@ -40,6 +41,7 @@ type bundle struct {
 	srv    *httptest.Server
 	env    map[string]string
 	slept  *sleeps
+	clock  crm.Clock
 	nextID int
 }
 
@@ -68,6 +70,11 @@ func setup(t testing.TB) *bundle {
 
 // setupWith is setup with extra lines for the config file.
 func setupWith(t testing.TB, extraConfig string) *bundle {
+	return setupWithDeps(t, extraConfig, nil, nil)
+}
+
+// setupWithDeps is setupWith with extra environment and a clock.
+func setupWithDeps(t testing.TB, extraConfig string, env map[string]string, clock crm.Clock) *bundle {
 	t.Helper()
 	b := &bundle{t: t, db: postgrestest.NewDB(t), tg: telegramtest.NewServer(t), slept: &sleeps{}, nextID: 1000}
 	b.rs, b.rdb, b.prefix = redistest.NewStore(t)
@@ -78,6 +85,10 @@ func setupWith(t testing.TB, extraConfig string) *bundle {
 		"TELEGRAM_WEBHOOK_URL":    "https://bot.example.com/telegram/webhook",
 		"TELEGRAM_WEBHOOK_SECRET": webhookSecret,
 	}
+	for k, v := range env {
+		b.env[k] = v
+	}
+	b.clock = clock
 	b.start()
 	return b
 }
@@ -88,7 +99,7 @@ func (b *bundle) start() {
 	b.t.Helper()
 	cfg, err := LoadConfig(func(k string) string { return b.env[k] })
 	require.NoError(b.t, err)
-	app, err := NewApp(context.Background(), cfg, postgrestest.Logger(b.t), Deps{DB: b.db, Redis: b.rs, Sleep: b.slept.sleep})
+	app, err := NewApp(context.Background(), cfg, postgrestest.Logger(b.t), Deps{DB: b.db, Redis: b.rs, Sleep: b.slept.sleep, Clock: b.clock})
 	require.NoError(b.t, err)
 	b.app = app
 	b.srv = httptest.NewServer(app.Handler())
