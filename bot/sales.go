@@ -33,9 +33,7 @@ func (l Labels) Label(lead *crm.Lead, answers []crm.CardAnswer) []crm.CardAnswer
 		if st == nil {
 			continue
 		}
-		if q := firstLine(st.Ask[lang]); q != "" {
-			out[i].Question = q
-		}
+		out[i].Question = fieldName(st)
 		switch {
 		case a.Value == "":
 			out[i].Value = "—"
@@ -58,12 +56,14 @@ func (l Labels) Label(lead *crm.Lead, answers []crm.CardAnswer) []crm.CardAnswer
 	return out
 }
 
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	if len([]rune(s)) > 80 {
-		s = string([]rune(s)[:79]) + "…"
+// fieldName is the step's label, or its id made readable
+// ("company_size" → "Company size").
+func fieldName(st *flows.Step) string {
+	if st.Label != "" {
+		return st.Label
 	}
-	return s
+	name := strings.ReplaceAll(st.ID, "_", " ")
+	return strings.ToUpper(name[:1]) + name[1:]
 }
 
 // groupDigits writes 1500000 as "1 500 000" so amounts read at a glance.

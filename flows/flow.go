@@ -126,6 +126,7 @@ type Step struct {
 	ID, Kind  string // kinds: text | choice | multi | phone | email | number | end
 	Segment   bool   // required segmentation field (choice/multi only)
 	Optional  bool   // adds a Skip button / accepts "skip", "-", "пропустить"; not with segment
+	Label     string // the field's short name on lead cards and reports (the team's language); default: the id
 	Ask       Text   // the question
 	Say       Text   // for end steps: the closing message; may use {name} and {expect}
 	Options   []*Option

@@ -373,7 +373,7 @@ func (p *parser) step(n *yaml.Node) *Step {
 			s.ID, _ = p.str(kv.v, "", "step id")
 		}
 	}
-	p.known(pairs, s.ID, "a step", "id", "kind", "segment", "optional", "ask", "say", "options",
+	p.known(pairs, s.ID, "a step", "id", "kind", "label", "segment", "optional", "ask", "say", "options",
 		"min", "max", "score_when", "next_when", "next")
 	for _, kv := range pairs {
 		s.pos[kv.key] = kv.k.Line
@@ -381,6 +381,8 @@ func (p *parser) step(n *yaml.Node) *Step {
 		switch kv.key {
 		case "kind":
 			s.Kind, _ = p.str(v, s.ID, "kind")
+		case "label":
+			s.Label, _ = p.str(v, s.ID, "label")
 		case "segment":
 			s.Segment = p.boolean(v, s.ID, "segment")
 		case "optional":

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	slackapi "github.com/slack-go/slack"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/voronka/voronka/bot"
@@ -56,13 +57,16 @@ type App struct {
 	salesGroup *telegram.SalesGroupHandler
 	schedule   *scheduler
 	clock      crm.Clock
+	slack      *slackapi.Client
+	httpClient *http.Client
+	sleep      func(ctx context.Context, d time.Duration) error
 }
 
 // NewApp opens (or takes) the databases, loads and checks the flows,
 // connects to the Bot API (unless deps.Sender replaces it) and wires the
 // dispatcher.
 func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*App, error) {
-	a := &App{cfg: cfg, log: logger, metrics: newMetrics()}
+	a := &App{cfg: cfg, log: logger, metrics: newMetrics(), httpClient: deps.HTTPClient, sleep: deps.Sleep}
 	ok := false
 	defer func() {
 		if !ok {

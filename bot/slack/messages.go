@@ -1,0 +1,122 @@
+package slack
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/voronka/voronka/crm"
+)
+
+// maxDigestLeads keeps a digest within Slack's 50 blocks a message (a
+// header, one section a lead, a closing context line).
+const maxDigestLeads = 45
+
+// escalationText re-announces an unclaimed lead: how long it has waited,
+// who it is, and the heads of sales by mention so that Slack notifies them.
+// The wait counts from qualification, when the lead turned hot and the
+// card went out, and from creation for a lead that never had a card.
+func escalationText(card *crm.LeadCard, heads []crm.Manager) string {
+	since := card.Lead.CreatedAt
+	if card.Lead.QualifiedAt != nil {
+		since = *card.Lead.QualifiedAt
+	}
+	who := "anyone free?"
+	if len(heads) > 0 {
+		names := make([]string, 0, len(heads))
+		for _, h := range heads {
+			names = append(names, mention(h))
+		}
+		who = strings.Join(names, " ")
+	}
+	wait := humanDuration(card.Now.Sub(since))
+	if wait == "just now" {
+		wait = "less than a minute"
+	}
+	return fmt.Sprintf("⏰ Unclaimed for %s: %s %s — %s",
+		wait, temperatureEmoji(card.Lead.Temperature), escape(leadName(card)), who)
+}
+
+// reminderText nudges the rep who claimed a lead and has not yet marked it
+// contacted.
+func reminderText(card *crm.LeadCard, rep crm.Manager) string {
+	s := fmt.Sprintf("⏳ %s, %s is still waiting for your call", mention(rep), escape(leadName(card)))
+	if card.ClaimedAt != nil {
+		s += ": claimed " + ago(card.Now, *card.ClaimedAt)
+	}
+	return s + ". Press Contacted once you have talked."
+}
+
+// followUpBlocks are an escalation or a reminder: the line itself and the
+// card's buttons, so whoever is pinged can act right there without
+// scrolling back to the card.
+func followUpBlocks(text string, card *crm.LeadCard, withTelegram bool) []slackapi.Block {
+	blocks := []slackapi.Block{slackapi.NewSectionBlock(mrkdwn(truncate(text, maxSection)), nil, nil)}
+	if buttons := cardButtons(card, withTelegram); len(buttons) > 0 {
+		blocks = append(blocks, slackapi.NewActionBlock(blockActions, buttons...))
+	}
+	return blocks
+}
+
+// digestBlocks list several leads in one message: one line each with name,
+// temperature, score and source, a link to the customer's Telegram when
+// they have a public username, and a Claim button for a lead nobody has.
+// There is no link to a lead card because digest leads have none: warm
+// leads go to the digest instead of getting a card one by one.
+func digestBlocks(title string, cards []*crm.LeadCard, loc *time.Location) []slackapi.Block {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if strings.TrimSpace(title) == "" {
+		title = "Leads"
+	}
+	blocks := []slackapi.Block{slackapi.NewHeaderBlock(plain(truncate(title, maxHeader)))}
+	for i, card := range cards {
+		if i == maxDigestLeads {
+			blocks = append(blocks, slackapi.NewContextBlock("",
+				mrkdwn(fmt.Sprintf("…and %d more. Ask `/find` or `/funnel` for the rest.", len(cards)-i))))
+			break
+		}
+		var accessory *slackapi.Accessory
+		if !card.Claimed && !closed(card.Lead.Stage) && card.Lead.Stage != crm.StageContacted {
+			accessory = slackapi.NewAccessory(claimButton(fmt.Sprint(card.Lead.ID)))
+		}
+		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(digestLine(card, loc)), nil, accessory))
+	}
+	return blocks
+}
+
+// digestLine is one lead of a digest, two lines of mrkdwn.
+func digestLine(card *crm.LeadCard, loc *time.Location) string {
+	name := "*" + strings.ReplaceAll(escape(leadName(card)), "|", "¦") + "*"
+	if u := telegramURL(card.Contact); strings.HasPrefix(u, "https://") {
+		name = "<" + u + "|" + name + ">"
+	}
+	first := fmt.Sprintf("%s %s · score %d", temperatureEmoji(card.Lead.Temperature), name, card.Lead.Score)
+	if src := sourceText(card.Lead.Attribution); src != "" {
+		first += " · " + src
+	}
+	second := fmt.Sprintf("Lead #%d · %s", card.Lead.ID, strings.ToLower(stageLabel(card.Lead.Stage)))
+	if !card.Lead.CreatedAt.IsZero() {
+		second += " · arrived " + ago(card.Now, card.Lead.CreatedAt) + " (" + clock(card.Lead.CreatedAt, card.Now, loc) + ")"
+	}
+	if card.Assignee != nil {
+		second += " · " + escape(strings.ToLower(assigneeLine(card, loc)[:1])+assigneeLine(card, loc)[1:])
+	}
+	return truncate(first+"\n"+second, maxSection)
+}
+
+// digestText is the fallback of a digest.
+func digestText(title string, cards []*crm.LeadCard) string {
+	names := make([]string, 0, min(len(cards), 10))
+	for i, c := range cards {
+		if i == 10 {
+			names = append(names, "…")
+			break
+		}
+		names = append(names, fmt.Sprintf("%s (%d)", leadName(c), c.Lead.Score))
+	}
+	return escape(truncate(fmt.Sprintf("%s: %d leads: %s", title, len(cards), strings.Join(names, ", ")), maxFallback))
+}

@@ -1,0 +1,128 @@
+package slack
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	slackapi "github.com/slack-go/slack"
+)
+
+// Modal callback ids and the input blocks they carry. A submission names
+// its modal by callback id and carries the lead id in private_metadata.
+const (
+	callbackWon  = "voronka_won"
+	callbackLost = "voronka_lost"
+	// inputAmount and inputReason are both the block id and the action id
+	// of the modal's one input, so state.values[x][x] finds the answer.
+	inputAmount = "amount"
+	inputReason = "reason"
+	// maxSelectOptions is Slack's limit on a static_select.
+	maxSelectOptions = 100
+)
+
+// wonModal asks for the amount of a sale. The number input lets Slack
+// refuse letters as the rep types, but the submission is checked again:
+// a payload is only as trustworthy as its signature.
+func wonModal(leadID int64) slackapi.ModalViewRequest {
+	id := strconv.FormatInt(leadID, 10)
+	input := slackapi.NewNumberInputBlockElement(plain("150000"), inputAmount, true)
+	return slackapi.ModalViewRequest{
+		Type:            slackapi.VTModal,
+		Title:           plain("Lead won"),
+		Submit:          plain("Save"),
+		Close:           plain("Cancel"),
+		CallbackID:      callbackWon,
+		PrivateMetadata: id,
+		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{
+			slackapi.NewSectionBlock(mrkdwn("🎉 Lead #"+id+" is won. How much was the sale?"), nil, nil),
+			slackapi.NewInputBlock(inputAmount, plain("Amount"), plain("The sale's total, more than zero."), input),
+		}},
+	}
+}
+
+// lostModal asks why a lead was lost, from the configured list so that
+// the reasons can be counted; with no list configured it takes free text.
+func lostModal(leadID int64, reasons []string) slackapi.ModalViewRequest {
+	id := strconv.FormatInt(leadID, 10)
+	var element slackapi.BlockElement
+	if len(reasons) == 0 {
+		text := slackapi.NewPlainTextInputBlockElement(plain("What happened?"), inputReason)
+		text.MaxLength = 300
+		element = text
+	} else {
+		options := make([]*slackapi.OptionBlockObject, 0, min(len(reasons), maxSelectOptions))
+		for i, r := range reasons {
+			if i == maxSelectOptions {
+				break
+			}
+			options = append(options, slackapi.NewOptionBlockObject(optionValue(r), plain(truncate(r, maxOptionText)), nil))
+		}
+		element = slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain("Pick a reason"), inputReason, options...)
+	}
+	return slackapi.ModalViewRequest{
+		Type:            slackapi.VTModal,
+		Title:           plain("Lead lost"),
+		Submit:          plain("Save"),
+		Close:           plain("Cancel"),
+		CallbackID:      callbackLost,
+		PrivateMetadata: id,
+		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{
+			slackapi.NewSectionBlock(mrkdwn("Lead #"+id+" is lost. Why?"), nil, nil),
+			slackapi.NewInputBlock(inputReason, plain("Reason"), nil, element),
+		}},
+	}
+}
+
+// optionValue is a reason as an option's value, which Slack limits to
+// 150 characters; matchReason maps it back.
+func optionValue(reason string) string { return truncateBytes(reason, maxOptionValue) }
+
+// matchReason finds the configured reason an option value stands for. The
+// list is read again at submission, so a reason removed from the
+// configuration in between is refused rather than recorded.
+func matchReason(value string, reasons []string) (string, bool) {
+	if len(reasons) == 0 {
+		v := strings.TrimSpace(value)
+		return v, v != ""
+	}
+	for _, r := range reasons {
+		if optionValue(r) == value {
+			return r, true
+		}
+	}
+	return "", false
+}
+
+// parseAmount reads the amount a rep typed: a positive, finite decimal.
+// Spaces are allowed as thousands separators, since that is how the card
+// shows amounts and how many people type them.
+func parseAmount(s string) (float64, bool) {
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\u00a0' || r == '\u202f' {
+			return -1
+		}
+		return r
+	}, s)
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
+		return 0, false
+	}
+	return v, true
+}
+
+// stateValue is the answer of the input block and action id in a
+// submitted view: the typed value or the selected option's value.
+func stateValue(v slackapi.View, id string) string {
+	if v.State == nil {
+		return ""
+	}
+	a, ok := v.State.Values[id][id]
+	if !ok {
+		return ""
+	}
+	if a.SelectedOption.Value != "" {
+		return a.SelectedOption.Value
+	}
+	return a.Value
+}
