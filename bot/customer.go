@@ -9,6 +9,12 @@ import (
 
 // handle is one customer update under the chat's lock.
 func (d *Dispatcher) handle(ctx context.Context, u Update) error {
+	if d.cfg.Staff != nil && u.Kind == InputCommand {
+		handled, err := d.cfg.Staff.HandleStaff(ctx, u)
+		if handled || err != nil {
+			return err
+		}
+	}
 	s, err := d.loadSession(ctx, u)
 	if err != nil {
 		return err

@@ -34,6 +34,13 @@ type Locker interface {
 	Lock(ctx context.Context, name string, ttl time.Duration) (func(), error)
 }
 
+// StaffCommands answers the sales team's commands in the bot's private
+// chat (stats for managers). handled is false when the sender is not on the
+// team or the command is not one of theirs.
+type StaffCommands interface {
+	HandleStaff(ctx context.Context, u Update) (handled bool, err error)
+}
+
 // DispatcherConfig wires a Dispatcher. Every field but Logger and Clock is
 // required.
 type DispatcherConfig struct {
@@ -49,6 +56,10 @@ type DispatcherConfig struct {
 	// SessionTTL is how long an idle dialogue stays in Redis; after that it
 	// is rebuilt from PostgreSQL on the customer's next message.
 	SessionTTL time.Duration
+	// Staff, when set, is offered every command first: a configured
+	// manager's /stats and the like are answered there and never reach the
+	// customers' flow. It returns false for anyone else.
+	Staff StaffCommands
 	// Alerts queues a sales alert with the answer that qualifies a hot lead
 	// (needs the job queue on the store's database).
 	Alerts bool
