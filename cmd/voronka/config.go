@@ -43,7 +43,9 @@ type Config struct {
 	// Team is the sales team: who gets leads, who may press the buttons.
 	Team    []TeamMember  `yaml:"team"`
 	Routing RoutingConfig `yaml:"routing"`
-	Queue   struct {
+	// Stats is what managers ask the bot for.
+	Stats StatsConfig `yaml:"stats"`
+	Queue struct {
 		// Workers is how many durable jobs (cards, notices, escalations)
 		// this replica runs at once.
 		Workers int `yaml:"workers"`
@@ -90,6 +92,13 @@ type TeamMember struct {
 	Hours    string `yaml:"hours"`
 	TimeZone string `yaml:"time_zone"`
 	MaxOpen  int    `yaml:"max_open"`
+}
+
+// StatsConfig configures the managers' reports.
+type StatsConfig struct {
+	// DailyDigest is the cron schedule of the day's /stats sent to the
+	// heads and admins ("" turns it off).
+	DailyDigest string `yaml:"daily_digest"`
 }
 
 // RoutingConfig is how hot leads reach the team and the SLAs on them.
@@ -157,6 +166,7 @@ func defaultConfig() Config {
 		LostReasons:   []string{"no budget", "chose a competitor", "not reachable", "not interested", "duplicate"},
 	}
 	c.Queue.Workers = 10
+	c.Stats.DailyDigest = "0 19 * * *"
 	return c
 }
 
@@ -335,6 +345,11 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 	for key, spec := range map[string]string{"routing.warm_digest": r.WarmDigest, "routing.sla_sweep": r.SLASweep} {
 		if _, err := cron.ParseStandard(spec); err != nil {
 			bad(key, "not a cron schedule: %v", err)
+		}
+	}
+	if spec := c.Stats.DailyDigest; spec != "" {
+		if _, err := cron.ParseStandard(spec); err != nil {
+			bad("stats.daily_digest", "not a cron schedule: %v", err)
 		}
 	}
 	if len(r.LostReasons) == 0 {
