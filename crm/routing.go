@@ -236,19 +236,18 @@ func (s *Sales) Run(ctx context.Context, job Job) error {
 // alert routes a hot lead and posts its card to every channel that has not
 // got it yet, so a retried alert finishes what a crashed one began.
 func (s *Sales) alert(ctx context.Context, leadID int64) error {
-	c, assignee, err := s.store.Card(ctx, leadID)
+	card, err := s.card(ctx, leadID)
 	if err != nil {
 		return err
 	}
 	now := s.clock.Now()
-	if s.policy.Strategy != FirstClaim && assignee == 0 && c.ClaimedAt == nil && c.Lead.Stage == StageQualified {
-		if err := s.route(ctx, c, now); err != nil {
+	if s.policy.Strategy != FirstClaim && card.Assignee == nil && card.ClaimedAt == nil && !card.Waiting && card.Lead.Stage == StageQualified {
+		if err := s.route(ctx, card, now); err != nil {
 			return err
 		}
-	}
-	card, err := s.card(ctx, leadID)
-	if err != nil {
-		return err
+		if card, err = s.card(ctx, leadID); err != nil { // with its assignee
+			return err
+		}
 	}
 	refs, err := s.store.CardRefs(ctx, leadID)
 	if err != nil {

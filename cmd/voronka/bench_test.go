@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +15,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/voronka/voronka/bot/slack/slackfake"
 	"github.com/voronka/voronka/bot/telegram"
 	"github.com/voronka/voronka/bot/telegram/telegramtest"
 )
@@ -118,4 +121,82 @@ func BenchmarkWebhook(b *testing.B) {
 		_ = bd.db.Pool.QueryRow(b.Context(), `SELECT count(*) FROM leads WHERE temperature = 'hot'`).Scan(&leads)
 		b.Logf("%d updates, %d hot leads stored, %s", b.N, leads, fmt.Sprint(elapsed.Round(time.Millisecond)))
 	}
+}
+
+// BenchmarkCardLatency measures the time from a customer's last answer
+// (the webhook request that qualifies a hot lead) to its card arriving at
+// the Slack API server, over b.N leads from 8 concurrent customers: the
+// answer's transaction queues the alert, a River worker picks it up
+// (LISTEN/NOTIFY), builds the card and posts it with the real slack-go
+// client. Slack's own pacing of about one message per second per channel
+// is excluded here (the senders' waits are injected and recorded, not
+// slept); a burst of hot leads adds that wait in production.
+//
+//	go test ./cmd/voronka -run '^$' -bench CardLatency -benchtime 300x
+func BenchmarkCardLatency(b *testing.B) {
+	sl := slackfake.NewServer(b)
+	bd := setupWithDeps(b, salesConfig+"queue:\n  workers: 8\n", map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": slackSecret,
+		"SLACK_SALES_CHANNEL": "CSALES", "SLACK_API_URL": sl.URL(),
+	}, nil)
+	bd.serving(nil)
+	var (
+		mu      sync.Mutex
+		started = map[int64]time.Time{} // chat -> last answer sent
+		next    atomic.Int64
+	)
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n := next.Add(1)
+				if n > int64(b.N) {
+					return
+				}
+				chat := 5_000_000 + n
+				d := hotDialogue(chat)
+				for _, u := range d[:len(d)-1] {
+					bd.say(u)
+				}
+				t0 := time.Now()
+				bd.say(d[len(d)-1])
+				mu.Lock()
+				started[chat] = t0
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cards, err := sl.WaitCalls(ctx, "chat.postMessage", b.N)
+	if err != nil {
+		b.Fatalf("cards: %v", err)
+	}
+	b.StopTimer()
+	byLead := map[string]time.Time{}
+	for _, c := range cards {
+		for _, line := range strings.Split(c.Texts(), "\n") {
+			if strings.HasPrefix(line, "Lead #") {
+				id, _, _ := strings.Cut(strings.TrimPrefix(line, "Lead #"), " ")
+				byLead[id] = c.At
+			}
+		}
+	}
+	var lat []time.Duration
+	for chat, t0 := range started {
+		at, ok := byLead[fmt.Sprint(bd.leadID(chat))]
+		if !ok {
+			b.Fatalf("no card for chat %d", chat)
+		}
+		lat = append(lat, at.Sub(t0))
+	}
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)].Microseconds()) / 1000 }
+	b.ReportMetric(pct(0.50), "p50_ms")
+	b.ReportMetric(pct(0.99), "p99_ms")
+	b.ReportMetric(0, "ns/op")
 }

@@ -182,3 +182,97 @@ func TestSlackLostWithReasonAndEscalation(t *testing.T) {
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM events WHERE lead_id = $1 AND data->>'reason' = 'chose a competitor'`, leadID))
 
 }
+
+// TestCardSurvivesACrash: the process dies after the lead turned hot and
+// before its card was posted (its job workers never ran); the next process
+// posts the card exactly once.
+func TestCardSurvivesACrash(t *testing.T) {
+	t.Parallel()
+	sl := slackfake.NewServer(t)
+	clock := &fakeClock{t: time.Now().UTC()}
+	b := setupWithDeps(t, salesConfig, map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": slackSecret,
+		"SLACK_SALES_CHANNEL": "CSALES", "SLACK_API_URL": sl.URL(),
+	}, clock)
+	// Not serving: the webhook stores the answers and queues the alert in
+	// the same transaction, but no worker runs before the "crash".
+	const chat = 903
+	b.hotDialogueTo(chat)
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM river_job WHERE args->>'job' = 'sales_alert' AND state = 'available'`))
+	require.Empty(t, sl.CallsTo("chat.postMessage"))
+	b.srv.Close()
+	b.app.Close()
+
+	// Two replicas come back; the card is posted once.
+	b.start()
+	first := b.app
+	b.serving(clock)
+	b.start()
+	b.serving(clock)
+	require.NotSame(t, first, b.app)
+	waitCalls(t, sl, "chat.postMessage", 1)
+	b.waitFor(func() bool {
+		return b.count(`SELECT count(*) FROM river_job WHERE args->>'job' = 'sales_alert' AND state = 'completed'`) == 1
+	})
+	time.Sleep(200 * time.Millisecond)
+	require.Len(t, sl.CallsTo("chat.postMessage"), 1)
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM lead_cards`))
+}
+
+// TestRoutingStrategies: round robin among reps on duty; with nobody on
+// duty the lead waits and goes to the first rep who comes on duty.
+func TestRoutingStrategies(t *testing.T) {
+	t.Parallel()
+	const team = `team:
+  - {name: Anna, role: head, slack_id: UANNA, on_duty: false}
+  - {name: Boris, role: rep, slack_id: UBORIS, hours: "Mon-Fri 09:00-18:00"}
+  - {name: Gleb, role: rep, slack_id: UGLEB, hours: "Mon-Fri 09:00-18:00", max_open: 5}
+routing:
+  strategy: round_robin
+  sla_sweep: "0 0 1 1 *"
+  warm_digest: "0 0 1 1 *"
+`
+	sl := slackfake.NewServer(t)
+	saturday := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	clock := &fakeClock{t: saturday}
+	b := setupWithDeps(t, team, map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": slackSecret,
+		"SLACK_SALES_CHANNEL": "CSALES", "SLACK_API_URL": sl.URL(),
+	}, clock)
+	b.serving(clock)
+	ctx := context.Background()
+
+	// Saturday: nobody on duty, the lead waits.
+	b.hotDialogueTo(904)
+	waiting := b.leadID(904)
+	card := waitCalls(t, sl, "chat.postMessage", 1)[0]
+	require.Contains(t, card.Texts(), "Waiting for a rep on duty")
+	require.NoError(t, b.app.sales.Sweep(ctx, clock.Now()))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM leads WHERE waiting`))
+
+	// Monday 09:30: the sweep hands it to the first rep on duty.
+	clock.Add(45*time.Hour + 30*time.Minute)
+	require.NoError(t, b.app.sales.Sweep(ctx, clock.Now()))
+	require.Equal(t, "Boris", b.owner(waiting))
+	b.waitFor(func() bool {
+		m, _ := sl.Message(card.ChannelID, card.TS)
+		return strings.Contains(m.Texts(), "Assigned to Boris")
+	})
+
+	// Round robin: the next leads go to Gleb, then Boris again.
+	b.hotDialogueTo(905)
+	b.waitFor(func() bool { return b.count(`SELECT count(*) FROM leads WHERE manager_id IS NOT NULL`) == 2 })
+	require.Equal(t, "Gleb", b.owner(b.leadID(905)))
+	clock.Add(time.Minute)
+	b.hotDialogueTo(906)
+	b.waitFor(func() bool { return b.count(`SELECT count(*) FROM leads WHERE manager_id IS NOT NULL`) == 3 })
+	require.Equal(t, "Boris", b.owner(b.leadID(906)))
+
+	// An assigned lead is Boris's to claim; Gleb is told.
+	m, _ := sl.Message(card.ChannelID, card.TS)
+	p, ok := m.Press("UGLEB", "claim")
+	require.True(t, ok)
+	require.Equal(t, http.StatusOK, b.interact(p.Body(), clock.Now()))
+	eph := waitCalls(t, sl, "chat.postEphemeral", 1)[0]
+	require.Contains(t, eph.Params["text"], "assigned to Boris")
+}

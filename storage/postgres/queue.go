@@ -85,9 +85,13 @@ func NewQueue(db *DB, do JobFunc, opts QueueOptions) (*Queue, error) {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}}
 		cfg.FetchPollInterval = opts.FetchPoll
 		if cfg.FetchPollInterval == 0 {
-			cfg.FetchPollInterval = 200 * time.Millisecond
+			cfg.FetchPollInterval = 100 * time.Millisecond
 		}
-		cfg.FetchCooldown = min(cfg.FetchPollInterval, 100*time.Millisecond)
+		// River debounces both fetches and insert notifications by the
+		// cooldown (100ms by default). A hot lead's card is the product's
+		// promise of speed, so 10ms: at most 100 fetches a second per
+		// replica when busy, and a card ~25ms after the answer, not ~400.
+		cfg.FetchCooldown = min(cfg.FetchPollInterval, 10*time.Millisecond)
 	}
 	client, err := river.NewClient(riverpgxv5.New(db.Pool), cfg)
 	if err != nil {
