@@ -187,6 +187,9 @@ func (d *Dispatcher) answer(ctx context.Context, u Update, s *session) error {
 			return d.send(ctx, u, "", flows.Ask(d.flowOf(fresh.State.Flow), fresh.State, u.User.FirstName))
 		}
 		s.Stage = p.Stage
+		if res.Finished && d.cfg.Qualified != nil {
+			d.cfg.Qualified(res.Temperature)
+		}
 	}
 	s.State = res.State
 	if err := d.saveSession(ctx, u.ChatID, s); err != nil {

@@ -60,6 +60,9 @@ type DispatcherConfig struct {
 	// manager's /stats and the like are answered there and never reach the
 	// customers' flow. It returns false for anyone else.
 	Staff StaffCommands
+	// Qualified, when set, is told the temperature of every lead that
+	// finishes its dialogue (for metrics).
+	Qualified func(t crm.Temperature)
 	// Alerts queues a sales alert with the answer that qualifies a hot lead
 	// (needs the job queue on the store's database).
 	Alerts bool

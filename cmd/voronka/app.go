@@ -139,6 +139,7 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		SessionTTL:  cfg.SessionTTL.Duration,
 		Observe:     a.metrics.observeUpdate,
 		Alerts:      true,
+		Qualified:   a.metrics.observeLead,
 	})
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/voronka/voronka/bot"
+	"github.com/voronka/voronka/crm"
 )
 
 // metrics is the App's own Prometheus registry (no global registry, so
@@ -19,6 +20,7 @@ type metrics struct {
 	updates  *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	messages *prometheus.CounterVec
+	leads    *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -35,7 +37,10 @@ func newMetrics() *metrics {
 			Name: "voronka_messages_total", Help: "Messages sent to a channel, by channel and outcome (sent, failed).",
 		}, []string{"channel", "outcome"}),
 	}
-	m.reg.MustRegister(m.updates, m.latency, m.messages,
+	m.leads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "voronka_leads_qualified_total", Help: "Leads that finished their dialogue, by temperature.",
+	}, []string{"temperature"})
+	m.reg.MustRegister(m.updates, m.latency, m.messages, m.leads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -44,6 +49,8 @@ func (m *metrics) observeUpdate(kind, outcome string, d time.Duration) {
 	m.updates.WithLabelValues(kind, outcome).Inc()
 	m.latency.WithLabelValues(kind).Observe(d.Seconds())
 }
+
+func (m *metrics) observeLead(t crm.Temperature) { m.leads.WithLabelValues(string(t)).Inc() }
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
