@@ -8,8 +8,10 @@ STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/voronka ./cmd/voronka
 
-run: services
-	$(GO) run ./cmd/voronka serve --migrate
+# The bot on its embedded defaults: serve when TELEGRAM_TOKEN is set, the
+# terminal chat otherwise.
+run:
+	@if [ -n "$$TELEGRAM_TOKEN" ]; then $(GO) run ./cmd/voronka serve --migrate; else $(GO) run ./cmd/voronka chat; fi
 
 # Every test, with the race detector, against the real PostgreSQL and Redis
 # (started first when they are not answering).

@@ -79,3 +79,16 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		require.Contains(t, err.Error(), tt.want)
 	}
 }
+
+// TestExampleConfigIsTheDefaults: the documented example loads, and says
+// exactly what the defaults are.
+func TestExampleConfigIsTheDefaults(t *testing.T) {
+	t.Parallel()
+	cfg, err := LoadConfig(env(map[string]string{"VORONKA_CONFIG": "../../configs/voronka.example.yaml"}))
+	require.NoError(t, err)
+	def, err := LoadConfig(env(map[string]string{"VORONKA_CONFIG": writeConfig(t, "")}))
+	require.NoError(t, err)
+	cfg.File, def.File = "", ""
+	cfg.Team, def.Team = nil, nil
+	require.Equal(t, def, cfg)
+}
