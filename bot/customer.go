@@ -19,6 +19,9 @@ func (d *Dispatcher) handle(ctx context.Context, u Update) error {
 	if err != nil {
 		return err
 	}
+	if d.cfg.Engagement != nil && u.Kind == InputButton && engagementButton(u.Button) {
+		return d.engagementButton(ctx, u, s)
+	}
 	if u.Kind == InputCommand {
 		return d.command(ctx, u, s)
 	}
@@ -36,6 +39,11 @@ func (d *Dispatcher) command(ctx context.Context, u Update, s *session) error {
 		return d.restart(ctx, u, s)
 	case "cancel":
 		return d.cancel(ctx, u, s)
+	case "stop", "forget":
+		if d.cfg.Engagement != nil {
+			return d.consent(ctx, u, s)
+		}
+		fallthrough
 	default: // help and anything unknown
 		flow, lang := d.flowAndLang(u, s)
 		msgs := []flows.Prompt{{Text: flow.T("help", lang)}}
@@ -133,6 +141,15 @@ func (d *Dispatcher) newLead(ctx context.Context, u Update, s *session, a crm.At
 // message from a new customer starts the flow; later free text is kept on
 // the lead's timeline so the team sees it.
 func (d *Dispatcher) outsideDialogue(ctx context.Context, u Update, s *session) error {
+	if d.cfg.Engagement != nil && u.Kind == InputText && s.ContactID != 0 {
+		survey, ok, err := d.cfg.Engagement.Comment(ctx, s.ContactID, u.Text)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return d.thankForComment(ctx, u, s, survey)
+		}
+	}
 	if s.LeadID == 0 || (s.Stage == crm.StageLost || s.Stage == crm.StageWon) && u.Kind == InputText {
 		return d.newLead(ctx, u, s, crm.Attribution{})
 	}
@@ -248,23 +265,29 @@ func (d *Dispatcher) flowAndLang(u Update, s *session) (*flows.Flow, string) {
 func (d *Dispatcher) send(ctx context.Context, u Update, notice string, prompts []flows.Prompt) error {
 	d.answerCallback(ctx, u, notice)
 	for _, p := range prompts {
-		m := Message{ChatID: u.ChatID, Text: p.Text, RequestContact: p.RequestContact, RemoveKeyboard: p.RemoveKeyboard}
-		for _, row := range p.Choices {
-			var buttons []Button
-			for _, c := range row {
-				buttons = append(buttons, Button{Text: c.Text, Data: c.Data})
-			}
-			m.Buttons = append(m.Buttons, buttons)
-		}
-		if p.Edit && u.ButtonMessageID != 0 {
-			m.EditMessageID = u.ButtonMessageID
-		}
-		if _, err := d.cfg.Sender.Send(ctx, m); err != nil {
+		if _, err := d.cfg.Sender.Send(ctx, promptMessage(u.ChatID, p, u.ButtonMessageID)); err != nil {
 			d.cfg.Logger.ErrorContext(ctx, "send reply", "chat_id", u.ChatID, "err", err)
 			return nil
 		}
 	}
 	return nil
+}
+
+// promptMessage renders one of the engine's prompts for chat; an Edit
+// prompt replaces editID (the message whose button was pressed) when set.
+func promptMessage(chat int64, p flows.Prompt, editID int) Message {
+	m := Message{ChatID: chat, Text: p.Text, RequestContact: p.RequestContact, RemoveKeyboard: p.RemoveKeyboard}
+	for _, row := range p.Choices {
+		var buttons []Button
+		for _, c := range row {
+			buttons = append(buttons, Button{Text: c.Text, Data: c.Data})
+		}
+		m.Buttons = append(m.Buttons, buttons)
+	}
+	if p.Edit && editID != 0 {
+		m.EditMessageID = editID
+	}
+	return m
 }
 
 // answerCallback stops the spinner of a pressed button; send calls it

@@ -63,6 +63,9 @@ type DispatcherConfig struct {
 	// Qualified, when set, is told the temperature of every lead that
 	// finishes its dialogue (for metrics).
 	Qualified func(t crm.Temperature)
+	// Engagement, when set, takes survey answers, follow-up reasons,
+	// /stop and /forget.
+	Engagement Engagement
 	// Alerts queues a sales alert with the answer that qualifies a hot lead
 	// (needs the job queue on the store's database).
 	Alerts bool

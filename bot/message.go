@@ -75,6 +75,15 @@ type Message struct {
 	// EditMessageID, when set, edits that message in place instead of
 	// sending a new one (text and inline buttons only).
 	EditMessageID int
+	// Photo, when set, is a PNG or JPEG sent as a picture (a chart), with
+	// Text as its caption; PhotoName is the file name a channel shows.
+	Photo     []byte
+	PhotoName string
+	// Document, when set, is a file sent as an attachment (a CSV export),
+	// with Text as its caption. A message carries a photo or a document,
+	// not both.
+	Document     []byte
+	DocumentName string
 }
 
 // CallbackAnswer stops the spinner on a pressed button and may show a short

@@ -172,10 +172,11 @@ func (q QuietHours) NextAllowed(t time.Time) time.Time {
 	return end
 }
 
-// Later asks the queue to run a job again at Until (quiet hours).
-type Later struct{ Until time.Time }
+// Later asks the queue to run a job again after Wait (the customer's
+// quiet hours). It is a wait, not a time, so the queue needs no clock.
+type Later struct{ Wait time.Duration }
 
-func (l *Later) Error() string { return "not before " + l.Until.Format(time.RFC3339) }
+func (l *Later) Error() string { return "not for another " + l.Wait.String() }
 
 // Outreach writes to customers in their own language (bot renders the
 // texts of their flow). An error whose Blocked() is true means the

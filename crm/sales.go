@@ -110,6 +110,9 @@ type SalesNotifier interface {
 	Remind(ctx context.Context, ref string, card *LeadCard, rep Manager) error
 	// Digest posts several (warm) leads in one message.
 	Digest(ctx context.Context, title string, cards []*LeadCard) error
+	// Notify posts text about a lead (under its card when ref is set),
+	// mentioning the given members: a detractor's score, say.
+	Notify(ctx context.Context, ref string, card *LeadCard, text string, mention []Manager) error
 }
 
 // SalesDesk is what the sales adapters call when a rep presses a button.

@@ -21,6 +21,14 @@ const (
 	KindEnd    = "end"    // says goodbye and finishes the dialogue
 )
 
+// Followups is when a stalled dialogue of a flow is followed up: a nudge
+// after NudgeAfter of silence, "what happened?" after AskAfter, at most
+// MaxNudges messages in all.
+type Followups struct {
+	NudgeAfter, AskAfter time.Duration
+	MaxNudges            int
+}
+
 // Text is a text in several languages: lang -> text.
 type Text map[string]string
 
@@ -54,8 +62,11 @@ type Flow struct {
 	Start       string
 	PhoneRegion string // region for numbers typed without +, default "RU"
 	Steps       []*Step
-	Texts       map[string]Text // `texts:` overrides of built-in texts
-	File        string          // where it was loaded from
+	// Followups, when set, replaces the configured follow-up policy for
+	// dialogues of this flow that stall.
+	Followups *Followups
+	Texts     map[string]Text // `texts:` overrides of built-in texts
+	File      string          // where it was loaded from
 
 	index map[string]*Step // by id; nil for a Flow built by hand
 	pos   map[string]int   // line of each top-level key, for problems

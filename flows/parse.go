@@ -85,7 +85,7 @@ func (p *parser) decode(data []byte) *Flow {
 		return nil
 	}
 	f := &Flow{File: p.file, PhoneRegion: "RU", pos: map[string]int{}}
-	p.known(pairs, "", "flow", "id", "version", "languages", "thresholds", "expect", "start", "phone_region", "steps", "texts")
+	p.known(pairs, "", "flow", "id", "version", "languages", "thresholds", "expect", "start", "phone_region", "steps", "texts", "followups")
 	p.failed = map[string]bool{}
 	for _, kv := range pairs {
 		f.pos[kv.key] = kv.k.Line
@@ -126,7 +126,47 @@ func (p *parser) topLevel(f *Flow, key string, v *yaml.Node) {
 		}
 	case "texts":
 		f.Texts = p.texts(v)
+	case "followups":
+		f.Followups = p.followups(v)
 	}
+}
+
+// followups reads the flow's own follow-up policy of stalled dialogues.
+func (p *parser) followups(n *yaml.Node) *Followups {
+	pairs, ok := p.mapping(n, "", "followups")
+	if !ok {
+		return nil
+	}
+	p.known(pairs, "", "followups", "nudge_after", "ask_after", "max_nudges")
+	out := &Followups{}
+	for _, kv := range pairs {
+		switch kv.key {
+		case "max_nudges":
+			out.MaxNudges, _ = p.integer(kv.v, "", "followups.max_nudges")
+			if out.MaxNudges < 0 || out.MaxNudges > 2 {
+				p.add(kv.v.Line, "", "followups.max_nudges: must be 0, 1 or 2 (the nudge, then \"what happened?\")")
+			}
+		default:
+			s, ok := p.str(kv.v, "", "followups."+kv.key)
+			if !ok {
+				continue
+			}
+			d, err := ParseDuration(s)
+			if err != nil {
+				p.add(kv.v.Line, "", "followups.%s: %v", kv.key, err)
+				continue
+			}
+			if kv.key == "nudge_after" {
+				out.NudgeAfter = d
+			} else {
+				out.AskAfter = d
+			}
+		}
+	}
+	if out.NudgeAfter > 0 && out.AskAfter > 0 && out.AskAfter <= out.NudgeAfter {
+		p.add(n.Line, "", "followups: ask_after must be later than nudge_after")
+	}
+	return out
 }
 
 // document parses the YAML. yaml.v3 has panicked on hostile input before

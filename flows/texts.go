@@ -55,8 +55,49 @@ func builtin(key string) (ru, en string, ok bool) {
 	case "stale_button":
 		return "На этот вопрос уже есть ответ.", "This question is already answered.", true
 	case "help":
-		return "Я задам несколько коротких вопросов, чтобы менеджер подготовился к разговору с вами. Отвечайте кнопками под сообщением или текстом; необязательный вопрос можно пропустить, написав «-». /restart — начать заново, /cancel — прервать разговор.",
-			"I'll ask a few short questions so a manager is ready to talk to you. Answer with the buttons under a message or in words; an optional question can be skipped by typing “-”. /restart starts over, /cancel ends the conversation.", true
+		return "Я задам несколько коротких вопросов, чтобы менеджер подготовился к разговору с вами. Отвечайте кнопками под сообщением или текстом; необязательный вопрос можно пропустить, написав «-». /restart — начать заново, /cancel — прервать разговор, /stop — не получать от нас сообщений первыми, /forget — удалить ваши данные.",
+			"I'll ask a few short questions so a manager is ready to talk to you. Answer with the buttons under a message or in words; an optional question can be skipped by typing “-”. /restart starts over, /cancel ends the conversation, /stop stops our messages, /forget erases your data.", true
+	case "nps_question":
+		return "Насколько вероятно, что вы порекомендуете нас другу или коллеге? 0 — точно нет, 10 — обязательно.",
+			"How likely are you to recommend us to a friend or colleague? 0 means not at all, 10 means certainly.", true
+	case "nps_reason":
+		return "Спасибо! Какая главная причина вашей оценки? Напишите пару слов.",
+			"Thank you! What is the main reason for your score? A few words are enough.", true
+	case "nps_thanks":
+		return "Спасибо, что нашли время ответить! Мы прочитаем каждое слово.",
+			"Thank you for taking the time! We read every word.", true
+	case "referral":
+		return "Спасибо! Если кому-то из ваших знакомых нужно то же, что и вам, — просто перешлите им этот чат, мы поможем.",
+			"Thank you! If a friend needs what you needed, just forward them this chat and we'll help.", true
+	case "nudge":
+		return "Вы ещё здесь? Давайте продолжим — осталось совсем немного.",
+			"Still there? Let's carry on, there's not much left.", true
+	case "ask_why":
+		return "Кажется, мы не закончили. Что-то пошло не так? Выберите, что ближе:",
+			"It looks like we didn't finish. Did something go wrong? Pick what fits best:", true
+	case "why_later":
+		return "Вернусь позже", "I'll come back later", true
+	case "why_question":
+		return "Есть вопрос к менеджеру", "I have a question for a manager", true
+	case "why_expensive":
+		return "Дорого", "Too expensive", true
+	case "why_elsewhere":
+		return "Выбрал другое решение", "Chose something else", true
+	case "why_not_needed":
+		return "Уже не нужно", "No longer needed", true
+	case "why_thanks":
+		return "Спасибо, что ответили! Мы это учтём.", "Thank you for telling us! We'll take it into account.", true
+	case "reengage":
+		return "Здравствуйте! Недавно вы интересовались нашим предложением. Если вопрос снова актуален — давайте поговорим.",
+			"Hello! You were interested in our offer a while ago. If it's on your mind again, let's talk.", true
+	case "reengage_button":
+		return "Давайте поговорим", "Let's talk", true
+	case "stopped":
+		return "Хорошо, больше не будем писать вам первыми. Если понадобимся — просто напишите /start.",
+			"All right, we won't write to you first any more. If you need us, just send /start.", true
+	case "forgotten":
+		return "Готово: ваши имя, контакты и ответы в свободной форме удалены, и писать вам первыми мы больше не будем.",
+			"Done: your name, contacts and free-text answers are erased, and we won't write to you first any more.", true
 	case "claimed":
 		return "{manager} из нашей команды уже занимается вашей заявкой и свяжется с вами {expect}.",
 			"{manager} from our team has your request and will reach you {expect}.", true
@@ -76,7 +117,9 @@ func textKeys() []string {
 		"invalid_choice", "invalid_multi", "invalid_phone", "foreign_contact", "invalid_email",
 		"invalid_number", "number_too_small", "number_too_large", "invalid_text", "text_too_short",
 		"text_too_long", "share_contact", "done", "skip", "skip_prompt", "thanks", "stale_button",
-		"help", "cancelled", "claimed", "already_done", "expect_hot", "expect_warm", "expect_cold",
+		"help", "cancelled", "claimed", "already_done",
+		"nps_question", "nps_reason", "nps_thanks", "referral", "nudge", "ask_why", "why_later", "why_question",
+		"why_expensive", "why_elsewhere", "why_not_needed", "why_thanks", "reengage", "reengage_button", "stopped", "forgotten", "expect_hot", "expect_warm", "expect_cold",
 	}
 }
 

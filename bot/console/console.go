@@ -133,6 +133,13 @@ func (c *Console) Send(ctx context.Context, m bot.Message) (int, error) {
 		b.WriteString(line)
 	}
 	b.WriteString("\n")
+	// A terminal shows no pictures: the attachment is named, not drawn.
+	if m.Photo != nil {
+		b.WriteString(indent + c.style(styleHint, fmt.Sprintf("[photo %s, %d bytes]", m.PhotoName, len(m.Photo))) + "\n")
+	}
+	if m.Document != nil {
+		b.WriteString(indent + c.style(styleHint, fmt.Sprintf("[document %s, %d bytes]", m.DocumentName, len(m.Document))) + "\n")
+	}
 
 	var pressable []bot.Button
 	var links []bot.Button

@@ -21,6 +21,10 @@ type SenderOptions struct {
 	// GlobalPerSecond is the bot-wide message rate (30): Telegram's limit
 	// applies to the bot token, so every replica draws from one bucket.
 	GlobalPerSecond float64
+	// GlobalBurst is how many messages may go at once before the rate
+	// applies (1: evenly paced). Telegram counts any one-second window,
+	// so a burst on top of the full rate is what earns a 429.
+	GlobalBurst int
 	// ChatPerSecond and ChatBurst limit one private chat (1/s, burst 3): a
 	// flow step may say two or three things at once, which Telegram
 	// tolerates, but not a stream.
@@ -50,6 +54,9 @@ type SenderOptions struct {
 func (o SenderOptions) withDefaults() SenderOptions {
 	if o.GlobalPerSecond <= 0 {
 		o.GlobalPerSecond = 30
+	}
+	if o.GlobalBurst <= 0 {
+		o.GlobalBurst = 1
 	}
 	if o.ChatPerSecond <= 0 {
 		o.ChatPerSecond = 1
@@ -189,6 +196,9 @@ func toChattable(m bot.Message) (tgbotapi.Chattable, error) {
 	if m.ChatID == 0 {
 		return nil, crm.Errorf(crm.EINVALID, "message without a chat")
 	}
+	if m.Photo != nil || m.Document != nil {
+		return fileChattable(m)
+	}
 	if strings.TrimSpace(m.Text) == "" {
 		return nil, crm.Errorf(crm.EINVALID, "message without text")
 	}
@@ -220,6 +230,60 @@ func toChattable(m bot.Message) (tgbotapi.Chattable, error) {
 		msg.ReplyMarkup = tgbotapi.NewRemoveKeyboard(false)
 	}
 	return msg, nil
+}
+
+// Telegram's limits on what a bot uploads: a photo up to 10 MB, any other
+// file up to 50 MB, a caption up to 1024 characters. Past them Telegram
+// answers 400, which no retry fixes, so they are refused before the call.
+const (
+	maxPhotoBytes    = 10 << 20
+	maxDocumentBytes = 50 << 20
+	maxCaption       = 1024
+)
+
+// fileChattable renders a message that carries a photo (sendPhoto) or a
+// document (sendDocument), with the text as its caption (plain, like every
+// text this sender sends) and inline buttons if any. The bytes are sent as
+// a multipart upload; every retry uploads them again.
+func fileChattable(m bot.Message) (tgbotapi.Chattable, error) {
+	switch {
+	case m.Photo != nil && m.Document != nil:
+		return nil, crm.Errorf(crm.EINVALID, "a message carries a photo or a document, not both")
+	case m.EditMessageID != 0 || m.RequestContact != "":
+		return nil, crm.Errorf(crm.EINVALID, "a photo or a document cannot be an edit or ask for the contact")
+	case len([]rune(m.Text)) > maxCaption:
+		return nil, crm.Errorf(crm.EINVALID, "a caption is at most %d characters", maxCaption)
+	case m.Photo != nil && (len(m.Photo) == 0 || len(m.Photo) > maxPhotoBytes):
+		return nil, crm.Errorf(crm.EINVALID, "a photo must be 1 byte to 10 MB")
+	case m.Document != nil && (len(m.Document) == 0 || len(m.Document) > maxDocumentBytes):
+		return nil, crm.Errorf(crm.EINVALID, "a document must be 1 byte to 50 MB")
+	}
+	inline, err := inlineKeyboard(m.Buttons)
+	if err != nil {
+		return nil, err
+	}
+	if m.Photo != nil {
+		name := m.PhotoName
+		if name == "" {
+			name = "photo.png"
+		}
+		photo := tgbotapi.NewPhoto(m.ChatID, tgbotapi.FileBytes{Name: name, Bytes: m.Photo})
+		photo.Caption = m.Text
+		if inline != nil {
+			photo.ReplyMarkup = *inline
+		}
+		return photo, nil
+	}
+	name := m.DocumentName
+	if name == "" {
+		name = "document"
+	}
+	doc := tgbotapi.NewDocument(m.ChatID, tgbotapi.FileBytes{Name: name, Bytes: m.Document})
+	doc.Caption = m.Text
+	if inline != nil {
+		doc.ReplyMarkup = *inline
+	}
+	return doc, nil
 }
 
 func inlineKeyboard(rows [][]bot.Button) (*tgbotapi.InlineKeyboardMarkup, error) {
@@ -326,7 +390,7 @@ func asAPIError(err error) *APIError {
 // logged and passed: Telegram's own 429 with retry_after still protects the
 // bot, while failing would silence it.
 func (s *Sender) wait(ctx context.Context, chatID int64) error {
-	d, err := s.limiter.Reserve(ctx, s.keyPrefix+"global", s.opts.GlobalPerSecond, int(max(1, s.opts.GlobalPerSecond)))
+	d, err := s.limiter.Reserve(ctx, s.keyPrefix+"global", s.opts.GlobalPerSecond, s.opts.GlobalBurst)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()

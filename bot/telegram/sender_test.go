@@ -242,7 +242,7 @@ func TestSenderKeepsChatRate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setup(t)
-	s, clock := newSender(t, b, telegram.SenderOptions{})
+	s, clock := newSender(t, b, telegram.SenderOptions{GlobalBurst: 30})
 
 	// A private chat: a burst of 3, then one a second.
 	for range 5 {
@@ -265,7 +265,7 @@ func TestSenderKeepsGlobalRate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setup(t)
-	s, clock := newSender(t, b, telegram.SenderOptions{GlobalPerSecond: 2})
+	s, clock := newSender(t, b, telegram.SenderOptions{GlobalPerSecond: 2, GlobalBurst: 2})
 
 	// Different chats: only the bot-wide bucket (burst 2, 2/s) binds.
 	for chat := range int64(4) {
@@ -273,6 +273,21 @@ func TestSenderKeepsGlobalRate(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.Equal(t, []time.Duration{500 * time.Millisecond, 500 * time.Millisecond}, clock.Sleeps())
+}
+
+// TestSenderPacesEvenlyByDefault: without a burst, a broadcast leaves one
+// message every 1/rate, so no one-second window ever holds more than the
+// rate.
+func TestSenderPacesEvenlyByDefault(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	s, clock := newSender(t, b, telegram.SenderOptions{GlobalPerSecond: 4})
+	for chat := range int64(3) {
+		_, err := s.Send(ctx, bot.Message{ChatID: 200 + chat, Text: "survey"})
+		require.NoError(t, err)
+	}
+	require.Equal(t, []time.Duration{250 * time.Millisecond, 250 * time.Millisecond}, clock.Sleeps())
 }
 
 func TestSenderAnswersCallbacks(t *testing.T) {

@@ -54,12 +54,16 @@ type App struct {
 	metrics    *metrics
 	queue      *postgres.Queue
 	sales      *crm.Sales
+	engagement *crm.Engagement
 	salesGroup *telegram.SalesGroupHandler
 	schedule   *scheduler
 	clock      crm.Clock
 	slack      *slackapi.Client
 	httpClient *http.Client
 	sleep      func(ctx context.Context, d time.Duration) error
+	stats      *crm.Stats        // the managers' reports (staff.go)
+	staffDesk  *bot.Staff        // their commands in every channel (staff.go)
+	staff      bot.StaffCommands // the dispatcher's hook; nil when not wired
 }
 
 // NewApp opens (or takes) the databases, loads and checks the flows,
@@ -112,6 +116,7 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		}
 		sender = countingSender{telegram.NewSender(a.api, a.redis, telegram.SenderOptions{
 			GlobalPerSecond: cfg.Telegram.GlobalPerSecond,
+			GlobalBurst:     cfg.Telegram.GlobalBurst,
 			ChatPerSecond:   cfg.Telegram.ChatPerSecond,
 			ChatBurst:       cfg.Telegram.ChatBurst,
 			GroupPerMinute:  cfg.Telegram.GroupPerMinute,
@@ -124,6 +129,9 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		a.clock = crm.ClockFunc(time.Now)
 	}
 	if err := a.wireSales(ctx, sender); err != nil {
+		return nil, err
+	}
+	if err := a.wireStaff(ctx); err != nil {
 		return nil, err
 	}
 	a.dispatcher, err = bot.NewDispatcher(bot.DispatcherConfig{
@@ -139,6 +147,8 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		SessionTTL:  cfg.SessionTTL.Duration,
 		Observe:     a.metrics.observeUpdate,
 		Alerts:      true,
+		Engagement:  a.engagement,
+		Staff:       a.staff,
 		Qualified:   a.metrics.observeLead,
 	})
 	if err != nil {
@@ -179,18 +189,59 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 		a.salesGroup = telegram.NewSalesGroupHandler(a.sales, sender, cfg.TelegramSalesChatID,
 			telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log})
 	}
-	a.queue, err = postgres.NewQueue(a.db, a.sales.Run, postgres.QueueOptions{Workers: cfg.Queue.Workers, Logger: a.log})
+	leads := postgres.NewLeadStore(a.db)
+	quiet, _ := crm.ParseQuietHours(cfg.QuietHours.From, cfg.QuietHours.To) // validated
+	flowFollowups := map[string]crm.FollowupPolicy{}
+	for id, f := range a.flows {
+		if f.Followups != nil {
+			flowFollowups[id] = crm.FollowupPolicy{NudgeAfter: f.Followups.NudgeAfter, AskAfter: f.Followups.AskAfter, MaxNudges: f.Followups.MaxNudges}
+		}
+	}
+	a.engagement = crm.NewEngagement(postgres.NewEngagementStore(a.db), leads,
+		bot.Outreach{Flows: a.flows, DefaultFlow: cfg.DefaultFlow, Leads: leads, Sender: sender}, a.sales,
+		crm.EngagementPolicy{
+			NPSAfter:    cfg.Surveys.NPSAfter.Duration,
+			RepeatAfter: cfg.Surveys.RepeatAfter.Duration,
+			Followups: crm.FollowupPolicy{NudgeAfter: cfg.Followups.NudgeAfter.Duration, AskAfter: cfg.Followups.AskAfter.Duration,
+				MaxNudges: cfg.Followups.MaxNudges},
+			FlowFollowups: flowFollowups,
+			ReengageAfter: cfg.Followups.ReengageAfter.Duration,
+			Quiet:         quiet,
+			TimeZone:      tz,
+			LostReasons:   bot.WhyLostReasons(),
+		}, a.clock)
+	a.queue, err = postgres.NewQueue(a.db, a.runJob, postgres.QueueOptions{Workers: cfg.Queue.Workers, Logger: a.log})
 	if err != nil {
 		return err
 	}
-	a.schedule = newScheduler(tz, a.redis, a.clock, a.log)
+	a.schedule = newScheduler(tz, a.db, a.clock, a.log)
 	if err := a.schedule.add(ctx, "sla_sweep", cfg.Routing.SLASweep, a.sales.Sweep); err != nil {
 		return fmt.Errorf("config: routing.sla_sweep: %w", err)
 	}
 	if err := a.schedule.add(ctx, "warm_digest", cfg.Routing.WarmDigest, a.sales.Digest); err != nil {
 		return fmt.Errorf("config: routing.warm_digest: %w", err)
 	}
+	for _, s := range []struct {
+		name, spec string
+		sweep      func(context.Context, time.Time) error
+	}{
+		{"nps_surveys", cfg.Surveys.Schedule, a.engagement.SweepSurveys},
+		{"followups", cfg.Followups.Schedule, a.engagement.SweepFollowups},
+		{"reengage", cfg.Followups.ReengageSchedule, a.engagement.SweepReengage},
+	} {
+		if err := a.schedule.add(ctx, s.name, s.spec, s.sweep); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// runJob does one queued job: engagement's or the sales desk's.
+func (a *App) runJob(ctx context.Context, job crm.Job) error {
+	if a.engagement.Handles(job.Kind) {
+		return a.engagement.Run(ctx, job)
+	}
+	return a.sales.Run(ctx, job)
 }
 
 // customers is the handler for every Telegram update: the sales group's go
@@ -244,6 +295,7 @@ func (a *App) Handler() http.Handler {
 		Raw:     a.rawSales(),
 	}))
 	a.slackRoutes(mux)
+	a.staffRoutes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -293,7 +345,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if err := a.queue.Start(ctx); err != nil {
 		return err
 	}
-	a.schedule.start()
+	a.schedule.start(ctx)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		a.log.Info("http listening", "addr", ln.Addr().String())
@@ -344,3 +396,7 @@ func (a *App) Close() {
 	}
 	a.closers = nil
 }
+
+// engagementStore is the store behind the engagement decisions (tests
+// wrap it).
+func (a *App) engagementStore() crm.EngagementStore { return postgres.NewEngagementStore(a.db) }

@@ -41,8 +41,14 @@ type Config struct {
 	} `yaml:"log"`
 	Telegram TelegramConfig `yaml:"telegram"`
 	// Team is the sales team: who gets leads, who may press the buttons.
-	Team    []TeamMember  `yaml:"team"`
-	Routing RoutingConfig `yaml:"routing"`
+	Team       []TeamMember    `yaml:"team"`
+	Routing    RoutingConfig   `yaml:"routing"`
+	Surveys    SurveysConfig   `yaml:"surveys"`
+	Followups  FollowupsConfig `yaml:"followups"`
+	QuietHours struct {
+		From string `yaml:"from"`
+		To   string `yaml:"to"`
+	} `yaml:"quiet_hours"`
 	// Stats is what managers ask the bot for.
 	Stats StatsConfig `yaml:"stats"`
 	Queue struct {
@@ -72,6 +78,7 @@ type Config struct {
 // published ones; raise them only against a test server.
 type TelegramConfig struct {
 	GlobalPerSecond float64  `yaml:"global_per_second"`
+	GlobalBurst     int      `yaml:"global_burst"`
 	ChatPerSecond   float64  `yaml:"chat_per_second"`
 	ChatBurst       int      `yaml:"chat_burst"`
 	GroupPerMinute  float64  `yaml:"group_per_minute"`
@@ -92,6 +99,24 @@ type TeamMember struct {
 	Hours    string `yaml:"hours"`
 	TimeZone string `yaml:"time_zone"`
 	MaxOpen  int    `yaml:"max_open"`
+}
+
+// SurveysConfig is the NPS survey after a sale.
+type SurveysConfig struct {
+	NPSAfter    Duration `yaml:"nps_after"`    // after the win; 0 turns surveys off
+	RepeatAfter Duration `yaml:"repeat_after"` // later purchases: at most this often
+	Schedule    string   `yaml:"schedule"`     // cron of the survey sweep
+}
+
+// FollowupsConfig is the follow-up of stalled dialogues and lost leads.
+// A flow may set its own nudge_after, ask_after and max_nudges.
+type FollowupsConfig struct {
+	NudgeAfter       Duration `yaml:"nudge_after"`
+	AskAfter         Duration `yaml:"ask_after"`
+	MaxNudges        int      `yaml:"max_nudges"`
+	ReengageAfter    Duration `yaml:"reengage_after"` // 0 turns re-engagement off
+	Schedule         string   `yaml:"schedule"`
+	ReengageSchedule string   `yaml:"reengage_schedule"`
 }
 
 // StatsConfig configures the managers' reports.
@@ -147,7 +172,10 @@ func defaultConfig() Config {
 		SessionTTL:  dur(30 * 24 * time.Hour),
 		RedisPrefix: "voronka:",
 		Telegram: TelegramConfig{
-			GlobalPerSecond: 30,
+			// A margin under Telegram's 30/s: a message that leaves a few
+			// milliseconds late must not make another second look like 31.
+			GlobalPerSecond: 28,
+			GlobalBurst:     1,
 			ChatPerSecond:   1,
 			ChatBurst:       3,
 			GroupPerMinute:  20,
@@ -166,6 +194,10 @@ func defaultConfig() Config {
 		LostReasons:   []string{"no budget", "chose a competitor", "not reachable", "not interested", "duplicate"},
 	}
 	c.Queue.Workers = 10
+	c.Surveys = SurveysConfig{NPSAfter: dur(7 * 24 * time.Hour), RepeatAfter: dur(90 * 24 * time.Hour), Schedule: "*/15 * * * *"}
+	c.Followups = FollowupsConfig{NudgeAfter: dur(2 * time.Hour), AskAfter: dur(24 * time.Hour), MaxNudges: 2,
+		ReengageAfter: dur(30 * 24 * time.Hour), Schedule: "*/10 * * * *", ReengageSchedule: "0 11 * * *"}
+	c.QuietHours.From, c.QuietHours.To = "21:00", "09:00"
 	c.Stats.DailyDigest = "0 19 * * *"
 	return c
 }
@@ -251,6 +283,9 @@ func (c *Config) validate() error {
 	t := c.Telegram
 	if t.GlobalPerSecond <= 0 {
 		bad("telegram.global_per_second", "must be positive")
+	}
+	if t.GlobalBurst < 1 {
+		bad("telegram.global_burst", "must be at least 1")
 	}
 	if t.ChatPerSecond <= 0 {
 		bad("telegram.chat_per_second", "must be positive")
@@ -347,6 +382,7 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 			bad(key, "not a cron schedule: %v", err)
 		}
 	}
+	c.validateEngagement(bad)
 	if spec := c.Stats.DailyDigest; spec != "" {
 		if _, err := cron.ParseStandard(spec); err != nil {
 			bad("stats.daily_digest", "not a cron schedule: %v", err)
@@ -357,6 +393,32 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 	}
 	if c.Queue.Workers < 1 {
 		bad("queue.workers", "must be at least 1")
+	}
+}
+
+func (c *Config) validateEngagement(bad func(key, format string, args ...any)) {
+	for key, d := range map[string]Duration{
+		"surveys.nps_after": c.Surveys.NPSAfter, "surveys.repeat_after": c.Surveys.RepeatAfter,
+		"followups.nudge_after": c.Followups.NudgeAfter, "followups.ask_after": c.Followups.AskAfter,
+		"followups.reengage_after": c.Followups.ReengageAfter,
+	} {
+		if d.bad != "" {
+			bad(key, "%s", d.bad)
+		}
+	}
+	for key, spec := range map[string]string{"surveys.schedule": c.Surveys.Schedule, "followups.schedule": c.Followups.Schedule,
+		"followups.reengage_schedule": c.Followups.ReengageSchedule} {
+		if _, err := cron.ParseStandard(spec); err != nil {
+			bad(key, "not a cron schedule: %v", err)
+		}
+	}
+	if f := c.Followups; f.MaxNudges < 0 || f.MaxNudges > 2 {
+		bad("followups.max_nudges", "must be 0, 1 or 2 (the nudge, then \"what happened?\")")
+	} else if f.AskAfter.Duration <= f.NudgeAfter.Duration {
+		bad("followups.ask_after", "must be later than followups.nudge_after")
+	}
+	if _, err := crm.ParseQuietHours(c.QuietHours.From, c.QuietHours.To); err != nil {
+		bad("quiet_hours", "%v", err)
 	}
 }
 

@@ -42,7 +42,10 @@ type bundle struct {
 	env    map[string]string
 	slept  *sleeps
 	clock  crm.Clock
-	nextID int
+	// realSleep makes the senders really wait (pacing tests); otherwise
+	// their waits are recorded in slept.
+	realSleep bool
+	nextID    int
 }
 
 // sleeps records the waits senders asked for instead of sleeping.
@@ -99,7 +102,11 @@ func (b *bundle) start() {
 	b.t.Helper()
 	cfg, err := LoadConfig(func(k string) string { return b.env[k] })
 	require.NoError(b.t, err)
-	app, err := NewApp(context.Background(), cfg, postgrestest.Logger(b.t), Deps{DB: b.db, Redis: b.rs, Sleep: b.slept.sleep, Clock: b.clock})
+	deps := Deps{DB: b.db, Redis: b.rs, Sleep: b.slept.sleep, Clock: b.clock}
+	if b.realSleep {
+		deps.Sleep = nil
+	}
+	app, err := NewApp(context.Background(), cfg, postgrestest.Logger(b.t), deps)
 	require.NoError(b.t, err)
 	b.app = app
 	b.srv = httptest.NewServer(app.Handler())

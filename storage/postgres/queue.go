@@ -72,7 +72,13 @@ func NewQueue(db *DB, do JobFunc, opts QueueOptions) (*Queue, error) {
 	workers := river.NewWorkers()
 	if do != nil {
 		river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[jobArgs]) error {
-			return do(ctx, crm.Job{Kind: j.Args.Job, LeadID: j.Args.LeadID, Key: j.Args.Key})
+			err := do(ctx, crm.Job{Kind: j.Args.Job, LeadID: j.Args.LeadID, Key: j.Args.Key})
+			var later *crm.Later
+			if errors.As(err, &later) {
+				// Quiet hours: back in the queue until the customer's morning.
+				return river.JobSnooze(max(later.Wait, time.Second))
+			}
+			return err
 		}))
 	}
 	// An insert-only queue (another replica works the jobs) has no worker

@@ -100,6 +100,8 @@ type Server struct {
 	messages map[string]*Message // by channel id + "/" + ts
 	seq      int64
 	clock    time.Time
+	// files holds uploads in progress and done (files.go).
+	files *fileStore
 }
 
 // New starts a server; the caller must Close it. Tests use NewServer.
@@ -247,6 +249,9 @@ func (s *Server) notify() {
 
 // ServeHTTP answers /api/<method>.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveUpload(w, r) {
+		return
+	}
 	method, ok := strings.CutPrefix(r.URL.Path, "/api/")
 	if !ok || method == "" {
 		http.NotFound(w, r)
@@ -389,7 +394,7 @@ func (s *Server) answer(call *Call, raw []byte) (map[string]any, string) {
 		view["id"], view["hash"], view["team_id"] = call.ViewID, call.ViewHash, TeamID
 		return map[string]any{"view": view}, ""
 	default:
-		return nil, "unknown_method"
+		return s.answerFiles(call)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -44,7 +45,11 @@ type Call struct {
 	ChatID      int64
 	Text        string
 	ReplyMarkup string
-	At          time.Time
+	// File and FileName are the upload of a sendPhoto or sendDocument
+	// (multipart field "photo" or "document"); Text holds its caption.
+	File     []byte
+	FileName string
+	At       time.Time
 }
 
 // failure is an injected refusal.
@@ -84,6 +89,7 @@ type Server struct {
 	messages      map[messageKey]sentMessage
 	webhookURL    string
 	webhookSecret string
+	limits        *limits
 }
 
 // New starts a server; the caller must Close it. Tests use NewServer.
@@ -272,8 +278,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, apiResponse{ErrorCode: 401, Description: "Unauthorized"})
 		return
 	}
+	var upload *uploaded
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
 		_ = r.ParseMultipartForm(10 << 20)
+		upload = readUpload(r)
 	} else {
 		_ = r.ParseForm()
 	}
@@ -291,7 +299,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if method == "getUpdates" {
 		result, ref = s.getUpdates(r.Context(), params)
 	} else {
-		result, ref = s.call(method, params)
+		result, ref = s.call(method, params, upload)
 	}
 	if ref != nil {
 		resp := apiResponse{ErrorCode: ref.status, Description: ref.description}
@@ -324,35 +332,102 @@ func (s *Server) takeFailure(method string) *refusal {
 	return &refusal{status: f.status, description: desc, retryAfter: f.retryAfter}
 }
 
+// uploaded is a file a multipart call carried.
+type uploaded struct {
+	name string
+	data []byte
+}
+
+// readUpload reads the photo or document of a sendPhoto / sendDocument, as
+// tgbotapi uploads them (a multipart file field named after the method's
+// parameter).
+func readUpload(r *http.Request) *uploaded {
+	if r.MultipartForm == nil {
+		return nil
+	}
+	for _, field := range []string{"photo", "document"} {
+		fhs := r.MultipartForm.File[field]
+		if len(fhs) == 0 {
+			continue
+		}
+		f, err := fhs[0].Open()
+		if err != nil {
+			return nil
+		}
+		data, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			return nil
+		}
+		return &uploaded{name: fhs[0].Filename, data: data}
+	}
+	return nil
+}
+
+// Files is the sendPhoto and sendDocument calls to chatID, in order.
+func (s *Server) Files(chatID int64) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if c.ChatID == chatID && (c.Method == "sendPhoto" || c.Method == "sendDocument") {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // call answers every method but getUpdates.
-func (s *Server) call(method string, p map[string]string) (any, *refusal) {
+func (s *Server) call(method string, p map[string]string, upload *uploaded) (any, *refusal) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ref := s.takeFailure(method); ref != nil {
 		s.failed[method]++
 		return nil, ref
 	}
-	result, ref := s.answer(method, p)
+	if ref := s.limit(method, p); ref != nil {
+		s.failed[method]++
+		return nil, ref
+	}
+	result, ref := s.answer(method, p, upload)
 	if ref != nil {
 		s.failed[method]++
 		return nil, ref
 	}
 	chatID, _ := strconv.ParseInt(p["chat_id"], 10, 64)
-	s.calls = append(s.calls, Call{
+	call := Call{
 		Method:      method,
 		Params:      p,
 		ChatID:      chatID,
 		Text:        p["text"],
 		ReplyMarkup: p["reply_markup"],
 		At:          time.Now(),
-	})
+	}
+	if upload != nil && (method == "sendPhoto" || method == "sendDocument") {
+		call.Text, call.File, call.FileName = p["caption"], upload.data, upload.name
+	}
+	s.calls = append(s.calls, call)
 	s.notify()
 	return result, nil
 }
 
 // answer is what Telegram would reply. The caller holds mu.
-func (s *Server) answer(method string, p map[string]string) (any, *refusal) {
+func (s *Server) answer(method string, p map[string]string, upload *uploaded) (any, *refusal) {
 	switch method {
+	case "sendPhoto", "sendDocument":
+		chatID, ref := s.chat(p)
+		if ref != nil {
+			return nil, ref
+		}
+		if upload == nil || len(upload.data) == 0 {
+			return nil, badRequest("there is no file in the request")
+		}
+		if len([]rune(p["caption"])) > 1024 {
+			return nil, badRequest("message caption is too long")
+		}
+		id := s.nextMessageID
+		s.nextMessageID++
+		return s.message(chatID, id, ""), nil
 	case "getMe":
 		return tgbotapi.User{ID: botID, IsBot: true, FirstName: "Voronka Test", UserName: botUsername}, nil
 	case "sendMessage":

@@ -1,0 +1,263 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/voronka/voronka/bot"
+	"github.com/voronka/voronka/crm"
+)
+
+// StaffDesk answers the managers' commands: bot.Staff, which Telegram
+// uses too, so both channels show the same text and the same numbers.
+type StaffDesk interface {
+	ManagerBySlack(id string) (crm.Manager, bool)
+	Answer(ctx context.Context, m crm.Manager, channel, command, args string) []bot.Message
+}
+
+// CommandOptions tune Commands. Zero values take the defaults.
+type CommandOptions struct {
+	// Now is the clock the signature window is checked against.
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Budget is how long a command may run before the answer must go
+	// (2.5s): Slack shows "operation_timeout" after 3 seconds, and the
+	// reports answer in well under a second (docs/stats-performance.md).
+	Budget time.Duration
+	// UploadTimeout bounds sending a chart or a CSV after the answer (30s).
+	UploadTimeout time.Duration
+}
+
+func (o CommandOptions) withDefaults() CommandOptions {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Budget <= 0 {
+		o.Budget = 2500 * time.Millisecond
+	}
+	if o.UploadTimeout <= 0 {
+		o.UploadTimeout = 30 * time.Second
+	}
+	return o
+}
+
+// maxCommandBody bounds a slash command's form (Slack's are under 2 KB).
+const maxCommandBody = 64 << 10
+
+// Texts of the slash command.
+const (
+	msgCommandNotTeam = "Sorry, /voronka answers the sales team only. Ask an admin to add your Slack id to the team in the configuration."
+	msgCommandFailed  = "Something went wrong on our side; please try again in a minute."
+)
+
+// Commands is the http.Handler for /slack/commands: "/voronka stats 7d",
+// "/voronka lead 123" and the rest of the managers' commands.
+//
+// The request is signed like an interaction and checked the same way
+// before anything is read from it. The answer is the HTTP response itself,
+// ephemeral (only the manager sees it), within Slack's 3 seconds: the
+// reports take milliseconds, and Budget cuts off anything slower with an
+// apology. Charts and the CSV cannot travel in that response, so they are
+// uploaded afterwards (files.getUploadURLExternal, the upload, then
+// files.completeUploadExternal) into the manager's direct messages with
+// the bot, never into the channel the command was typed in, which other
+// people may read.
+type Commands struct {
+	desk StaffDesk
+	api  *slackapi.Client
+	key  string
+	opts CommandOptions
+	// uploads tracks the uploads still running, for Wait.
+	uploads sync.WaitGroup
+}
+
+var _ http.Handler = (*Commands)(nil)
+
+// NewCommands returns the handler. api may be nil, which drops charts and
+// files (there is no way to send them).
+func NewCommands(desk StaffDesk, api *slackapi.Client, signingSecret string, opts CommandOptions) *Commands {
+	return &Commands{desk: desk, api: api, key: signingSecret, opts: opts.withDefaults()}
+}
+
+// Wait blocks until the uploads started so far are done (shutdown, tests).
+func (h *Commands) Wait() { h.uploads.Wait() }
+
+// commandResponse is a slash command's immediate answer. mrkdwn is off so
+// that a customer's name with * or _ shows as typed, as it does in
+// Telegram.
+type commandResponse struct {
+	ResponseType string `json:"response_type"`
+	Text         string `json:"text"`
+	Mrkdwn       bool   `json:"mrkdwn"`
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCommandBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "cannot read request", http.StatusBadRequest)
+		return
+	}
+	if err := verifySignature(r.Header, body, h.key, h.opts.Now()); err != nil {
+		h.opts.Logger.WarnContext(r.Context(), "slack: refused command", "reason", err.Error(), "remote", r.RemoteAddr)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil || form.Get("user_id") == "" {
+		http.Error(w, "bad command", http.StatusBadRequest)
+		return
+	}
+	userID := form.Get("user_id")
+	m, ok := h.desk.ManagerBySlack(userID)
+	if !ok {
+		h.opts.Logger.InfoContext(r.Context(), "slack: command from someone outside the team", "user", userID)
+		h.reply(w, msgCommandNotTeam)
+		return
+	}
+	name, args, _ := strings.Cut(strings.TrimSpace(form.Get("text")), " ")
+	name = strings.TrimPrefix(strings.ToLower(name), "/")
+	if !bot.IsStaffCommand(name) {
+		h.reply(w, helpText(form.Get("command"), name))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Budget)
+	defer cancel()
+	msgs := h.desk.Answer(ctx, m, "slack", name, args)
+	if len(msgs) == 0 {
+		h.reply(w, msgCommandFailed)
+		return
+	}
+	h.reply(w, msgs[0].Text)
+	var files []bot.Message
+	for _, msg := range msgs[1:] {
+		if msg.Photo != nil || msg.Document != nil {
+			files = append(files, msg)
+		}
+	}
+	if msgs[0].Document != nil {
+		files = append([]bot.Message{msgs[0]}, files...)
+	}
+	if len(files) > 0 && h.api != nil {
+		h.uploads.Add(1)
+		go func() {
+			defer h.uploads.Done()
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), h.opts.UploadTimeout)
+			defer cancel()
+			if err := h.sendFiles(ctx, userID, files); err != nil {
+				h.opts.Logger.WarnContext(ctx, "slack: command files not delivered", "user", userID, "command", name, "err", err)
+			}
+		}()
+	}
+}
+
+// helpText lists the commands; for a name that is not one of them it says
+// so first.
+func helpText(slash, name string) string {
+	if slash == "" {
+		slash = "/voronka"
+	}
+	var b strings.Builder
+	if name != "" && name != "help" {
+		fmt.Fprintf(&b, "Unknown command %q.\n", name)
+	}
+	b.WriteString("Usage: " + slash + " <command> [argument]\n")
+	for _, c := range bot.StaffCommandList() {
+		fmt.Fprintf(&b, "%s %s %s — %s\n", slash, c.Name, c.Usage, c.What)
+	}
+	b.WriteString(crm.PeriodUsage + "; default 7d")
+	return b.String()
+}
+
+func (h *Commands) reply(w http.ResponseWriter, text string) {
+	writeJSON(w, commandResponse{ResponseType: "ephemeral", Text: escapeText(text)})
+}
+
+// escapeText escapes what Slack reads as markup in any text: &, < and >.
+func escapeText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// sendFiles puts each file in the manager's direct messages with the bot.
+func (h *Commands) sendFiles(ctx context.Context, userID string, files []bot.Message) error {
+	ch, _, _, err := h.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{userID}})
+	if err != nil {
+		return fmt.Errorf("open direct messages: %w", err)
+	}
+	var errs []error
+	for _, f := range files {
+		errs = append(errs, UploadFile(ctx, h.api, ch.ID, f))
+	}
+	return errors.Join(errs...)
+}
+
+// UploadFile sends a message's photo or document to channel as a file
+// with the message's text as its comment, by Slack's three-step upload
+// (slack-go's UploadFileContext; files.upload is retired).
+func UploadFile(ctx context.Context, api *slackapi.Client, channel string, m bot.Message) error {
+	data, name := m.Photo, m.PhotoName
+	if data == nil {
+		data, name = m.Document, m.DocumentName
+	}
+	if len(data) == 0 {
+		return crm.Errorf(crm.EINVALID, "no file to upload")
+	}
+	if name == "" {
+		name = "file"
+	}
+	_, err := api.UploadFileContext(ctx, slackapi.UploadFileParameters{
+		Reader:         bytes.NewReader(data),
+		FileSize:       len(data),
+		Filename:       name,
+		Title:          name,
+		InitialComment: escapeText(m.Text),
+		Channel:        channel,
+	})
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", name, err)
+	}
+	return nil
+}
+
+// PostStaff returns a function that posts a report to channel (the daily
+// digest to the sales channel): the text as a message with formatting
+// off, and a photo or document as an uploaded file.
+func PostStaff(api *slackapi.Client, channel string) func(ctx context.Context, m bot.Message) error {
+	return func(ctx context.Context, m bot.Message) error {
+		if m.Photo != nil || m.Document != nil {
+			return UploadFile(ctx, api, channel, m)
+		}
+		_, _, err := api.PostMessageContext(ctx, channel,
+			slackapi.MsgOptionText(m.Text, true), // true: slack-go escapes &, < and >
+			slackapi.MsgOptionDisableMarkdown(),
+			slackapi.MsgOptionDisableLinkUnfurl())
+		if err != nil {
+			return fmt.Errorf("slack: post to %s: %w", channel, err)
+		}
+		return nil
+	}
+}

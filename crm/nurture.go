@@ -1,0 +1,366 @@
+package crm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Engagement is what happens after the dialogue: NPS surveys after a sale,
+// follow-ups of stalled dialogues, the return of lost leads, and the
+// customer's consent. Sweeps select with SQL and queue one job per message
+// (unique per customer, purpose and cause); jobs check consent and quiet
+// hours again when they run, because time passes in the queue.
+type Engagement struct {
+	store  EngagementStore
+	leads  LeadStore
+	out    Outreach
+	sales  *Sales
+	policy EngagementPolicy
+	clock  Clock
+}
+
+// NewEngagement wires the engagement decisions.
+func NewEngagement(store EngagementStore, leads LeadStore, out Outreach, sales *Sales, policy EngagementPolicy, clock Clock) *Engagement {
+	if policy.TimeZone == nil {
+		policy.TimeZone = time.UTC
+	}
+	return &Engagement{store: store, leads: leads, out: out, sales: sales, policy: policy, clock: clock}
+}
+
+// sweepPage is how many due leads a sweep reads at a time.
+const sweepPage = 500
+
+// page walks every due lead of one query, keyset by lead id.
+func page(ctx context.Context, list func(after int64) ([]Due, error), each func(Due) error) error {
+	var after int64
+	for {
+		due, err := list(after)
+		if err != nil {
+			return err
+		}
+		for _, d := range due {
+			if err := each(d); err != nil {
+				return err
+			}
+			after = d.LeadID
+		}
+		if len(due) < sweepPage {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+}
+
+// quiet reports whether it is night for the customer at now.
+func (e *Engagement) quiet(now time.Time, tz string) bool {
+	return e.policy.Quiet.Quiet(e.policy.localTime(now, tz))
+}
+
+// SweepSurveys queues the NPS survey of every lead won NPSAfter ago: the
+// first purchase of a contact always, later ones at most once per
+// RepeatAfter. Customers in their quiet hours are left for a later tick.
+func (e *Engagement) SweepSurveys(ctx context.Context, now time.Time) error {
+	if e.policy.NPSAfter <= 0 {
+		return nil
+	}
+	err := page(ctx, func(after int64) ([]Due, error) {
+		return e.store.DueSurveys(ctx, now.Add(-e.policy.NPSAfter), now.Add(-e.policy.RepeatAfter), after, sweepPage)
+	}, func(d Due) error {
+		if e.quiet(now, d.TimeZone) {
+			return nil
+		}
+		s := &Survey{LeadID: d.LeadID, ContactID: d.ContactID, ManagerID: d.ManagerID, DueAt: d.Since.Add(e.policy.NPSAfter), CreatedAt: now}
+		_, err := e.store.CreateSurvey(ctx, s, Job{Kind: JobSurvey, LeadID: d.LeadID})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sweep surveys: %w", err)
+	}
+	return nil
+}
+
+// SweepFollowups queues a nudge for dialogues silent NudgeAfter and the
+// "what happened?" question for those silent AskAfter, each once per
+// lead and at most MaxNudges in all, by the policy of the lead's flow.
+func (e *Engagement) SweepFollowups(ctx context.Context, now time.Time) error {
+	steps := []struct {
+		purpose, job string
+		after        func(FollowupPolicy) time.Duration
+		nth          int
+	}{
+		{PurposeNudge, JobNudge, func(p FollowupPolicy) time.Duration { return p.NudgeAfter }, 1},
+		{PurposeAsk, JobAskWhy, func(p FollowupPolicy) time.Duration { return p.AskAfter }, 2},
+	}
+	for _, st := range steps {
+		// The shortest delay of any flow bounds the query; each lead is
+		// then held to its own flow's.
+		shortest := st.after(e.policy.Followups)
+		for _, p := range e.policy.FlowFollowups {
+			if d := st.after(p); d > 0 && (shortest <= 0 || d < shortest) {
+				shortest = d
+			}
+		}
+		if shortest <= 0 {
+			continue
+		}
+		err := page(ctx, func(after int64) ([]Due, error) {
+			return e.store.StalledLeads(ctx, st.purpose, now.Add(-shortest), after, sweepPage)
+		}, func(d Due) error {
+			p := e.policy.followupsOf(d.FlowID)
+			delay := st.after(p)
+			if delay <= 0 || d.Since.After(now.Add(-delay)) || e.quiet(now, d.TimeZone) {
+				return nil
+			}
+			sent, err := e.store.FollowupsSent(ctx, d.LeadID)
+			if err != nil || sent >= p.MaxNudges || st.nth > p.MaxNudges {
+				return err
+			}
+			_, err = e.store.CreateFollowup(ctx, d.LeadID, st.purpose, now, Job{Kind: st.job, LeadID: d.LeadID})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("sweep follow-ups: %w", err)
+		}
+	}
+	return nil
+}
+
+// SweepReengage queues, once per lead, a message to customers whose lead
+// was lost ReengageAfter ago.
+func (e *Engagement) SweepReengage(ctx context.Context, now time.Time) error {
+	if e.policy.ReengageAfter <= 0 {
+		return nil
+	}
+	err := page(ctx, func(after int64) ([]Due, error) {
+		return e.store.LostLeads(ctx, now.Add(-e.policy.ReengageAfter), after, sweepPage)
+	}, func(d Due) error {
+		if e.quiet(now, d.TimeZone) {
+			return nil
+		}
+		_, err := e.store.CreateFollowup(ctx, d.LeadID, PurposeReengage, now, Job{Kind: JobReengage, LeadID: d.LeadID})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sweep re-engagement: %w", err)
+	}
+	return nil
+}
+
+// Handles reports whether Run does jobs of kind.
+func (e *Engagement) Handles(kind string) bool {
+	return slices.Contains([]string{JobSurvey, JobDetractor, JobNudge, JobAskWhy, JobReengage}, kind)
+}
+
+// Run does one engagement job. A customer who said /stop, blocked the bot
+// or was forgotten gets nothing (the job completes); one in their quiet
+// hours is retried at the next allowed moment (*Later).
+func (e *Engagement) Run(ctx context.Context, job Job) error {
+	if job.Kind == JobDetractor {
+		return e.detractorAlert(ctx, job)
+	}
+	lead, err := e.leads.Lead(ctx, job.LeadID)
+	if err != nil {
+		return err
+	}
+	r, err := e.store.Reach(ctx, lead.ContactID)
+	if err != nil {
+		return err
+	}
+	if !r.Allowed() {
+		return nil
+	}
+	now := e.clock.Now()
+	if local := e.policy.localTime(now, r.TimeZone); e.policy.Quiet.Quiet(local) {
+		return &Later{Wait: e.policy.Quiet.NextAllowed(local).Sub(local)}
+	}
+	switch job.Kind {
+	case JobSurvey:
+		err = e.sendSurvey(ctx, r, lead, job)
+	case JobNudge:
+		err = e.followup(ctx, r, lead, PurposeNudge, e.out.Nudge)
+	case JobAskWhy:
+		err = e.followup(ctx, r, lead, PurposeAsk, e.out.AskWhy)
+	case JobReengage:
+		err = e.followup(ctx, r, lead, PurposeReengage, e.out.Reengage)
+	default:
+		return Errorf(EINVALID, "unknown job kind %q", job.Kind)
+	}
+	if blocked(err) {
+		return e.store.MarkUnreachable(ctx, r.ContactID, now)
+	}
+	return err
+}
+
+func (e *Engagement) sendSurvey(ctx context.Context, r Reach, lead *Lead, job Job) error {
+	id, err := parseID(job.Key)
+	if err != nil {
+		return err
+	}
+	s, err := e.store.Survey(ctx, id)
+	if err != nil {
+		return err
+	}
+	if s.SentAt != nil {
+		return nil // sent before a crash that lost the job's completion
+	}
+	if err := e.out.AskNPS(ctx, r, lead, s); err != nil {
+		return err
+	}
+	return e.store.MarkSurveySent(ctx, s.ID, e.clock.Now())
+}
+
+// followup sends a follow-up unless the customer moved on meanwhile (the
+// dialogue went on, or the lead was closed).
+func (e *Engagement) followup(ctx context.Context, r Reach, lead *Lead, purpose string, send func(context.Context, Reach, *Lead) error) error {
+	switch purpose {
+	case PurposeReengage:
+		if lead.Stage != StageLost {
+			return nil
+		}
+	default:
+		if !lead.Stage.Open() {
+			return nil
+		}
+	}
+	if err := send(ctx, r, lead); err != nil {
+		return err
+	}
+	return e.store.MarkFollowupSent(ctx, lead.ID, purpose, e.clock.Now())
+}
+
+// Score records a customer's 0-10 answer to their survey. A detractor
+// raises an alert to the rep and the sales channel at once.
+func (e *Engagement) Score(ctx context.Context, contactID, surveyID int64, score int) (*Survey, error) {
+	if score < 0 || score > 10 {
+		return nil, Errorf(EINVALID, "a score is 0 to 10")
+	}
+	s, err := e.store.Survey(ctx, surveyID)
+	if err != nil {
+		return nil, err
+	}
+	if s.ContactID != contactID {
+		return nil, Errorf(EFORBIDDEN, "not your survey")
+	}
+	var jobs []Job
+	if NPSCategory(score) == Detractor {
+		jobs = append(jobs, Job{Kind: JobDetractor, LeadID: s.LeadID, Key: surveyKey(s.ID)})
+	}
+	if err := e.store.ScoreSurvey(ctx, s.ID, score, e.clock.Now(), jobs); err != nil {
+		return nil, err
+	}
+	s.Score = &score
+	return s, nil
+}
+
+// commentWindow is how long after a score free text is taken as its reason.
+const commentWindow = 24 * time.Hour
+
+// Comment takes free text from a customer as the reason for their latest
+// score, if one waits for it; false when none does.
+func (e *Engagement) Comment(ctx context.Context, contactID int64, text string) (*Survey, bool, error) {
+	now := e.clock.Now()
+	s, err := e.store.AwaitingComment(ctx, contactID, now.Add(-commentWindow))
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if err := e.store.CommentSurvey(ctx, s.ID, text, now); err != nil {
+		return nil, false, err
+	}
+	s.Comment = text
+	return s, true, nil
+}
+
+// Reason stores the customer's answer to "what happened?"; a reason among
+// LostReasons closes the lead.
+func (e *Engagement) Reason(ctx context.Context, contactID, leadID int64, reason string) (lost bool, err error) {
+	lead, err := e.leads.Lead(ctx, leadID)
+	if err != nil {
+		return false, err
+	}
+	if lead.ContactID != contactID {
+		return false, Errorf(EFORBIDDEN, "not your request")
+	}
+	lost = slices.Contains(e.policy.LostReasons, reason)
+	return lost, e.store.FollowupReason(ctx, leadID, reason, lost, e.clock.Now())
+}
+
+// Stop ends every unsolicited message to the customer, for good.
+func (e *Engagement) Stop(ctx context.Context, contactID int64) error {
+	return e.store.Stop(ctx, contactID, e.clock.Now())
+}
+
+// Forget erases the customer's personal data and stops everything.
+func (e *Engagement) Forget(ctx context.Context, contactID int64) error {
+	return e.store.Forget(ctx, contactID, e.clock.Now())
+}
+
+// detractorAlert tells the rep and the sales channel about a low score.
+func (e *Engagement) detractorAlert(ctx context.Context, job Job) error {
+	id, err := parseID(job.Key)
+	if err != nil {
+		return err
+	}
+	s, err := e.store.Survey(ctx, id)
+	if err != nil || s.Score == nil || e.sales == nil {
+		return err
+	}
+	return e.sales.Announce(ctx, s.LeadID, func(c *LeadCard) string {
+		text := fmt.Sprintf("⚠️ Detractor: %s scored %d/10 after lead #%d", displayName(c), *s.Score, c.Lead.ID)
+		if c.Assignee != nil {
+			text += " (" + c.Assignee.Name + "'s sale)"
+		}
+		if s.Comment != "" {
+			text += ": “" + s.Comment + "”"
+		}
+		return text + ". Please call them."
+	})
+}
+
+func displayName(c *LeadCard) string {
+	if n := c.Contact.Name(); n != "" {
+		return n
+	}
+	return fmt.Sprintf("customer of lead #%d", c.Lead.ID)
+}
+
+func parseID(key string) (int64, error) {
+	var id int64
+	if _, err := fmt.Sscan(key, &id); err != nil || id <= 0 {
+		return 0, Errorf(EINVALID, "job key %q is not an id", key)
+	}
+	return id, nil
+}
+
+// Announce posts text (built from the lead's card) under the lead's card
+// in every sales channel, mentioning the lead's rep and the heads.
+func (s *Sales) Announce(ctx context.Context, leadID int64, text func(*LeadCard) string) error {
+	if len(s.notifiers) == 0 {
+		return nil
+	}
+	card, err := s.card(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	refs, err := s.store.CardRefs(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	mention := s.heads()
+	if card.Assignee != nil && !slices.ContainsFunc(mention, func(m Manager) bool { return m.ID == card.Assignee.ID }) {
+		mention = append([]Manager{*card.Assignee}, mention...)
+	}
+	msg := text(card)
+	var errs []error
+	for _, n := range s.notifiers {
+		errs = append(errs, n.Notify(ctx, refs[n.Channel()], card, msg, mention))
+	}
+	return errors.Join(errs...)
+}

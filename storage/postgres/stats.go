@@ -1,0 +1,560 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/voronka/voronka/crm"
+)
+
+// StatsStore is crm.StatsStore on PostgreSQL: the counts behind the
+// managers' reports, /find, /export and the staff audit log.
+//
+// Each report is a few aggregate queries sent as one batch (one round
+// trip), each an index range scan over one timestamp of the period (see
+// migration 0003 and docs/stats-performance.md). Rates, medians, NPS and
+// cohort shares are worked out by crm from what is returned here; the
+// durations medians need come back as float8 arrays of seconds, which is
+// cheaper than a row per value.
+//
+// A rep's scope adds "AND manager_id = $n" to the text of the query rather
+// than an "$n = 0 OR ..." condition, because PostgreSQL's generic plans
+// cannot see through the latter and would scan more than they need.
+type StatsStore struct {
+	db *DB
+}
+
+var _ crm.StatsStore = (*StatsStore)(nil)
+
+// NewStatsStore returns a StatsStore on db.
+func NewStatsStore(db *DB) *StatsStore { return &StatsStore{db: db} }
+
+// scoped appends the manager condition for column col as parameter n.
+func scoped(s crm.Scope, col string, n int, args []any) (string, []any) {
+	if s.ManagerID == 0 {
+		return "", args
+	}
+	return " AND " + col + " = $" + strconv.Itoa(n), append(args, s.ManagerID)
+}
+
+// seconds turns float8 seconds from PostgreSQL into durations.
+func seconds(xs []float64) []time.Duration {
+	out := make([]time.Duration, len(xs))
+	for i, x := range xs {
+		out[i] = time.Duration(x * float64(time.Second))
+	}
+	return out
+}
+
+// Summary counts one period for /stats.
+func (s *StatsStore) Summary(ctx context.Context, sc crm.Scope, from, to time.Time) (crm.SummaryCounts, error) {
+	var c crm.SummaryCounts
+	scope, args := scoped(sc, "manager_id", 3, []any{from, to})
+	scopeL, _ := scoped(sc, "l.manager_id", 3, nil)
+	var waits []float64
+	err := s.db.Pool.QueryRow(ctx, `
+		WITH created AS (
+			SELECT count(*) AS n, count(qualified_at) AS qualified, count(won_at) AS won
+			FROM leads WHERE created_at >= $1 AND created_at < $2`+scope+`
+		), qualified AS (
+			SELECT count(*) AS n, count(*) FILTER (WHERE temperature = 'hot') AS hot
+			FROM leads WHERE qualified_at >= $1 AND qualified_at < $2`+scope+`
+		), contacted AS (
+			SELECT count(*) AS n,
+				coalesce(array_agg(extract(epoch FROM contacted_at - qualified_at)::float8)
+					FILTER (WHERE qualified_at IS NOT NULL AND qualified_at <= contacted_at), '{}') AS waits
+			FROM leads WHERE contacted_at >= $1 AND contacted_at < $2`+scope+`
+		), won AS (
+			SELECT count(*) AS n, coalesce(sum(amount), 0)::float8 AS revenue,
+				count(*) FILTER (WHERE EXISTS (
+					SELECT 1 FROM leads p WHERE p.contact_id = l.contact_id AND p.won_at IS NOT NULL
+						AND (p.won_at < l.won_at OR (p.won_at = l.won_at AND p.id < l.id)))) AS repeat
+			FROM leads l WHERE l.won_at >= $1 AND l.won_at < $2`+scopeL+`
+		), lost AS (
+			SELECT count(*) AS n FROM leads WHERE lost_at >= $1 AND lost_at < $2`+scope+`
+		)
+		SELECT created.n, created.qualified, created.won, qualified.n, qualified.hot,
+			contacted.n, contacted.waits, won.n, won.revenue, won.repeat, lost.n
+		FROM created, qualified, contacted, won, lost`, args...).
+		Scan(&c.New, &c.CohortQualified, &c.CohortWon, &c.Qualified, &c.Hot,
+			&c.Contacted, &waits, &c.Won, &c.Revenue, &c.RepeatSales, &c.Lost)
+	if err != nil {
+		return c, fmt.Errorf("summary: %w", err)
+	}
+	c.FirstContact = seconds(waits)
+	return c, nil
+}
+
+// Funnel counts the leads created in a period by the furthest stage they
+// reached, and their dialogues step by step.
+//
+// "Started" is a lead past its first answer: any stage but new, except a
+// lead lost without qualifying, which started only if it has an answer
+// (a dialogue cancelled before the first answer is lost too). Contacted
+// includes wins, since a sale implies contact even when the rep pressed Won
+// straight away.
+//
+// Answers are joined on the period's leads through their id range as
+// well: ids grow with creation, so the range is a tight superset that lets
+// PostgreSQL read answers_lead_id_idx from one point to another instead of
+// probing it once per lead, and the join on leads keeps the result exact.
+func (s *StatsStore) Funnel(ctx context.Context, sc crm.Scope, from, to time.Time) (crm.FunnelCounts, error) {
+	var c crm.FunnelCounts
+	scope, args := scoped(sc, "l.manager_id", 3, []any{from, to})
+	var b pgx.Batch
+	b.Queue(`
+		SELECT count(*),
+			count(*) FILTER (WHERE l.stage <> 'new' AND (l.stage <> 'lost' OR l.qualified_at IS NOT NULL
+				OR EXISTS (SELECT 1 FROM answers a WHERE a.lead_id = l.id))),
+			count(l.qualified_at),
+			count(*) FILTER (WHERE l.contacted_at IS NOT NULL OR l.won_at IS NOT NULL),
+			count(l.won_at),
+			count(*) FILTER (WHERE l.stage = 'lost')
+		FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2`+scope, args...).
+		QueryRow(func(row pgx.Row) error {
+			return row.Scan(&c.Leads, &c.Started, &c.Qualified, &c.Contacted, &c.Won, &c.Lost)
+		})
+	b.Queue(`
+		SELECT l.lost_reason, count(*) FROM leads l
+		WHERE l.created_at >= $1 AND l.created_at < $2 AND l.stage = 'lost'`+scope+`
+		GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5`, args...).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			c.LostReasons, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.NamedCount, error) {
+				var n crm.NamedCount
+				err := r.Scan(&n.Name, &n.Count)
+				return n, err
+			})
+			return err
+		})
+	steps := map[[2]string]*crm.StepCount{}
+	step := func(flow, id string) *crm.StepCount {
+		k := [2]string{flow, id}
+		if steps[k] == nil {
+			steps[k] = &crm.StepCount{Flow: flow, Step: id}
+		}
+		return steps[k]
+	}
+	b.Queue(`
+		SELECT l.flow_id, l.step, count(*) FROM leads l
+		WHERE l.created_at >= $1 AND l.created_at < $2 AND l.qualified_at IS NULL AND l.step <> ''`+scope+`
+		GROUP BY 1, 2`, args...).
+		Query(func(rows pgx.Rows) error {
+			var flow, id string
+			var n int
+			_, err := pgx.ForEachRow(rows, []any{&flow, &id, &n}, func() error {
+				step(flow, id).Stopped += n
+				return nil
+			})
+			return err
+		})
+	b.Queue(`
+		WITH r AS (SELECT min(id) AS lo, max(id) AS hi FROM leads WHERE created_at >= $1 AND created_at < $2)
+		SELECT l.flow_id, a.step_id, count(*)
+		FROM answers a JOIN leads l ON l.id = a.lead_id
+		WHERE a.lead_id >= (SELECT lo FROM r) AND a.lead_id <= (SELECT hi FROM r)
+			AND a.superseded_at IS NULL
+			AND l.created_at >= $1 AND l.created_at < $2`+scope+`
+		GROUP BY 1, 2`, args...).
+		Query(func(rows pgx.Rows) error {
+			var flow, id string
+			var n int
+			_, err := pgx.ForEachRow(rows, []any{&flow, &id, &n}, func() error {
+				step(flow, id).Answered += n
+				return nil
+			})
+			return err
+		})
+	if err := s.db.Pool.SendBatch(ctx, &b).Close(); err != nil {
+		return c, fmt.Errorf("funnel: %w", err)
+	}
+	for _, st := range steps {
+		c.Steps = append(c.Steps, *st)
+	}
+	return c, nil
+}
+
+// npsScore is the score of an nps_answered event when it is a whole
+// number from 0 to 10 (see crm's contract); other events are skipped.
+const npsScore = `jsonb_typeof(e.data->'score') = 'number'
+	AND (e.data->>'score')::numeric BETWEEN 0 AND 10
+	AND (e.data->>'score')::numeric = trunc((e.data->>'score')::numeric)`
+
+// NPS counts answers in [from, to), by local week in [weeksFrom, to), and
+// returns the latest comments. A lead counts once, with its latest scored
+// answer in the window (crm's contract). Answers are few next to leads
+// (one per sale), so they are read as rows and bucketed here with crm's
+// arithmetic rather than in SQL.
+func (s *StatsStore) NPS(ctx context.Context, sc crm.Scope, from, to, weeksFrom time.Time, tz string, comments int) (crm.NPSCounts, []crm.NPSWeek, []crm.NPSComment, error) {
+	var total crm.NPSCounts
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return total, nil, nil, fmt.Errorf("nps: %w", crm.Errorf(crm.EINVALID, "unknown time zone %q", tz))
+	}
+	start := from
+	if weeksFrom.Before(start) {
+		start = weeksFrom
+	}
+	join, scope, args := "", "", []any{start, to, crm.EventNPSAnswered}
+	if sc.ManagerID != 0 {
+		join = " JOIN leads l ON l.id = e.lead_id"
+		scope, args = scoped(sc, "l.manager_id", 4, args)
+	}
+	weeks := map[time.Time]*crm.NPSCounts{}
+	var order []time.Time
+	var b pgx.Batch
+	b.Queue(`SELECT DISTINCT ON (e.lead_id) (e.data->>'score')::numeric::int, e.created_at FROM events e`+join+`
+		WHERE e.kind = $3 AND e.created_at >= $1 AND e.created_at < $2 AND `+npsScore+scope+`
+		ORDER BY e.lead_id, e.created_at DESC, e.id DESC`, args...).
+		Query(func(rows pgx.Rows) error {
+			var score int
+			var at time.Time
+			_, err := pgx.ForEachRow(rows, []any{&score, &at}, func() error {
+				if !at.Before(from) {
+					total.Add(score)
+				}
+				if !at.Before(weeksFrom) {
+					wk := crm.WeekStart(at.In(loc))
+					if weeks[wk] == nil {
+						weeks[wk] = &crm.NPSCounts{}
+						order = append(order, wk)
+					}
+					weeks[wk].Add(score)
+				}
+				return nil
+			})
+			return err
+		})
+	var out []crm.NPSComment
+	cargs := append([]any{from, to, crm.EventNPSAnswered, comments}, args[3:]...)
+	cscope := strings.Replace(scope, "$4", "$5", 1)
+	b.Queue(`SELECT e.lead_id, coalesce(sc.score, -1), e.data->>'comment', e.created_at FROM events e`+join+`
+		LEFT JOIN LATERAL (
+			SELECT (e2.data->>'score')::numeric::int AS score FROM events e2
+			WHERE e2.lead_id = e.lead_id AND e2.kind = $3 AND `+strings.ReplaceAll(npsScore, "e.", "e2.")+`
+			ORDER BY e2.created_at DESC, e2.id DESC LIMIT 1
+		) sc ON true
+		WHERE e.kind = $3 AND e.created_at >= $1 AND e.created_at < $2
+			AND coalesce(btrim(e.data->>'comment'), '') <> ''`+cscope+`
+		ORDER BY e.created_at DESC, e.id DESC LIMIT $4`, cargs...).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.NPSComment, error) {
+				var c crm.NPSComment
+				err := r.Scan(&c.LeadID, &c.Score, &c.Comment, &c.At)
+				utc(&c.At)
+				return c, err
+			})
+			return err
+		})
+	if err := s.db.Pool.SendBatch(ctx, &b).Close(); err != nil {
+		return total, nil, nil, fmt.Errorf("nps: %w", err)
+	}
+	ws := make([]crm.NPSWeek, 0, len(order))
+	for _, wk := range order {
+		ws = append(ws, crm.NPSWeek{Week: wk, NPSCounts: *weeks[wk]})
+	}
+	return total, ws, out, nil
+}
+
+// Team counts per manager: open leads now, and claims, contacts, wins and
+// SLA breaches in the period, in one batch of five index scans.
+func (s *StatsStore) Team(ctx context.Context, from, to time.Time) ([]crm.RepCounts, error) {
+	reps := map[int64]*crm.RepCounts{}
+	var order []int64
+	rep := func(id int64) *crm.RepCounts {
+		if reps[id] == nil {
+			reps[id] = &crm.RepCounts{ManagerID: id}
+			order = append(order, id)
+		}
+		return reps[id]
+	}
+	var b pgx.Batch
+	each := func(q string, args []any, dest func() []any, apply func()) {
+		b.Queue(q, args...).Query(func(rows pgx.Rows) error {
+			_, err := pgx.ForEachRow(rows, dest(), func() error { apply(); return nil })
+			return err
+		})
+	}
+	var (
+		id      int64
+		n       int
+		revenue float64
+		waits   []float64
+	)
+	each(`SELECT manager_id, count(*) FROM leads WHERE manager_id IS NOT NULL AND stage IN ('qualified', 'contacted') GROUP BY 1`,
+		nil, func() []any { return []any{&id, &n} }, func() { rep(id).Open = n })
+	each(`SELECT manager_id, count(*), coalesce(array_agg(extract(epoch FROM claimed_at - coalesce(alerted_at, qualified_at))::float8)
+			FILTER (WHERE coalesce(alerted_at, qualified_at) <= claimed_at), '{}')
+		FROM leads WHERE claimed_at >= $1 AND claimed_at < $2 AND manager_id IS NOT NULL GROUP BY 1`,
+		[]any{from, to}, func() []any { return []any{&id, &n, &waits} },
+		func() { r := rep(id); r.Claimed, r.ToClaim = n, seconds(waits) })
+	each(`SELECT manager_id, count(*), coalesce(array_agg(extract(epoch FROM contacted_at - claimed_at)::float8)
+			FILTER (WHERE claimed_at <= contacted_at), '{}')
+		FROM leads WHERE contacted_at >= $1 AND contacted_at < $2 AND manager_id IS NOT NULL GROUP BY 1`,
+		[]any{from, to}, func() []any { return []any{&id, &n, &waits} },
+		func() { r := rep(id); r.Contacted, r.ToContact = n, seconds(waits) })
+	each(`SELECT manager_id, count(*), coalesce(sum(amount), 0)::float8
+		FROM leads WHERE won_at >= $1 AND won_at < $2 AND manager_id IS NOT NULL GROUP BY 1`,
+		[]any{from, to}, func() []any { return []any{&id, &n, &revenue} },
+		func() { r := rep(id); r.Won, r.Revenue = n, revenue })
+	each(`SELECT l.manager_id, count(*) FROM sla_breaches b JOIN leads l ON l.id = b.lead_id
+		WHERE b.at >= $1 AND b.at < $2 AND l.manager_id IS NOT NULL GROUP BY 1`,
+		[]any{from, to}, func() []any { return []any{&id, &n} }, func() { rep(id).Breaches = n })
+	if err := s.db.Pool.SendBatch(ctx, &b).Close(); err != nil {
+		return nil, fmt.Errorf("team: %w", err)
+	}
+	out := make([]crm.RepCounts, 0, len(order))
+	for _, id := range order {
+		out = append(out, *reps[id])
+	}
+	return out, nil
+}
+
+// Sources counts the period's leads by source and campaign. Wins and
+// revenue are those of the same leads (so far), which is what makes a
+// campaign's win rate comparable with another's.
+func (s *StatsStore) Sources(ctx context.Context, sc crm.Scope, from, to time.Time) ([]crm.SourceCounts, error) {
+	scope, args := scoped(sc, "manager_id", 3, []any{from, to})
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT source, campaign, count(*), count(qualified_at), count(won_at),
+			coalesce(sum(amount) FILTER (WHERE won_at IS NOT NULL), 0)::float8
+		FROM leads WHERE created_at >= $1 AND created_at < $2`+scope+`
+		GROUP BY 1, 2`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sources: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.SourceCounts, error) {
+		var c crm.SourceCounts
+		err := r.Scan(&c.Source, &c.Campaign, &c.Leads, &c.Qualified, &c.Won, &c.Revenue)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sources: %w", err)
+	}
+	return out, nil
+}
+
+// Cohorts counts the period's leads by local arrival week and their wins
+// by calendar weeks since then. The weeks are cut by PostgreSQL in tz
+// (date_trunc on the local time), which agrees with crm.WeekStart.
+func (s *StatsStore) Cohorts(ctx context.Context, sc crm.Scope, from, to time.Time, tz string) ([]crm.CohortWins, error) {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, fmt.Errorf("cohorts: %w", crm.Errorf(crm.EINVALID, "unknown time zone %q", tz))
+	}
+	scope, args := scoped(sc, "manager_id", 4, []any{from, to, tz})
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT wk, (date_trunc('week', won_at AT TIME ZONE $3)::date - wk::date) / 7 AS k, count(*)
+		FROM (
+			SELECT date_trunc('week', created_at AT TIME ZONE $3) AS wk, won_at
+			FROM leads WHERE created_at >= $1 AND created_at < $2`+scope+`
+		) l
+		GROUP BY 1, 2`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cohorts: %w", err)
+	}
+	byWeek := map[time.Time]*crm.CohortWins{}
+	var order []time.Time
+	var (
+		wk time.Time
+		k  *int
+		n  int
+	)
+	_, err = pgx.ForEachRow(rows, []any{&wk, &k, &n}, func() error {
+		local := time.Date(wk.Year(), wk.Month(), wk.Day(), 0, 0, 0, 0, loc)
+		c := byWeek[local]
+		if c == nil {
+			c = &crm.CohortWins{Week: local, Won: map[int]int{}}
+			byWeek[local] = c
+			order = append(order, local)
+		}
+		c.Size += n
+		if k != nil {
+			c.Won[*k] += n
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cohorts: %w", err)
+	}
+	out := make([]crm.CohortWins, 0, len(order))
+	for _, wk := range order {
+		out = append(out, *byWeek[wk])
+	}
+	return out, nil
+}
+
+// Timeline returns the lead's latest limit events, oldest first. A lead
+// without events does not exist (every lead has its "created").
+func (s *StatsStore) Timeline(ctx context.Context, leadID int64, limit int) ([]crm.Event, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT id, lead_id, kind, actor, data, created_at FROM (
+			SELECT * FROM events WHERE lead_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2
+		) e ORDER BY created_at, id`, leadID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("timeline: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.Event, error) {
+		var e crm.Event
+		err := r.Scan(&e.ID, &e.LeadID, &e.Kind, &e.Actor, &e.Data, &e.At)
+		if e.Data == nil {
+			e.Data = map[string]any{}
+		}
+		utc(&e.At)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("timeline: %w", err)
+	}
+	return out, nil
+}
+
+// likePrefix escapes LIKE's wildcards in a prefix typed by a person
+// ("anna_p" must not match "annaXp") and appends the "%".
+func likePrefix(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
+}
+
+// reverseString reverses s rune by rune, as PostgreSQL's reverse() does.
+func reverseString(s string) string {
+	r := []rune(s)
+	for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+		r[i], r[j] = r[j], r[i]
+	}
+	return string(r)
+}
+
+// findPhoneDigits is how many trailing digits a typed phone number is
+// matched by: ten are a Russian (and North American) number without its
+// country code, so "8 916 123-45-67" finds +79161234567.
+const findPhoneDigits = 10
+
+// Find looks leads up by their contact: the start of a first or last name
+// (or both, in either order), of a username, of an email, or the end of a
+// phone number, each served by a prefix index (0001 and 0003). The newest
+// leads come first.
+func (s *StatsStore) Find(ctx context.Context, sc crm.Scope, q crm.FindQuery, limit int) ([]crm.FoundLead, error) {
+	var conds []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if q.Digits != "" {
+		d := q.Digits
+		if len(d) > findPhoneDigits {
+			d = d[len(d)-findPhoneDigits:]
+		}
+		conds = append(conds, "reverse(c.phone) LIKE "+arg(likePrefix(reverseString(d))))
+	}
+	if q.Email != "" {
+		conds = append(conds, "lower(c.email) LIKE "+arg(likePrefix(q.Email)))
+	}
+	if q.Username != "" && q.Digits == "" && q.Email == "" {
+		conds = append(conds, "lower(c.username) LIKE "+arg(likePrefix(q.Username)))
+	}
+	switch len(q.Words) {
+	case 1:
+		w := arg(likePrefix(q.Words[0]))
+		conds = append(conds, "lower(c.first_name) LIKE "+w, "lower(c.last_name) LIKE "+w)
+	case 2:
+		a, b := arg(likePrefix(q.Words[0])), arg(likePrefix(q.Words[1]))
+		conds = append(conds,
+			"(lower(c.first_name) LIKE "+a+" AND lower(c.last_name) LIKE "+b+")",
+			"(lower(c.first_name) LIKE "+b+" AND lower(c.last_name) LIKE "+a+")")
+	}
+	if len(conds) == 0 {
+		return nil, nil
+	}
+	scope, args := scoped(sc, "l.manager_id", len(args)+1, args)
+	args = append(args, limit)
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT l.id, c.first_name, c.last_name, c.username, c.phone, c.email,
+			l.stage, l.temperature, coalesce(l.manager_id, 0), l.created_at
+		FROM contacts c JOIN leads l ON l.contact_id = c.id
+		WHERE c.erased_at IS NULL AND (`+strings.Join(conds, " OR ")+`)`+scope+`
+		ORDER BY l.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("find: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.FoundLead, error) {
+		var f crm.FoundLead
+		var first, last string
+		err := r.Scan(&f.LeadID, &first, &last, &f.Username, &f.Phone, &f.Email,
+			&f.Stage, &f.Temperature, &f.ManagerID, &f.CreatedAt)
+		f.Name = crm.Contact{FirstName: first, LastName: last}.Name()
+		utc(&f.CreatedAt)
+		return f, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find: %w", err)
+	}
+	return out, nil
+}
+
+// Export streams the period's leads with their contacts, oldest first.
+func (s *StatsStore) Export(ctx context.Context, sc crm.Scope, from, to time.Time, limit int, fn func(crm.ExportRow) error) error {
+	scope, args := scoped(sc, "l.manager_id", 3, []any{from, to})
+	args = append(args, limit)
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT `+prefixed("l.", leadColumns)+`, coalesce(l.manager_id, 0), l.claimed_at, l.contacted_at,
+			l.won_at, l.lost_at, coalesce(l.amount, 0)::float8,
+			c.id, c.telegram_user_id, c.first_name, c.last_name, c.username, c.phone, c.email, c.language
+		FROM leads l JOIN contacts c ON c.id = l.contact_id
+		WHERE l.created_at >= $1 AND l.created_at < $2`+scope+`
+		ORDER BY l.created_at, l.id LIMIT $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r crm.ExportRow
+		c := &r.Contact
+		l, err := scanLeadWith(rows, &r.ManagerID, &r.ClaimedAt, &r.ContactedAt, &r.WonAt, &r.LostAt, &r.Amount,
+			&c.ID, &c.TelegramUserID, &c.FirstName, &c.LastName, &c.Username, &c.Phone, &c.Email, &c.Language)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		r.Lead = *l
+		for _, t := range []*time.Time{r.ClaimedAt, r.ContactedAt, r.WonAt, r.LostAt} {
+			utc(t)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
+// prefixed qualifies each column of a comma-separated list with p.
+func prefixed(p, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, c := range parts {
+		parts[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// LogStaffCommand appends a command to the staff audit log. A manager id
+// that is not in the table (a team changed under a running process) is
+// logged without the reference rather than refused: the log must not lose
+// a line.
+func (s *StatsStore) LogStaffCommand(ctx context.Context, c crm.StaffCommand) error {
+	_, err := s.db.Pool.Exec(ctx, `
+		INSERT INTO staff_log (at, manager_id, manager, channel, command, args, lead_id, outcome)
+		VALUES ($1, (SELECT id FROM managers WHERE id = $2), $3, $4, $5, $6, nullif($7::bigint, 0), $8)`,
+		c.At, c.ManagerID, c.Manager, c.Channel, c.Command, c.Args, c.LeadID, c.Outcome)
+	if err != nil {
+		return fmt.Errorf("log staff command: %w", translate(err, "manager not found"))
+	}
+	return nil
+}
