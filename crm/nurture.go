@@ -2,7 +2,6 @@ package crm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -342,25 +341,11 @@ func parseID(key string) (int64, error) {
 // Announce posts text (built from the lead's card) under the lead's card
 // in every sales channel, mentioning the lead's rep and the heads.
 func (s *Sales) Announce(ctx context.Context, leadID int64, text func(*LeadCard) string) error {
-	if len(s.notifiers) == 0 {
-		return nil
-	}
-	card, err := s.card(ctx, leadID)
-	if err != nil {
-		return err
-	}
-	refs, err := s.store.CardRefs(ctx, leadID)
-	if err != nil {
-		return err
-	}
-	mention := s.heads()
-	if card.Assignee != nil && !slices.ContainsFunc(mention, func(m Manager) bool { return m.ID == card.Assignee.ID }) {
-		mention = append([]Manager{*card.Assignee}, mention...)
-	}
-	msg := text(card)
-	var errs []error
-	for _, n := range s.notifiers {
-		errs = append(errs, n.Notify(ctx, refs[n.Channel()], card, msg, mention))
-	}
-	return errors.Join(errs...)
+	return s.toChannels(ctx, leadID, func(ctx context.Context, n SalesNotifier, ref string, card *LeadCard) error {
+		mention := s.heads()
+		if card.Assignee != nil && !slices.ContainsFunc(mention, func(m Manager) bool { return m.ID == card.Assignee.ID }) {
+			mention = append([]Manager{*card.Assignee}, mention...)
+		}
+		return n.Notify(ctx, ref, card, text(card), mention)
+	})
 }

@@ -340,6 +340,23 @@ func Pick(strategy Strategy, team []Manager, load map[int64]int, last, previous 
 }
 
 func (s *Sales) updateCards(ctx context.Context, leadID int64) error {
+	return s.toChannels(ctx, leadID, func(ctx context.Context, n SalesNotifier, ref string, card *LeadCard) error {
+		switch {
+		case ref != "":
+			return n.UpdateCard(ctx, ref, card)
+		case card.AlertedAt == nil && AlertJobs(card.Lead.ID, StageQualified, card.Lead.Temperature) != nil:
+			// The alert is still posting the card: retry (with the
+			// queue's backoff) rather than lose this update.
+			return Errorf(ECONFLICT, "the card of lead %d is not posted yet", card.Lead.ID)
+		}
+		return nil // never posted there (a warm lead, a channel added since)
+	})
+}
+
+// toChannels builds the lead's card and calls do for every sales channel
+// with the card's reference there ("" when it has none), joining the
+// errors so one channel's failure does not stop the others.
+func (s *Sales) toChannels(ctx context.Context, leadID int64, do func(ctx context.Context, n SalesNotifier, ref string, card *LeadCard) error) error {
 	card, err := s.card(ctx, leadID)
 	if err != nil {
 		return err
@@ -350,9 +367,7 @@ func (s *Sales) updateCards(ctx context.Context, leadID int64) error {
 	}
 	var errs []error
 	for _, n := range s.notifiers {
-		if ref, ok := refs[n.Channel()]; ok {
-			errs = append(errs, n.UpdateCard(ctx, ref, card))
-		}
+		errs = append(errs, do(ctx, n, refs[n.Channel()], card))
 	}
 	return errors.Join(errs...)
 }
@@ -379,41 +394,21 @@ func (s *Sales) heads() []Manager {
 }
 
 func (s *Sales) escalate(ctx context.Context, leadID int64) error {
-	card, err := s.card(ctx, leadID)
-	if err != nil {
-		return err
-	}
-	if card.ClaimedAt != nil || card.Lead.Stage != StageQualified {
-		return nil // claimed or closed since the breach: nothing to say
-	}
-	refs, err := s.store.CardRefs(ctx, leadID)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, n := range s.notifiers {
-		errs = append(errs, n.Escalate(ctx, refs[n.Channel()], card, s.heads()))
-	}
-	return errors.Join(errs...)
+	return s.toChannels(ctx, leadID, func(ctx context.Context, n SalesNotifier, ref string, card *LeadCard) error {
+		if card.ClaimedAt != nil || card.Lead.Stage != StageQualified {
+			return nil // claimed or closed since the breach: nothing to say
+		}
+		return n.Escalate(ctx, ref, card, s.heads())
+	})
 }
 
 func (s *Sales) remind(ctx context.Context, leadID int64) error {
-	card, err := s.card(ctx, leadID)
-	if err != nil {
-		return err
-	}
-	if card.Assignee == nil || card.ContactedAt != nil || card.Lead.Stage != StageQualified {
-		return nil
-	}
-	refs, err := s.store.CardRefs(ctx, leadID)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, n := range s.notifiers {
-		errs = append(errs, n.Remind(ctx, refs[n.Channel()], card, *card.Assignee))
-	}
-	return errors.Join(errs...)
+	return s.toChannels(ctx, leadID, func(ctx context.Context, n SalesNotifier, ref string, card *LeadCard) error {
+		if card.Assignee == nil || card.ContactedAt != nil || card.Lead.Stage != StageQualified {
+			return nil // contacted or closed since the breach
+		}
+		return n.Remind(ctx, ref, card, *card.Assignee)
+	})
 }
 
 // Sweep is the SLA and queue tick: it records breaches due at now (each

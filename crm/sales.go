@@ -88,6 +88,9 @@ type LeadCard struct {
 	Waiting     bool
 	ClaimedAt   *time.Time
 	ContactedAt *time.Time
+	// AlertedAt is when the card first reached the team; nil while the
+	// alert is still being posted.
+	AlertedAt   *time.Time
 	Amount      float64
 	Escalations int
 	LostReasons []string

@@ -247,6 +247,7 @@ routing:
 	waiting := b.leadID(904)
 	card := waitCalls(t, sl, "chat.postMessage", 1)[0]
 	require.Contains(t, card.Texts(), "Waiting for a rep on duty")
+	b.waitFor(func() bool { return b.count(`SELECT count(*) FROM leads WHERE alerted_at IS NOT NULL`) == 1 })
 	require.NoError(t, b.app.sales.Sweep(ctx, clock.Now()))
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM leads WHERE waiting`))
 

@@ -61,15 +61,16 @@ func (s *SalesStore) Card(ctx context.Context, leadID int64) (*crm.LeadCard, int
 	var assignee *int64
 	var amount *float64
 	row := s.db.Pool.QueryRow(ctx, `SELECT `+leadColumns+`, manager_id, claimed_at, contacted_at, amount::float8,
-			(SELECT count(*) FROM sla_breaches b WHERE b.lead_id = leads.id AND b.kind = 'claim'), waiting
+			(SELECT count(*) FROM sla_breaches b WHERE b.lead_id = leads.id AND b.kind = 'claim'), waiting, alerted_at
 		FROM leads WHERE id = $1`, leadID)
-	l, err := scanLeadWith(row, &assignee, &c.ClaimedAt, &c.ContactedAt, &amount, &c.Escalations, &c.Waiting)
+	l, err := scanLeadWith(row, &assignee, &c.ClaimedAt, &c.ContactedAt, &amount, &c.Escalations, &c.Waiting, &c.AlertedAt)
 	if err != nil {
 		return nil, 0, fmt.Errorf("lead card: %w", translate(err, fmt.Sprintf("lead %d not found", leadID)))
 	}
 	c.Lead = *l
 	utc(c.ClaimedAt)
 	utc(c.ContactedAt)
+	utc(c.AlertedAt)
 	if amount != nil {
 		c.Amount = *amount
 	}
