@@ -2,33 +2,56 @@ package bot
 
 import (
 	"context"
+	"slices"
 
 	"github.com/voronka/voronka/crm"
 	"github.com/voronka/voronka/flows"
 )
 
-// handle is one customer update under the chat's lock.
-func (d *Dispatcher) handle(ctx context.Context, u Update) error {
+// handle is one customer update under the chat's lock. raw is the stored
+// session; the result is the session as the update leaves it, with the
+// reply to send (nil when a staff command answered and the session is
+// untouched).
+func (d *Dispatcher) handle(ctx context.Context, u Update, raw []byte) (*session, error) {
 	if d.cfg.Staff != nil && u.Kind == InputCommand {
 		handled, err := d.cfg.Staff.HandleStaff(ctx, u)
 		if handled || err != nil {
-			return err
+			return nil, err
 		}
 	}
-	s, err := d.loadSession(ctx, u)
+	s, applied, err := d.loadSession(ctx, u, raw)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if d.cfg.Engagement != nil && u.Kind == InputButton && engagementButton(u.Button) {
-		return d.engagementButton(ctx, u, s)
+	switch {
+	case applied:
+		// Redelivered after a crash that came between PostgreSQL and
+		// Redis: the answer is stored and nothing was said yet. Say what
+		// the stored dialogue asks now, which is what was lost.
+		err = d.resume(u, s)
+	case d.cfg.Engagement != nil && u.Kind == InputButton && engagementButton(u.Button):
+		err = d.engagementButton(ctx, u, s)
+	case u.Kind == InputCommand:
+		err = d.command(ctx, u, s)
+	case !s.open():
+		err = d.outsideDialogue(ctx, u, s)
+	default:
+		err = d.answer(ctx, u, s)
 	}
-	if u.Kind == InputCommand {
-		return d.command(ctx, u, s)
+	if err != nil {
+		return nil, err
 	}
-	if !s.open() {
-		return d.outsideDialogue(ctx, u, s)
+	return s, nil
+}
+
+// resume asks the question the dialogue waits on, or says the request is
+// with the team when it is finished.
+func (d *Dispatcher) resume(u Update, s *session) error {
+	if s.open() {
+		return s.say("", flows.Ask(d.flowOf(s.State.Flow), s.State, u.User.FirstName))
 	}
-	return d.answer(ctx, u, s)
+	flow, lang := d.flowAndLang(u, s)
+	return s.say("", []flows.Prompt{{Text: flow.T("already_done", lang)}})
 }
 
 func (d *Dispatcher) command(ctx context.Context, u Update, s *session) error {
@@ -50,7 +73,7 @@ func (d *Dispatcher) command(ctx context.Context, u Update, s *session) error {
 		if s.open() {
 			msgs = append(msgs, flows.Ask(flow, s.State, u.User.FirstName)...)
 		}
-		return d.send(ctx, u, "", msgs)
+		return s.say("", msgs)
 	}
 }
 
@@ -66,13 +89,13 @@ func (d *Dispatcher) start(ctx context.Context, u Update, s *session) error {
 				return err
 			}
 		}
-		return d.send(ctx, u, "", flows.Ask(d.flowOf(s.State.Flow), s.State, u.User.FirstName))
+		return s.say("", flows.Ask(d.flowOf(s.State.Flow), s.State, u.User.FirstName))
 	}
 	if s.LeadID != 0 && (s.Stage == crm.StageQualified || s.Stage == crm.StageContacted) {
 		// The request is with the sales team already: say so instead of
 		// opening a second lead; /restart is there for a new request.
 		flow, lang := d.flowAndLang(u, s)
-		return d.send(ctx, u, "", []flows.Prompt{{Text: flow.T("already_done", lang)}})
+		return s.say("", []flows.Prompt{{Text: flow.T("already_done", lang)}})
 	}
 	return d.newLead(ctx, u, s, crm.ParseStartPayload(u.Text))
 }
@@ -89,10 +112,7 @@ func (d *Dispatcher) restart(ctx context.Context, u Update, s *session) error {
 	}
 	res := flows.Begin(flow, flow.Lang(u.User.Language), u.User.FirstName)
 	s.Stage, s.State = crm.StageNew, res.State
-	if err := d.saveSession(ctx, u.ChatID, s); err != nil {
-		return err
-	}
-	return d.send(ctx, u, "", res.Prompts)
+	return s.say("", res.Prompts)
 }
 
 // cancel ends the dialogue; the lead is closed as lost with the reason
@@ -106,11 +126,8 @@ func (d *Dispatcher) cancel(ctx context.Context, u Update, s *session) error {
 			return err
 		}
 		s.Stage, s.State.Done, s.State.Step = crm.StageLost, true, ""
-		if err := d.saveSession(ctx, u.ChatID, s); err != nil {
-			return err
-		}
 	}
-	return d.send(ctx, u, "", []flows.Prompt{{Text: flow.T("cancelled", lang), RemoveKeyboard: true}})
+	return s.say("", []flows.Prompt{{Text: flow.T("cancelled", lang), RemoveKeyboard: true}})
 }
 
 func (d *Dispatcher) newLead(ctx context.Context, u Update, s *session, a crm.Attribution) error {
@@ -131,10 +148,7 @@ func (d *Dispatcher) newLead(ctx context.Context, u Update, s *session, a crm.At
 		return err
 	}
 	s.LeadID, s.Stage, s.State = lead.ID, lead.Stage, res.State
-	if err := d.saveSession(ctx, u.ChatID, s); err != nil {
-		return err
-	}
-	return d.send(ctx, u, "", res.Prompts)
+	return s.say("", res.Prompts)
 }
 
 // outsideDialogue handles input when no question is waiting. A first
@@ -156,7 +170,7 @@ func (d *Dispatcher) outsideDialogue(ctx context.Context, u Update, s *session) 
 	flow, lang := d.flowAndLang(u, s)
 	switch u.Kind {
 	case InputButton:
-		return d.send(ctx, u, flow.T("stale_button", lang), nil)
+		return s.say(flow.T("stale_button", lang), nil)
 	case InputText, InputContact:
 		text := u.Text
 		if u.Contact != nil {
@@ -167,7 +181,7 @@ func (d *Dispatcher) outsideDialogue(ctx context.Context, u Update, s *session) 
 			return err
 		}
 	}
-	return d.send(ctx, u, "", []flows.Prompt{{Text: flow.T("already_done", lang)}})
+	return s.say("", []flows.Prompt{{Text: flow.T("already_done", lang)}})
 }
 
 // answer steps the flow with the customer's input and stores the answer
@@ -183,25 +197,30 @@ func (d *Dispatcher) answer(ctx context.Context, u Update, s *session) error {
 	}
 	res := flows.Advance(flow, s.State, in)
 	if res.Answer != nil {
-		p := d.progress(s, res)
+		p := d.progress(s, res, u.ID)
 		if err := d.cfg.Leads.SaveProgress(ctx, p); err != nil {
 			if crm.ErrorCode(err) != crm.ECONFLICT {
 				return err
 			}
-			// PostgreSQL already has this step's answer: the session was
-			// behind (a lost write to Redis). Rebuild from the facts and
-			// ask whatever comes next.
-			fresh, err := d.rebuild(ctx, u)
+			// PostgreSQL already has this step's answer. If it came in
+			// this very update, the update was handled before and its
+			// "done" mark is gone (Redis flushed, or the replica died
+			// between PostgreSQL and Redis): say nothing, as for any
+			// duplicate. Otherwise the session was behind: rebuild from
+			// the facts and ask whatever comes next.
+			fresh, answers, err := d.rebuildWith(ctx, u)
 			if err != nil {
 				return err
 			}
-			if err := d.saveSession(ctx, u.ChatID, fresh); err != nil {
-				return err
+			*s = *fresh
+			if u.ID != 0 && slices.ContainsFunc(answers, func(a crm.Answer) bool { return a.UpdateID == u.ID }) {
+				s.quiet = true
+				return nil
 			}
-			if !fresh.open() {
-				return d.send(ctx, u, "", nil)
+			if !s.open() {
+				return s.say("", nil)
 			}
-			return d.send(ctx, u, "", flows.Ask(d.flowOf(fresh.State.Flow), fresh.State, u.User.FirstName))
+			return s.say("", flows.Ask(d.flowOf(s.State.Flow), s.State, u.User.FirstName))
 		}
 		s.Stage = p.Stage
 		if res.Finished && d.cfg.Qualified != nil {
@@ -209,21 +228,19 @@ func (d *Dispatcher) answer(ctx context.Context, u Update, s *session) error {
 		}
 	}
 	s.State = res.State
-	if err := d.saveSession(ctx, u.ChatID, s); err != nil {
-		return err
-	}
-	return d.send(ctx, u, res.Notice, res.Prompts)
+	return s.say(res.Notice, res.Prompts)
 }
 
 // progress is the durable change one answer makes to a lead.
-func (d *Dispatcher) progress(s *session, res flows.Result) crm.Progress {
+func (d *Dispatcher) progress(s *session, res flows.Result, updateID int64) crm.Progress {
 	now := d.now()
 	a := res.Answer
 	flow := d.flowOf(s.State.Flow)
 	p := crm.Progress{
-		LeadID:      s.LeadID,
-		ContactID:   s.ContactID,
-		Answer:      &crm.Answer{LeadID: s.LeadID, StepID: a.Step, Kind: a.Kind, Value: a.Value, Score: a.Score, At: now},
+		LeadID:    s.LeadID,
+		ContactID: s.ContactID,
+		Answer: &crm.Answer{LeadID: s.LeadID, StepID: a.Step, Kind: a.Kind, Value: a.Value, Score: a.Score, At: now,
+			UpdateID: updateID},
 		Score:       res.State.Score,
 		Stage:       crm.StageQualifying,
 		Temperature: flow.Thresholds.Temperature(res.State.Score),
@@ -258,19 +275,40 @@ func (d *Dispatcher) flowAndLang(u Update, s *session) (*flows.Flow, string) {
 	return flow, flow.Lang(u.User.Language)
 }
 
-// send renders the engine's prompts as channel messages. The update's
-// effects are durable by now, so a message that cannot be delivered is
-// logged and not retried by redelivery: the customer's next /start asks the
-// question again.
-func (d *Dispatcher) send(ctx context.Context, u Update, notice string, prompts []flows.Prompt) error {
-	d.answerCallback(ctx, u, notice)
-	for _, p := range prompts {
-		if _, err := d.cfg.Sender.Send(ctx, promptMessage(u.ChatID, p, u.ButtonMessageID)); err != nil {
+// deliver sends what the update says back: the answer to a pressed button
+// (always, so the spinner stops) and the messages, through a Replier in
+// one go when the sender is one. The update's effects are durable by now
+// and it is marked done, so a message that cannot be delivered is logged
+// and not retried by redelivery: the customer's next message, or the
+// follow-up nudge, asks the question again.
+func (d *Dispatcher) deliver(ctx context.Context, u Update, s *session) {
+	if s.quiet {
+		return
+	}
+	r := Reply{ChatID: u.ChatID}
+	if u.CallbackID != "" {
+		r.Callback = &CallbackAnswer{CallbackID: u.CallbackID, Text: s.notice}
+	}
+	for _, p := range s.prompts {
+		r.Messages = append(r.Messages, promptMessage(u.ChatID, p, u.ButtonMessageID))
+	}
+	if rp, ok := d.cfg.Sender.(Replier); ok {
+		if _, err := rp.Reply(ctx, r); err != nil {
 			d.cfg.Logger.ErrorContext(ctx, "send reply", "chat_id", u.ChatID, "err", err)
-			return nil
+		}
+		return
+	}
+	if r.Callback != nil {
+		if err := d.cfg.Sender.AnswerCallback(ctx, *r.Callback); err != nil {
+			d.cfg.Logger.WarnContext(ctx, "answer callback", "err", err)
 		}
 	}
-	return nil
+	for _, m := range r.Messages {
+		if _, err := d.cfg.Sender.Send(ctx, m); err != nil {
+			d.cfg.Logger.ErrorContext(ctx, "send reply", "chat_id", u.ChatID, "err", err)
+			return
+		}
+	}
 }
 
 // promptMessage renders one of the engine's prompts for chat; an Edit
@@ -288,15 +326,4 @@ func promptMessage(chat int64, p flows.Prompt, editID int) Message {
 		m.EditMessageID = editID
 	}
 	return m
-}
-
-// answerCallback stops the spinner of a pressed button; send calls it
-// exactly once per update.
-func (d *Dispatcher) answerCallback(ctx context.Context, u Update, notice string) {
-	if u.CallbackID == "" {
-		return
-	}
-	if err := d.cfg.Sender.AnswerCallback(ctx, CallbackAnswer{CallbackID: u.CallbackID, Text: notice}); err != nil {
-		d.cfg.Logger.WarnContext(ctx, "answer callback", "err", err)
-	}
 }

@@ -6,33 +6,45 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
+	"slices"
 	"time"
 
 	"github.com/voronka/voronka/crm"
 	"github.com/voronka/voronka/flows"
 )
 
-// Sessions keeps the live dialogue state of each chat (Redis in
-// production). The state is a cache: PostgreSQL holds every answer, and a
-// missing session is rebuilt from it.
-type Sessions interface {
-	LoadSession(ctx context.Context, chatID int64) ([]byte, error)
-	SaveSession(ctx context.Context, chatID int64, state []byte, ttl time.Duration) error
-	DeleteSession(ctx context.Context, chatID int64) error
+// Gate admits a customer's updates: each update once, across replicas, and
+// one at a time per chat, with the chat's session (Redis in production,
+// see storage/redis's gate for how that costs three round trips).
+type Gate interface {
+	// Enter admits update updateID of chatID (0: an update without an id,
+	// never de-duplicated), waiting for the chat's turn up to ctx's end,
+	// and takes the chat's session out of the store. lease bounds how long
+	// a replica that dies mid-update blocks the chat and the update.
+	Enter(ctx context.Context, updateID, chatID int64, lease time.Duration) (Turn, error)
 }
 
-// Deliveries remembers which updates were handled, across replicas.
-type Deliveries interface {
-	BeginUpdate(ctx context.Context, id int64, working time.Duration) (bool, error)
-	FinishUpdate(ctx context.Context, id int64, keep time.Duration) error
-	AbortUpdate(ctx context.Context, id int64) error
+// Turn is an update's hold on its chat, from Gate.Enter to Release.
+type Turn interface {
+	// Duplicate: the update was handled before. InProgress: another
+	// replica has it in hand now. Neither: it is admitted.
+	Duplicate() bool
+	InProgress() bool
+	// Session is the chat's stored session, nil when there is none.
+	Session() []byte
+	// Commit stores the new session (nil drops it) and marks the update
+	// handled; the chat stays held.
+	Commit(ctx context.Context, session []byte, sessionTTL, keep time.Duration) error
+	// Release lets go of the chat after a Commit; Abort after a failure,
+	// unmarking the update so that its redelivery is handled.
+	Release(ctx context.Context) error
+	Abort(ctx context.Context) error
 }
 
-// Locker serialises the updates of one chat across replicas.
-type Locker interface {
-	Lock(ctx context.Context, name string, ttl time.Duration) (func(), error)
-}
+// ErrInProgress is Handle's answer for an update another replica is
+// handling right now: the channel must deliver it again later (it may yet
+// fail there), so it is neither done nor a failure.
+var ErrInProgress = errors.New("the update is being handled elsewhere")
 
 // StaffCommands answers the sales team's commands in the bot's private
 // chat (stats for managers). handled is false when the sender is not on the
@@ -47,15 +59,16 @@ type DispatcherConfig struct {
 	Flows       map[string]*flows.Flow
 	DefaultFlow string
 	Leads       crm.LeadStore
-	Sessions    Sessions
-	Deliveries  Deliveries
-	Locker      Locker
+	Gate        Gate
 	Sender      Sender
 	Clock       crm.Clock
 	Logger      *slog.Logger
 	// SessionTTL is how long an idle dialogue stays in Redis; after that it
 	// is rebuilt from PostgreSQL on the customer's next message.
 	SessionTTL time.Duration
+	// Lease is how long a replica that dies mid-update keeps its chat and
+	// its update from the others (15s); a live one renews it.
+	Lease time.Duration
 	// Staff, when set, is offered every command first: a configured
 	// manager's /stats and the like are answered there and never reach the
 	// customers' flow. It returns false for anyone else.
@@ -85,8 +98,8 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 	if cfg.Flows[cfg.DefaultFlow] == nil {
 		return nil, fmt.Errorf("new dispatcher: default flow %q is not loaded", cfg.DefaultFlow)
 	}
-	if cfg.Leads == nil || cfg.Sessions == nil || cfg.Deliveries == nil || cfg.Locker == nil || cfg.Sender == nil {
-		return nil, errors.New("new dispatcher: leads, sessions, deliveries, locker and sender are required")
+	if cfg.Leads == nil || cfg.Gate == nil || cfg.Sender == nil {
+		return nil, errors.New("new dispatcher: leads, gate and sender are required")
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = crm.ClockFunc(time.Now)
@@ -97,26 +110,38 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 30 * 24 * time.Hour
 	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = DefaultLease
+	}
 	return &Dispatcher{cfg: cfg}, nil
 }
 
-// How long an update may be "in hand" before another replica may take a
-// redelivery of it, and how long a handled update id is remembered.
-const (
-	updateWorking = time.Minute
-	updateKeep    = 48 * time.Hour
-	chatLockTTL   = 30 * time.Second
-)
+// DefaultLease is Gate's lease when the config names none. It only
+// matters when a replica dies: its chats and updates wait this long.
+const DefaultLease = 15 * time.Second
+
+// updateKeep is how long a handled update id is remembered (Telegram gives
+// up redelivering after about a day).
+const updateKeep = 48 * time.Hour
 
 // Handle handles one update. It returns nil once the update's effects are
-// durable (or the update was a duplicate), and an error when the channel
-// should deliver it again.
+// durable (or the update was a duplicate), ErrInProgress while another
+// replica has it in hand, and another error when the channel should
+// deliver it again.
+//
+// The order is what the invariants need: the answer is in PostgreSQL,
+// then the new session and the update's "done" mark are in Redis, then
+// the replies go out, then the chat is released. A replica that dies
+// before the mark has its update handled again on redelivery (PostgreSQL's
+// unique answer makes that harmless); one that dies after it never does,
+// so no customer is told the same thing twice, at the price of replies a
+// crash can lose (see storage/redis's gate).
 func (d *Dispatcher) Handle(ctx context.Context, u Update) (err error) {
 	start := time.Now()
 	outcome := "ok"
 	defer func() {
 		if d.cfg.Observe != nil {
-			if err != nil {
+			if err != nil && outcome == "ok" {
 				outcome = "error"
 			}
 			d.cfg.Observe(string(u.Kind), outcome, time.Since(start))
@@ -128,125 +153,154 @@ func (d *Dispatcher) Handle(ctx context.Context, u Update) (err error) {
 		outcome = "ignored"
 		return nil
 	}
-	if u.ID != 0 {
-		first, err := d.cfg.Deliveries.BeginUpdate(ctx, u.ID, updateWorking)
-		if err != nil {
-			return fmt.Errorf("handle update %d: %w", u.ID, err)
-		}
-		if !first {
-			outcome = "duplicate"
-			return nil
-		}
-	}
-	unlock, err := d.cfg.Locker.Lock(ctx, "chat:"+strconv.FormatInt(u.ChatID, 10), chatLockTTL)
+	t, err := d.cfg.Gate.Enter(ctx, u.ID, u.ChatID, d.cfg.Lease)
 	if err != nil {
-		d.abort(ctx, u)
 		return fmt.Errorf("handle update %d: %w", u.ID, err)
 	}
-	err = d.handle(ctx, u)
-	unlock()
+	switch {
+	case t.Duplicate():
+		outcome = "duplicate"
+		return nil
+	case t.InProgress():
+		outcome = "in_progress"
+		return fmt.Errorf("handle update %d: %w", u.ID, ErrInProgress)
+	}
+	s, err := d.handle(ctx, u, t.Session())
 	if err != nil {
-		d.abort(ctx, u)
+		if aerr := t.Abort(ctx); aerr != nil {
+			d.cfg.Logger.WarnContext(ctx, "unmark failed update", "update_id", u.ID, "err", aerr)
+		}
 		return fmt.Errorf("handle update %d: %w", u.ID, err)
 	}
-	if u.ID != 0 {
-		if err := d.cfg.Deliveries.FinishUpdate(ctx, u.ID, updateKeep); err != nil {
-			// The effects are durable; the worst case is a redelivery that
-			// the answers' unique index turns away.
-			d.cfg.Logger.WarnContext(ctx, "mark update handled", "update_id", u.ID, "err", err)
+	raw := t.Session() // a staff command leaves the session as it was
+	if s != nil {
+		var eerr error
+		if raw, eerr = s.encode(); eerr != nil {
+			// Dropped instead: the next update rebuilds it.
+			d.cfg.Logger.ErrorContext(ctx, "encode session", "chat_id", u.ChatID, "err", eerr)
 		}
+	}
+	if err := t.Commit(ctx, raw, d.cfg.SessionTTL, updateKeep); err != nil {
+		// The effects are durable in PostgreSQL; without the session the
+		// next update rebuilds it from there, and a redelivered answer is
+		// turned away by its unique row. Saying nothing now would lose the
+		// reply for nothing.
+		d.cfg.Logger.WarnContext(ctx, "commit update", "update_id", u.ID, "err", err)
+	}
+	if s != nil {
+		d.deliver(ctx, u, s)
+	}
+	if err := t.Release(ctx); err != nil {
+		d.cfg.Logger.WarnContext(ctx, "release chat", "chat_id", u.ChatID, "err", err)
 	}
 	return nil
 }
 
-func (d *Dispatcher) abort(ctx context.Context, u Update) {
-	if u.ID == 0 {
-		return
-	}
-	if err := d.cfg.Deliveries.AbortUpdate(context.WithoutCancel(ctx), u.ID); err != nil {
-		d.cfg.Logger.WarnContext(ctx, "unmark failed update", "update_id", u.ID, "err", err)
-	}
-}
-
-// session is what Redis keeps per chat.
+// session is what Redis keeps per chat, and, in its unexported fields,
+// what the update being handled does with it: handlers change the session
+// and say what to reply, and Handle stores the one and sends the other in
+// the order the invariants need. The unexported fields are never stored.
 type session struct {
 	ContactID int64       `json:"contact"`
 	LeadID    int64       `json:"lead,omitempty"`
 	Stage     crm.Stage   `json:"stage,omitempty"`
 	State     flows.State `json:"state"`
+
+	notice  string         // the answer to a pressed button
+	prompts []flows.Prompt // the messages to send
+	quiet   bool           // say nothing: the update was handled before
+	forget  bool           // drop the session (/forget)
+}
+
+// say sets the reply: notice answers the pressed button, prompts are the
+// messages. A handler says one thing per update; the last say wins.
+func (s *session) say(notice string, prompts []flows.Prompt) error {
+	s.notice, s.prompts = notice, prompts
+	return nil
+}
+
+// encode is the session as stored; nil when it is to be dropped.
+func (s *session) encode() ([]byte, error) {
+	if s.forget {
+		return nil, nil
+	}
+	raw, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("encode session: %w", err)
+	}
+	return raw, nil
 }
 
 // open reports whether the chat is in the middle of a dialogue.
 func (s *session) open() bool { return s != nil && s.LeadID != 0 && s.Stage.Open() && !s.State.Done }
 
-func (d *Dispatcher) loadSession(ctx context.Context, u Update) (*session, error) {
-	raw, err := d.cfg.Sessions.LoadSession(ctx, u.ChatID)
-	if err != nil {
-		return nil, err
-	}
+// loadSession reads the session the gate took out of Redis, or rebuilds
+// it from PostgreSQL. applied reports that the rebuilt dialogue already
+// holds this very update's answer: a replica stored it and died before
+// Redis (whose session it had taken), so its replies never went out.
+func (d *Dispatcher) loadSession(ctx context.Context, u Update, raw []byte) (s *session, applied bool, err error) {
 	if raw != nil {
-		var s session
-		err := json.Unmarshal(raw, &s)
+		var stored session
+		err := json.Unmarshal(raw, &stored)
 		switch {
-		case err != nil || s.ContactID == 0:
+		case err != nil || stored.ContactID == 0:
 			d.cfg.Logger.WarnContext(ctx, "unreadable session, rebuilding", "chat_id", u.ChatID)
-		case s.open() && !d.flowOf(s.State.Flow).Fits(s.State):
+		case stored.open() && !d.flowOf(stored.State.Flow).Fits(stored.State):
 			// The flow was edited (a new version) under this dialogue:
 			// replay the stored answers on the flow as it is now.
-			d.cfg.Logger.InfoContext(ctx, "flow changed, rebuilding session", "chat_id", u.ChatID, "flow", s.State.Flow)
+			d.cfg.Logger.InfoContext(ctx, "flow changed, rebuilding session", "chat_id", u.ChatID, "flow", stored.State.Flow)
 		default:
-			return &s, nil
+			return &stored, false, nil
 		}
 	}
-	return d.rebuild(ctx, u)
+	s, answers, err := d.rebuildWith(ctx, u)
+	if err != nil {
+		return nil, false, err
+	}
+	applied = u.ID != 0 && slices.ContainsFunc(answers, func(a crm.Answer) bool { return a.UpdateID == u.ID })
+	return s, applied, nil
 }
 
-// rebuild recreates a chat's session from PostgreSQL: the contact, its
+// rebuildWith recreates a chat's session from PostgreSQL: the contact, its
 // latest lead, and the flow position replayed from the stored answers.
-func (d *Dispatcher) rebuild(ctx context.Context, u Update) (*session, error) {
+// It also returns the latest lead's current answers.
+func (d *Dispatcher) rebuildWith(ctx context.Context, u Update) (*session, []crm.Answer, error) {
 	c := d.contactOf(u)
 	if err := d.cfg.Leads.UpsertContact(ctx, c); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := &session{ContactID: c.ID}
 	lead, err := d.cfg.Leads.LatestLead(ctx, c.ID)
 	if crm.ErrorCode(err) == crm.ENOTFOUND {
-		return s, nil
+		return s, nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.LeadID, s.Stage = lead.ID, lead.Stage
-	if !lead.Stage.Open() {
-		s.State = flows.State{Flow: lead.FlowID, Version: lead.FlowVersion, Done: true}
-		return s, nil
-	}
-	flow := d.flowOf(lead.FlowID)
 	answers, err := d.cfg.Leads.Answers(ctx, lead.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	if !lead.Stage.Open() {
+		s.State = flows.State{Flow: lead.FlowID, Version: lead.FlowVersion, Done: true}
+		return s, answers, nil
+	}
+	flow := d.flowOf(lead.FlowID)
 	state, err := flows.Replay(flow, flow.Lang(u.User.Language), answers)
 	if err != nil {
 		// The flow changed under a dialogue in progress. Its answers stay
 		// in PostgreSQL; the dialogue starts over on the current flow.
 		d.cfg.Logger.WarnContext(ctx, "replay failed, restarting dialogue", "lead_id", lead.ID, "err", err)
 		if err := d.cfg.Leads.RestartLead(ctx, lead.ID, flow.Start, d.now()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		state = flows.Begin(flow, flow.Lang(u.User.Language), "").State
 		s.Stage = crm.StageNew
+		answers = nil
 	}
 	s.State = state
-	return s, nil
-}
-
-func (d *Dispatcher) saveSession(ctx context.Context, chatID int64, s *session) error {
-	raw, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("encode session: %w", err)
-	}
-	return d.cfg.Sessions.SaveSession(ctx, chatID, raw, d.cfg.SessionTTL)
+	return s, answers, nil
 }
 
 func (d *Dispatcher) contactOf(u Update) *crm.Contact {

@@ -21,46 +21,43 @@ func (d *Dispatcher) engagementButton(ctx context.Context, u Update, s *session)
 	parts := strings.Split(u.Button, ":")
 	id, err := strconv.ParseInt(parts[1], 10, 64)
 	if err != nil || s.ContactID == 0 {
-		return d.send(ctx, u, flow.T("stale_button", lang), nil)
+		return s.say(flow.T("stale_button", lang), nil)
 	}
 	switch parts[0] {
 	case "nps":
 		score, err := strconv.Atoi(parts[len(parts)-1])
 		if err != nil || len(parts) != 3 {
-			return d.send(ctx, u, flow.T("stale_button", lang), nil)
+			return s.say(flow.T("stale_button", lang), nil)
 		}
 		if _, err := d.cfg.Engagement.Score(ctx, s.ContactID, id, score); err != nil {
 			if code := crm.ErrorCode(err); code == crm.ECONFLICT || code == crm.EFORBIDDEN || code == crm.ENOTFOUND || code == crm.EINVALID {
-				return d.send(ctx, u, flow.T("stale_button", lang), nil)
+				return s.say(flow.T("stale_button", lang), nil)
 			}
 			return err
 		}
-		return d.send(ctx, u, strconv.Itoa(score)+"/10", []flows.Prompt{{Text: flow.T("nps_reason", lang)}})
+		return s.say(strconv.Itoa(score)+"/10", []flows.Prompt{{Text: flow.T("nps_reason", lang)}})
 	case "why":
 		if len(parts) != 3 {
-			return d.send(ctx, u, flow.T("stale_button", lang), nil)
+			return s.say(flow.T("stale_button", lang), nil)
 		}
 		lost, err := d.cfg.Engagement.Reason(ctx, s.ContactID, id, parts[2])
 		if code := crm.ErrorCode(err); code == crm.EFORBIDDEN || code == crm.ENOTFOUND {
-			return d.send(ctx, u, flow.T("stale_button", lang), nil)
+			return s.say(flow.T("stale_button", lang), nil)
 		} else if err != nil {
 			return err
 		}
 		if lost && id == s.LeadID {
 			// The lead is closed now: the next message starts afresh.
 			s.Stage, s.State.Done, s.State.Step = crm.StageLost, true, ""
-			if err := d.saveSession(ctx, u.ChatID, s); err != nil {
-				return err
-			}
 		}
-		return d.send(ctx, u, "", []flows.Prompt{{Text: flow.T("why_thanks", lang), RemoveKeyboard: true}})
+		return s.say("", []flows.Prompt{{Text: flow.T("why_thanks", lang), RemoveKeyboard: true}})
 	case "re":
 		if s.open() {
-			return d.send(ctx, u, "", flows.Ask(d.flowOf(s.State.Flow), s.State, u.User.FirstName))
+			return s.say("", flows.Ask(d.flowOf(s.State.Flow), s.State, u.User.FirstName))
 		}
 		return d.newLead(ctx, u, s, crm.Attribution{Source: "reengage", Payload: "reengage"})
 	}
-	return d.send(ctx, u, flow.T("stale_button", lang), nil)
+	return s.say(flow.T("stale_button", lang), nil)
 }
 
 // thankForComment answers the reason given for a score: promoters are
@@ -71,7 +68,7 @@ func (d *Dispatcher) thankForComment(ctx context.Context, u Update, s *session, 
 	if survey.Score != nil && crm.NPSCategory(*survey.Score) == crm.Promoter {
 		text = flow.T("referral", lang)
 	}
-	return d.send(ctx, u, "", []flows.Prompt{{Text: text}})
+	return s.say("", []flows.Prompt{{Text: text}})
 }
 
 // consent handles /stop (no more unsolicited messages, for good) and
@@ -79,13 +76,13 @@ func (d *Dispatcher) thankForComment(ctx context.Context, u Update, s *session, 
 func (d *Dispatcher) consent(ctx context.Context, u Update, s *session) error {
 	flow, lang := d.flowAndLang(u, s)
 	if s.ContactID == 0 {
-		return d.send(ctx, u, "", []flows.Prompt{{Text: flow.T("stopped", lang)}})
+		return s.say("", []flows.Prompt{{Text: flow.T("stopped", lang)}})
 	}
 	if u.Command == "stop" {
 		if err := d.cfg.Engagement.Stop(ctx, s.ContactID); err != nil {
 			return err
 		}
-		return d.send(ctx, u, "", []flows.Prompt{{Text: flow.T("stopped", lang), RemoveKeyboard: true}})
+		return s.say("", []flows.Prompt{{Text: flow.T("stopped", lang), RemoveKeyboard: true}})
 	}
 	if s.open() {
 		err := d.cfg.Leads.CloseLead(ctx, s.LeadID, "forgotten", crm.Event{LeadID: s.LeadID, Kind: crm.EventCancelled, Actor: "customer", At: d.now(),
@@ -97,8 +94,6 @@ func (d *Dispatcher) consent(ctx context.Context, u Update, s *session) error {
 	if err := d.cfg.Engagement.Forget(ctx, s.ContactID); err != nil {
 		return err
 	}
-	if err := d.cfg.Sessions.DeleteSession(ctx, u.ChatID); err != nil {
-		return err
-	}
-	return d.send(ctx, u, "", []flows.Prompt{{Text: flow.T("forgotten", lang), RemoveKeyboard: true}})
+	s.forget = true
+	return s.say("", []flows.Prompt{{Text: flow.T("forgotten", lang), RemoveKeyboard: true}})
 }

@@ -19,6 +19,26 @@ type Limiter interface {
 	Reserve(ctx context.Context, key string, perSecond float64, burst int) (time.Duration, error)
 }
 
+// Bucket is one rate limit to take N slots from: the bucket named Key,
+// refilled at PerSecond with the given Burst, as in Limiter.Reserve.
+type Bucket struct {
+	Key       string
+	PerSecond float64
+	Burst     int
+	N         int
+}
+
+// BatchLimiter is a Limiter that takes slots from several buckets in one
+// call. Over a shared limiter that is one round trip instead of one per
+// slot: a button press answered with an edit and the next question takes
+// three slots from the bot's bucket and two from the chat's, five round
+// trips before, one now. The answer holds each bucket's waits in order,
+// one per slot; like Reserve's, every slot is taken, waited for or not.
+type BatchLimiter interface {
+	Limiter
+	ReserveAll(ctx context.Context, buckets []Bucket) ([][]time.Duration, error)
+}
+
 // LocalLimiter is a Limiter for one process: a token bucket per key behind a
 // mutex. It is what `voronka chat`, single-replica setups and tests use; with
 // several replicas each would spend the whole budget, so they need the shared
@@ -44,7 +64,7 @@ type localBucket struct {
 // chat does not grow the map for the life of the process.
 const sweepEvery = time.Minute
 
-var _ Limiter = (*LocalLimiter)(nil)
+var _ BatchLimiter = (*LocalLimiter)(nil)
 
 // NewLocalLimiter returns a LocalLimiter reading time from now; nil means
 // time.Now. Tests pass a fake clock so that waits are computed, not slept.
@@ -86,6 +106,22 @@ func (l *LocalLimiter) Reserve(ctx context.Context, key string, perSecond float6
 	}
 	wait := time.Duration(math.Round(-b.tokens / perSecond * float64(time.Second)))
 	return wait, nil
+}
+
+// ReserveAll implements BatchLimiter, one Reserve per slot.
+func (l *LocalLimiter) ReserveAll(ctx context.Context, buckets []Bucket) ([][]time.Duration, error) {
+	out := make([][]time.Duration, len(buckets))
+	for i, b := range buckets {
+		out[i] = make([]time.Duration, b.N)
+		for j := range b.N {
+			d, err := l.Reserve(ctx, b.Key, b.PerSecond, b.Burst)
+			if err != nil {
+				return nil, err
+			}
+			out[i][j] = d
+		}
+	}
+	return out, nil
 }
 
 func (b *localBucket) refill(now time.Time) {

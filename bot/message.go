@@ -101,6 +101,23 @@ type Sender interface {
 	AnswerCallback(ctx context.Context, a CallbackAnswer) error
 }
 
+// Reply is everything one update says back, in order: the answer to the
+// pressed button (if any), then the messages to the customer's chat.
+type Reply struct {
+	ChatID   int64
+	Callback *CallbackAnswer
+	Messages []Message
+}
+
+// Replier is a Sender that delivers a whole Reply with one reservation of
+// its rate limits instead of one per message (see BatchLimiter). A failed
+// callback answer does not stop the messages; the first failed message
+// stops the rest. sent counts the messages delivered.
+type Replier interface {
+	Sender
+	Reply(ctx context.Context, r Reply) (sent int, err error)
+}
+
 // Handler handles one update. A nil error means the update's effects are
 // durable and it must not be delivered again.
 type Handler interface {

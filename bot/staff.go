@@ -262,6 +262,7 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 		return s.withChart(ctx, renderCohorts(r), "cohorts.png", "Share won by week since arrival", func() ([]byte, error) { return s.cfg.Charts.Cohorts(r) }), 0, nil
 	case "export":
 		var buf bytes.Buffer
+		buf.Grow(1 << 20) // a week's leads; a month's grows it a few times, not twenty
 		n, err := writeExport(ctx, &buf, st, m, p)
 		if err != nil {
 			return nil, 0, err

@@ -234,6 +234,7 @@ func BenchmarkStaffCommands(b *testing.B) {
 		{"cohorts_8w", "cohorts", "", head},
 		{"lead", "lead", strconv.FormatInt(recent, 10), head},
 		{"find_name", "find", "anna surname12", head},
+		{"find_common_name", "find", "anna", head},
 		{"find_phone", "find", "8 916 000-12-34", head},
 		{"find_email", "find", "user4242@example", head},
 		{"export_7d", "export", "7d", head},

@@ -79,6 +79,9 @@ type EngagementStore interface {
 	CreateSurvey(ctx context.Context, s *Survey, job Job) (bool, error)
 	Survey(ctx context.Context, id int64) (*Survey, error)
 	MarkSurveySent(ctx context.Context, id int64, at time.Time) error
+	// UnmarkSurveySent takes MarkSurveySent back: the question is marked
+	// sent before it goes out, and did not go out.
+	UnmarkSurveySent(ctx context.Context, id int64) error
 	// ScoreSurvey records the score once (ECONFLICT if already scored),
 	// with an EventNPSAnswered event {"score": N} on the lead (see the
 	// contract in stats.go), and the jobs.
@@ -102,6 +105,8 @@ type EngagementStore interface {
 	// CreateFollowup inserts the (lead, purpose) row with its job.
 	CreateFollowup(ctx context.Context, leadID int64, purpose string, due time.Time, job Job) (bool, error)
 	MarkFollowupSent(ctx context.Context, leadID int64, purpose string, at time.Time) error
+	// UnmarkFollowupSent takes MarkFollowupSent back, as UnmarkSurveySent.
+	UnmarkFollowupSent(ctx context.Context, leadID int64, purpose string) error
 	// FollowupReason stores the customer's answer to "what happened?" with
 	// a "followup_reason" event; lost closes an open lead as lost with it.
 	FollowupReason(ctx context.Context, leadID int64, reason string, lost bool, at time.Time) error

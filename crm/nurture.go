@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -157,10 +158,18 @@ func (e *Engagement) Handles(kind string) bool {
 
 // Run does one engagement job. A customer who said /stop, blocked the bot
 // or was forgotten gets nothing (the job completes); one in their quiet
-// hours is retried at the next allowed moment (*Later).
+// hours is retried at the next allowed moment (*Later); a job whose
+// earlier run was interrupted sends nothing (see Job.Interrupted).
 func (e *Engagement) Run(ctx context.Context, job Job) error {
 	if job.Kind == JobDetractor {
 		return e.detractorAlert(ctx, job)
+	}
+	if job.Interrupted {
+		// The run before this one died, perhaps after Telegram took the
+		// message and before it was recorded. Telegram cannot be asked,
+		// so the message is not sent again: a survey or a nudge lost to
+		// a crash costs little, one sent twice is spam.
+		return nil
 	}
 	lead, err := e.leads.Lead(ctx, job.LeadID)
 	if err != nil {
@@ -207,10 +216,16 @@ func (e *Engagement) sendSurvey(ctx context.Context, r Reach, lead *Lead, job Jo
 	if s.SentAt != nil {
 		return nil // sent before a crash that lost the job's completion
 	}
-	if err := e.out.AskNPS(ctx, r, lead, s); err != nil {
+	// Marked sent before it goes out, so that nothing failing after the
+	// send (the database, the job's completion) can make a retry send it
+	// again; a send that fails takes the mark back for the retry.
+	if err := e.store.MarkSurveySent(ctx, s.ID, e.clock.Now()); err != nil {
 		return err
 	}
-	return e.store.MarkSurveySent(ctx, s.ID, e.clock.Now())
+	if err := e.out.AskNPS(ctx, r, lead, s); err != nil {
+		return errors.Join(err, e.store.UnmarkSurveySent(context.WithoutCancel(ctx), s.ID))
+	}
+	return nil
 }
 
 // followup sends a follow-up unless the customer moved on meanwhile (the
@@ -226,10 +241,14 @@ func (e *Engagement) followup(ctx context.Context, r Reach, lead *Lead, purpose 
 			return nil
 		}
 	}
-	if err := send(ctx, r, lead); err != nil {
+	// Marked before, as a survey is (see sendSurvey).
+	if err := e.store.MarkFollowupSent(ctx, lead.ID, purpose, e.clock.Now()); err != nil {
 		return err
 	}
-	return e.store.MarkFollowupSent(ctx, lead.ID, purpose, e.clock.Now())
+	if err := send(ctx, r, lead); err != nil {
+		return errors.Join(err, e.store.UnmarkFollowupSent(context.WithoutCancel(ctx), lead.ID, purpose))
+	}
+	return nil
 }
 
 // Score records a customer's 0-10 answer to their survey. A detractor

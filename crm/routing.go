@@ -218,10 +218,15 @@ func (s *Sales) card(ctx context.Context, leadID int64) (*LeadCard, error) {
 func (s *Sales) Run(ctx context.Context, job Job) error {
 	switch job.Kind {
 	case JobSalesAlert:
-		return s.alert(ctx, job.LeadID)
+		return s.alert(ctx, job.LeadID, job.Interrupted || job.Attempt > 1)
 	case JobCardUpdate:
 		return s.updateCards(ctx, job.LeadID)
 	case JobCustomerNotice:
+		if job.Interrupted {
+			// Telegram cannot be asked whether the notice went out
+			// before the crash; one lost notice beats one told twice.
+			return nil
+		}
 		return s.noticeCustomer(ctx, job.LeadID)
 	case JobEscalate:
 		return s.escalate(ctx, job.LeadID)
@@ -234,8 +239,11 @@ func (s *Sales) Run(ctx context.Context, job Job) error {
 }
 
 // alert routes a hot lead and posts its card to every channel that has not
-// got it yet, so a retried alert finishes what a crashed one began.
-func (s *Sales) alert(ctx context.Context, leadID int64) error {
+// got it yet, so a retried alert finishes what a crashed one began. On a
+// retry (after a crash, or after an error that may have come after the
+// post, such as the database failing to record it) a channel that can
+// find its cards (CardFinder) is asked first.
+func (s *Sales) alert(ctx context.Context, leadID int64, retried bool) error {
 	card, err := s.card(ctx, leadID)
 	if err != nil {
 		return err
@@ -258,6 +266,17 @@ func (s *Sales) alert(ctx context.Context, leadID int64) error {
 		if ref, ok := refs[n.Channel()]; ok {
 			errs = append(errs, n.UpdateCard(ctx, ref, card))
 			continue
+		}
+		if f, ok := n.(CardFinder); ok && retried {
+			ref, found, err := f.FindCard(ctx, leadID)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("find card in %s: %w", n.Channel(), err))
+				continue
+			}
+			if found {
+				errs = append(errs, s.store.SaveCardRef(ctx, leadID, n.Channel(), ref, now))
+				continue
+			}
 		}
 		ref, err := n.PostCard(ctx, card)
 		if err != nil {

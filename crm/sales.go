@@ -67,6 +67,26 @@ type Job struct {
 	// Key makes the job unique beyond (Kind, LeadID): the event id of a
 	// card update, the day of a digest.
 	Key string
+	// Interrupted says an earlier run of this job was cut short by its
+	// process dying (kill -9, a lost machine), so it may have done what it
+	// is for, posted a card or sent a message, without recording it. A
+	// job that reaches people checks before doing it again: where the
+	// channel can be asked (a Slack card, see CardFinder) it asks, and
+	// where it cannot (a message to a customer in Telegram) it does not
+	// send again, so that nothing reaches anyone twice.
+	Interrupted bool
+	// Attempt counts the runs of this job, this one included. A retry
+	// after an error may follow a post that succeeded and a record that
+	// failed; an alert checks for its card then too.
+	Attempt int
+}
+
+// CardFinder is a SalesNotifier that can find the card it posted for a
+// lead, so that an alert interrupted between posting and recording the
+// card adopts it instead of posting a second one: every hot lead gets
+// exactly one card, crashes or not.
+type CardFinder interface {
+	FindCard(ctx context.Context, leadID int64) (ref string, ok bool, err error)
 }
 
 // CardAnswer is one answer as the sales team reads it.

@@ -134,9 +134,10 @@ type StatsStore interface {
 	// Team counts per manager id, for every manager with a lead.
 	Team(ctx context.Context, from, to time.Time) ([]RepCounts, error)
 	Sources(ctx context.Context, s Scope, from, to time.Time) ([]SourceCounts, error)
-	// Cohorts counts leads created in [from, to) by local week, and their
-	// wins by week since arrival up to now.
-	Cohorts(ctx context.Context, s Scope, from, to time.Time, tz string) ([]CohortWins, error)
+	// Cohorts counts leads created in [from, to) by week, and their wins
+	// by week since arrival. weeks are the local Mondays from from on, up
+	// to and including the current week's: the boundaries of both.
+	Cohorts(ctx context.Context, s Scope, from, to time.Time, weeks []time.Time) ([]CohortWins, error)
 	// Timeline is the lead's latest events, oldest first.
 	Timeline(ctx context.Context, leadID int64, limit int) ([]Event, error)
 	Find(ctx context.Context, s Scope, q FindQuery, limit int) ([]FoundLead, error)
@@ -534,12 +535,14 @@ func CohortPeriod(p Period) Period {
 // Cohorts answers /cohorts: the team's weekly cohorts of new leads.
 func (s *Stats) Cohorts(ctx context.Context, m Manager, p Period) (*CohortReport, error) {
 	p = CohortPeriod(p)
-	wins, err := s.store.Cohorts(ctx, Scope{}, p.From, p.To, p.Loc.String())
+	now := s.clock.Now()
+	var weeks []time.Time
+	for wk := p.From; !wk.After(now) || wk.Before(p.To); wk = wk.AddDate(0, 0, 7) {
+		weeks = append(weeks, wk)
+	}
+	wins, err := s.store.Cohorts(ctx, Scope{}, p.From, p.To, weeks)
 	if err != nil {
 		return nil, fmt.Errorf("cohorts: %w", err)
-	}
-	for i := range wins {
-		wins[i].Week = wins[i].Week.In(p.Loc)
 	}
 	// Weeks without a lead still get a row, so the table has no holes.
 	have := map[time.Time]bool{}
@@ -572,7 +575,7 @@ func (s *Stats) Lead(ctx context.Context, m Manager, id int64) (*LeadView, error
 		return nil, err
 	}
 	if !SeesAll(m) && assignee != m.ID {
-		return nil, Errorf(ENOTFOUND, "lead #%d is not among your leads", id)
+		return nil, Errorf(ENOTFOUND, "Lead #%d is not among your leads.", id)
 	}
 	if assignee != 0 {
 		for _, tm := range s.team {

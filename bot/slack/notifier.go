@@ -113,7 +113,8 @@ func (n *Notifier) PostCard(ctx context.Context, card *crm.LeadCard) (string, er
 	if card == nil {
 		return "", fmt.Errorf("slack: post card: %w", crm.Errorf(crm.EINVALID, "no card"))
 	}
-	channel, ts, err := n.sendCard(ctx, n.channel, slackapi.MsgOptionPost(), card)
+	channel, ts, err := n.sendCard(ctx, n.channel, slackapi.MsgOptionPost(), card,
+		slackapi.MsgOptionMetadata(slackapi.SlackMetadata{EventType: cardEvent, EventPayload: map[string]any{"lead_id": card.Lead.ID}}))
 	if err != nil {
 		return "", fmt.Errorf("slack: post card for lead %d: %w", card.Lead.ID, err)
 	}
@@ -121,6 +122,55 @@ func (n *Notifier) PostCard(ctx context.Context, card *crm.LeadCard) (string, er
 		channel = n.channel
 	}
 	return channel + ":" + ts, nil
+}
+
+// cardEvent is the message metadata event type of a lead card; its
+// payload names the lead, which is what FindCard looks for.
+const cardEvent = "voronka_lead_card"
+
+// findPages bounds FindCard's walk back through the channel: an alert is
+// interrupted seconds before it runs again, so its card is among the
+// latest messages, and a busier channel than a thousand messages in that
+// time paces cards at a second each anyway.
+const findPages = 5
+
+var _ crm.CardFinder = (*Notifier)(nil)
+
+// FindCard implements crm.CardFinder: the channel's latest messages are
+// searched for the card whose metadata names leadID. It needs the app's
+// channels:history scope (groups:history for a private channel); without
+// it, or when the channel cannot be read, the card is reported missing
+// and posted again, which is the behaviour without FindCard.
+func (n *Notifier) FindCard(ctx context.Context, leadID int64) (string, bool, error) {
+	cursor := ""
+	for range findPages {
+		resp, err := n.api.GetConversationHistoryContext(ctx, &slackapi.GetConversationHistoryParameters{
+			ChannelID: n.channel, Cursor: cursor, Limit: 200, IncludeAllMetadata: true,
+		})
+		var se slackapi.SlackErrorResponse
+		if errors.As(err, &se) && (se.Err == "missing_scope" || se.Err == "not_in_channel" || se.Err == "channel_not_found") {
+			n.opts.Logger.WarnContext(ctx, "slack: cannot read the channel to find a card, posting again", "lead_id", leadID, "err", err)
+			return "", false, nil
+		}
+		if err != nil {
+			return "", false, fmt.Errorf("slack: find card for lead %d: %w", leadID, err)
+		}
+		for _, m := range resp.Messages {
+			if m.Metadata.EventType != cardEvent {
+				continue
+			}
+			if id, ok := m.Metadata.EventPayload["lead_id"].(float64); ok && int64(id) == leadID {
+				// conversations.history takes the channel's id, so the
+				// configured channel is one (a name fails above).
+				return n.channel + ":" + m.Timestamp, true, nil
+			}
+		}
+		if !resp.HasMore || resp.ResponseMetaData.NextCursor == "" {
+			break
+		}
+		cursor = resp.ResponseMetaData.NextCursor
+	}
+	return "", false, nil
 }
 
 // UpdateCard implements crm.SalesNotifier: the card at ref, redrawn in
@@ -237,14 +287,14 @@ func (n *Notifier) followUp(ctx context.Context, ref, text string, card *crm.Lea
 // and the card link to tg:// (a scheme Slack's documentation neither
 // allows nor forbids for buttons), it sends the card once more without the
 // link: a card without it beats no card.
-func (n *Notifier) sendCard(ctx context.Context, channel string, mode slackapi.MsgOption, card *crm.LeadCard) (string, string, error) {
+func (n *Notifier) sendCard(ctx context.Context, channel string, mode slackapi.MsgOption, card *crm.LeadCard, extra ...slackapi.MsgOption) (string, string, error) {
 	build := func(withTelegram bool) []slackapi.MsgOption {
-		return []slackapi.MsgOption{
+		return append([]slackapi.MsgOption{
 			mode,
 			slackapi.MsgOptionText(cardText(card, n.opts.TimeZone), false),
 			slackapi.MsgOptionBlocks(cardBlocks(card, n.opts.TimeZone, withTelegram)...),
 			slackapi.MsgOptionDisableLinkUnfurl(),
-		}
+		}, extra...)
 	}
 	respChannel, ts, err := n.send(ctx, channel, build(true)...)
 	if isInvalidBlocks(err) && hasTelegramScheme(card) {

@@ -338,3 +338,40 @@ func TestCancelledContextStops(t *testing.T) {
 	require.True(t, errors.Is(err, context.Canceled), "%v", err)
 	require.Zero(t, b.srv.Attempts("chat.postMessage"))
 }
+
+// TestFindCard: a card carries its lead in its metadata, so an alert cut
+// short between posting and recording the card finds it instead of
+// posting a second one; a channel that cannot be read finds nothing.
+func TestFindCard(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := slackfake.NewServer(t)
+	n := slack.NewNotifier(slack.NewClient(slackfake.Token, srv.URL(), nil), "CSALES", bot.NewLocalLimiter(nil),
+		slack.Options{Logger: testLogger(t), Sleep: func(context.Context, time.Duration) error { return nil }})
+	now := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	var refs []string
+	for id := range int64(250) { // more than one page of history
+		card := testCard(now)
+		card.Lead.ID = 1000 + id
+		ref, err := n.PostCard(ctx, card)
+		require.NoError(t, err)
+		refs = append(refs, ref)
+	}
+
+	ref, ok, err := n.FindCard(ctx, 1000)
+	require.NoError(t, err)
+	require.True(t, ok, "the oldest card is found on the second page")
+	require.Equal(t, refs[0], ref)
+	ref, ok, err = n.FindCard(ctx, 1249)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, refs[249], ref)
+	_, ok, err = n.FindCard(ctx, 42)
+	require.NoError(t, err)
+	require.False(t, ok, "a lead without a card")
+
+	srv.Refuse("conversations.history", 1, "missing_scope")
+	_, ok, err = n.FindCard(ctx, 1000)
+	require.NoError(t, err, "without channels:history the card is posted again, as before")
+	require.False(t, ok)
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -149,11 +150,17 @@ func NewSender(api *tgbotapi.BotAPI, limiter bot.Limiter, opts SenderOptions) *S
 // customer sees the message twice: the Bot API has no idempotency key, and
 // a reply lost for good is the worse outcome.
 func (s *Sender) Send(ctx context.Context, m bot.Message) (int, error) {
+	return s.send(ctx, m, nil)
+}
+
+// send is Send with the first attempt's slot reserved already when
+// reserved is set (by Reply).
+func (s *Sender) send(ctx context.Context, m bot.Message, reserved *slot) (int, error) {
 	c, err := toChattable(m)
 	if err != nil {
 		return 0, fmt.Errorf("telegram: send to chat %d: %w", m.ChatID, err)
 	}
-	resp, err := s.do(ctx, m.ChatID, c)
+	resp, err := s.do(ctx, m.ChatID, c, reserved)
 	if err != nil {
 		var ae *APIError
 		if m.EditMessageID != 0 && errors.As(err, &ae) && ae.Code == 400 &&
@@ -182,10 +189,103 @@ func (s *Sender) AnswerCallback(ctx context.Context, a bot.CallbackAnswer) error
 	if a.CallbackID == "" {
 		return fmt.Errorf("telegram: answer callback: %w", crm.Errorf(crm.EINVALID, "empty callback id"))
 	}
-	if _, err := s.do(ctx, 0, tgbotapi.NewCallback(a.CallbackID, a.Text)); err != nil {
+	return s.answerCallback(ctx, a, nil)
+}
+
+func (s *Sender) answerCallback(ctx context.Context, a bot.CallbackAnswer, reserved *slot) error {
+	if _, err := s.do(ctx, 0, tgbotapi.NewCallback(a.CallbackID, a.Text), reserved); err != nil {
 		return fmt.Errorf("telegram: answer callback: %w", err)
 	}
 	return nil
+}
+
+var _ bot.Replier = (*Sender)(nil)
+
+// Reply implements bot.Replier: every slot the reply needs (the callback
+// answer and each message from the bot's bucket, each message from the
+// chat's) is reserved in one call to a bot.BatchLimiter, then the calls go
+// out in order, each at its slot's time. Retries after a 429 or a 5xx
+// reserve again, as Send does. With a limiter that cannot batch, it is
+// AnswerCallback and Send in turn.
+func (s *Sender) Reply(ctx context.Context, r bot.Reply) (int, error) {
+	slots := &replySlots{waits: s.reserveReply(ctx, r)}
+	var errs []error
+	if r.Callback != nil {
+		if r.Callback.CallbackID == "" {
+			errs = append(errs, fmt.Errorf("telegram: answer callback: %w", crm.Errorf(crm.EINVALID, "empty callback id")))
+		} else if err := s.answerCallback(ctx, *r.Callback, slots.next()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	sent := 0
+	for _, m := range r.Messages {
+		if _, err := s.send(ctx, m, slots.next()); err != nil {
+			errs = append(errs, err)
+			break
+		}
+		sent++
+	}
+	return sent, errors.Join(errs...)
+}
+
+// slot is a call's reserved wait: how long to sleep before making it.
+type slot struct{ wait time.Duration }
+
+// replySlots hands out a reply's reserved slots in order, each less what
+// the reply has slept already (the waits count from the reservation; the
+// calls' own time is not taken off, so a call may go a little later than
+// its slot, never earlier). With none reserved it hands out nil, and each
+// call reserves its own.
+type replySlots struct {
+	waits  []time.Duration
+	waited time.Duration
+}
+
+func (rs *replySlots) next() *slot {
+	if len(rs.waits) == 0 {
+		return nil
+	}
+	w := max(rs.waits[0]-rs.waited, 0)
+	rs.waits = rs.waits[1:]
+	rs.waited += w
+	return &slot{wait: w}
+}
+
+// reserveReply reserves the reply's slots in one call, or none when the
+// limiter cannot batch or fails (each call then reserves its own, as Send
+// does).
+func (s *Sender) reserveReply(ctx context.Context, r bot.Reply) []time.Duration {
+	bl, ok := s.limiter.(bot.BatchLimiter)
+	n := len(r.Messages)
+	if !ok || n+boolInt(r.Callback != nil) == 0 {
+		return nil
+	}
+	rate, burst := s.chatRate(r.ChatID)
+	waits, err := bl.ReserveAll(ctx, []bot.Bucket{
+		{Key: s.keyPrefix + "global", PerSecond: s.opts.GlobalPerSecond, Burst: s.opts.GlobalBurst, N: n + boolInt(r.Callback != nil)},
+		{Key: s.chatKey(r.ChatID), PerSecond: rate, Burst: burst, N: n},
+	})
+	if err != nil || len(waits) != 2 {
+		s.opts.Logger.WarnContext(ctx, "telegram: rate limits unavailable", "chat_id", r.ChatID, "err", err)
+		return nil
+	}
+	global, chat := waits[0], waits[1]
+	out := make([]time.Duration, 0, len(global))
+	if r.Callback != nil {
+		out = append(out, global[0])
+		global = global[1:]
+	}
+	for i := range n {
+		out = append(out, max(global[i], chat[i]))
+	}
+	return out
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // toChattable renders m as a Bot API call. One message carries one
@@ -317,9 +417,15 @@ func inlineKeyboard(rows [][]bot.Button) (*tgbotapi.InlineKeyboardMarkup, error)
 
 // do makes one Bot API call with rate limits and retries. chatID 0 means the
 // call draws on the bot-wide bucket only.
-func (s *Sender) do(ctx context.Context, chatID int64, c tgbotapi.Chattable) (*tgbotapi.APIResponse, error) {
+func (s *Sender) do(ctx context.Context, chatID int64, c tgbotapi.Chattable, reserved *slot) (*tgbotapi.APIResponse, error) {
 	for attempt := 1; ; attempt++ {
-		if err := s.wait(ctx, chatID); err != nil {
+		if attempt == 1 && reserved != nil {
+			if reserved.wait > 0 {
+				if err := s.opts.Sleep(ctx, reserved.wait); err != nil {
+					return nil, err
+				}
+			}
+		} else if err := s.wait(ctx, chatID); err != nil {
 			return nil, err
 		}
 		resp, err := withContext(ctx, s.api).Request(c)
@@ -385,11 +491,31 @@ func asAPIError(err error) *APIError {
 	}
 }
 
-// wait reserves a token from the bot-wide bucket and the chat's bucket and
-// sleeps until both allow the call. A limiter that fails (Redis down) is
-// logged and passed: Telegram's own 429 with retry_after still protects the
-// bot, while failing would silence it.
+// wait reserves a token from the bot-wide bucket and the chat's bucket (in
+// one call when the limiter can batch) and sleeps until both allow the
+// call. A limiter that fails (Redis down) is logged and passed: Telegram's
+// own 429 with retry_after still protects the bot, while failing would
+// silence it.
 func (s *Sender) wait(ctx context.Context, chatID int64) error {
+	if bl, ok := s.limiter.(bot.BatchLimiter); ok && chatID != 0 {
+		// Both buckets in one round trip.
+		rate, burst := s.chatRate(chatID)
+		waits, err := bl.ReserveAll(ctx, []bot.Bucket{
+			{Key: s.keyPrefix + "global", PerSecond: s.opts.GlobalPerSecond, Burst: s.opts.GlobalBurst, N: 1},
+			{Key: s.chatKey(chatID), PerSecond: rate, Burst: burst, N: 1},
+		})
+		if err == nil && len(waits) == 2 && len(waits[0]) == 1 && len(waits[1]) == 1 {
+			if d := max(waits[0][0], waits[1][0]); d > 0 {
+				return s.opts.Sleep(ctx, d)
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.opts.Logger.WarnContext(ctx, "telegram: rate limits unavailable", "chat_id", chatID, "err", err)
+		return nil
+	}
 	d, err := s.limiter.Reserve(ctx, s.keyPrefix+"global", s.opts.GlobalPerSecond, s.opts.GlobalBurst)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -398,11 +524,8 @@ func (s *Sender) wait(ctx context.Context, chatID int64) error {
 		s.opts.Logger.WarnContext(ctx, "telegram: global rate limit unavailable", "err", err)
 	}
 	if chatID != 0 {
-		rate := s.opts.ChatPerSecond
-		if chatID < 0 {
-			rate = min(rate, s.opts.GroupPerMinute/60)
-		}
-		cd, err := s.limiter.Reserve(ctx, fmt.Sprintf("%schat:%d", s.keyPrefix, chatID), rate, s.opts.ChatBurst)
+		rate, burst := s.chatRate(chatID)
+		cd, err := s.limiter.Reserve(ctx, s.chatKey(chatID), rate, burst)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -415,6 +538,19 @@ func (s *Sender) wait(ctx context.Context, chatID int64) error {
 		return nil
 	}
 	return s.opts.Sleep(ctx, d)
+}
+
+// chatRate is the limit of one chat: a group's is the slower.
+func (s *Sender) chatRate(chatID int64) (float64, int) {
+	rate := s.opts.ChatPerSecond
+	if chatID < 0 {
+		rate = min(rate, s.opts.GroupPerMinute/60)
+	}
+	return rate, s.opts.ChatBurst
+}
+
+func (s *Sender) chatKey(chatID int64) string {
+	return s.keyPrefix + "chat:" + strconv.FormatInt(chatID, 10)
 }
 
 // sleep waits d or until ctx ends.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -344,3 +345,59 @@ func TestSenderScrubsTokenFromNetworkErrors(t *testing.T) {
 	require.False(t, errors.As(err, &ae))
 	require.Len(t, clock.Sleeps(), 4, "network errors are retried up to MaxAttempts")
 }
+
+// TestSenderReplyReservesOnce: a button press answered with an edit and a
+// question takes every slot it needs in one reservation (one round trip
+// to a shared limiter), and still keeps the chat's pace: here one message
+// a second to the chat, so the question waits a second after the edit.
+func TestSenderReplyReservesOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	clock := newFakeClock()
+	limiter := &countingLimiter{LocalLimiter: bot.NewLocalLimiter(clock.Now)}
+	s := telegram.NewSender(b.api, limiter, telegram.SenderOptions{GlobalPerSecond: 1000, GlobalBurst: 10, ChatPerSecond: 1, ChatBurst: 1, Sleep: clock.Sleep, Logger: b.log})
+	sent, err := s.Reply(ctx, bot.Reply{ChatID: 77, Callback: &bot.CallbackAnswer{CallbackID: "cb-1"},
+		Messages: []bot.Message{{ChatID: 77, Text: "Need: Buy", EditMessageID: 5}, {ChatID: 77, Text: "What budget?"}}})
+	require.NoError(t, err)
+	require.Equal(t, 2, sent)
+	require.Equal(t, 1, limiter.batches(), "one reservation for the whole reply")
+	require.Zero(t, limiter.singles())
+	require.Equal(t, []time.Duration{time.Second}, clock.Sleeps(), "the chat's pace is kept")
+	require.Len(t, b.srv.Sent(77), 2)
+	_, err = b.srv.WaitCalls(ctx, "answerCallbackQuery", 1)
+	require.NoError(t, err)
+
+	// A refused message stops the rest; a refused callback answer does not.
+	b.srv.Fail("answerCallbackQuery", 1, 400, 0)
+	b.srv.Fail("sendMessage", 1, 400, 0)
+	sent, err = s.Reply(ctx, bot.Reply{ChatID: 78, Callback: &bot.CallbackAnswer{CallbackID: "cb-2"},
+		Messages: []bot.Message{{ChatID: 78, Text: "one"}, {ChatID: 78, Text: "two"}}})
+	require.Error(t, err)
+	require.Zero(t, sent)
+	require.Empty(t, b.srv.Sent(78))
+}
+
+// countingLimiter counts reservations by kind.
+type countingLimiter struct {
+	*bot.LocalLimiter
+	mu            sync.Mutex
+	batch, single int
+}
+
+func (l *countingLimiter) Reserve(ctx context.Context, key string, perSecond float64, burst int) (time.Duration, error) {
+	l.mu.Lock()
+	l.single++
+	l.mu.Unlock()
+	return l.LocalLimiter.Reserve(ctx, key, perSecond, burst)
+}
+
+func (l *countingLimiter) ReserveAll(ctx context.Context, buckets []bot.Bucket) ([][]time.Duration, error) {
+	l.mu.Lock()
+	l.batch++
+	l.mu.Unlock()
+	return l.LocalLimiter.ReserveAll(ctx, buckets)
+}
+
+func (l *countingLimiter) batches() int { l.mu.Lock(); defer l.mu.Unlock(); return l.batch }
+func (l *countingLimiter) singles() int { l.mu.Lock(); defer l.mu.Unlock(); return l.single }

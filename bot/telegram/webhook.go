@@ -34,7 +34,7 @@ type WebhookOptions struct {
 	Logger *slog.Logger
 	// Observe, when set, is told about every request: kind is the update's
 	// bot.InputKind, or "ignored" / "invalid" / "unknown" when there is no
-	// update to name; outcome is "ok", "ignored", "error", "panic",
+	// update to name; outcome is "ok", "ignored", "in_progress", "error", "panic",
 	// "unauthorized", "method_not_allowed", "too_large" or "bad_request".
 	Observe func(kind string, outcome string, d time.Duration)
 	// Raw, when set, sees every update before ToUpdate and may take it
@@ -87,8 +87,11 @@ func (wh *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	kind, outcome, status := wh.serve(w, r)
 	wh.observe(kind, outcome, time.Since(start))
-	if status == http.StatusMethodNotAllowed {
+	switch status {
+	case http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", http.MethodPost)
+	case http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", "1")
 	}
 	if status == http.StatusOK {
 		w.WriteHeader(status)
@@ -140,6 +143,14 @@ func (wh *webhook) serve(w http.ResponseWriter, r *http.Request) (kind, outcome 
 			wh.log.ErrorContext(r.Context(), "telegram webhook: handler panicked",
 				"update_id", u.ID, "chat_id", u.ChatID, "kind", kind, "panic", p.value, "stack", string(p.stack))
 			return kind, "panic", http.StatusInternalServerError
+		}
+		if errors.Is(err, bot.ErrInProgress) {
+			// Another replica has this update in hand and may yet fail
+			// with it: not a 200, which would lose it, and not an error
+			// either. Telegram delivers it again; by then it is done or
+			// free to be handled here.
+			wh.log.DebugContext(r.Context(), "telegram webhook: update in hand elsewhere", "update_id", u.ID)
+			return kind, "in_progress", http.StatusServiceUnavailable
 		}
 		wh.log.ErrorContext(r.Context(), "telegram webhook: handle update",
 			"update_id", u.ID, "chat_id", u.ChatID, "kind", kind, "err", err)

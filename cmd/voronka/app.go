@@ -114,7 +114,7 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		if a.api, err = telegram.NewAPI(cfg.TelegramToken, cfg.TelegramAPIEndpoint, deps.HTTPClient); err != nil {
 			return nil, fmt.Errorf("TELEGRAM_TOKEN: %w", err)
 		}
-		sender = countingSender{telegram.NewSender(a.api, a.redis, telegram.SenderOptions{
+		sender = countingSender{telegram.NewSender(a.api, redisLimiter{a.redis}, telegram.SenderOptions{
 			GlobalPerSecond: cfg.Telegram.GlobalPerSecond,
 			GlobalBurst:     cfg.Telegram.GlobalBurst,
 			ChatPerSecond:   cfg.Telegram.ChatPerSecond,
@@ -138,13 +138,12 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		Flows:       fl,
 		DefaultFlow: cfg.DefaultFlow,
 		Leads:       postgres.NewLeadStore(a.db),
-		Sessions:    a.redis,
-		Deliveries:  a.redis,
-		Locker:      a.redis,
+		Gate:        redisGate{a.redis},
 		Sender:      sender,
 		Clock:       a.clock,
 		Logger:      logger,
 		SessionTTL:  cfg.SessionTTL.Duration,
+		Lease:       cfg.Updates.Lease.Duration,
 		Observe:     a.metrics.observeUpdate,
 		Alerts:      true,
 		Engagement:  a.engagement,
@@ -210,7 +209,8 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 			TimeZone:      tz,
 			LostReasons:   bot.WhyLostReasons(),
 		}, a.clock)
-	a.queue, err = postgres.NewQueue(a.db, a.runJob, postgres.QueueOptions{Workers: cfg.Queue.Workers, Logger: a.log})
+	a.queue, err = postgres.NewQueue(a.db, a.runJob, postgres.QueueOptions{Workers: cfg.Queue.Workers, Logger: a.log,
+		JobTimeout: cfg.Queue.JobTimeout.Duration, RescueAfter: cfg.Queue.RescueAfter.Duration, ID: cfg.ReplicaID})
 	if err != nil {
 		return err
 	}
@@ -400,3 +400,28 @@ func (a *App) Close() {
 // engagementStore is the store behind the engagement decisions (tests
 // wrap it).
 func (a *App) engagementStore() crm.EngagementStore { return postgres.NewEngagementStore(a.db) }
+
+// redisGate is the Redis store as the dispatcher's bot.Gate (the store
+// cannot name bot's types: imports point inward).
+type redisGate struct{ *redis.Store }
+
+func (g redisGate) Enter(ctx context.Context, updateID, chatID int64, lease time.Duration) (bot.Turn, error) {
+	t, err := g.Store.Enter(ctx, updateID, chatID, lease)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// redisLimiter is the Redis store as a bot.BatchLimiter.
+type redisLimiter struct{ *redis.Store }
+
+var _ bot.BatchLimiter = redisLimiter{}
+
+func (l redisLimiter) ReserveAll(ctx context.Context, buckets []bot.Bucket) ([][]time.Duration, error) {
+	rb := make([]redis.Bucket, len(buckets))
+	for i, b := range buckets {
+		rb[i] = redis.Bucket(b)
+	}
+	return l.Store.ReserveAll(ctx, rb)
+}

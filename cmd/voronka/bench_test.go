@@ -46,8 +46,11 @@ func hotDialogue(chat int64) []tgbotapi.Update {
 // The machine's own limit, measured beside it: PostgreSQL's insert rate
 // with pgbench (`make bench-limit`, which runs .ci/pgbench-insert: one-row
 // INSERT transactions from 8 clients for 10 s). Each update here costs one
-// PostgreSQL transaction (answer, lead, events) plus five Redis round
-// trips, so updates/s is bounded by that insert rate.
+// PostgreSQL round trip (one statement writes the answer, the lead and the
+// events; the last answer is a transaction with its sales alert job) and
+// four Redis round trips (enter, commit, one rate-limit reservation for the
+// whole reply, release). `voronka bench` is the same path with replicas in
+// their own processes, faults and memory (docs/benchmarks.md).
 func BenchmarkWebhook(b *testing.B) {
 	bd := setupWith(b, "telegram:\n  global_per_second: 1000000\n  chat_per_second: 100000\n  chat_burst: 1000\n")
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}

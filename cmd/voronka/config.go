@@ -55,7 +55,32 @@ type Config struct {
 		// Workers is how many durable jobs (cards, notices, escalations)
 		// this replica runs at once.
 		Workers int `yaml:"workers"`
+		// JobTimeout bounds one run of a job (1m): a send that waits out a
+		// long 429 must not hold a worker for ever.
+		JobTimeout Duration `yaml:"job_timeout"`
+		// RescueAfter is when a job still "running" is taken for one whose
+		// replica died, and run again elsewhere (2m). It must exceed
+		// JobTimeout. A replica restarted under the same
+		// VORONKA_REPLICA_ID does not wait for it: at start it re-queues
+		// the jobs its previous process left running.
+		RescueAfter Duration `yaml:"rescue_after"`
 	} `yaml:"queue"`
+	// Updates is how customers' updates are admitted across replicas.
+	Updates struct {
+		// Lease is how long a replica holds a chat and an update it
+		// handles without renewing (15s). A live replica renews it, so
+		// only a replica that dies mid-update makes the chat wait this
+		// long.
+		Lease Duration `yaml:"lease"`
+	} `yaml:"updates"`
+	// Slack is the pacing of the Slack sales channel.
+	Slack struct {
+		// ChannelPerSecond and ChannelBurst pace messages in the channel
+		// (1 and 1: Slack's published limit is about one message a second
+		// per channel). Raise them only against a test server.
+		ChannelPerSecond float64 `yaml:"channel_per_second"`
+		ChannelBurst     int     `yaml:"channel_burst"`
+	} `yaml:"slack"`
 
 	// From the environment only.
 	DatabaseURL           string `yaml:"-"`
@@ -70,6 +95,12 @@ type Config struct {
 	SlackSalesChannel     string `yaml:"-"`
 	SlackAPIURL           string `yaml:"-"`
 	TelegramSalesChatID   int64  `yaml:"-"`
+	// ReplicaID (VORONKA_REPLICA_ID) names this replica to the job queue.
+	// Set it, unique per replica and the same across its restarts (a
+	// StatefulSet's pod name, a systemd instance), and a restarted replica
+	// re-queues at once the jobs its killed predecessor left running,
+	// instead of after queue.rescue_after.
+	ReplicaID string `yaml:"-"`
 	// File is where the YAML came from, "" when only defaults apply.
 	File string `yaml:"-"`
 }
@@ -194,6 +225,9 @@ func defaultConfig() Config {
 		LostReasons:   []string{"no budget", "chose a competitor", "not reachable", "not interested", "duplicate"},
 	}
 	c.Queue.Workers = 10
+	c.Queue.JobTimeout, c.Queue.RescueAfter = dur(time.Minute), dur(2*time.Minute)
+	c.Updates.Lease = dur(15 * time.Second)
+	c.Slack.ChannelPerSecond, c.Slack.ChannelBurst = 1, 1
 	c.Surveys = SurveysConfig{NPSAfter: dur(7 * 24 * time.Hour), RepeatAfter: dur(90 * 24 * time.Hour), Schedule: "*/15 * * * *"}
 	c.Followups = FollowupsConfig{NudgeAfter: dur(2 * time.Hour), AskAfter: dur(24 * time.Hour), MaxNudges: 2,
 		ReengageAfter: dur(30 * 24 * time.Hour), Schedule: "*/10 * * * *", ReengageSchedule: "0 11 * * *"}
@@ -236,6 +270,7 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	c.SlackSigningSecret = getenv("SLACK_SIGNING_SECRET")
 	c.SlackSalesChannel = getenv("SLACK_SALES_CHANNEL")
 	c.SlackAPIURL = getenv("SLACK_API_URL")
+	c.ReplicaID = getenv("VORONKA_REPLICA_ID")
 	var salesChatErr error
 	if v := getenv("TELEGRAM_SALES_CHAT_ID"); v != "" {
 		c.TelegramSalesChatID, salesChatErr = strconv.ParseInt(v, 10, 64)
@@ -393,6 +428,23 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 	}
 	if c.Queue.Workers < 1 {
 		bad("queue.workers", "must be at least 1")
+	}
+	for key, d := range map[string]Duration{"queue.job_timeout": c.Queue.JobTimeout, "queue.rescue_after": c.Queue.RescueAfter, "updates.lease": c.Updates.Lease} {
+		if d.bad != "" {
+			bad(key, "%s", d.bad)
+		}
+	}
+	if c.Queue.RescueAfter.Duration <= c.Queue.JobTimeout.Duration {
+		bad("queue.rescue_after", "must be longer than queue.job_timeout, or running jobs would be run twice")
+	}
+	if c.Updates.Lease.bad == "" && c.Updates.Lease.Duration < 300*time.Millisecond {
+		bad("updates.lease", "must be at least 300ms (it is renewed every third of it)")
+	}
+	if c.Slack.ChannelPerSecond <= 0 {
+		bad("slack.channel_per_second", "must be positive")
+	}
+	if c.Slack.ChannelBurst < 1 {
+		bad("slack.channel_burst", "must be at least 1")
 	}
 }
 

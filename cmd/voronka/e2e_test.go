@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,7 +46,7 @@ type bundle struct {
 	// realSleep makes the senders really wait (pacing tests); otherwise
 	// their waits are recorded in slept.
 	realSleep bool
-	nextID    int
+	nextID    atomic.Int64 // update ids; presses race in some tests
 }
 
 // sleeps records the waits senders asked for instead of sleeping.
@@ -79,7 +80,8 @@ func setupWith(t testing.TB, extraConfig string) *bundle {
 // setupWithDeps is setupWith with extra environment and a clock.
 func setupWithDeps(t testing.TB, extraConfig string, env map[string]string, clock crm.Clock) *bundle {
 	t.Helper()
-	b := &bundle{t: t, db: postgrestest.NewDB(t), tg: telegramtest.NewServer(t), slept: &sleeps{}, nextID: 1000}
+	b := &bundle{t: t, db: postgrestest.NewDB(t), tg: telegramtest.NewServer(t), slept: &sleeps{}}
+	b.nextID.Store(1000)
 	b.rs, b.rdb, b.prefix = redistest.NewStore(t)
 	b.env = map[string]string{
 		"VORONKA_CONFIG":          writeConfig(t, "flows: "+filepath.Join("..", "..", "configs", "flows")+"\n"+extraConfig),
@@ -126,8 +128,7 @@ func writeConfig(t testing.TB, yaml string) string {
 func (b *bundle) post(u tgbotapi.Update) int {
 	b.t.Helper()
 	if u.UpdateID == 0 {
-		b.nextID++
-		u.UpdateID = b.nextID
+		u.UpdateID = int(b.nextID.Add(1))
 	}
 	body, err := json.Marshal(u)
 	require.NoError(b.t, err)

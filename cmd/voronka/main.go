@@ -1,5 +1,6 @@
 // Command voronka is the Voronka CRM bot: `serve` (the default) runs it,
-// `migrate` applies the database migrations, `version` prints the build.
+// `migrate` applies the database migrations, `bench` loads it and breaks
+// it on purpose, `version` prints the build.
 package main
 
 import (
@@ -35,6 +36,8 @@ commands:
             chat [--flow ID] [--lang ru|en] [--payload PAYLOAD] [--user ID]; "chat -h" for details
   flows     "flows lint [FILE|DIR...]" checks flow files, "flows graph FLOW" draws one
             as DOT, Mermaid or PNG; "flows help" for details
+  bench     load and fault suite: replicas of this binary against PostgreSQL and Redis,
+            simulated customers, invariants checked; "bench -h" for details
   version   print the version
 
 Configuration: VORONKA_CONFIG (file), DATABASE_URL, REDIS_URL, TELEGRAM_TOKEN,
@@ -68,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrateCmd(ctx, getenv, stdout, stderr)
 	case "flows":
 		return flowsCmd(ctx, args, getenv, stdout, stderr)
+	case "bench":
+		return benchCmd(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "voronka", version)
 		return nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -27,7 +28,7 @@ func newMetrics() *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "voronka_updates_total", Help: "Customer updates handled, by kind and outcome (ok, duplicate, ignored, error).",
+			Name: "voronka_updates_total", Help: "Customer updates handled, by kind and outcome (ok, duplicate, in_progress, ignored, error).",
 		}, []string{"kind", "outcome"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "voronka_update_duration_seconds", Help: "Time to handle one update, replies included.",
@@ -70,4 +71,32 @@ func (s countingSender) Send(ctx context.Context, msg bot.Message) (int, error) 
 	}
 	s.m.messages.WithLabelValues("telegram", outcome).Inc()
 	return id, err
+}
+
+// Reply counts a whole reply's messages, and keeps the sender's one
+// reservation for all of them (bot.Replier) when it has one.
+func (s countingSender) Reply(ctx context.Context, r bot.Reply) (int, error) {
+	var (
+		sent int
+		err  error
+	)
+	if rp, ok := s.Sender.(bot.Replier); ok {
+		sent, err = rp.Reply(ctx, r)
+	} else {
+		if r.Callback != nil {
+			err = s.Sender.AnswerCallback(ctx, *r.Callback)
+		}
+		for _, m := range r.Messages {
+			if _, serr := s.Sender.Send(ctx, m); serr != nil {
+				err = errors.Join(err, serr)
+				break
+			}
+			sent++
+		}
+	}
+	s.m.messages.WithLabelValues("telegram", "sent").Add(float64(sent))
+	if sent < len(r.Messages) {
+		s.m.messages.WithLabelValues("telegram", "failed").Inc()
+	}
+	return sent, err
 }

@@ -16,9 +16,11 @@ func (a *App) slackNotifier(tz *time.Location) (crm.SalesNotifier, error) {
 	}
 	a.slack = slack.NewClient(a.cfg.SlackBotToken, a.cfg.SlackAPIURL, a.httpClient)
 	return slack.NewNotifier(a.slack, a.cfg.SlackSalesChannel, a.redis, slack.Options{
-		Sleep:    a.sleep,
-		Logger:   a.log,
-		TimeZone: tz,
+		PerChannelPerSecond: a.cfg.Slack.ChannelPerSecond,
+		ChannelBurst:        a.cfg.Slack.ChannelBurst,
+		Sleep:               a.sleep,
+		Logger:              a.log,
+		TimeZone:            tz,
 	}), nil
 }
 

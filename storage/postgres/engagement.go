@@ -198,6 +198,15 @@ func (s *EngagementStore) MarkSurveySent(ctx context.Context, id int64, at time.
 	return nil
 }
 
+// UnmarkSurveySent clears sent_at: the question, marked sent before it
+// went out, did not go out, and the retry sends it.
+func (s *EngagementStore) UnmarkSurveySent(ctx context.Context, id int64) error {
+	if _, err := s.db.Pool.Exec(ctx, `UPDATE surveys SET sent_at = NULL WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("unmark survey sent: %w", err)
+	}
+	return nil
+}
+
 // ScoreSurvey records the 0-10 score once, dated at, with an
 // EventNPSAnswered event {"score": N} from the customer on the survey's
 // lead and jobs (a detractor alert), in one transaction. The UPDATE is
@@ -414,6 +423,15 @@ func (s *EngagementStore) MarkFollowupSent(ctx context.Context, leadID int64, pu
 	}
 	if err != nil {
 		return fmt.Errorf("mark follow-up sent: %w", err)
+	}
+	return nil
+}
+
+// UnmarkFollowupSent clears sent_at: the message, marked sent before it
+// went out, did not go out, and the retry sends it.
+func (s *EngagementStore) UnmarkFollowupSent(ctx context.Context, leadID int64, purpose string) error {
+	if _, err := s.db.Pool.Exec(ctx, `UPDATE followups SET sent_at = NULL WHERE lead_id = $1 AND purpose = $2`, leadID, purpose); err != nil {
+		return fmt.Errorf("unmark follow-up sent: %w", err)
 	}
 	return nil
 }

@@ -260,6 +260,12 @@ func TestEngagementCreateSurveyOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, got.SentAt)
 	require.True(t, sent.Equal(*got.SentAt))
+	// Marked before the send; a send that failed takes it back.
+	require.NoError(t, b.store.UnmarkSurveySent(b.ctx, s.ID))
+	got, err = b.store.Survey(b.ctx, s.ID)
+	require.NoError(t, err)
+	require.Nil(t, got.SentAt)
+	require.NoError(t, b.store.MarkSurveySent(b.ctx, s.ID, sent))
 
 	_, err = b.store.Survey(b.ctx, s.ID+1000)
 	requireEngCode(t, err, crm.ENOTFOUND)
@@ -436,6 +442,10 @@ func TestEngagementStalledLeadsAndFollowups(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM followups WHERE lead_id = $1 AND sent_at = $2`, quiet, now.Add(time.Minute)))
+	require.NoError(t, b.store.UnmarkFollowupSent(b.ctx, quiet, crm.PurposeNudge), "a send that failed takes the mark back")
+	n, err = b.store.FollowupsSent(b.ctx, quiet)
+	require.NoError(t, err)
+	require.Zero(t, n)
 
 	requireEngCode(t, b.store.MarkFollowupSent(b.ctx, quiet, crm.PurposeAsk, now), crm.ENOTFOUND)
 	_, err = b.store.FollowupsSent(b.ctx, 999999)

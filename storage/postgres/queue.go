@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -51,6 +52,8 @@ func (a jobArgs) InsertOpts() river.InsertOpts {
 type Queue struct {
 	client *river.Client[pgx.Tx]
 	db     *DB
+	id     string
+	logger *slog.Logger
 }
 
 // QueueOptions tune the workers.
@@ -60,7 +63,19 @@ type QueueOptions struct {
 	Workers int
 	// FetchPoll is how often idle workers look for jobs besides LISTEN.
 	FetchPoll time.Duration
-	Logger    *slog.Logger
+	// JobTimeout bounds one run of a job (River's default, 1m, when 0).
+	JobTimeout time.Duration
+	// RescueAfter is how long a job may stay "running" before River takes
+	// its replica for dead and runs it again (River's default, 1h, when
+	// 0). A card held by a killed replica waits this long, so keep it a
+	// little over JobTimeout.
+	RescueAfter time.Duration
+	// ID names this replica to River. When set (unique per replica, the
+	// same across its restarts), Start re-queues at once the jobs a
+	// previous process with this ID left running: it was killed, or it
+	// would still hold the ID.
+	ID     string
+	Logger *slog.Logger
 }
 
 // JobFunc does one job; an error retries it with River's backoff.
@@ -72,7 +87,15 @@ func NewQueue(db *DB, do JobFunc, opts QueueOptions) (*Queue, error) {
 	workers := river.NewWorkers()
 	if do != nil {
 		river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[jobArgs]) error {
-			err := do(ctx, crm.Job{Kind: j.Args.Job, LeadID: j.Args.LeadID, Key: j.Args.Key})
+			interrupted, err := db.startRun(ctx, j.ID, j.Metadata)
+			if err != nil {
+				return err
+			}
+			err = do(ctx, crm.Job{Kind: j.Args.Job, LeadID: j.Args.LeadID, Key: j.Args.Key, Interrupted: interrupted, Attempt: j.Attempt})
+			if err != nil {
+				// A failure, not a crash: the next attempt may do it all.
+				db.endRun(context.WithoutCancel(ctx), j.ID)
+			}
 			var later *crm.Later
 			if errors.As(err, &later) {
 				// Quiet hours: back in the queue until the customer's morning.
@@ -83,7 +106,8 @@ func NewQueue(db *DB, do JobFunc, opts QueueOptions) (*Queue, error) {
 	}
 	// An insert-only queue (another replica works the jobs) has no worker
 	// to check the kind against.
-	cfg := &river.Config{Workers: workers, Logger: opts.Logger, SkipUnknownJobCheck: do == nil}
+	cfg := &river.Config{Workers: workers, Logger: opts.Logger, SkipUnknownJobCheck: do == nil,
+		ID: opts.ID, JobTimeout: opts.JobTimeout, RescueStuckJobsAfter: opts.RescueAfter}
 	if opts.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -103,13 +127,23 @@ func NewQueue(db *DB, do JobFunc, opts QueueOptions) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new queue: %w", err)
 	}
-	q := &Queue{client: client, db: db}
+	q := &Queue{client: client, db: db, id: opts.ID, logger: cfg.Logger}
 	db.queue = q
 	return q, nil
 }
 
-// Start begins working jobs (a no-op for an insert-only queue).
+// Start begins working jobs (a no-op for an insert-only queue), first
+// re-queueing what this replica's previous process left running.
 func (q *Queue) Start(ctx context.Context) error {
+	if q.id != "" {
+		n, err := q.rescueOwn(ctx)
+		if err != nil {
+			return fmt.Errorf("start queue: %w", err)
+		}
+		if n > 0 {
+			q.logger.WarnContext(ctx, "re-queued jobs a killed predecessor left running", "replica", q.id, "jobs", n)
+		}
+	}
 	if err := q.client.Start(ctx); err != nil && !errors.Is(err, river.ErrNotFound) {
 		return fmt.Errorf("start queue: %w", err)
 	}
@@ -119,6 +153,58 @@ func (q *Queue) Start(ctx context.Context) error {
 // Stop lets running jobs finish, up to ctx's deadline.
 func (q *Queue) Stop(ctx context.Context) error {
 	return q.client.Stop(ctx)
+}
+
+// rescueOwn makes every job last attempted by this replica's ID and still
+// "running" available again. River's own rescuer does the same after
+// RescueAfter for any replica; a replica that restarts under its ID knows
+// sooner, because the process that held those jobs is gone. River has no
+// call for it (JobRetry leaves running jobs alone), hence the UPDATE on
+// its table, shaped like its rescuer's. The jobs are idempotent by design
+// (a card is posted once per channel, a survey is sent once per row), so
+// running one again is safe.
+func (q *Queue) rescueOwn(ctx context.Context) (int64, error) {
+	tag, err := q.db.Pool.Exec(ctx, `
+		UPDATE river_job SET
+			state = 'available',
+			scheduled_at = now(),
+			metadata = metadata || jsonb_build_object('voronka:rescued_by', $1::text)
+		WHERE state = 'running' AND attempted_by[array_length(attempted_by, 1)] = $1`, q.id)
+	if err != nil {
+		return 0, fmt.Errorf("rescue own jobs: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// runningKey marks, in a River job's metadata, a run in progress. A run
+// that ends, well or with an error, leaves no mark behind it (River
+// completes the job, or endRun removes the mark before the retry); a run
+// whose process died does. The next run that finds the mark knows it was
+// interrupted (crm.Job.Interrupted).
+const runningKey = "voronka:running"
+
+// startRun marks job id as running and reports whether its previous run
+// was interrupted. metadata is the job's as River fetched it. It costs one
+// UPDATE per run, which jobs (a card, a survey) can afford and the
+// customer's path never pays.
+func (db *DB) startRun(ctx context.Context, id int64, metadata []byte) (bool, error) {
+	var m map[string]any
+	_ = json.Unmarshal(metadata, &m)
+	_, interrupted := m[runningKey]
+	if _, err := db.Pool.Exec(ctx, `UPDATE river_job SET metadata = metadata || jsonb_build_object($2::text, true)
+		WHERE id = $1`, id, runningKey); err != nil {
+		return false, fmt.Errorf("mark job %d running: %w", id, err)
+	}
+	return interrupted, nil
+}
+
+// endRun clears the mark of a run that failed (an error is not a crash).
+// If it cannot, the retry is taken for interrupted, which errs on the
+// side of not sending twice.
+func (db *DB) endRun(ctx context.Context, id int64) {
+	if _, err := db.Pool.Exec(ctx, `UPDATE river_job SET metadata = metadata - $2::text WHERE id = $1`, id, runningKey); err != nil {
+		db.logger.WarnContext(ctx, "unmark job run", "job_id", id, "err", err)
+	}
 }
 
 // insert queues jobs in tx.

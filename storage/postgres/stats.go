@@ -34,6 +34,23 @@ var _ crm.StatsStore = (*StatsStore)(nil)
 // NewStatsStore returns a StatsStore on db.
 func NewStatsStore(db *DB) *StatsStore { return &StatsStore{db: db} }
 
+// read runs a report's queries in one read-only, repeatable-read
+// transaction, so every figure of a report comes from the same snapshot
+// (a lead won between two of its queries cannot be counted in one and
+// missed in the other), with JIT compilation off: at a million leads the
+// planner's estimates pass jit_above_cost, and compiling costs 10-50 ms for
+// queries that run in a few, as the plans in docs/stats-performance.md
+// show.
+func (s *StatsStore) read(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
+		func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SET LOCAL jit = off"); err != nil {
+				return err
+			}
+			return fn(tx)
+		})
+}
+
 // scoped appends the manager condition for column col as parameter n.
 func scoped(s crm.Scope, col string, n int, args []any) (string, []any) {
 	if s.ManagerID == 0 {
@@ -57,7 +74,8 @@ func (s *StatsStore) Summary(ctx context.Context, sc crm.Scope, from, to time.Ti
 	scope, args := scoped(sc, "manager_id", 3, []any{from, to})
 	scopeL, _ := scoped(sc, "l.manager_id", 3, nil)
 	var waits []float64
-	err := s.db.Pool.QueryRow(ctx, `
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `
 		WITH created AS (
 			SELECT count(*) AS n, count(qualified_at) AS qualified, count(won_at) AS won
 			FROM leads WHERE created_at >= $1 AND created_at < $2`+scope+`
@@ -66,14 +84,14 @@ func (s *StatsStore) Summary(ctx context.Context, sc crm.Scope, from, to time.Ti
 			FROM leads WHERE qualified_at >= $1 AND qualified_at < $2`+scope+`
 		), contacted AS (
 			SELECT count(*) AS n,
-				coalesce(array_agg(extract(epoch FROM contacted_at - qualified_at)::float8)
+				coalesce(array_agg(date_part('epoch', contacted_at - qualified_at))
 					FILTER (WHERE qualified_at IS NOT NULL AND qualified_at <= contacted_at), '{}') AS waits
 			FROM leads WHERE contacted_at >= $1 AND contacted_at < $2`+scope+`
 		), won AS (
 			SELECT count(*) AS n, coalesce(sum(amount), 0)::float8 AS revenue,
 				count(*) FILTER (WHERE EXISTS (
 					SELECT 1 FROM leads p WHERE p.contact_id = l.contact_id AND p.won_at IS NOT NULL
-						AND (p.won_at < l.won_at OR (p.won_at = l.won_at AND p.id < l.id)))) AS repeat
+						AND (p.won_at, p.id) < (l.won_at, l.id))) AS repeat
 			FROM leads l WHERE l.won_at >= $1 AND l.won_at < $2`+scopeL+`
 		), lost AS (
 			SELECT count(*) AS n FROM leads WHERE lost_at >= $1 AND lost_at < $2`+scope+`
@@ -81,8 +99,9 @@ func (s *StatsStore) Summary(ctx context.Context, sc crm.Scope, from, to time.Ti
 		SELECT created.n, created.qualified, created.won, qualified.n, qualified.hot,
 			contacted.n, contacted.waits, won.n, won.revenue, won.repeat, lost.n
 		FROM created, qualified, contacted, won, lost`, args...).
-		Scan(&c.New, &c.CohortQualified, &c.CohortWon, &c.Qualified, &c.Hot,
-			&c.Contacted, &waits, &c.Won, &c.Revenue, &c.RepeatSales, &c.Lost)
+			Scan(&c.New, &c.CohortQualified, &c.CohortWon, &c.Qualified, &c.Hot,
+				&c.Contacted, &waits, &c.Won, &c.Revenue, &c.RepeatSales, &c.Lost)
+	})
 	if err != nil {
 		return c, fmt.Errorf("summary: %w", err)
 	}
@@ -99,10 +118,13 @@ func (s *StatsStore) Summary(ctx context.Context, sc crm.Scope, from, to time.Ti
 // includes wins, since a sale implies contact even when the rep pressed Won
 // straight away.
 //
-// Answers are joined on the period's leads through their id range as
-// well: ids grow with creation, so the range is a tight superset that lets
-// PostgreSQL read answers_lead_id_idx from one point to another instead of
-// probing it once per lead, and the join on leads keeps the result exact.
+// Answers are read through the id range of the period's leads: ids grow
+// with creation, so the range is a tight superset that lets PostgreSQL read
+// answers_current_step_idx from one point to another instead of probing it
+// once per lead. When the range holds exactly the period's leads, all of
+// one flow (the usual case), the answers in it are counted as they are;
+// otherwise they are joined to the period's leads, which keeps the result
+// exact either way.
 func (s *StatsStore) Funnel(ctx context.Context, sc crm.Scope, from, to time.Time) (crm.FunnelCounts, error) {
 	var c crm.FunnelCounts
 	scope, args := scoped(sc, "l.manager_id", 3, []any{from, to})
@@ -153,24 +175,66 @@ func (s *StatsStore) Funnel(ctx context.Context, sc crm.Scope, from, to time.Tim
 			})
 			return err
 		})
+	// The id range of the period's leads, its flows, and how many leads
+	// the range holds: when that is the period's own count, the range is
+	// exactly the period's leads (ids grow with creation, so it nearly
+	// always is), and with one flow the answers need no join at all.
+	var (
+		lo, hi       *int64
+		n, inRange   int
+		flow1, flow2 *string
+	)
 	b.Queue(`
-		WITH r AS (SELECT min(id) AS lo, max(id) AS hi FROM leads WHERE created_at >= $1 AND created_at < $2)
-		SELECT l.flow_id, a.step_id, count(*)
-		FROM answers a JOIN leads l ON l.id = a.lead_id
-		WHERE a.lead_id >= (SELECT lo FROM r) AND a.lead_id <= (SELECT hi FROM r)
-			AND a.superseded_at IS NULL
-			AND l.created_at >= $1 AND l.created_at < $2`+scope+`
-		GROUP BY 1, 2`, args...).
-		Query(func(rows pgx.Rows) error {
-			var flow, id string
-			var n int
-			_, err := pgx.ForEachRow(rows, []any{&flow, &id, &n}, func() error {
-				step(flow, id).Answered += n
-				return nil
-			})
-			return err
+		WITH p AS (
+			SELECT count(*) AS n, min(l.id) AS lo, max(l.id) AS hi, min(l.flow_id) AS f1, max(l.flow_id) AS f2
+			FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2`+scope+`
+		)
+		SELECT p.n, p.lo, p.hi, p.f1, p.f2,
+			(SELECT count(*) FROM leads WHERE id >= p.lo AND id <= p.hi)
+		FROM p`, args...).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&n, &lo, &hi, &flow1, &flow2, &inRange) })
+	answered := func(rows pgx.Rows) error {
+		var flow, id string
+		var n int
+		_, err := pgx.ForEachRow(rows, []any{&flow, &id, &n}, func() error {
+			step(flow, id).Answered += n
+			return nil
 		})
-	if err := s.db.Pool.SendBatch(ctx, &b).Close(); err != nil {
+		return err
+	}
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		if n == inRange && *flow1 == *flow2 {
+			rows, err := tx.Query(ctx, `
+				SELECT $3::text, step_id, count(*) FROM answers
+				WHERE lead_id >= $1 AND lead_id <= $2 AND superseded_at IS NULL GROUP BY 2`, *lo, *hi, *flow1)
+			if err != nil {
+				return err
+			}
+			return answered(rows)
+		}
+		// The general case: the period's leads joined to their answers,
+		// still read through the id range.
+		rows, err := tx.Query(ctx, `
+		WITH l AS MATERIALIZED (
+			SELECT l.id, l.flow_id FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2`+scope+`
+		)
+		SELECT l.flow_id, a.step_id, count(*)
+		FROM answers a JOIN l ON l.id = a.lead_id
+		WHERE a.lead_id >= $`+strconv.Itoa(len(args)+1)+` AND a.lead_id <= $`+strconv.Itoa(len(args)+2)+`
+			AND a.superseded_at IS NULL
+		GROUP BY 1, 2`, append(args, *lo, *hi)...)
+		if err != nil {
+			return err
+		}
+		return answered(rows)
+	})
+	if err != nil {
 		return c, fmt.Errorf("funnel: %w", err)
 	}
 	for _, st := range steps {
@@ -252,7 +316,7 @@ func (s *StatsStore) NPS(ctx context.Context, sc crm.Scope, from, to, weeksFrom 
 			})
 			return err
 		})
-	if err := s.db.Pool.SendBatch(ctx, &b).Close(); err != nil {
+	if err := s.read(ctx, func(tx pgx.Tx) error { return tx.SendBatch(ctx, &b).Close() }); err != nil {
 		return total, nil, nil, fmt.Errorf("nps: %w", err)
 	}
 	ws := make([]crm.NPSWeek, 0, len(order))
@@ -289,12 +353,12 @@ func (s *StatsStore) Team(ctx context.Context, from, to time.Time) ([]crm.RepCou
 	)
 	each(`SELECT manager_id, count(*) FROM leads WHERE manager_id IS NOT NULL AND stage IN ('qualified', 'contacted') GROUP BY 1`,
 		nil, func() []any { return []any{&id, &n} }, func() { rep(id).Open = n })
-	each(`SELECT manager_id, count(*), coalesce(array_agg(extract(epoch FROM claimed_at - coalesce(alerted_at, qualified_at))::float8)
+	each(`SELECT manager_id, count(*), coalesce(array_agg(date_part('epoch', claimed_at - coalesce(alerted_at, qualified_at)))
 			FILTER (WHERE coalesce(alerted_at, qualified_at) <= claimed_at), '{}')
 		FROM leads WHERE claimed_at >= $1 AND claimed_at < $2 AND manager_id IS NOT NULL GROUP BY 1`,
 		[]any{from, to}, func() []any { return []any{&id, &n, &waits} },
 		func() { r := rep(id); r.Claimed, r.ToClaim = n, seconds(waits) })
-	each(`SELECT manager_id, count(*), coalesce(array_agg(extract(epoch FROM contacted_at - claimed_at)::float8)
+	each(`SELECT manager_id, count(*), coalesce(array_agg(date_part('epoch', contacted_at - claimed_at))
 			FILTER (WHERE claimed_at <= contacted_at), '{}')
 		FROM leads WHERE contacted_at >= $1 AND contacted_at < $2 AND manager_id IS NOT NULL GROUP BY 1`,
 		[]any{from, to}, func() []any { return []any{&id, &n, &waits} },
@@ -303,10 +367,13 @@ func (s *StatsStore) Team(ctx context.Context, from, to time.Time) ([]crm.RepCou
 		FROM leads WHERE won_at >= $1 AND won_at < $2 AND manager_id IS NOT NULL GROUP BY 1`,
 		[]any{from, to}, func() []any { return []any{&id, &n, &revenue} },
 		func() { r := rep(id); r.Won, r.Revenue = n, revenue })
-	each(`SELECT l.manager_id, count(*) FROM sla_breaches b JOIN leads l ON l.id = b.lead_id
+	// LATERAL ... LIMIT 1 keeps this a probe of leads_pkey per breach;
+	// a plain join hashes the whole leads table.
+	each(`SELECT l.manager_id, count(*) FROM sla_breaches b
+		JOIN LATERAL (SELECT manager_id FROM leads l WHERE l.id = b.lead_id LIMIT 1) l ON true
 		WHERE b.at >= $1 AND b.at < $2 AND l.manager_id IS NOT NULL GROUP BY 1`,
 		[]any{from, to}, func() []any { return []any{&id, &n} }, func() { rep(id).Breaches = n })
-	if err := s.db.Pool.SendBatch(ctx, &b).Close(); err != nil {
+	if err := s.read(ctx, func(tx pgx.Tx) error { return tx.SendBatch(ctx, &b).Close() }); err != nil {
 		return nil, fmt.Errorf("team: %w", err)
 	}
 	out := make([]crm.RepCounts, 0, len(order))
@@ -321,18 +388,22 @@ func (s *StatsStore) Team(ctx context.Context, from, to time.Time) ([]crm.RepCou
 // campaign's win rate comparable with another's.
 func (s *StatsStore) Sources(ctx context.Context, sc crm.Scope, from, to time.Time) ([]crm.SourceCounts, error) {
 	scope, args := scoped(sc, "manager_id", 3, []any{from, to})
-	rows, err := s.db.Pool.Query(ctx, `
+	var out []crm.SourceCounts
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
 		SELECT source, campaign, count(*), count(qualified_at), count(won_at),
 			coalesce(sum(amount) FILTER (WHERE won_at IS NOT NULL), 0)::float8
 		FROM leads WHERE created_at >= $1 AND created_at < $2`+scope+`
 		GROUP BY 1, 2`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sources: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.SourceCounts, error) {
-		var c crm.SourceCounts
-		err := r.Scan(&c.Source, &c.Campaign, &c.Leads, &c.Qualified, &c.Won, &c.Revenue)
-		return c, err
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.SourceCounts, error) {
+			var c crm.SourceCounts
+			err := r.Scan(&c.Source, &c.Campaign, &c.Leads, &c.Qualified, &c.Won, &c.Revenue)
+			return c, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sources: %w", err)
@@ -340,52 +411,55 @@ func (s *StatsStore) Sources(ctx context.Context, sc crm.Scope, from, to time.Ti
 	return out, nil
 }
 
-// Cohorts counts the period's leads by local arrival week and their wins
-// by calendar weeks since then. The weeks are cut by PostgreSQL in tz
-// (date_trunc on the local time), which agrees with crm.WeekStart.
-func (s *StatsStore) Cohorts(ctx context.Context, sc crm.Scope, from, to time.Time, tz string) ([]crm.CohortWins, error) {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		return nil, fmt.Errorf("cohorts: %w", crm.Errorf(crm.EINVALID, "unknown time zone %q", tz))
+// Cohorts counts the period's leads by arrival week and their wins by
+// weeks since then. The weeks are crm's (local Mondays, DST and all), sent
+// as an array of boundaries that width_bucket finds each time in: a binary
+// search per row, where converting every row to local time and truncating
+// it to its week cost PostgreSQL five times as much.
+func (s *StatsStore) Cohorts(ctx context.Context, sc crm.Scope, from, to time.Time, weeks []time.Time) ([]crm.CohortWins, error) {
+	if len(weeks) == 0 {
+		return nil, nil
 	}
-	scope, args := scoped(sc, "manager_id", 4, []any{from, to, tz})
-	rows, err := s.db.Pool.Query(ctx, `
-		SELECT wk, (date_trunc('week', won_at AT TIME ZONE $3)::date - wk::date) / 7 AS k, count(*)
-		FROM (
-			SELECT date_trunc('week', created_at AT TIME ZONE $3) AS wk, won_at
-			FROM leads WHERE created_at >= $1 AND created_at < $2`+scope+`
-		) l
+	scope, args := scoped(sc, "manager_id", 4, []any{from, to, weeks})
+	byWeek := map[int]*crm.CohortWins{}
+	var order []int
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+		SELECT width_bucket(created_at, $3::timestamptz[]) AS c, width_bucket(won_at, $3::timestamptz[]) AS w, count(*)
+		FROM leads WHERE created_at >= $1 AND created_at < $2`+scope+`
 		GROUP BY 1, 2`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("cohorts: %w", err)
-	}
-	byWeek := map[time.Time]*crm.CohortWins{}
-	var order []time.Time
-	var (
-		wk time.Time
-		k  *int
-		n  int
-	)
-	_, err = pgx.ForEachRow(rows, []any{&wk, &k, &n}, func() error {
-		local := time.Date(wk.Year(), wk.Month(), wk.Day(), 0, 0, 0, 0, loc)
-		c := byWeek[local]
-		if c == nil {
-			c = &crm.CohortWins{Week: local, Won: map[int]int{}}
-			byWeek[local] = c
-			order = append(order, local)
+		if err != nil {
+			return err
 		}
-		c.Size += n
-		if k != nil {
-			c.Won[*k] += n
-		}
-		return nil
+		var (
+			c int
+			w *int
+			n int
+		)
+		_, err = pgx.ForEachRow(rows, []any{&c, &w, &n}, func() error {
+			if c < 1 || c > len(weeks) {
+				return nil // before the first boundary: not in the period
+			}
+			cw := byWeek[c]
+			if cw == nil {
+				cw = &crm.CohortWins{Week: weeks[c-1], Won: map[int]int{}}
+				byWeek[c] = cw
+				order = append(order, c)
+			}
+			cw.Size += n
+			if w != nil && *w >= c {
+				cw.Won[*w-c] += n
+			}
+			return nil
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cohorts: %w", err)
 	}
 	out := make([]crm.CohortWins, 0, len(order))
-	for _, wk := range order {
-		out = append(out, *byWeek[wk])
+	for _, c := range order {
+		out = append(out, *byWeek[c])
 	}
 	return out, nil
 }
@@ -395,7 +469,7 @@ func (s *StatsStore) Cohorts(ctx context.Context, sc crm.Scope, from, to time.Ti
 func (s *StatsStore) Timeline(ctx context.Context, leadID int64, limit int) ([]crm.Event, error) {
 	rows, err := s.db.Pool.Query(ctx, `
 		SELECT id, lead_id, kind, actor, data, created_at FROM (
-			SELECT * FROM events WHERE lead_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2
+			SELECT * FROM events WHERE lead_id = $1 ORDER BY id DESC LIMIT $2
 		) e ORDER BY created_at, id`, leadID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("timeline: %w", err)
@@ -435,10 +509,32 @@ func reverseString(s string) string {
 // country code, so "8 916 123-45-67" finds +79161234567.
 const findPhoneDigits = 10
 
+// findContacts bounds the contacts /find collects before their leads: ten
+// times the leads it lists is room enough for contacts with several leads
+// (and for a rep, whose matches are mostly others' customers, it is the
+// newest 200 that are searched).
+const findContacts = 200
+
+// findRecent is how many of the newest contacts /find walks before it
+// turns to the indexes: some twenty milliseconds of work at most.
+const findRecent = 20000
+
 // Find looks leads up by their contact: the start of a first or last name
 // (or both, in either order), of a username, of an email, or the end of a
 // phone number, each served by a prefix index (0001 and 0003). The newest
 // leads come first.
+//
+// The contacts are collected first, newest first, in two steps. The
+// newest findRecent contacts are walked by id and tested one by one: a
+// common name ("anna") fills its findContacts there in a few milliseconds,
+// where collecting every Anna of a million contacts through the prefix
+// index and sorting them took a quarter of a second. Only when that finds
+// too few does the second step search the older contacts through the
+// prefix indexes, sorted by "c.id + 0" on purpose: sorting by the bare id
+// invites PostgreSQL to walk contacts_pkey backwards and test every
+// contact, which for a rare name (or two common words it takes for
+// independent) reads the whole table, while the indexes read only the
+// matches, and a rare name has few.
 func (s *StatsStore) Find(ctx context.Context, sc crm.Scope, q crm.FindQuery, limit int) ([]crm.FoundLead, error) {
 	var conds []string
 	var args []any
@@ -472,25 +568,41 @@ func (s *StatsStore) Find(ctx context.Context, sc crm.Scope, q crm.FindQuery, li
 	if len(conds) == 0 {
 		return nil, nil
 	}
+	match := strings.Join(conds, " OR ")
 	scope, args := scoped(sc, "l.manager_id", len(args)+1, args)
 	args = append(args, limit)
-	rows, err := s.db.Pool.Query(ctx, `
+	var out []crm.FoundLead
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+		WITH recent AS MATERIALIZED (
+			SELECT c.* FROM (SELECT * FROM contacts ORDER BY id DESC LIMIT `+strconv.Itoa(findRecent)+`) c
+			WHERE c.erased_at IS NULL AND (`+match+`)
+			ORDER BY c.id DESC LIMIT `+strconv.Itoa(findContacts)+`
+		), older AS MATERIALIZED (
+			SELECT c.* FROM contacts c
+			WHERE (SELECT count(*) FROM recent) < `+strconv.Itoa(findContacts)+`
+				AND c.id < (SELECT min(id) FROM (SELECT id FROM contacts ORDER BY id DESC LIMIT `+strconv.Itoa(findRecent)+`) r)
+				AND c.erased_at IS NULL AND (`+match+`)
+			ORDER BY c.id + 0 DESC LIMIT `+strconv.Itoa(findContacts)+`
+		), c AS (SELECT * FROM recent UNION ALL SELECT * FROM older)
 		SELECT l.id, c.first_name, c.last_name, c.username, c.phone, c.email,
 			l.stage, l.temperature, coalesce(l.manager_id, 0), l.created_at
-		FROM contacts c JOIN leads l ON l.contact_id = c.id
-		WHERE c.erased_at IS NULL AND (`+strings.Join(conds, " OR ")+`)`+scope+`
+		FROM c JOIN leads l ON l.contact_id = c.id
+		WHERE true`+scope+`
 		ORDER BY l.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
-	if err != nil {
-		return nil, fmt.Errorf("find: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.FoundLead, error) {
-		var f crm.FoundLead
-		var first, last string
-		err := r.Scan(&f.LeadID, &first, &last, &f.Username, &f.Phone, &f.Email,
-			&f.Stage, &f.Temperature, &f.ManagerID, &f.CreatedAt)
-		f.Name = crm.Contact{FirstName: first, LastName: last}.Name()
-		utc(&f.CreatedAt)
-		return f, err
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.FoundLead, error) {
+			var f crm.FoundLead
+			var first, last string
+			err := r.Scan(&f.LeadID, &first, &last, &f.Username, &f.Phone, &f.Email,
+				&f.Stage, &f.Temperature, &f.ManagerID, &f.CreatedAt)
+			f.Name = crm.Contact{FirstName: first, LastName: last}.Name()
+			utc(&f.CreatedAt)
+			return f, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("find: %w", err)
@@ -500,13 +612,26 @@ func (s *StatsStore) Find(ctx context.Context, sc crm.Scope, q crm.FindQuery, li
 
 // Export streams the period's leads with their contacts, oldest first.
 func (s *StatsStore) Export(ctx context.Context, sc crm.Scope, from, to time.Time, limit int, fn func(crm.ExportRow) error) error {
+	return s.read(ctx, func(tx pgx.Tx) error { return exportRows(ctx, tx, sc, from, to, limit, fn) })
+}
+
+// exportRows is Export's query. Each lead's contact is fetched through a
+// LATERAL subquery with LIMIT 1, which keeps PostgreSQL on a nested loop
+// over contacts_pkey in the order of leads_created_at_idx: left to itself,
+// at a million contacts it hashes the whole contacts table for a month's
+// forty thousand leads (docs/stats-performance.md).
+func exportRows(ctx context.Context, tx pgx.Tx, sc crm.Scope, from, to time.Time, limit int, fn func(crm.ExportRow) error) error {
 	scope, args := scoped(sc, "l.manager_id", 3, []any{from, to})
 	args = append(args, limit)
-	rows, err := s.db.Pool.Query(ctx, `
-		SELECT `+prefixed("l.", leadColumns)+`, coalesce(l.manager_id, 0), l.claimed_at, l.contacted_at,
+	// Only the columns the CSV has: at forty thousand rows a month, every
+	// column scanned is milliseconds.
+	rows, err := tx.Query(ctx, `
+		SELECT l.id, l.stage, l.score, l.temperature, l.flow_id,
+			l.source, l.medium, l.campaign, l.landing, l.referrer, l.start_payload, l.lost_reason,
+			l.created_at, l.qualified_at, coalesce(l.manager_id, 0), l.claimed_at, l.contacted_at,
 			l.won_at, l.lost_at, coalesce(l.amount, 0)::float8,
-			c.id, c.telegram_user_id, c.first_name, c.last_name, c.username, c.phone, c.email, c.language
-		FROM leads l JOIN contacts c ON c.id = l.contact_id
+			c.first_name, c.last_name, c.username, c.phone, c.email, c.language
+		FROM leads l JOIN LATERAL (SELECT * FROM contacts c WHERE c.id = l.contact_id LIMIT 1) c ON true
 		WHERE l.created_at >= $1 AND l.created_at < $2`+scope+`
 		ORDER BY l.created_at, l.id LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
@@ -515,15 +640,13 @@ func (s *StatsStore) Export(ctx context.Context, sc crm.Scope, from, to time.Tim
 	defer rows.Close()
 	for rows.Next() {
 		var r crm.ExportRow
-		c := &r.Contact
-		l, err := scanLeadWith(rows, &r.ManagerID, &r.ClaimedAt, &r.ContactedAt, &r.WonAt, &r.LostAt, &r.Amount,
-			&c.ID, &c.TelegramUserID, &c.FirstName, &c.LastName, &c.Username, &c.Phone, &c.Email, &c.Language)
+		l, a, c := &r.Lead, &r.Lead.Attribution, &r.Contact
+		err := rows.Scan(&l.ID, &l.Stage, &l.Score, &l.Temperature, &l.FlowID,
+			&a.Source, &a.Medium, &a.Campaign, &a.Landing, &a.Referrer, &a.Payload, &l.LostReason,
+			&l.CreatedAt, &l.QualifiedAt, &r.ManagerID, &r.ClaimedAt, &r.ContactedAt, &r.WonAt, &r.LostAt, &r.Amount,
+			&c.FirstName, &c.LastName, &c.Username, &c.Phone, &c.Email, &c.Language)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
-		}
-		r.Lead = *l
-		for _, t := range []*time.Time{r.ClaimedAt, r.ContactedAt, r.WonAt, r.LostAt} {
-			utc(t)
 		}
 		if err := fn(r); err != nil {
 			return err
@@ -533,15 +656,6 @@ func (s *StatsStore) Export(ctx context.Context, sc crm.Scope, from, to time.Tim
 		return fmt.Errorf("export: %w", err)
 	}
 	return nil
-}
-
-// prefixed qualifies each column of a comma-separated list with p.
-func prefixed(p, columns string) string {
-	parts := strings.Split(columns, ",")
-	for i, c := range parts {
-		parts[i] = p + strings.TrimSpace(c)
-	}
-	return strings.Join(parts, ", ")
 }
 
 // LogStaffCommand appends a command to the staff audit log. A manager id

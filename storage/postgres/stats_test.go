@@ -326,3 +326,27 @@ func TestStatsExportAndLog(t *testing.T) {
 	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM staff_log WHERE manager = 'Ghost' AND manager_id IS NULL`).Scan(&n2))
 	require.Equal(t, 1, n2)
 }
+
+// TestStatsFunnelFastPath: 17-21 Nov holds L3-L7, ids with no other lead
+// between them, all of one flow, so the answers are counted without a join
+// (the path a real history takes); the figures must be the same as the
+// join's.
+func TestStatsFunnelFastPath(t *testing.T) {
+	t.Parallel()
+	b := setupStats(t)
+	p, err := b.stats.Period(b.who("Anna"), "2026-11-17..2026-11-21", "")
+	require.NoError(t, err)
+	f, err := b.stats.Funnel(context.Background(), b.who("Anna"), p)
+	require.NoError(t, err)
+	require.Equal(t, 5, f.Stages[0].Count)
+	got := map[string][2]int{}
+	for _, st := range f.Steps {
+		got[st.Step] = [2]int{st.Reached, st.Stopped}
+	}
+	require.Equal(t, map[string][2]int{
+		"need":     {5, 1}, // answered by L3 L4 L5 L7 (L4's superseded answer not counted); L6 waits
+		"budget":   {4, 1}, // L3 L4 L7; L5 cancelled there
+		"timeline": {2, 1}, // L3; L4 waits
+		"role":     {1, 0}, "company_size": {1, 0}, "phone": {1, 0}, "email": {1, 0},
+	}, got)
+}

@@ -38,13 +38,86 @@ func (s *Store) Reserve(ctx context.Context, key string, perSecond float64, burs
 	if burst < 1 {
 		burst = 1
 	}
-	interval := int64(1e6 / perSecond)
-	if interval < 1 {
-		interval = 1
-	}
-	wait, err := reserveScript.Run(ctx, s.rdb, []string{s.key("rate", key)}, interval, burst).Int64()
+	wait, err := reserveScript.Run(ctx, s.rdb, []string{s.key("rate", key)}, interval(perSecond), burst).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("reserve %s: %w", key, err)
 	}
 	return time.Duration(wait) * time.Microsecond, nil
+}
+
+// reserveAllScript is reserveScript over several buckets and several slots
+// of each, in one round trip (see ReserveAll). KEYS the buckets; ARGV per
+// bucket: emission interval (µs), burst, slots. Answers every slot's wait,
+// bucket after bucket.
+var reserveAllScript = goredis.NewScript(`
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local out = {}
+for i, key in ipairs(KEYS) do
+  local interval = tonumber(ARGV[3 * i - 2])
+  local burst = tonumber(ARGV[3 * i - 1])
+  local n = tonumber(ARGV[3 * i])
+  local tat = tonumber(redis.call("GET", key) or "0")
+  if tat < now then tat = now end
+  for _ = 1, n do
+    local wait = tat - now - (burst - 1) * interval
+    if wait < 0 then wait = 0 end
+    out[#out + 1] = wait
+    tat = tat + interval
+  end
+  redis.call("SET", key, tat, "PX", math.ceil((tat - now) / 1000) + 1000)
+end
+return out`)
+
+// ReserveAll takes b.N slots from each bucket in one round trip, with
+// Reserve's semantics for each slot. It satisfies bot.BatchLimiter, which
+// the Telegram sender uses to reserve everything one update's replies need
+// at once.
+func (s *Store) ReserveAll(ctx context.Context, buckets []Bucket) ([][]time.Duration, error) {
+	out := make([][]time.Duration, len(buckets))
+	var (
+		keys []string
+		args []any
+		idx  []int // which bucket each key is
+	)
+	for i, b := range buckets {
+		out[i] = make([]time.Duration, max(b.N, 0))
+		if b.PerSecond <= 0 || b.N <= 0 {
+			continue // no limit: every wait is zero
+		}
+		keys = append(keys, s.key("rate", b.Key))
+		args = append(args, interval(b.PerSecond), max(b.Burst, 1), b.N)
+		idx = append(idx, i)
+	}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	waits, err := reserveAllScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
+	if err != nil {
+		return nil, fmt.Errorf("reserve: %w", err)
+	}
+	k := 0
+	for _, i := range idx {
+		for j := range out[i] {
+			if k < len(waits) {
+				out[i][j] = time.Duration(waits[k]) * time.Microsecond
+			}
+			k++
+		}
+	}
+	return out, nil
+}
+
+// Bucket is one rate limit of ReserveAll (the same fields as bot.Bucket,
+// which the bot package converts from).
+type Bucket struct {
+	Key       string
+	PerSecond float64
+	Burst     int
+	N         int
+}
+
+// interval is the emission interval of a rate in µs, at least 1.
+func interval(perSecond float64) int64 {
+	return max(int64(1e6/perSecond), 1)
 }

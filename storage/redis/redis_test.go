@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/voronka/voronka/storage/redis"
 	"github.com/voronka/voronka/storage/redis/redistest"
 )
 
@@ -32,41 +33,59 @@ func TestSessionRoundTrip(t *testing.T) {
 	require.Nil(t, got)
 }
 
-func TestUpdateHandledOnce(t *testing.T) {
+func TestGateHandlesAnUpdateOnce(t *testing.T) {
 	t.Parallel()
 	s, _, _ := redistest.NewStore(t)
 	ctx := context.Background()
+	const lease = 5 * time.Second
 
-	first, err := s.BeginUpdate(ctx, 7, time.Minute)
+	first, err := s.Enter(ctx, 7, 42, lease)
 	require.NoError(t, err)
-	require.True(t, first)
-	again, err := s.BeginUpdate(ctx, 7, time.Minute)
-	require.NoError(t, err)
-	require.False(t, again, "a delivery in flight blocks the duplicate")
+	require.False(t, first.Duplicate())
+	require.False(t, first.InProgress())
+	require.Nil(t, first.Session(), "no session yet")
 
-	require.NoError(t, s.AbortUpdate(ctx, 7))
-	retry, err := s.BeginUpdate(ctx, 7, time.Minute)
+	again, err := s.Enter(ctx, 7, 42, lease)
 	require.NoError(t, err)
-	require.True(t, retry, "a failed update is handled again on redelivery")
+	require.True(t, again.InProgress(), "a delivery in hand elsewhere is neither done nor free")
 
-	require.NoError(t, s.FinishUpdate(ctx, 7, time.Hour))
-	done, err := s.BeginUpdate(ctx, 7, time.Minute)
+	require.NoError(t, first.Abort(ctx))
+	retry, err := s.Enter(ctx, 7, 42, lease)
 	require.NoError(t, err)
-	require.False(t, done, "a handled update is never handled again")
+	require.False(t, retry.InProgress(), "a failed update is handled again on redelivery")
+	require.False(t, retry.Duplicate())
+
+	require.NoError(t, retry.Commit(ctx, []byte(`{"step":"budget"}`), time.Hour, time.Hour))
+	require.NoError(t, retry.Release(ctx))
+	done, err := s.Enter(ctx, 7, 42, lease)
+	require.NoError(t, err)
+	require.True(t, done.Duplicate(), "a handled update is never handled again")
+
+	next, err := s.Enter(ctx, 8, 42, lease)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"step":"budget"}`, string(next.Session()), "the committed session comes back")
+	stored, err := s.LoadSession(ctx, 42)
+	require.NoError(t, err)
+	require.Nil(t, stored, "the session is out of Redis while an update has it")
+	require.NoError(t, next.Commit(ctx, nil, time.Hour, time.Hour))
+	require.NoError(t, next.Release(ctx))
+	stored, err = s.LoadSession(ctx, 42)
+	require.NoError(t, err)
+	require.Nil(t, stored, "a nil session is dropped")
 }
 
-func TestLockSerialises(t *testing.T) {
+func TestGateSerialisesAChat(t *testing.T) {
 	t.Parallel()
 	s, _, _ := redistest.NewStore(t)
 	ctx := context.Background()
 
 	var inside, maxInside atomic.Int32
 	var wg sync.WaitGroup
-	for range 8 {
+	for i := range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			unlock, err := s.Lock(ctx, "chat:1", 5*time.Second)
+			turn, err := s.Enter(ctx, int64(100+i), 1, 5*time.Second)
 			if err != nil {
 				t.Error(err)
 				return
@@ -80,23 +99,107 @@ func TestLockSerialises(t *testing.T) {
 			}
 			time.Sleep(2 * time.Millisecond)
 			inside.Add(-1)
-			unlock()
+			if err := turn.Commit(ctx, []byte("{}"), time.Hour, time.Hour); err != nil {
+				t.Error(err)
+			}
+			if err := turn.Release(ctx); err != nil {
+				t.Error(err)
+			}
 		}()
 	}
 	wg.Wait()
 	require.Equal(t, int32(1), maxInside.Load(), "two holders at once")
 }
 
-func TestLockGivesUpWithContext(t *testing.T) {
+func TestGateWaitGivesUpWithContext(t *testing.T) {
 	t.Parallel()
 	s, _, _ := redistest.NewStore(t)
-	unlock, err := s.Lock(context.Background(), "busy", 5*time.Second)
+	held, err := s.Enter(context.Background(), 1, 5, 5*time.Second)
 	require.NoError(t, err)
-	defer unlock()
+	defer held.Release(context.Background())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
-	_, err = s.Lock(ctx, "busy", 5*time.Second)
+	_, err = s.Enter(ctx, 2, 5, 5*time.Second)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
+	// The waiting update was unmarked, so its redelivery is handled.
+	later, err := s.Enter(context.Background(), 2, 6, 5*time.Second)
+	require.NoError(t, err)
+	require.False(t, later.InProgress())
+	require.NoError(t, later.Release(context.Background()))
+}
+
+// TestGateLeaseRenewedAndExpired: a live turn keeps its chat past the
+// lease; a dead one (never released) lets go of it after the lease.
+func TestGateLeaseRenewedAndExpired(t *testing.T) {
+	t.Parallel()
+	s, _, _ := redistest.NewStore(t)
+	ctx := context.Background()
+	const lease = 600 * time.Millisecond
+
+	live, err := s.Enter(ctx, 1, 9, lease)
+	require.NoError(t, err)
+	time.Sleep(3 * lease)
+	again, err := s.Enter(ctx, 1, 9, lease)
+	require.NoError(t, err)
+	require.True(t, again.InProgress(), "renewed: still in hand after three leases")
+	require.NoError(t, live.Commit(ctx, []byte("{}"), time.Hour, time.Hour))
+	require.NoError(t, live.Release(ctx))
+
+	// A turn whose process died: no renewal, no release.
+	dead, err := s.Enter(ctx, 2, 10, lease)
+	require.NoError(t, err)
+	dead.StopRenewalForTest()
+	wctx, cancel := context.WithTimeout(ctx, 10*lease)
+	defer cancel()
+	next, err := s.Enter(wctx, 3, 10, lease)
+	require.NoError(t, err, "the dead turn's chat is free after the lease")
+	require.False(t, next.InProgress())
+	require.NoError(t, next.Release(ctx))
+	time.Sleep(lease)
+	redelivered, err := s.Enter(ctx, 2, 10, lease)
+	require.NoError(t, err)
+	require.False(t, redelivered.InProgress(), "and so is its update")
+	require.NoError(t, redelivered.Release(ctx))
+}
+
+func TestGateCommitDropsASessionWhenTheLockWasLost(t *testing.T) {
+	t.Parallel()
+	s, rdb, prefix := redistest.NewStore(t)
+	ctx := context.Background()
+	turn, err := s.Enter(ctx, 1, 11, 5*time.Second)
+	require.NoError(t, err)
+	// Redis is flushed under the turn: its lock is gone.
+	require.NoError(t, rdb.Del(ctx, prefix+"lock:chat:11", prefix+"upd:1").Err())
+	require.NoError(t, turn.Commit(ctx, []byte(`{"contact":1}`), time.Hour, time.Hour))
+	require.NoError(t, turn.Release(ctx))
+	stored, err := s.LoadSession(ctx, 11)
+	require.NoError(t, err)
+	require.Nil(t, stored, "a session written without the lock could be older than the chat's")
+	dup, err := s.Enter(ctx, 1, 11, 5*time.Second)
+	require.NoError(t, err)
+	require.True(t, dup.Duplicate(), "the update is done all the same")
+}
+
+func TestReserveAllMatchesReserve(t *testing.T) {
+	t.Parallel()
+	s, _, _ := redistest.NewStore(t)
+	ctx := context.Background()
+	waits, err := s.ReserveAll(ctx, []redis.Bucket{
+		{Key: "g", PerSecond: 10, Burst: 2, N: 3},
+		{Key: "c", PerSecond: 0, Burst: 1, N: 2},
+		{Key: "d", PerSecond: 10, Burst: 1, N: 1},
+	})
+	require.NoError(t, err)
+	require.Len(t, waits, 3)
+	require.Zero(t, waits[0][0])
+	require.Zero(t, waits[0][1])
+	require.InDelta(t, 100*time.Millisecond, waits[0][2], float64(20*time.Millisecond))
+	require.Equal(t, []time.Duration{0, 0}, waits[1], "no limit, no wait")
+	require.Zero(t, waits[2][0])
+	// The slots are taken: the next single reservation queues behind them.
+	w, err := s.Reserve(ctx, "g", 10, 2)
+	require.NoError(t, err)
+	require.InDelta(t, 200*time.Millisecond, w, float64(20*time.Millisecond))
 }
 
 func TestReserveKeepsTheRate(t *testing.T) {

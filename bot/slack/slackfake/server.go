@@ -1,12 +1,12 @@
 // Package slackfake is a Slack Web API server inside the test process. The
 // real slack-go client talks to it (point slack.OptionAPIURL, or
 // SLACK_API_URL, at URL()); it answers chat.postMessage, chat.update,
-// chat.postEphemeral, views.open and auth.test as Slack does, records what
-// was sent, keeps each message's current content so an update in place can
-// be checked, and answers 429 with Retry-After, 5xx or a Slack error on
-// demand. It also builds the interaction payloads Slack would post back
-// when someone presses a button or submits a modal (see Press and
-// Submission).
+// chat.postEphemeral, views.open, conversations.history and auth.test as
+// Slack does, records what was sent, keeps each message's current content
+// (and metadata) so an update in place can be checked, and answers 429
+// with Retry-After, 5xx or a Slack error on demand. It also builds the
+// interaction payloads Slack would post back when someone presses a button
+// or submits a modal (see Press and Submission).
 //
 // slack-go's own slacktest server records only message text and has no
 // chat.update, views.open or injected failures, hence this one.
@@ -19,6 +19,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,7 +76,11 @@ type Message struct {
 	ThreadTS  string
 	Text      string
 	Blocks    json.RawMessage
-	Updates   int
+	// Metadata is the message metadata posted with it, as JSON
+	// ({"event_type": ..., "event_payload": {...}}); nil when none.
+	Metadata json.RawMessage
+	Updates  int
+	seq      int64 // posting order, for conversations.history
 }
 
 // failure is an injected refusal.
@@ -283,6 +288,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": slackErr})
 		return
 	}
+	if method == "conversations.history" {
+		answer["ok"] = true
+		writeJSON(w, http.StatusOK, answer)
+		return
+	}
 	s.calls = append(s.calls, call)
 	s.notify()
 	answer["ok"] = true
@@ -350,11 +360,15 @@ func (s *Server) answer(call *Call, raw []byte) (map[string]any, string) {
 			threadTS = ""
 		}
 		call.TS = s.nextTS()
-		s.messages[call.ChannelID+"/"+call.TS] = &Message{
-			ChannelID: call.ChannelID, TS: call.TS, ThreadTS: threadTS, Text: call.Text, Blocks: call.Blocks,
+		m := &Message{ChannelID: call.ChannelID, TS: call.TS, ThreadTS: threadTS, Text: call.Text, Blocks: call.Blocks, seq: s.seq}
+		if md := p["metadata"]; md != "" && json.Valid([]byte(md)) {
+			m.Metadata = json.RawMessage(md)
 		}
+		s.messages[call.ChannelID+"/"+call.TS] = m
 		return map[string]any{"channel": call.ChannelID, "ts": call.TS,
 			"message": map[string]any{"type": "message", "text": call.Text, "ts": call.TS, "thread_ts": threadTS, "bot_id": BotID}}, ""
+	case "conversations.history":
+		return s.history(p)
 	case "chat.update":
 		if ref := s.fillMessage(call); ref != "" {
 			return nil, ref
@@ -396,6 +410,45 @@ func (s *Server) answer(call *Call, raw []byte) (map[string]any, string) {
 	default:
 		return s.answerFiles(call)
 	}
+}
+
+// history answers conversations.history: the channel's top-level
+// messages, newest first, limit a page (100 by default), the cursor being
+// the number of messages skipped; metadata only with include_all_metadata,
+// as Slack does. A read is not a change, so it is not recorded in Calls.
+// The caller holds mu.
+func (s *Server) history(p map[string]string) (map[string]any, string) {
+	if p["channel"] == "" {
+		return nil, "channel_not_found"
+	}
+	id := ChannelID(p["channel"])
+	var all []*Message
+	for _, m := range s.messages {
+		if m.ChannelID == id && (m.ThreadTS == "" || m.ThreadTS == m.TS) {
+			all = append(all, m)
+		}
+	}
+	slices.SortFunc(all, func(a, b *Message) int { return int(b.seq - a.seq) })
+	limit, err := strconv.Atoi(p["limit"])
+	if err != nil || limit <= 0 {
+		limit = 100
+	}
+	skip, _ := strconv.Atoi(p["cursor"])
+	skip = min(max(skip, 0), len(all))
+	page := all[skip:min(skip+limit, len(all))]
+	msgs := make([]map[string]any, 0, len(page))
+	for _, m := range page {
+		out := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "bot_id": BotID}
+		if len(m.Metadata) > 0 && p["include_all_metadata"] == "1" {
+			out["metadata"] = m.Metadata
+		}
+		msgs = append(msgs, out)
+	}
+	answer := map[string]any{"messages": msgs, "has_more": skip+len(page) < len(all)}
+	if skip+len(page) < len(all) {
+		answer["response_metadata"] = map[string]any{"next_cursor": strconv.Itoa(skip + len(page))}
+	}
+	return answer, ""
 }
 
 // fillMessage copies the common chat.* fields into call and checks the
