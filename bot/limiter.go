@@ -145,3 +145,12 @@ func (l *LocalLimiter) sweep(now time.Time) {
 		}
 	}
 }
+
+// WindowLimiter admits a call only while fewer than limit calls went in
+// the last window, counting when calls really go (a sliding log, shared by
+// every replica); otherwise it says how long to wait before asking again.
+// The Telegram sender passes every call through it last, right before the
+// request, because Telegram counts messages in any one-second window.
+type WindowLimiter interface {
+	Admit(ctx context.Context, key string, limit int, window time.Duration) (time.Duration, error)
+}

@@ -239,3 +239,21 @@ func TestFirstIsOncePerKey(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, other)
 }
+
+func TestAdmitKeepsAnySecondUnderTheLimit(t *testing.T) {
+	t.Parallel()
+	s, _, _ := redistest.NewStore(t)
+	ctx := context.Background()
+	for i := range 3 {
+		w, err := s.Admit(ctx, "global", 3, time.Second)
+		require.NoError(t, err)
+		require.Zero(t, w, "call %d is admitted", i)
+	}
+	w, err := s.Admit(ctx, "global", 3, time.Second)
+	require.NoError(t, err)
+	require.Greater(t, w, 900*time.Millisecond, "the fourth waits for the first to leave the window")
+	require.LessOrEqual(t, w, time.Second)
+	other, err := s.Admit(ctx, "other", 3, time.Second)
+	require.NoError(t, err)
+	require.Zero(t, other, "windows are per key")
+}
