@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,6 +48,7 @@ type benchOptions struct {
 	Rate         float64       `json:"rate"`
 	Duration     time.Duration `json:"duration"`
 	Think        time.Duration `json:"think"`
+	Ramp         time.Duration `json:"ramp"`
 	Bad          float64       `json:"bad"`
 	Hot          float64       `json:"hot"`
 	Faults       bool          `json:"faults"`
@@ -74,6 +76,7 @@ func benchFlags(fs *flag.FlagSet, o *benchOptions) {
 	fs.Float64Var(&o.Rate, "rate", 0, "target updates per second (0: as fast as the replicas answer)")
 	fs.DurationVar(&o.Duration, "duration", 0, "stop after this long (0: when every customer has finished)")
 	fs.DurationVar(&o.Think, "think", 0, "a customer's mean think time between answers (exponential; 0: none)")
+	fs.DurationVar(&o.Ramp, "ramp", 0, "spread the customers' arrivals evenly over this long (0: all at once)")
 	fs.Float64Var(&o.Bad, "bad", 0.1, "share of steps preceded by bad input (a sticker, an unparsable number or email, a stale button)")
 	fs.Float64Var(&o.Hot, "hot", 0.3, "share of customers on the hot path (a phone and a Slack card)")
 	fs.BoolVar(&o.Faults, "faults", false, "break things while customers talk: kill -9 replicas, end PostgreSQL connections, flush Redis, 429/5xx bursts, duplicate and stale deliveries; then check the invariants")
@@ -242,7 +245,7 @@ func runBench(ctx context.Context, o benchOptions, getenv func(string) string, p
 	b.gen = newGenerator(benchLoadOptions{
 		Customers: o.Customers, Concurrency: o.Concurrency, Rate: o.Rate, Duration: o.Duration, Think: o.Think,
 		Bad: o.Bad, Hot: o.Hot, Dup: o.Dup, Stale: o.Stale, GiveUp: 2 * time.Minute, Seed: o.Seed,
-		ChatBase: 1_000_000,
+		ChatBase: 1_000_000, Ramp: o.Ramp,
 	}, urls, benchSecret)
 
 	faultCtx, stopFaults := context.WithCancel(ctx)
@@ -474,7 +477,11 @@ func (b *bench) startReplicas(ctx context.Context, prog replicaProgram) error {
 	if err != nil {
 		return err
 	}
-	b.logf("starting %d replicas", len(b.replicas.all))
+	addrs := make([]string, len(b.replicas.all))
+	for i, r := range b.replicas.all {
+		addrs[i] = r.addr
+	}
+	b.logf("starting %d replicas at %s", len(b.replicas.all), strings.Join(addrs, ", "))
 	return b.replicas.startAll(ctx)
 }
 

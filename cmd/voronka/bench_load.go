@@ -91,6 +91,9 @@ type benchLoadOptions struct {
 	GiveUp      time.Duration
 	Seed        uint64
 	ChatBase    int64
+	// Ramp spreads the customers' arrivals evenly over this long (0: all
+	// at once), as people come in through a day rather than at a signal.
+	Ramp time.Duration
 }
 
 // generator drives the customers against the replicas.
@@ -443,7 +446,7 @@ func (g *generator) run(ctx context.Context, midway func()) loadResult {
 		atGate   atomic.Int64
 		gateMu   sync.Mutex
 		gated    []*benchCustomer
-		gateOpen = g.opts.Duration > 0 // no snapshot gate in a timed run
+		gateOpen = g.opts.Duration > 0 || g.opts.Ramp > 0 // no snapshot gate in a timed or ramped run
 		paused   time.Duration
 	)
 	stopAt := time.Time{}
@@ -482,8 +485,19 @@ func (g *generator) run(ctx context.Context, midway func()) loadResult {
 	}
 	start := time.Now()
 	active.Add(n)
-	for _, c := range g.customers {
-		ready <- c
+	if g.opts.Ramp > 0 {
+		go func() {
+			for i, c := range g.customers {
+				if d := time.Until(start.Add(time.Duration(i) * g.opts.Ramp / time.Duration(n))); d > 0 {
+					time.Sleep(d)
+				}
+				ready <- c
+			}
+		}()
+	} else {
+		for _, c := range g.customers {
+			ready <- c
+		}
 	}
 	if n == 0 {
 		close(gateDone)
@@ -544,9 +558,19 @@ func (g *generator) run(ctx context.Context, midway func()) loadResult {
 			}
 		}()
 	}
-	if g.opts.Duration <= 0 {
+	switch {
+	case g.opts.Ramp > 0:
+		// The most dialogues are live when the last customer has come.
+		go func() {
+			select {
+			case <-time.After(g.opts.Ramp):
+				midway()
+			case <-ctx.Done():
+			}
+		}()
+	case g.opts.Duration <= 0:
 		// Every customer is mid-dialogue once every one has passed the
-		// gate; those that finished early cannot, so count them in.
+		// gate.
 		go func() {
 			<-gateDone
 			t := time.Now()
@@ -555,7 +579,7 @@ func (g *generator) run(ctx context.Context, midway func()) loadResult {
 			g.pace.reset()
 			openGate()
 		}()
-	} else {
+	default:
 		go func() {
 			select {
 			case <-time.After(g.opts.Duration / 2):
