@@ -32,6 +32,19 @@ const (
 	Cold Temperature = "cold"
 )
 
+// Emoji marks the temperature where a rep's eye lands first on a card.
+func (t Temperature) Emoji() string {
+	switch t {
+	case Hot:
+		return "🔥"
+	case Warm:
+		return "🌤"
+	case Cold:
+		return "❄️"
+	}
+	return "•"
+}
+
 // Thresholds turn a score into a temperature: score >= Hot is hot, score >=
 // Warm is warm, anything else is cold.
 type Thresholds struct {

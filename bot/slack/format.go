@@ -167,18 +167,7 @@ func leadName(card *crm.LeadCard) string {
 }
 
 // temperatureEmoji marks a lead's temperature where the eye lands first.
-func temperatureEmoji(t crm.Temperature) string {
-	switch t {
-	case crm.Hot:
-		return "🔥"
-	case crm.Warm:
-		return "🌤"
-	case crm.Cold:
-		return "❄️"
-	default:
-		return "•"
-	}
-}
+func temperatureEmoji(t crm.Temperature) string { return t.Emoji() }
 
 // temperatureLabel is "Hot", "Warm", "Cold".
 func temperatureLabel(t crm.Temperature) string {

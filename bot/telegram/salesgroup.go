@@ -447,17 +447,7 @@ func sourceMedium(a crm.Attribution) string {
 	return s
 }
 
-func temperatureMark(t crm.Temperature) string {
-	switch t {
-	case crm.Hot:
-		return "🔥"
-	case crm.Warm:
-		return "🌤"
-	case crm.Cold:
-		return "❄️"
-	}
-	return "•"
-}
+func temperatureMark(t crm.Temperature) string { return t.Emoji() }
 
 func managerNames(ms []crm.Manager) string {
 	names := make([]string, 0, len(ms))
