@@ -227,12 +227,14 @@ func runBench(ctx context.Context, o benchOptions, getenv func(string) string, p
 		return nil, err
 	}
 	defer b.closeStores()
+	defer func() {
+		if b.replicas != nil { // some may have started before one failed
+			b.replicas.stopAll(25 * time.Second)
+		}
+	}()
 	if err := b.startReplicas(ctx, prog); err != nil {
 		return nil, err
 	}
-	defer func() {
-		b.replicas.stopAll(25 * time.Second)
-	}()
 
 	rep = &benchReport{Run: b.id, Started: time.Now().UTC(), CPUs: runtime.NumCPU(), Options: o, Files: b.dir}
 	idle, _ := b.replicas.rss()

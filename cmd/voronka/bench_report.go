@@ -72,15 +72,20 @@ type benchMemory struct {
 	RSSMidMB          float64 `json:"rss_mid_mb"`  // all replicas, at the snapshot
 	RSSPer10kMB       float64 `json:"rss_per_10k_customers_mb"`
 	RSSGrowthPer10kMB float64 `json:"rss_growth_per_10k_customers_mb"`
-	// RedisBytesPerLive is what the run's keys take (MEMORY USAGE, by kind
-	// of key) per live dialogue; RedisUsedPerLive is INFO's used_memory
-	// growth per live dialogue, which also counts client buffers and
-	// anything else the server was doing.
-	RedisBytesPerLive float64            `json:"redis_bytes_per_live_dialogue"`
-	RedisUsedPerLive  float64            `json:"redis_used_memory_growth_per_live_dialogue"`
-	RedisKeys         map[string]keyKind `json:"redis_keys"`
-	RedisUsedBeforeMB float64            `json:"redis_used_before_mb"`
-	RedisUsedMidMB    float64            `json:"redis_used_mid_mb"`
+	// Customers is how many had begun by the snapshot (in a run with the
+	// gate, every one, and every one is live then).
+	Customers int `json:"customers"`
+	// RedisBytesPerCustomer is what the run's keys take (MEMORY USAGE, by
+	// kind of key) per customer begun: a session lives session_ttl (30d)
+	// and an update's mark 48h, so Redis grows with the customers of the
+	// last days, live or not. RedisUsedPerCustomer is INFO's used_memory
+	// growth per customer, which also counts client buffers and anything
+	// else the server was doing meanwhile.
+	RedisBytesPerCustomer float64            `json:"redis_bytes_per_customer"`
+	RedisUsedPerCustomer  float64            `json:"redis_used_memory_growth_per_customer"`
+	RedisKeys             map[string]keyKind `json:"redis_keys"`
+	RedisUsedBeforeMB     float64            `json:"redis_used_before_mb"`
+	RedisUsedMidMB        float64            `json:"redis_used_mid_mb"`
 }
 
 // keyKind is one kind of Redis key of the run (sess, upd, lock, rate…).
@@ -170,7 +175,7 @@ func (b *bench) memory(ctx context.Context, idle []int64, redisBefore int64) ben
 	for _, v := range idle {
 		idleTotal += v
 	}
-	m := benchMemory{LiveDialogues: b.gen.live()}
+	m := benchMemory{LiveDialogues: b.gen.live(), Customers: int(b.gen.started.Load())}
 	for _, v := range each {
 		if v > 0 {
 			m.ReplicasUp++
@@ -181,17 +186,19 @@ func (b *bench) memory(ctx context.Context, idle []int64, redisBefore int64) ben
 	if n := float64(m.LiveDialogues); n > 0 {
 		m.RSSPer10kMB = mb(total) / n * 10_000
 		m.RSSGrowthPer10kMB = mb(total-idleTotal) / n * 10_000
+	}
+	if n := float64(m.Customers); n > 0 {
 		used := usedMemory(ctx, b.rdb)
 		m.RedisUsedBeforeMB, m.RedisUsedMidMB = mb(redisBefore), mb(used)
-		m.RedisUsedPerLive = float64(used-redisBefore) / n
+		m.RedisUsedPerCustomer = float64(used-redisBefore) / n
 		var keys float64
 		for _, k := range m.RedisKeys {
 			keys += float64(k.Keys) * k.AvgBytes
 		}
-		m.RedisBytesPerLive = keys / n
+		m.RedisBytesPerCustomer = keys / n
 	}
-	b.logf("mid-dialogue: %d live dialogues, replicas %.0f MB (%.0f MB idle), Redis %.0f bytes per dialogue",
-		m.LiveDialogues, m.RSSMidMB, m.RSSIdleMB, m.RedisBytesPerLive)
+	b.logf("mid-dialogue: %d live dialogues of %d customers, replicas %.0f MB (%.0f MB idle), Redis %.0f bytes per customer",
+		m.LiveDialogues, m.Customers, m.RSSMidMB, m.RSSIdleMB, m.RedisBytesPerCustomer)
 	return m
 }
 
@@ -399,7 +406,7 @@ func (r *benchReport) print(w io.Writer) {
 		kinds = append(kinds, fmt.Sprintf("%s %d×%.0f B", k, v.Keys, v.AvgBytes))
 	}
 	slices.Sort(kinds)
-	row("Redis bytes per live dialogue", fmt.Sprintf("%.0f by its keys (%s); used_memory +%.0f", m.RedisBytesPerLive, strings.Join(kinds, ", "), m.RedisUsedPerLive))
+	row("Redis bytes per customer", fmt.Sprintf("%.0f by its keys (%s); used_memory +%.0f", m.RedisBytesPerCustomer, strings.Join(kinds, ", "), m.RedisUsedPerCustomer))
 	if o.Faults {
 		var faultKinds []string
 		for k, n := range r.Faults {
