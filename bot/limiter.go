@@ -146,11 +146,14 @@ func (l *LocalLimiter) sweep(now time.Time) {
 	}
 }
 
-// WindowLimiter admits a call only while fewer than limit calls went in
-// the last window, counting when calls really go (a sliding log, shared by
-// every replica); otherwise it says how long to wait before asking again.
-// The Telegram sender passes every call through it last, right before the
+// WindowLimiter admits a call only while fewer than limit calls are live in
+// the window, shared by every replica; otherwise it says how long to wait
+// before asking again. A call is live from its admission until one window
+// after Done: the server counts it when it arrives, which is somewhere in
+// between, so no window of the server's can hold more than limit. The
+// Telegram sender passes every call through it last, right before the
 // request, because Telegram counts messages in any one-second window.
 type WindowLimiter interface {
-	Admit(ctx context.Context, key string, limit int, window time.Duration) (time.Duration, error)
+	Admit(ctx context.Context, key string, limit int, window time.Duration) (ticket string, wait time.Duration, err error)
+	Done(ctx context.Context, key, ticket string) error
 }

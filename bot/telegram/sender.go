@@ -432,10 +432,12 @@ func (s *Sender) do(ctx context.Context, chatID int64, c tgbotapi.Chattable, res
 		} else if err := s.wait(ctx, chatID); err != nil {
 			return nil, err
 		}
-		if err := s.admit(ctx); err != nil {
+		ticket, err := s.admit(ctx)
+		if err != nil {
 			return nil, err
 		}
 		resp, err := withContext(ctx, s.api).Request(c)
+		s.done(ctx, ticket)
 		if err == nil {
 			return resp, nil
 		}
@@ -461,38 +463,54 @@ func (s *Sender) do(ctx context.Context, chatID int64, c tgbotapi.Chattable, res
 const maxWindowRate = 1000
 
 // admit holds a call, right before it goes, until fewer than the bot-wide
-// rate went in the last second (when the limiter keeps a sliding window).
-// The token buckets pace calls ahead of time; a call that leaves late
-// (a slow worker, a busy CPU) would otherwise let the ones after it crowd
-// one second past Telegram's count. Tests whose Sleep only records waits
-// pass straight through, as the buckets do for them.
-func (s *Sender) admit(ctx context.Context) error {
+// rate are live in the last second (when the limiter keeps a sliding
+// window), and returns the call's ticket for done. The token buckets pace
+// calls ahead of time; a call that leaves late (a slow worker, a busy CPU)
+// would otherwise let the ones after it crowd one second past Telegram's
+// count. Tests whose Sleep only records waits pass straight through, as
+// the buckets do for them.
+func (s *Sender) admit(ctx context.Context) (string, error) {
 	wl, ok := s.limiter.(bot.WindowLimiter)
 	if !ok || s.opts.GlobalPerSecond > maxWindowRate {
-		return nil
+		return "", nil
 	}
 	limit := int(s.opts.GlobalPerSecond)
 	for range 1000 {
-		d, err := wl.Admit(ctx, s.keyPrefix+"window", max(limit, 1), time.Second)
+		ticket, d, err := wl.Admit(ctx, s.windowKey(), max(limit, 1), time.Second)
 		if err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return "", ctx.Err()
 			}
 			s.opts.Logger.WarnContext(ctx, "telegram: rate window unavailable", "err", err)
-			return nil
+			return "", nil
 		}
 		if d <= 0 {
-			return nil
+			return ticket, nil
 		}
 		if err := s.opts.Sleep(ctx, d); err != nil {
-			return err
+			return "", err
 		}
 		if !s.opts.realSleep {
-			return nil
+			return "", nil
 		}
 	}
-	return nil
+	return "", nil
 }
+
+// done tells the window that the call of ticket has finished, even when the
+// caller's context has ended: a call left in flight would hold its place
+// for a minute.
+func (s *Sender) done(ctx context.Context, ticket string) {
+	if ticket == "" {
+		return
+	}
+	wl := s.limiter.(bot.WindowLimiter)
+	if err := wl.Done(context.WithoutCancel(ctx), s.windowKey(), ticket); err != nil {
+		s.opts.Logger.WarnContext(ctx, "telegram: rate window unavailable", "err", err)
+	}
+}
+
+func (s *Sender) windowKey() string { return s.keyPrefix + "window" }
 
 // classify turns a failed call into the error to return and, if another
 // attempt may succeed, how long to wait first: retry_after for a 429, an

@@ -401,3 +401,57 @@ func (l *countingLimiter) ReserveAll(ctx context.Context, buckets []bot.Bucket) 
 
 func (l *countingLimiter) batches() int { l.mu.Lock(); defer l.mu.Unlock(); return l.batch }
 func (l *countingLimiter) singles() int { l.mu.Lock(); defer l.mu.Unlock(); return l.single }
+
+// TestSenderHoldsItsWindowPlaceUntilTheCallIsDone: every call, refused or
+// not, is admitted to the shared window right before it goes and marked
+// done only after the server has it, so the window counts each call over
+// every moment the server might count it.
+func TestSenderHoldsItsWindowPlaceUntilTheCallIsDone(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	clock := newFakeClock()
+	w := &windowLimiter{LocalLimiter: bot.NewLocalLimiter(clock.Now), server: func() int { return len(b.srv.Calls()) + b.srv.Failed("sendMessage") }}
+	s := telegram.NewSender(b.api, w, telegram.SenderOptions{Sleep: clock.Sleep, Logger: b.log})
+	b.srv.Fail("sendMessage", 1, 429, 1)
+
+	_, err := s.Send(context.Background(), bot.Message{ChatID: 7, Text: "hello"})
+	require.NoError(t, err)
+	require.Len(t, b.srv.Sent(7), 1)
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	require.Equal(t, []string{"t1", "t2"}, w.admitted, "the refused call and its retry each took a place")
+	require.Equal(t, []string{"t1", "t2"}, w.done, "and each gave it back once")
+	for i, calls := range w.callsAtDone {
+		require.GreaterOrEqual(t, calls, w.callsAtAdmit[i]+1, "call %d reached the server before it was marked done", i)
+	}
+}
+
+// windowLimiter is a bot.WindowLimiter that hands out numbered tickets and
+// records how many calls the server had seen at each admission and Done.
+type windowLimiter struct {
+	*bot.LocalLimiter
+	server                    func() int
+	mu                        sync.Mutex
+	admitted, done            []string
+	callsAtAdmit, callsAtDone []int
+}
+
+func (l *windowLimiter) Admit(ctx context.Context, key string, limit int, window time.Duration) (string, time.Duration, error) {
+	calls := l.server()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ticket := "t" + itoa(len(l.admitted)+1)
+	l.admitted = append(l.admitted, ticket)
+	l.callsAtAdmit = append(l.callsAtAdmit, calls)
+	return ticket, 0, nil
+}
+
+func (l *windowLimiter) Done(ctx context.Context, key, ticket string) error {
+	calls := l.server()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.done = append(l.done, ticket)
+	l.callsAtDone = append(l.callsAtDone, calls)
+	return nil
+}

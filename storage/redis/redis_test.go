@@ -244,16 +244,42 @@ func TestAdmitKeepsAnySecondUnderTheLimit(t *testing.T) {
 	t.Parallel()
 	s, _, _ := redistest.NewStore(t)
 	ctx := context.Background()
+	var tickets []string
 	for i := range 3 {
-		w, err := s.Admit(ctx, "global", 3, time.Second)
+		ticket, w, err := s.Admit(ctx, "global", 3, 200*time.Millisecond)
 		require.NoError(t, err)
 		require.Zero(t, w, "call %d is admitted", i)
+		require.NotEmpty(t, ticket)
+		tickets = append(tickets, ticket)
 	}
-	w, err := s.Admit(ctx, "global", 3, time.Second)
+	ticket, w, err := s.Admit(ctx, "global", 3, 200*time.Millisecond)
 	require.NoError(t, err)
-	require.Greater(t, w, 900*time.Millisecond, "the fourth waits for the first to leave the window")
-	require.LessOrEqual(t, w, time.Second)
-	other, err := s.Admit(ctx, "other", 3, time.Second)
+	require.Empty(t, ticket)
+	require.Positive(t, w, "the fourth waits")
+	require.LessOrEqual(t, w, 5*time.Millisecond, "all three are in flight: ask again shortly")
+
+	// Calls still in flight keep their place however long they take: the
+	// server may count them the moment they arrive.
+	time.Sleep(250 * time.Millisecond)
+	_, w, err = s.Admit(ctx, "global", 3, 200*time.Millisecond)
 	require.NoError(t, err)
-	require.Zero(t, other, "windows are per key")
+	require.Positive(t, w, "a window later, calls in flight still count")
+
+	// Finished, a call counts for one more window from when it finished.
+	require.NoError(t, s.Done(ctx, "global", tickets[0]))
+	_, w, err = s.Admit(ctx, "global", 3, 200*time.Millisecond)
+	require.NoError(t, err)
+	require.Greater(t, w, 150*time.Millisecond, "the finished call leaves one window after it finished")
+	require.LessOrEqual(t, w, 200*time.Millisecond)
+	time.Sleep(w)
+	again, w, err := s.Admit(ctx, "global", 3, 200*time.Millisecond)
+	require.NoError(t, err)
+	require.Zero(t, w)
+	require.NotEmpty(t, again)
+
+	other, w, err := s.Admit(ctx, "other", 3, time.Second)
+	require.NoError(t, err)
+	require.Zero(t, w, "windows are per key")
+	require.NotEmpty(t, other)
+	require.NoError(t, s.Done(ctx, "other", ""), "an empty ticket is a no-op")
 }
