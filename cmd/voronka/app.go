@@ -413,10 +413,14 @@ func (g redisGate) Enter(ctx context.Context, updateID, chatID int64, lease time
 	return t, nil
 }
 
-// redisLimiter is the Redis store as a bot.BatchLimiter.
+// redisLimiter is the Redis store as a bot.BatchLimiter and, through the
+// Store's own Admit and Done, a bot.WindowLimiter.
 type redisLimiter struct{ *redis.Store }
 
-var _ bot.BatchLimiter = redisLimiter{}
+var (
+	_ bot.BatchLimiter  = redisLimiter{}
+	_ bot.WindowLimiter = redisLimiter{}
+)
 
 func (l redisLimiter) ReserveAll(ctx context.Context, buckets []bot.Bucket) ([][]time.Duration, error) {
 	rb := make([]redis.Bucket, len(buckets))
