@@ -238,11 +238,11 @@ func (s *LeadStore) saveAnswer(ctx context.Context, p crm.Progress, events []str
 		contactID *int64
 		answerID  *int64
 	)
-	err := s.db.Pool.QueryRow(ctx, saveAnswerSQL,
+	err := s.db.answers.do(ctx, []any{
 		p.LeadID, p.ContactID, a.StepID, a.Kind, a.Value, a.Score, a.UpdateID, timeArg(at),
 		p.Score, p.Stage, p.Temperature, p.Step, timeArg(p.At), p.Phone, p.Email,
 		kinds, actors, events, times,
-	).Scan(&contactID, &answerID)
+	}, &contactID, &answerID)
 	switch {
 	case err != nil:
 		return translate(err, notFound)
