@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -85,7 +86,8 @@ func NewWebhook(h bot.Handler, secret string, opts WebhookOptions) http.Handler 
 
 func (wh *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	kind, outcome, status := wh.serve(w, r)
+	wa := &webhookAnswer{}
+	kind, outcome, status := wh.serve(w, r.WithContext(context.WithValue(r.Context(), webhookAnswerKey{}, wa)))
 	wh.observe(kind, outcome, time.Since(start))
 	switch status {
 	case http.StatusMethodNotAllowed:
@@ -94,6 +96,12 @@ func (wh *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "1")
 	}
 	if status == http.StatusOK {
+		if body := wa.take(); body != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
+			return
+		}
 		w.WriteHeader(status)
 		return
 	}
@@ -157,6 +165,41 @@ func (wh *webhook) serve(w http.ResponseWriter, r *http.Request) (kind, outcome 
 		return kind, "error", http.StatusInternalServerError
 	}
 	return kind, "ok", http.StatusOK
+}
+
+// webhookAnswer is the one Bot API call a handler may hand back in the
+// webhook's own 200 response, which Telegram then makes for the bot: a
+// round trip saved. Telegram reports nothing about such a call, so only a
+// call whose result nobody needs rides there: the answer to a button
+// press (Sender.Reply puts it there when it replies inside a webhook
+// request). Anything but a 200 drops it, as Telegram would.
+type webhookAnswer struct {
+	mu   sync.Mutex
+	body []byte
+}
+
+type webhookAnswerKey struct{}
+
+// offerWebhookAnswer hands body (a JSON object with "method") to the
+// webhook response of ctx's request, if there is one and it is free.
+func offerWebhookAnswer(ctx context.Context, body []byte) bool {
+	wa, _ := ctx.Value(webhookAnswerKey{}).(*webhookAnswer)
+	if wa == nil {
+		return false
+	}
+	wa.mu.Lock()
+	defer wa.mu.Unlock()
+	if wa.body != nil {
+		return false
+	}
+	wa.body = body
+	return true
+}
+
+func (wa *webhookAnswer) take() []byte {
+	wa.mu.Lock()
+	defer wa.mu.Unlock()
+	return wa.body
 }
 
 // safeHandle calls h and turns a panic into a *panicError, so one bad update

@@ -212,3 +212,64 @@ func TestSetWebhookChecksSecret(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, 400, ae.Code)
 }
+
+// replyHandler replies to a button press through the Sender, as the
+// dispatcher does, inside the webhook request.
+type replyHandler struct {
+	s   *telegram.Sender
+	err error
+}
+
+func (h replyHandler) Handle(ctx context.Context, u bot.Update) error {
+	if _, err := h.s.Reply(ctx, bot.Reply{ChatID: u.ChatID,
+		Callback: &bot.CallbackAnswer{CallbackID: u.CallbackID, Text: "Noted"},
+		Messages: []bot.Message{{ChatID: u.ChatID, Text: "What budget?"}}}); err != nil {
+		return err
+	}
+	return h.err
+}
+
+// TestWebhookAnswersTheButtonInItsResponse: inside a webhook request the
+// callback answer is not a call of its own but the 200's body, which
+// Telegram carries out; the next question is still a call. Long polling
+// and errors keep the call (there is no response to ride on, or Telegram
+// would ignore it).
+func TestWebhookAnswersTheButtonInItsResponse(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s, _ := newSender(t, b, telegram.SenderOptions{})
+	h := telegram.NewWebhook(replyHandler{s: s}, secret, telegram.WebhookOptions{})
+
+	press := withID(telegramtest.Callback(7, 7, 41, "need:buy"), 300)
+	w := post(t, h, "POST", secret, updateJSON(t, press))
+	require.Equal(t, http.StatusOK, w.Code)
+	require.Equal(t, "application/json", w.Header().Get("Content-Type"))
+	var answer map[string]string
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &answer))
+	require.Equal(t, map[string]string{"method": "answerCallbackQuery",
+		"callback_query_id": press.CallbackQuery.ID, "text": "Noted"}, answer)
+	require.Len(t, b.srv.Sent(7), 1, "the question went as a call")
+	for _, c := range b.srv.Calls() {
+		require.NotEqual(t, "answerCallbackQuery", c.Method, "the press was not answered by a call")
+	}
+	require.NoError(t, b.srv.WebhookAnswer(w.Body.Bytes()))
+	calls, err := b.srv.WaitCalls(t.Context(), "answerCallbackQuery", 1)
+	require.NoError(t, err)
+	require.Equal(t, press.CallbackQuery.ID, calls[0].Params["callback_query_id"])
+	require.Equal(t, "Noted", calls[0].Params["text"])
+
+	// A handler that fails after replying gets a 500 and no body: the
+	// press stays unanswered, as with Telegram, which ignores the body of
+	// a failed delivery.
+	failing := telegram.NewWebhook(replyHandler{s: s, err: errors.New("redis is down")}, secret, telegram.WebhookOptions{})
+	w = post(t, failing, "POST", secret, updateJSON(t, withID(telegramtest.Callback(8, 8, 42, "need:buy"), 301)))
+	require.Equal(t, http.StatusInternalServerError, w.Code)
+	require.NotContains(t, w.Body.String(), "answerCallbackQuery")
+
+	// Outside a webhook request (long polling) it is a call.
+	_, err = s.Reply(t.Context(), bot.Reply{ChatID: 9, Callback: &bot.CallbackAnswer{CallbackID: "cb-9"}})
+	require.NoError(t, err)
+	calls, err = b.srv.WaitCalls(t.Context(), "answerCallbackQuery", 2)
+	require.NoError(t, err)
+	require.Equal(t, "cb-9", calls[1].Params["callback_query_id"])
+}

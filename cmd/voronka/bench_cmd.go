@@ -248,7 +248,7 @@ func runBench(ctx context.Context, o benchOptions, getenv func(string) string, p
 		Customers: o.Customers, Concurrency: o.Concurrency, Rate: o.Rate, Duration: o.Duration, Think: o.Think,
 		Bad: o.Bad, Hot: o.Hot, Dup: o.Dup, Stale: o.Stale, GiveUp: 2 * time.Minute, Seed: o.Seed,
 		ChatBase: 1_000_000, Ramp: o.Ramp,
-	}, urls, benchSecret)
+	}, urls, benchSecret, b.tg.WebhookAnswer)
 
 	faultCtx, stopFaults := context.WithCancel(ctx)
 	defer stopFaults()

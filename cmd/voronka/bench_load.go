@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -125,10 +126,14 @@ type generator struct {
 	failures  atomic.Int64 // non-200 answers and cut connections
 
 	pace *pacer
+	// answered takes the Bot API call a replica handed back in a 200's
+	// body (Telegram makes it; here the test Bot API server records it).
+	answered func(body []byte) error
 }
 
-func newGenerator(opts benchLoadOptions, replicas []string, secret string) *generator {
+func newGenerator(opts benchLoadOptions, replicas []string, secret string, answered func(body []byte) error) *generator {
 	g := &generator{
+		answered: answered,
 		opts:     opts,
 		replicas: replicas,
 		secret:   secret,
@@ -299,7 +304,17 @@ func (g *generator) post(ctx context.Context, i int, body []byte) (int, time.Dur
 	if err != nil {
 		return 0, d
 	}
+	answer, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		// The 200 did not arrive whole: as lost as a cut connection.
+		return 0, d
+	}
+	if resp.StatusCode == http.StatusOK && g.answered != nil {
+		if err := g.answered(answer); err != nil {
+			return 0, d
+		}
+	}
 	return resp.StatusCode, d
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -145,7 +146,12 @@ func (b *bundle) postRaw(body []byte, secret string) int {
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(b.t, err)
+	answer, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	require.NoError(b.t, err)
+	if resp.StatusCode == http.StatusOK {
+		require.NoError(b.t, b.tg.WebhookAnswer(answer))
+	}
 	return resp.StatusCode
 }
 

@@ -7,6 +7,7 @@
 package telegramtest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -375,6 +376,37 @@ func (s *Server) Files(chatID int64) []Call {
 		}
 	}
 	return out
+}
+
+// WebhookAnswer makes the call a webhook handed back in its 200 response
+// body (a JSON object naming the method), as Telegram does: recorded like
+// any call, and failing silently (a refusal is counted in Failed, nothing
+// is reported back). Whatever delivers updates to a webhook passes every
+// 200's body here; an empty body is no call.
+func (s *Server) WebhookAnswer(body []byte) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return fmt.Errorf("telegramtest: webhook answer: %w", err)
+	}
+	p := make(map[string]string, len(fields))
+	for k, raw := range fields {
+		var str string
+		if json.Unmarshal(raw, &str) == nil {
+			p[k] = str
+		} else {
+			p[k] = string(raw)
+		}
+	}
+	method := p["method"]
+	if method == "" {
+		return fmt.Errorf("telegramtest: webhook answer without a method: %s", body)
+	}
+	delete(p, "method")
+	_, _ = s.call(method, p, nil)
+	return nil
 }
 
 // call answers every method but getUpdates.
