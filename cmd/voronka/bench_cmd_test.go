@@ -49,3 +49,39 @@ func TestBenchFaults(t *testing.T) {
 	}
 	require.NotZero(t, rep.Cards)
 }
+
+// TestBenchReportsLatencyByStep: the report splits the reply latency by
+// what the update was, slowest p99 first, with how many took over 20 ms.
+func TestBenchReportsLatencyByStep(t *testing.T) {
+	t.Parallel()
+	ms := func(v ...int) []time.Duration {
+		out := make([]time.Duration, len(v))
+		for i, n := range v {
+			out[i] = time.Duration(n) * time.Millisecond
+		}
+		return out
+	}
+	var r benchReport
+	r.load(loadResult{Elapsed: time.Second, Acked: 9, Latencies: ms(1, 2, 3, 30, 2, 2, 40, 25, 5), ByStep: map[string][]time.Duration{
+		"budget":              ms(2, 1, 3),
+		"comment (hot, last)": ms(30, 25, 40),
+		"/start":              ms(2, 20, 5),
+	}}, benchOptions{})
+	require.Equal(t, []stepLatency{
+		{Step: "comment (hot, last)", Updates: 3, P50Ms: 30, P99Ms: 30, Over20: 3},
+		{Step: "/start", Updates: 3, P50Ms: 5, P99Ms: 5, Over20: 0},
+		{Step: "budget", Updates: 3, P50Ms: 2, P99Ms: 2, Over20: 0},
+	}, r.ByStep)
+	var out strings.Builder
+	r.print(&out)
+	require.Contains(t, out.String(), "comment (hot, last)")
+	require.Contains(t, out.String(), "3 of 3 over 20 ms")
+
+	hot := &benchCustomer{hot: true}
+	require.Equal(t, "/start", stepLabel(&benchStep{}, hot))
+	hot.acked = append(hot.acked, ackedUpdate{})
+	require.Equal(t, "other", stepLabel(&benchStep{}, hot))
+	require.Equal(t, "comment (hot, last)", stepLabel(&benchStep{step: "comment", final: true}, hot))
+	require.Equal(t, "comment (last)", stepLabel(&benchStep{step: "comment", final: true}, &benchCustomer{}))
+	require.Equal(t, "need", stepLabel(&benchStep{step: "need"}, hot))
+}

@@ -119,6 +119,7 @@ type generator struct {
 
 	latMu     sync.Mutex
 	latencies []time.Duration
+	byStep    map[string][]time.Duration // the latencies by stepLabel
 	acks      atomic.Int64
 	posts     atomic.Int64
 	started   atomic.Int64 // customers who sent their first update
@@ -408,6 +409,11 @@ func (g *generator) episode(ctx context.Context, c *benchCustomer, st *benchStep
 	if !failed {
 		g.latMu.Lock()
 		g.latencies = append(g.latencies, lat)
+		if g.byStep == nil {
+			g.byStep = map[string][]time.Duration{}
+		}
+		label := stepLabel(st, c)
+		g.byStep[label] = append(g.byStep[label], lat)
 		g.latMu.Unlock()
 	}
 	c.acked = append(c.acked, ackedUpdate{body: body, id: ep.updateID, epoch: epoch, answer: st.step != ""})
@@ -445,8 +451,28 @@ type loadResult struct {
 	Posts     int64
 	Failures  int64
 	Latencies []time.Duration
+	ByStep    map[string][]time.Duration // by stepLabel
 	Finished  int
 	CutOff    int // customers the --duration stopped mid-dialogue
+}
+
+// stepLabel names what an update of c was, for the latencies by step: the
+// flow step it answers, "/start" for the first update, "other" for a
+// command or a piece of bad input; the last answer of a hot lead (whose
+// transaction queues the sales alert) is told apart.
+func stepLabel(st *benchStep, c *benchCustomer) string {
+	switch {
+	case st.step != "" && st.final && c.hot:
+		return st.step + " (hot, last)"
+	case st.step != "" && st.final:
+		return st.step + " (last)"
+	case st.step != "":
+		return st.step
+	case len(c.acked) == 0:
+		return "/start"
+	default:
+		return "other"
+	}
 }
 
 // run drives every customer to the end of its script (or until
@@ -610,6 +636,7 @@ func (g *generator) run(ctx context.Context, midway func()) loadResult {
 	res := loadResult{Elapsed: elapsed, Acked: g.acks.Load(), Posts: g.posts.Load(), Failures: g.failures.Load()}
 	g.latMu.Lock()
 	res.Latencies = g.latencies
+	res.ByStep = g.byStep
 	g.latMu.Unlock()
 	for _, c := range g.customers {
 		if c.finished {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -43,6 +44,9 @@ type benchReport struct {
 	ReplyP50Ms    float64 `json:"reply_p50_ms"`
 	ReplyP99Ms    float64 `json:"reply_p99_ms"`
 	ReplyMaxMs    float64 `json:"reply_max_ms"`
+	// ByStep is the reply latency by what the update was, slowest p99
+	// first: where the tail comes from.
+	ByStep []stepLatency `json:"reply_by_step,omitempty"`
 	// HandlerP50Ms and HandlerP99Ms are the replicas' own time per update
 	// (their voronka_update_duration_seconds histograms, interpolated in
 	// the buckets): the reply latency less the network, the HTTP layers
@@ -61,6 +65,15 @@ type benchReport struct {
 	FaultLog   []faultEvent   `json:"fault_log,omitempty"`
 	Invariants []invariant    `json:"invariants"`
 	Notes      []string       `json:"notes,omitempty"`
+}
+
+// stepLatency is the reply latency of one kind of update.
+type stepLatency struct {
+	Step    string  `json:"step"`
+	Updates int     `json:"updates"`
+	P50Ms   float64 `json:"p50_ms"`
+	P99Ms   float64 `json:"p99_ms"`
+	Over20  int     `json:"over_20ms"`
 }
 
 // benchMemory is memory at the mid-dialogue snapshot, when every customer
@@ -136,6 +149,17 @@ func (r *benchReport) load(res loadResult, o benchOptions) {
 	if len(lat) > 0 {
 		r.ReplyMaxMs = ms(lat[len(lat)-1])
 	}
+	r.ByStep = r.ByStep[:0]
+	for step, lat := range res.ByStep {
+		lat = slices.Clone(lat)
+		slices.Sort(lat)
+		over, _ := slices.BinarySearch(lat, 20*time.Millisecond+1)
+		r.ByStep = append(r.ByStep, stepLatency{Step: step, Updates: len(lat),
+			P50Ms: ms(percentile(lat, 0.50)), P99Ms: ms(percentile(lat, 0.99)), Over20: len(lat) - over})
+	}
+	slices.SortFunc(r.ByStep, func(a, b stepLatency) int {
+		return cmp.Or(cmp.Compare(b.P99Ms, a.P99Ms), strings.Compare(a.Step, b.Step))
+	})
 }
 
 // cards measures the time from each hot lead's last answer (its first
@@ -382,6 +406,9 @@ func (r *benchReport) print(w io.Writer) {
 	row("reply latency p50 / p99 / max", fmt.Sprintf("%.1f / %.1f / %.1f ms", r.ReplyP50Ms, r.ReplyP99Ms, r.ReplyMaxMs))
 	if r.HandlerP99Ms > 0 {
 		row("  of which in the replicas p50 / p99", fmt.Sprintf("%.1f / %.1f ms (their histograms)", r.HandlerP50Ms, r.HandlerP99Ms))
+	}
+	for _, st := range r.ByStep {
+		row("  "+st.Step, fmt.Sprintf("%.1f / %.1f ms, %d of %d over 20 ms", st.P50Ms, st.P99Ms, st.Over20, st.Updates))
 	}
 	row("last answer → Slack card p50 / p99", fmt.Sprintf("%.1f / %.1f ms (%d cards)", r.CardP50Ms, r.CardP99Ms, r.Cards))
 	if r.Limits.PGBenchNote != "" {
