@@ -275,16 +275,9 @@ func (d *Dispatcher) flowAndLang(u Update, s *session) (*flows.Flow, string) {
 	return flow, flow.Lang(u.User.Language)
 }
 
-// deliver sends what the update says back: the answer to a pressed button
-// (always, so the spinner stops) and the messages, through a Replier in
-// one go when the sender is one. The update's effects are durable by now
-// and it is marked done, so a message that cannot be delivered is logged
-// and not retried by redelivery: the customer's next message, or the
-// follow-up nudge, asks the question again.
-func (d *Dispatcher) deliver(ctx context.Context, u Update, s *session) {
-	if s.quiet {
-		return
-	}
+// reply is what the update says back: the answer to a pressed button
+// (always, so the spinner stops) and the messages.
+func (d *Dispatcher) reply(u Update, s *session) Reply {
 	r := Reply{ChatID: u.ChatID}
 	if u.CallbackID != "" {
 		r.Callback = &CallbackAnswer{CallbackID: u.CallbackID, Text: s.notice}
@@ -292,6 +285,15 @@ func (d *Dispatcher) deliver(ctx context.Context, u Update, s *session) {
 	for _, p := range s.prompts {
 		r.Messages = append(r.Messages, promptMessage(u.ChatID, p, u.ButtonMessageID))
 	}
+	return r
+}
+
+// deliver sends r, through a Replier in one go when the sender is one.
+// The update's effects are durable by now and it is marked done, so a
+// message that cannot be delivered is logged and not retried by
+// redelivery: the customer's next message, or the follow-up nudge, asks
+// the question again.
+func (d *Dispatcher) deliver(ctx context.Context, u Update, r Reply) {
 	if rp, ok := d.cfg.Sender.(Replier); ok {
 		if _, err := rp.Reply(ctx, r); err != nil {
 			d.cfg.Logger.ErrorContext(ctx, "send reply", "chat_id", u.ChatID, "err", err)

@@ -35,7 +35,8 @@ type Turn interface {
 	// Commit stores the new session (nil drops it) and marks the update
 	// handled; the chat stays held.
 	Commit(ctx context.Context, session []byte, sessionTTL, keep time.Duration) error
-	// Release lets go of the chat after a Commit; Abort after a failure,
+	// Release lets go of the chat after a Commit (or CommitReserve); Abort
+	// after a failure,
 	// unmarking the update so that its redelivery is handled.
 	Release(ctx context.Context) error
 	Abort(ctx context.Context) error
@@ -124,6 +125,17 @@ const DefaultLease = 15 * time.Second
 // up redelivering after about a day).
 const updateKeep = 48 * time.Hour
 
+// A ReservingTurn also reserves rate-limit slots in its commit's round
+// trip, in the same store and with the same semantics as the Sender's
+// BatchLimiter (ReserveAll): the dispatcher uses it only when the Sender
+// is a ReservingReplier, and the two must share the limiter's store, as
+// cmd/voronka wires them (one Redis). If it fails, nothing was committed
+// or reserved.
+type ReservingTurn interface {
+	Turn
+	CommitReserve(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []Bucket) ([][]time.Duration, error)
+}
+
 // Handle handles one update. It returns nil once the update's effects are
 // durable (or the update was a duplicate), ErrInProgress while another
 // replica has it in hand, and another error when the channel should
@@ -180,15 +192,45 @@ func (d *Dispatcher) Handle(ctx context.Context, u Update) (err error) {
 			d.cfg.Logger.ErrorContext(ctx, "encode session", "chat_id", u.ChatID, "err", eerr)
 		}
 	}
-	if err := t.Commit(ctx, raw, d.cfg.SessionTTL, updateKeep); err != nil {
+	// The reply is settled before the commit, so that its rate-limit slots
+	// are reserved in the commit's round trip when the gate and the sender
+	// can (one Redis round trip fewer per update).
+	var (
+		reply   Reply
+		buckets []Bucket
+		rr, _   = d.cfg.Sender.(ReservingReplier)
+		rt, _   = t.(ReservingTurn)
+		waits   [][]time.Duration
+		cerr    error
+		deliver = s != nil && !s.quiet
+	)
+	if deliver {
+		reply = d.reply(u, s)
+		if rr != nil && rt != nil {
+			reply, buckets = rr.PlanReply(ctx, reply)
+		}
+	}
+	if len(buckets) > 0 {
+		waits, cerr = rt.CommitReserve(ctx, raw, d.cfg.SessionTTL, updateKeep, buckets)
+	} else {
+		cerr = t.Commit(ctx, raw, d.cfg.SessionTTL, updateKeep)
+	}
+	if cerr != nil {
 		// The effects are durable in PostgreSQL; without the session the
 		// next update rebuilds it from there, and a redelivered answer is
 		// turned away by its unique row. Saying nothing now would lose the
 		// reply for nothing.
-		d.cfg.Logger.WarnContext(ctx, "commit update", "update_id", u.ID, "err", err)
+		d.cfg.Logger.WarnContext(ctx, "commit update", "update_id", u.ID, "err", cerr)
 	}
-	if s != nil {
-		d.deliver(ctx, u, s)
+	switch {
+	case !deliver:
+	case len(buckets) > 0:
+		// With nil waits (the commit failed) the sender reserves itself.
+		if _, err := rr.ReplyReserved(ctx, reply, waits); err != nil {
+			d.cfg.Logger.ErrorContext(ctx, "send reply", "chat_id", u.ChatID, "err", err)
+		}
+	default:
+		d.deliver(ctx, u, reply)
 	}
 	if err := t.Release(ctx); err != nil {
 		d.cfg.Logger.WarnContext(ctx, "release chat", "chat_id", u.ChatID, "err", err)

@@ -3,7 +3,10 @@
 // the flow engine and the CRM.
 package bot
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // InputKind tells what a customer did.
 type InputKind string
@@ -116,6 +119,20 @@ type Reply struct {
 type Replier interface {
 	Sender
 	Reply(ctx context.Context, r Reply) (sent int, err error)
+}
+
+// A ReservingReplier lets its caller reserve a reply's rate-limit slots
+// itself, in a round trip it makes anyway: the dispatcher does it in the
+// commit of the update (ReservingTurn), right before the reply goes out.
+// PlanReply settles how r will go (it may move the callback answer into
+// the webhook's response) and returns the reply to send and the buckets
+// to reserve, nil when its limiter reserves nothing in batches;
+// ReplyReserved sends it with the waits ReserveAll would have answered,
+// or, with nil waits, reserving as Reply does.
+type ReservingReplier interface {
+	Replier
+	PlanReply(ctx context.Context, r Reply) (Reply, []Bucket)
+	ReplyReserved(ctx context.Context, r Reply, waits [][]time.Duration) (sent int, err error)
 }
 
 // Handler handles one update. A nil error means the update's effects are

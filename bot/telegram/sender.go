@@ -227,10 +227,45 @@ var _ bot.Replier = (*Sender)(nil)
 // then answered when the reply is done, a few milliseconds later than a
 // call would, and one Bot API round trip cheaper.
 func (s *Sender) Reply(ctx context.Context, r bot.Reply) (int, error) {
+	r, buckets := s.PlanReply(ctx, r)
+	var waits [][]time.Duration
+	if len(buckets) > 0 {
+		var err error
+		if waits, err = s.limiter.(bot.BatchLimiter).ReserveAll(ctx, buckets); err != nil {
+			s.opts.Logger.WarnContext(ctx, "telegram: rate limits unavailable", "chat_id", r.ChatID, "err", err)
+			waits = nil
+		}
+	}
+	return s.ReplyReserved(ctx, r, waits)
+}
+
+var _ bot.ReservingReplier = (*Sender)(nil)
+
+// PlanReply implements bot.ReservingReplier: inside a webhook request the
+// callback answer moves to the webhook's response (and out of r); the
+// buckets are the bot-wide one (the callback answer and each message) and
+// the chat's (each message), none when the limiter cannot batch (each
+// call then reserves its own).
+func (s *Sender) PlanReply(ctx context.Context, r bot.Reply) (bot.Reply, []bot.Bucket) {
 	if c := r.Callback; c != nil && c.CallbackID != "" && offerWebhookAnswer(ctx, callbackAnswerBody(*c)) {
 		r.Callback = nil
 	}
-	slots := &replySlots{waits: s.reserveReply(ctx, r)}
+	n := len(r.Messages)
+	if _, ok := s.limiter.(bot.BatchLimiter); !ok || n+boolInt(r.Callback != nil) == 0 {
+		return r, nil
+	}
+	rate, burst := s.chatRate(r.ChatID)
+	return r, []bot.Bucket{
+		{Key: s.keyPrefix + "global", PerSecond: s.opts.GlobalPerSecond, Burst: s.opts.GlobalBurst, N: n + boolInt(r.Callback != nil)},
+		{Key: s.chatKey(r.ChatID), PerSecond: rate, Burst: burst, N: n},
+	}
+}
+
+// ReplyReserved implements bot.ReservingReplier: r as PlanReply left it,
+// sent at the slots of waits (PlanReply's buckets, as ReserveAll answers);
+// with nil waits each call reserves its own.
+func (s *Sender) ReplyReserved(ctx context.Context, r bot.Reply, waits [][]time.Duration) (int, error) {
+	slots := &replySlots{waits: replyWaits(r, waits)}
 	var errs []error
 	if r.Callback != nil {
 		if r.Callback.CallbackID == "" {
@@ -248,6 +283,26 @@ func (s *Sender) Reply(ctx context.Context, r bot.Reply) (int, error) {
 		sent++
 	}
 	return sent, errors.Join(errs...)
+}
+
+// replyWaits orders the reserved waits as the reply's calls go: the
+// callback answer (bot-wide slot only), then each message (the later of
+// its bot-wide and chat slots). Waits of another shape are none.
+func replyWaits(r bot.Reply, waits [][]time.Duration) []time.Duration {
+	n, cb := len(r.Messages), boolInt(r.Callback != nil)
+	if len(waits) != 2 || len(waits[0]) != n+cb || len(waits[1]) != n {
+		return nil
+	}
+	global, chat := waits[0], waits[1]
+	out := make([]time.Duration, 0, n+cb)
+	if cb == 1 {
+		out = append(out, global[0])
+		global = global[1:]
+	}
+	for i := range n {
+		out = append(out, max(global[i], chat[i]))
+	}
+	return out
 }
 
 // slot is a call's reserved wait: how long to sleep before making it.
@@ -271,36 +326,6 @@ func (rs *replySlots) next() *slot {
 	rs.waits = rs.waits[1:]
 	rs.waited += w
 	return &slot{wait: w}
-}
-
-// reserveReply reserves the reply's slots in one call, or none when the
-// limiter cannot batch or fails (each call then reserves its own, as Send
-// does).
-func (s *Sender) reserveReply(ctx context.Context, r bot.Reply) []time.Duration {
-	bl, ok := s.limiter.(bot.BatchLimiter)
-	n := len(r.Messages)
-	if !ok || n+boolInt(r.Callback != nil) == 0 {
-		return nil
-	}
-	rate, burst := s.chatRate(r.ChatID)
-	waits, err := bl.ReserveAll(ctx, []bot.Bucket{
-		{Key: s.keyPrefix + "global", PerSecond: s.opts.GlobalPerSecond, Burst: s.opts.GlobalBurst, N: n + boolInt(r.Callback != nil)},
-		{Key: s.chatKey(r.ChatID), PerSecond: rate, Burst: burst, N: n},
-	})
-	if err != nil || len(waits) != 2 {
-		s.opts.Logger.WarnContext(ctx, "telegram: rate limits unavailable", "chat_id", r.ChatID, "err", err)
-		return nil
-	}
-	global, chat := waits[0], waits[1]
-	out := make([]time.Duration, 0, len(global))
-	if r.Callback != nil {
-		out = append(out, global[0])
-		global = global[1:]
-	}
-	for i := range n {
-		out = append(out, max(global[i], chat[i]))
-	}
-	return out
 }
 
 func boolInt(b bool) int {

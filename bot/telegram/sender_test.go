@@ -455,3 +455,42 @@ func (l *windowLimiter) Done(ctx context.Context, key, ticket string) error {
 	l.callsAtDone = append(l.callsAtDone, calls)
 	return nil
 }
+
+// TestSenderRepliesAtSlotsReservedElsewhere: PlanReply names the buckets a
+// reply needs; ReplyReserved sends at the waits reserved for them
+// elsewhere (the dispatcher's commit), reserving nothing itself, and with
+// nil waits reserves as Reply does.
+func TestSenderRepliesAtSlotsReservedElsewhere(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	clock := newFakeClock()
+	limiter := &countingLimiter{LocalLimiter: bot.NewLocalLimiter(clock.Now)}
+	s := telegram.NewSender(b.api, limiter, telegram.SenderOptions{GlobalPerSecond: 30, GlobalBurst: 1, ChatPerSecond: 1, ChatBurst: 1, Sleep: clock.Sleep, Logger: b.log})
+
+	r, buckets := s.PlanReply(ctx, bot.Reply{ChatID: 80, Callback: &bot.CallbackAnswer{CallbackID: "cb-80"},
+		Messages: []bot.Message{{ChatID: 80, Text: "Need: Buy", EditMessageID: 5}, {ChatID: 80, Text: "What budget?"}}})
+	require.NotNil(t, r.Callback, "outside a webhook request the callback answer stays a call")
+	require.Len(t, buckets, 2)
+	require.Equal(t, 3, buckets[0].N, "the bot's bucket: the callback answer and both messages")
+	require.Equal(t, float64(30), buckets[0].PerSecond)
+	require.Equal(t, 2, buckets[1].N, "the chat's bucket: both messages")
+	require.Equal(t, float64(1), buckets[1].PerSecond)
+
+	sent, err := s.ReplyReserved(ctx, r, [][]time.Duration{
+		{0, 40 * time.Millisecond, 70 * time.Millisecond},
+		{0, time.Second},
+	})
+	require.NoError(t, err)
+	require.Equal(t, 2, sent)
+	require.Equal(t, []time.Duration{40 * time.Millisecond, 960 * time.Millisecond}, clock.Sleeps(),
+		"each call at its slot: the edit at the bot's 40ms, the question at the chat's second (less what was slept)")
+	require.Zero(t, limiter.batches()+limiter.singles(), "nothing reserved by the sender")
+	require.Len(t, b.srv.Sent(80), 2)
+
+	// Waits of the wrong shape, or none: the sender reserves itself.
+	sent, err = s.ReplyReserved(ctx, bot.Reply{ChatID: 81, Messages: []bot.Message{{ChatID: 81, Text: "hi"}}}, nil)
+	require.NoError(t, err)
+	require.Equal(t, 1, sent)
+	require.Equal(t, 1, limiter.batches()+limiter.singles())
+}

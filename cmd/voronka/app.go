@@ -410,7 +410,22 @@ func (g redisGate) Enter(ctx context.Context, updateID, chatID int64, lease time
 	if err != nil {
 		return nil, err
 	}
-	return t, nil
+	return redisTurn{t}, nil
+}
+
+// redisTurn is a Redis turn as a bot.ReservingTurn: its commit reserves
+// the reply's slots in the same store as redisLimiter, which the Telegram
+// sender uses.
+type redisTurn struct{ *redis.Turn }
+
+var _ bot.ReservingTurn = redisTurn{}
+
+func (t redisTurn) CommitReserve(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []bot.Bucket) ([][]time.Duration, error) {
+	rb := make([]redis.Bucket, len(buckets))
+	for i, b := range buckets {
+		rb[i] = redis.Bucket(b)
+	}
+	return t.Turn.CommitReserve(ctx, session, sessionTTL, keep, rb)
 }
 
 // redisLimiter is the Redis store as a bot.BatchLimiter and, through the

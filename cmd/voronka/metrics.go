@@ -94,9 +94,36 @@ func (s countingSender) Reply(ctx context.Context, r bot.Reply) (int, error) {
 			sent++
 		}
 	}
+	s.count(r, sent)
+	return sent, err
+}
+
+func (s countingSender) count(r bot.Reply, sent int) {
 	s.m.messages.WithLabelValues("telegram", "sent").Add(float64(sent))
 	if sent < len(r.Messages) {
 		s.m.messages.WithLabelValues("telegram", "failed").Inc()
 	}
+}
+
+// PlanReply and ReplyReserved keep the sender a bot.ReservingReplier when
+// it is one (the dispatcher then reserves the reply's slots in the
+// update's commit); with another sender PlanReply asks for nothing, and
+// ReplyReserved is Reply.
+func (s countingSender) PlanReply(ctx context.Context, r bot.Reply) (bot.Reply, []bot.Bucket) {
+	if rr, ok := s.Sender.(bot.ReservingReplier); ok {
+		return rr.PlanReply(ctx, r)
+	}
+	return r, nil
+}
+
+func (s countingSender) ReplyReserved(ctx context.Context, r bot.Reply, waits [][]time.Duration) (int, error) {
+	rr, ok := s.Sender.(bot.ReservingReplier)
+	if !ok {
+		return s.Reply(ctx, r)
+	}
+	sent, err := rr.ReplyReserved(ctx, r, waits)
+	s.count(r, sent)
 	return sent, err
 }
+
+var _ bot.ReservingReplier = countingSender{}

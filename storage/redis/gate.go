@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -18,11 +19,13 @@ import (
 // round trips here (mark the update, take the chat's lock, read the
 // session, write the session, release the lock, mark the update done); on a
 // two-core machine running the databases too, each round trip costs more
-// CPU in system calls than the dialogue logic itself. Now it costs three:
+// CPU in system calls than the dialogue logic itself. Now it costs three,
+// the reply's rate-limit reservation included:
 //
 //	Enter   one script: is the update new? mark it "in hand", take the
 //	        chat's lock, and take the session out of Redis (GETDEL)
 //	Commit  one script: put the new session back, mark the update done
+//	        (CommitReserve: and reserve the reply's rate-limit slots)
 //	Release one script: release the lock (after the replies went out)
 //
 // Taking the session out, rather than reading it, is what makes a crash
@@ -93,6 +96,40 @@ if ARGV[5] == "1" then
   redis.call("SET", KEYS[1], "d", "PX", ARGV[4])
 end
 return 1`)
+
+// commitReserveScript is commitScript and then reserveAllScript in one
+// round trip: the update's replies go out right after its commit, so
+// their rate-limit slots are reserved with it (see Turn.CommitReserve).
+// KEYS and ARGV are commitScript's, then the buckets' keys and their
+// (interval, burst, slots) as reserveAllScript takes them.
+var commitReserveScript = goredis.NewScript(`
+if ARGV[6] == "1" or redis.call("GET", KEYS[2]) ~= ARGV[1] then
+  redis.call("DEL", KEYS[3])
+else
+  redis.call("SET", KEYS[3], ARGV[2], "PX", ARGV[3])
+end
+if ARGV[5] == "1" then
+  redis.call("SET", KEYS[1], "d", "PX", ARGV[4])
+end
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local out = {}
+for i = 4, #KEYS do
+  local a = 6 + 3 * (i - 4)
+  local interval = tonumber(ARGV[a + 1])
+  local burst = tonumber(ARGV[a + 2])
+  local n = tonumber(ARGV[a + 3])
+  local tat = tonumber(redis.call("GET", KEYS[i]) or "0")
+  if tat < now then tat = now end
+  for _ = 1, n do
+    local wait = tat - now - (burst - 1) * interval
+    if wait < 0 then wait = 0 end
+    out[#out + 1] = wait
+    tat = tat + interval
+  end
+  redis.call("SET", KEYS[i], tat, "PX", math.ceil((tat - now) / 1000) + 1000)
+end
+return out`)
 
 // releaseScript lets go of the lock, and with ARGV[2] = "1" (an update that
 // failed) of the update's mark, so that Telegram's redelivery is handled.
@@ -209,6 +246,14 @@ func (t *Turn) Session() []byte { return t.session }
 // Commit stores session for sessionTTL (nil drops it) and marks the update
 // done for keep. The lock stays held until Release.
 func (t *Turn) Commit(ctx context.Context, session []byte, sessionTTL, keep time.Duration) error {
+	err := commitScript.Run(ctx, t.s.rdb, t.keys, t.commitArgs(session, sessionTTL, keep)...).Err()
+	if err != nil {
+		return fmt.Errorf("commit update: %w", err)
+	}
+	return nil
+}
+
+func (t *Turn) commitArgs(session []byte, sessionTTL, keep time.Duration) []any {
 	drop, hasID := "0", "0"
 	if session == nil {
 		drop = "1"
@@ -216,11 +261,22 @@ func (t *Turn) Commit(ctx context.Context, session []byte, sessionTTL, keep time
 	if t.hasID {
 		hasID = "1"
 	}
-	err := commitScript.Run(ctx, t.s.rdb, t.keys, t.token, session, sessionTTL.Milliseconds(), keep.Milliseconds(), hasID, drop).Err()
-	if err != nil {
-		return fmt.Errorf("commit update: %w", err)
+	return []any{t.token, session, sessionTTL.Milliseconds(), keep.Milliseconds(), hasID, drop}
+}
+
+// CommitReserve is Commit and Store.ReserveAll of buckets in one round
+// trip, for the replies that go out right after the commit: one update
+// costs three round trips here instead of four (enter, commit with the
+// reservation, release). Both happen or, if the script fails, neither.
+func (t *Turn) CommitReserve(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []Bucket) ([][]time.Duration, error) {
+	keys, args, idx := t.s.bucketArgs(buckets)
+	keys = append(slices.Clip(t.keys), keys...)
+	args = append(t.commitArgs(session, sessionTTL, keep), args...)
+	waits, err := commitReserveScript.Run(ctx, t.s.rdb, keys, args...).Int64Slice()
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, fmt.Errorf("commit update: %w", err)
 	}
-	return nil
+	return spreadWaits(buckets, idx, waits), nil
 }
 
 // Release lets go of the chat's lock. Use it after Commit; after a failure

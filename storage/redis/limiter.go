@@ -74,14 +74,21 @@ return out`)
 // the Telegram sender uses to reserve everything one update's replies need
 // at once.
 func (s *Store) ReserveAll(ctx context.Context, buckets []Bucket) ([][]time.Duration, error) {
-	out := make([][]time.Duration, len(buckets))
-	var (
-		keys []string
-		args []any
-		idx  []int // which bucket each key is
-	)
+	keys, args, idx := s.bucketArgs(buckets)
+	if len(keys) == 0 {
+		return spreadWaits(buckets, idx, nil), nil
+	}
+	waits, err := reserveAllScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
+	if err != nil {
+		return nil, fmt.Errorf("reserve: %w", err)
+	}
+	return spreadWaits(buckets, idx, waits), nil
+}
+
+// bucketArgs are the keys and arguments of reserveAllScript for buckets,
+// and which bucket each key is (buckets without a limit take no key).
+func (s *Store) bucketArgs(buckets []Bucket) (keys []string, args []any, idx []int) {
 	for i, b := range buckets {
-		out[i] = make([]time.Duration, max(b.N, 0))
 		if b.PerSecond <= 0 || b.N <= 0 {
 			continue // no limit: every wait is zero
 		}
@@ -89,12 +96,15 @@ func (s *Store) ReserveAll(ctx context.Context, buckets []Bucket) ([][]time.Dura
 		args = append(args, interval(b.PerSecond), max(b.Burst, 1), b.N)
 		idx = append(idx, i)
 	}
-	if len(keys) == 0 {
-		return out, nil
-	}
-	waits, err := reserveAllScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
-	if err != nil {
-		return nil, fmt.Errorf("reserve: %w", err)
+	return keys, args, idx
+}
+
+// spreadWaits hands the script's waits (bucket after bucket, the buckets
+// of idx only) back to each bucket's slots; the others wait nothing.
+func spreadWaits(buckets []Bucket, idx []int, waits []int64) [][]time.Duration {
+	out := make([][]time.Duration, len(buckets))
+	for i, b := range buckets {
+		out[i] = make([]time.Duration, max(b.N, 0))
 	}
 	k := 0
 	for _, i := range idx {
@@ -105,7 +115,7 @@ func (s *Store) ReserveAll(ctx context.Context, buckets []Bucket) ([][]time.Dura
 			k++
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Bucket is one rate limit of ReserveAll (the same fields as bot.Bucket,

@@ -283,3 +283,44 @@ func TestAdmitKeepsAnySecondUnderTheLimit(t *testing.T) {
 	require.NotEmpty(t, other)
 	require.NoError(t, s.Done(ctx, "other", ""), "an empty ticket is a no-op")
 }
+
+// TestCommitReserveIsCommitAndReserveAll: the commit with the reply's
+// reservation stores the session, marks the update done and takes the
+// slots from the same buckets ReserveAll uses, in one script.
+func TestCommitReserveIsCommitAndReserveAll(t *testing.T) {
+	t.Parallel()
+	s, _, _ := redistest.NewStore(t)
+	ctx := context.Background()
+	const lease = 5 * time.Second
+
+	turn, err := s.Enter(ctx, 9, 43, lease)
+	require.NoError(t, err)
+	waits, err := turn.CommitReserve(ctx, []byte(`{"step":"role"}`), time.Hour, time.Hour, []redis.Bucket{
+		{Key: "global", PerSecond: 1000, Burst: 10, N: 3},
+		{Key: "chat:43", PerSecond: 1, Burst: 1, N: 2},
+		{Key: "unlimited", PerSecond: 0, N: 2},
+	})
+	require.NoError(t, err)
+	require.Len(t, waits, 3)
+	require.Equal(t, []time.Duration{0, 0, 0}, waits[0], "within the burst")
+	require.Zero(t, waits[1][0])
+	require.InDelta(t, float64(time.Second), float64(waits[1][1]), float64(50*time.Millisecond), "the chat's second slot a second later")
+	require.Equal(t, []time.Duration{0, 0}, waits[2], "no limit, no wait, no key")
+	require.NoError(t, turn.Release(ctx))
+
+	// The same buckets as ReserveAll's: the chat's next slot is after those.
+	more, err := s.ReserveAll(ctx, []redis.Bucket{{Key: "chat:43", PerSecond: 1, Burst: 1, N: 1}})
+	require.NoError(t, err)
+	require.Greater(t, more[0][0], 1900*time.Millisecond)
+
+	again, err := s.Enter(ctx, 9, 43, lease)
+	require.NoError(t, err)
+	require.True(t, again.Duplicate(), "the update is marked done")
+	next, err := s.Enter(ctx, 10, 43, lease)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"step":"role"}`, string(next.Session()), "the session is stored")
+	none, err := next.CommitReserve(ctx, nil, time.Hour, time.Hour, nil)
+	require.NoError(t, err)
+	require.Empty(t, none)
+	require.NoError(t, next.Release(ctx))
+}
