@@ -80,13 +80,13 @@ local s = redis.call("GETDEL", KEYS[2])
 if s then return {"ok", s} end
 return {"ok"}`)
 
-// commitScript puts the session back and marks the update done. A turn
+// commitLua puts the session back and marks the update done. A turn
 // that lost its lock (expired, or Redis was flushed) may be older than
 // whatever holds the chat now, so it drops the session instead of writing
 // it: the next update rebuilds it from PostgreSQL. KEYS update mark, lock,
 // session; ARGV token, session, session TTL ms, keep ms, "1" with an update
 // id, "1" to drop the session.
-var commitScript = goredis.NewScript(`
+const commitLua = `
 if ARGV[6] == "1" or redis.call("GET", KEYS[2]) ~= ARGV[1] then
   redis.call("DEL", KEYS[3])
 else
@@ -94,42 +94,16 @@ else
 end
 if ARGV[5] == "1" then
   redis.call("SET", KEYS[1], "d", "PX", ARGV[4])
-end
-return 1`)
+end`
 
-// commitReserveScript is commitScript and then reserveAllScript in one
-// round trip: the update's replies go out right after its commit, so
-// their rate-limit slots are reserved with it (see Turn.CommitReserve).
-// KEYS and ARGV are commitScript's, then the buckets' keys and their
-// (interval, burst, slots) as reserveAllScript takes them.
-var commitReserveScript = goredis.NewScript(`
-if ARGV[6] == "1" or redis.call("GET", KEYS[2]) ~= ARGV[1] then
-  redis.call("DEL", KEYS[3])
-else
-  redis.call("SET", KEYS[3], ARGV[2], "PX", ARGV[3])
-end
-if ARGV[5] == "1" then
-  redis.call("SET", KEYS[1], "d", "PX", ARGV[4])
-end
-local t = redis.call("TIME")
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local out = {}
-for i = 4, #KEYS do
-  local a = 6 + 3 * (i - 4)
-  local interval = tonumber(ARGV[a + 1])
-  local burst = tonumber(ARGV[a + 2])
-  local n = tonumber(ARGV[a + 3])
-  local tat = tonumber(redis.call("GET", KEYS[i]) or "0")
-  if tat < now then tat = now end
-  for _ = 1, n do
-    local wait = tat - now - (burst - 1) * interval
-    if wait < 0 then wait = 0 end
-    out[#out + 1] = wait
-    tat = tat + interval
-  end
-  redis.call("SET", KEYS[i], tat, "PX", math.ceil((tat - now) / 1000) + 1000)
-end
-return out`)
+var commitScript = goredis.NewScript(commitLua + "\nreturn 1")
+
+// commitReserveScript is the commit and then reserveLua in one round
+// trip: the update's replies go out right after its commit, so their
+// rate-limit slots are reserved with it (see Turn.CommitReserve). KEYS
+// and ARGV are commitLua's, then the buckets' keys and their (interval,
+// burst, slots).
+var commitReserveScript = goredis.NewScript(commitLua + "\nlocal k0, a0 = 3, 6" + reserveLua)
 
 // releaseScript lets go of the lock, and with ARGV[2] = "1" (an update that
 // failed) of the update's mark, so that Telegram's redelivery is handled.

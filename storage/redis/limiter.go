@@ -45,19 +45,22 @@ func (s *Store) Reserve(ctx context.Context, key string, perSecond float64, burs
 	return time.Duration(wait) * time.Microsecond, nil
 }
 
-// reserveAllScript is reserveScript over several buckets and several slots
-// of each, in one round trip (see ReserveAll). KEYS the buckets; ARGV per
-// bucket: emission interval (µs), burst, slots. Answers every slot's wait,
-// bucket after bucket.
-var reserveAllScript = goredis.NewScript(`
+// reserveLua is reserveScript over several buckets and several slots of
+// each: the keys after the first k0, each with three arguments after the
+// first a0 (emission interval in µs, burst, slots); k0 and a0 are Lua
+// locals the script sets first. It answers every slot's wait, bucket
+// after bucket. Alone it is ReserveAll; after commitLua it is
+// Turn.CommitReserve.
+const reserveLua = `
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local out = {}
-for i, key in ipairs(KEYS) do
-  local interval = tonumber(ARGV[3 * i - 2])
-  local burst = tonumber(ARGV[3 * i - 1])
-  local n = tonumber(ARGV[3 * i])
-  local tat = tonumber(redis.call("GET", key) or "0")
+for i = k0 + 1, #KEYS do
+  local a = a0 + 3 * (i - k0 - 1)
+  local interval = tonumber(ARGV[a + 1])
+  local burst = tonumber(ARGV[a + 2])
+  local n = tonumber(ARGV[a + 3])
+  local tat = tonumber(redis.call("GET", KEYS[i]) or "0")
   if tat < now then tat = now end
   for _ = 1, n do
     local wait = tat - now - (burst - 1) * interval
@@ -65,9 +68,13 @@ for i, key in ipairs(KEYS) do
     out[#out + 1] = wait
     tat = tat + interval
   end
-  redis.call("SET", key, tat, "PX", math.ceil((tat - now) / 1000) + 1000)
+  redis.call("SET", KEYS[i], tat, "PX", math.ceil((tat - now) / 1000) + 1000)
 end
-return out`)
+return out`
+
+// reserveAllScript: KEYS the buckets; ARGV per bucket its interval, burst
+// and slots (see ReserveAll).
+var reserveAllScript = goredis.NewScript("local k0, a0 = 0, 0" + reserveLua)
 
 // ReserveAll takes b.N slots from each bucket in one round trip, with
 // Reserve's semantics for each slot. It satisfies bot.BatchLimiter, which
