@@ -35,9 +35,9 @@ type Turn interface {
 	// Commit stores the new session (nil drops it) and marks the update
 	// handled; the chat stays held.
 	Commit(ctx context.Context, session []byte, sessionTTL, keep time.Duration) error
-	// Release lets go of the chat after a Commit (or CommitReserve); Abort
-	// after a failure,
-	// unmarking the update so that its redelivery is handled.
+	// Release lets go of the chat after a Commit (or CommitReserve);
+	// Abort after a failure, unmarking the update so that its
+	// redelivery is handled.
 	Release(ctx context.Context) error
 	Abort(ctx context.Context) error
 }

@@ -27,7 +27,7 @@ type groupedAnswer struct {
 }
 
 // answerGroup writes the answers of concurrent updates together: the
-// statements queued while the pool's connections are busy go to the
+// statements queued while its writers are busy go to the
 // server as one pipeline, ending in one commit. On a machine where the
 // bot and PostgreSQL share the cores, a round trip and a commit cost
 // PostgreSQL more than the statement (measured: 262 µs of its CPU per
