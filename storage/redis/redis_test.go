@@ -313,7 +313,7 @@ func TestCommitReserveIsCommitAndReserveAll(t *testing.T) {
 	// The same buckets as ReserveAll's: the chat's next slot is after those.
 	more, err := s.ReserveAll(ctx, []redis.Bucket{{Key: "chat:43", PerSecond: 1, Burst: 1, N: 1}})
 	require.NoError(t, err)
-	require.Greater(t, more[0][0], 1900*time.Millisecond)
+	require.Greater(t, more[0][0], time.Second, "after the two slots the commit took")
 
 	again, err := s.Enter(ctx, 9, 43, lease)
 	require.NoError(t, err)
