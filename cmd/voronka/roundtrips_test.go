@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/voronka/voronka/bot/telegram/telegramtest"
+)
+
+// scriptCounter counts the Lua scripts sent to Redis, and apart from them
+// the sliding window's (admit and done around each Telegram call, which
+// are not the update's own round trips).
+type scriptCounter struct{ n, window atomic.Int64 }
+
+func (c *scriptCounter) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+func (c *scriptCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		if name := strings.ToLower(cmd.Name()); name == "evalsha" || name == "eval" {
+			if args := cmd.Args(); len(args) > 3 && strings.Contains(fmt.Sprint(args[3]), ":window:") {
+				c.window.Add(1)
+			} else {
+				c.n.Add(1)
+			}
+		}
+		return next(ctx, cmd)
+	}
+}
+func (c *scriptCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return next
+}
+
+// TestAnUpdateCostsThreeRedisRoundTrips: a customer's answer takes its
+// chat (enter), commits the session with the reply's rate-limit slots
+// (one script: the wiring of bot.ReservingTurn and bot.ReservingReplier),
+// and lets go (release); the button press is answered in the webhook's
+// response. Were the reservation its own call again, this would count 4.
+func TestAnUpdateCostsThreeRedisRoundTrips(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const chat, user = 611, 611
+	b.say(en(telegramtest.Text(chat, user, "/start")))
+	require.Contains(t, b.lastText(chat), "What brings you here")
+
+	counter := &scriptCounter{}
+	b.rdb.AddHook(counter)
+	b.say(en(telegramtest.Callback(chat, user, 1, "need:buy")))
+	require.Contains(t, b.lastText(chat), "What budget")
+	require.Equal(t, int64(3), counter.n.Load(), "enter, commit with the reservation, release")
+	require.Positive(t, counter.window.Load(), "the replies passed the window at Telegram's real rates")
+	_, err := b.tg.WaitCalls(t.Context(), "answerCallbackQuery", 1)
+	require.NoError(t, err, "the press is answered (in the webhook's response)")
+}
