@@ -53,6 +53,13 @@ type SenderOptions struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Logger receives retries and oddities; never message text or tokens.
 	Logger *slog.Logger
+	// NoWebhookReplies makes every call a call of its own. By default,
+	// inside a webhook request, the answer to a button press, or else the
+	// last message of a reply, rides on the webhook's 200 response and
+	// Telegram makes the call (see webhookAnswer): a Bot API round trip
+	// saved per update, at the price of hearing nothing back about that
+	// call. Config: telegram.webhook_replies.
+	NoWebhookReplies bool
 }
 
 func (o SenderOptions) withDefaults() SenderOptions {
@@ -225,7 +232,8 @@ var _ bot.Replier = (*Sender)(nil)
 // Inside a webhook request, the callback answer rides on the webhook's
 // response instead of a call of its own (see webhookAnswer): the press is
 // then answered when the reply is done, a few milliseconds later than a
-// call would, and one Bot API round trip cheaper.
+// call would, and one Bot API round trip cheaper. A reply to a message
+// (no button pressed) lets its last message ride there instead (ride).
 func (s *Sender) Reply(ctx context.Context, r bot.Reply) (int, error) {
 	r, buckets := s.PlanReply(ctx, r)
 	var waits [][]time.Duration
@@ -247,7 +255,7 @@ var _ bot.ReservingReplier = (*Sender)(nil)
 // the chat's (each message), none when the limiter cannot batch (each
 // call then reserves its own).
 func (s *Sender) PlanReply(ctx context.Context, r bot.Reply) (bot.Reply, []bot.Bucket) {
-	if c := r.Callback; c != nil && c.CallbackID != "" && offerWebhookAnswer(ctx, callbackAnswerBody(*c)) {
+	if c := r.Callback; c != nil && c.CallbackID != "" && !s.opts.NoWebhookReplies && offerWebhookAnswer(ctx, callbackAnswerBody(*c)) {
 		r.Callback = nil
 	}
 	n := len(r.Messages)
@@ -275,14 +283,93 @@ func (s *Sender) ReplyReserved(ctx context.Context, r bot.Reply, waits [][]time.
 		}
 	}
 	sent := 0
-	for _, m := range r.Messages {
-		if _, err := s.send(ctx, m, slots.next()); err != nil {
+	for i, m := range r.Messages {
+		sl := slots.next()
+		if i == len(r.Messages)-1 {
+			rode, err := s.ride(ctx, m, sl)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("telegram: send to chat %d: %w", m.ChatID, err))
+				break
+			}
+			if rode {
+				sent++
+				break
+			}
+		}
+		if _, err := s.send(ctx, m, sl); err != nil {
 			errs = append(errs, err)
 			break
 		}
 		sent++
 	}
 	return sent, errors.Join(errs...)
+}
+
+// ride puts m, a reply's last message, on the webhook response of ctx's
+// request instead of making the call, when there is one, it is free and m
+// is a plain sendMessage (an edit or a file goes as a call). Telegram
+// makes the call when the 200 arrives, after everything this request
+// sends itself, so the order of the chat's messages holds; a call made
+// later in the same request takes m back and sends it first (do). m keeps
+// to the rate limits as a call would: it waits for its reserved slot (or
+// reserves one) and is admitted to the rate window, whose place it holds
+// until the response is written. Telegram reports nothing about such a
+// call: the reservations are what keep it from being refused, and a
+// refused one is lost as a crash would lose it (the customer's next
+// message, or the follow-up nudge, asks again).
+func (s *Sender) ride(ctx context.Context, m bot.Message, reserved *slot) (bool, error) {
+	if s.opts.NoWebhookReplies || !canHoldWebhookAnswer(ctx) {
+		return false, nil
+	}
+	body, ok := messageBody(m)
+	if !ok {
+		return false, nil
+	}
+	h := &heldMessage{msg: m}
+	if !holdWebhookAnswer(ctx, body, h) {
+		return false, nil
+	}
+	// The response is written only after the handler returns, so waiting
+	// with the message held is waiting before the call.
+	var err error
+	if reserved != nil {
+		if reserved.wait > 0 {
+			err = s.opts.Sleep(ctx, reserved.wait)
+		}
+	} else {
+		err = s.wait(ctx, m.ChatID)
+	}
+	var ticket string
+	if err == nil {
+		ticket, err = s.admit(ctx)
+	}
+	if err != nil {
+		takeHeldMessage(ctx)
+		return false, err
+	}
+	h.done = func() { s.done(ctx, ticket) }
+	return true, nil
+}
+
+// messageBody renders m as a sendMessage call for a webhook response;
+// false for anything else (an edit, a photo or a document, which is an
+// upload, or a message that does not render).
+func messageBody(m bot.Message) ([]byte, bool) {
+	c, err := toChattable(m)
+	if err != nil {
+		return nil, false
+	}
+	msg, ok := c.(tgbotapi.MessageConfig)
+	if !ok {
+		return nil, false
+	}
+	body, err := json.Marshal(struct {
+		Method      string `json:"method"`
+		ChatID      int64  `json:"chat_id"`
+		Text        string `json:"text"`
+		ReplyMarkup any    `json:"reply_markup,omitempty"`
+	}{"sendMessage", msg.ChatID, msg.Text, msg.ReplyMarkup})
+	return body, err == nil
 }
 
 // replyWaits orders the reserved waits as the reply's calls go: the
@@ -465,6 +552,17 @@ func inlineKeyboard(rows [][]bot.Button) (*tgbotapi.InlineKeyboardMarkup, error)
 // do makes one Bot API call with rate limits and retries. chatID 0 means the
 // call draws on the bot-wide bucket only.
 func (s *Sender) do(ctx context.Context, chatID int64, c tgbotapi.Chattable, reserved *slot) (*tgbotapi.APIResponse, error) {
+	if h, ok := takeHeldMessage(ctx); ok {
+		// A call after a reply whose last message rides on the webhook
+		// response: that message goes first, so the chat sees its
+		// messages in order.
+		if h.done != nil {
+			h.done()
+		}
+		if _, err := s.send(ctx, h.msg, nil); err != nil {
+			s.opts.Logger.WarnContext(ctx, "telegram: send a reply taken back from the webhook response", "chat_id", h.msg.ChatID, "err", err)
+		}
+	}
 	for attempt := 1; ; attempt++ {
 		if attempt == 1 && reserved != nil {
 			if reserved.wait > 0 {

@@ -87,6 +87,7 @@ func NewWebhook(h bot.Handler, secret string, opts WebhookOptions) http.Handler 
 func (wh *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	wa := &webhookAnswer{}
+	defer wa.finish()
 	kind, outcome, status := wh.serve(w, r.WithContext(context.WithValue(r.Context(), webhookAnswerKey{}, wa)))
 	wh.observe(kind, outcome, time.Since(start))
 	switch status {
@@ -171,11 +172,24 @@ func (wh *webhook) serve(w http.ResponseWriter, r *http.Request) (kind, outcome 
 // webhook's own 200 response, which Telegram then makes for the bot: a
 // round trip saved. Telegram reports nothing about such a call, so only a
 // call whose result nobody needs rides there: the answer to a button
-// press (Sender.Reply puts it there when it replies inside a webhook
+// press, or else the last message of a reply (Sender.PlanReply and
+// Sender.ReplyReserved put them there when they reply inside a webhook
 // request). Anything but a 200 drops it, as Telegram would.
 type webhookAnswer struct {
 	mu   sync.Mutex
 	body []byte
+	// held is the message the body sends, when it is one: a call made
+	// later in the same request takes it back and sends it first, so
+	// that the chat sees its messages in order (Sender.do).
+	held *heldMessage
+}
+
+// heldMessage is a reply's last message riding on the webhook response,
+// and done, run once the response is written (or dropped): it tells the
+// rate window the call has gone.
+type heldMessage struct {
+	msg  bot.Message
+	done func()
 }
 
 type webhookAnswerKey struct{}
@@ -183,6 +197,12 @@ type webhookAnswerKey struct{}
 // offerWebhookAnswer hands body (a JSON object with "method") to the
 // webhook response of ctx's request, if there is one and it is free.
 func offerWebhookAnswer(ctx context.Context, body []byte) bool {
+	return holdWebhookAnswer(ctx, body, nil)
+}
+
+// holdWebhookAnswer is offerWebhookAnswer for a message: held says what
+// the body sends, for takeHeldMessage.
+func holdWebhookAnswer(ctx context.Context, body []byte, held *heldMessage) bool {
 	wa, _ := ctx.Value(webhookAnswerKey{}).(*webhookAnswer)
 	if wa == nil {
 		return false
@@ -192,14 +212,55 @@ func offerWebhookAnswer(ctx context.Context, body []byte) bool {
 	if wa.body != nil {
 		return false
 	}
-	wa.body = body
+	wa.body, wa.held = body, held
 	return true
+}
+
+// canHoldWebhookAnswer reports whether ctx's request has a free webhook
+// response, without taking it.
+func canHoldWebhookAnswer(ctx context.Context) bool {
+	wa, _ := ctx.Value(webhookAnswerKey{}).(*webhookAnswer)
+	if wa == nil {
+		return false
+	}
+	wa.mu.Lock()
+	defer wa.mu.Unlock()
+	return wa.body == nil
+}
+
+// takeHeldMessage takes back the message riding on ctx's webhook
+// response, if one does; the response then carries no call.
+func takeHeldMessage(ctx context.Context) (*heldMessage, bool) {
+	wa, _ := ctx.Value(webhookAnswerKey{}).(*webhookAnswer)
+	if wa == nil {
+		return nil, false
+	}
+	wa.mu.Lock()
+	defer wa.mu.Unlock()
+	h := wa.held
+	if h == nil {
+		return nil, false
+	}
+	wa.body, wa.held = nil, nil
+	return h, true
 }
 
 func (wa *webhookAnswer) take() []byte {
 	wa.mu.Lock()
 	defer wa.mu.Unlock()
 	return wa.body
+}
+
+// finish runs the held message's done, once the response is written or
+// dropped.
+func (wa *webhookAnswer) finish() {
+	wa.mu.Lock()
+	h := wa.held
+	wa.held = nil
+	wa.mu.Unlock()
+	if h != nil && h.done != nil {
+		h.done()
+	}
 }
 
 // safeHandle calls h and turns a panic into a *panicError, so one bad update

@@ -273,3 +273,94 @@ func TestWebhookAnswersTheButtonInItsResponse(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "cb-9", calls[1].Params["callback_query_id"])
 }
+
+// textReplyHandler replies to a typed message with two messages, as a flow
+// step does ("Thanks" and the next question), then makes the calls of
+// after inside the same request.
+type textReplyHandler struct {
+	s     *telegram.Sender
+	after func(ctx context.Context, u bot.Update) error
+}
+
+func (h textReplyHandler) Handle(ctx context.Context, u bot.Update) error {
+	if _, err := h.s.Reply(ctx, bot.Reply{ChatID: u.ChatID, Messages: []bot.Message{
+		{ChatID: u.ChatID, Text: "Thanks"},
+		{ChatID: u.ChatID, Text: "Your phone?", RequestContact: "Share my phone"},
+	}}); err != nil {
+		return err
+	}
+	if h.after != nil {
+		return h.after(ctx, u)
+	}
+	return nil
+}
+
+// TestWebhookSendsTheLastMessageInItsResponse: a reply to a typed message
+// sends its last message as the 200's body, after the calls of the
+// messages before it; a later call in the same request takes it back and
+// sends it first, so the chat's order holds; webhook_replies off makes
+// every call a call.
+func TestWebhookSendsTheLastMessageInItsResponse(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s, _ := newSender(t, b, telegram.SenderOptions{})
+	h := telegram.NewWebhook(textReplyHandler{s: s}, secret, telegram.WebhookOptions{})
+
+	w := post(t, h, "POST", secret, updateJSON(t, withID(telegramtest.Text(11, 11, "ivan@example.com"), 400)))
+	require.Equal(t, http.StatusOK, w.Code)
+	var answer map[string]any
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &answer), w.Body.String())
+	require.Equal(t, "sendMessage", answer["method"])
+	require.EqualValues(t, 11, answer["chat_id"])
+	require.Equal(t, "Your phone?", answer["text"])
+	sent := b.srv.Sent(11)
+	require.Len(t, sent, 1, "only the first message went as a call")
+	require.Equal(t, "Thanks", sent[0].Text)
+
+	require.NoError(t, b.srv.WebhookAnswer(w.Body.Bytes()))
+	sent = b.srv.Sent(11)
+	require.Len(t, sent, 2)
+	require.Equal(t, []string{"Thanks", "Your phone?"}, []string{sent[0].Text, sent[1].Text})
+	// The keyboard is what the same message sent as a call carries.
+	_, err := s.Send(t.Context(), bot.Message{ChatID: 12, Text: "Your phone?", RequestContact: "Share my phone"})
+	require.NoError(t, err)
+	require.Equal(t, markup(t, b.srv.Sent(12)[0].ReplyMarkup), markup(t, sent[1].ReplyMarkup))
+
+	// A call after the reply, in the same request: the held message goes
+	// first, as a call, and the response carries nothing.
+	notice := textReplyHandler{s: s, after: func(ctx context.Context, u bot.Update) error {
+		_, err := s.Send(ctx, bot.Message{ChatID: u.ChatID, Text: "A manager will call you"})
+		return err
+	}}
+	w = post(t, telegram.NewWebhook(notice, secret, telegram.WebhookOptions{}), "POST", secret,
+		updateJSON(t, withID(telegramtest.Text(13, 13, "hi"), 401)))
+	require.Equal(t, http.StatusOK, w.Code)
+	require.Empty(t, w.Body.String())
+	var texts []string
+	for _, c := range b.srv.Sent(13) {
+		texts = append(texts, c.Text)
+	}
+	require.Equal(t, []string{"Thanks", "Your phone?", "A manager will call you"}, texts)
+
+	// A failed delivery drops the held message with the response.
+	failing := textReplyHandler{s: s, after: func(context.Context, bot.Update) error { return errors.New("redis is down") }}
+	w = post(t, telegram.NewWebhook(failing, secret, telegram.WebhookOptions{}), "POST", secret,
+		updateJSON(t, withID(telegramtest.Text(14, 14, "hi"), 402)))
+	require.Equal(t, http.StatusInternalServerError, w.Code)
+	require.NotContains(t, w.Body.String(), "sendMessage")
+
+	// webhook_replies: false: every call is made, nothing rides.
+	off, _ := newSender(t, b, telegram.SenderOptions{NoWebhookReplies: true})
+	w = post(t, telegram.NewWebhook(textReplyHandler{s: off}, secret, telegram.WebhookOptions{}), "POST", secret,
+		updateJSON(t, withID(telegramtest.Text(15, 15, "hi"), 403)))
+	require.Equal(t, http.StatusOK, w.Code)
+	require.Empty(t, w.Body.String())
+	require.Len(t, b.srv.Sent(15), 2)
+	press := withID(telegramtest.Callback(16, 16, 43, "need:buy"), 404)
+	w = post(t, telegram.NewWebhook(replyHandler{s: off}, secret, telegram.WebhookOptions{}), "POST", secret, updateJSON(t, press))
+	require.Equal(t, http.StatusOK, w.Code)
+	require.Empty(t, w.Body.String())
+	calls, err := b.srv.WaitCalls(t.Context(), "answerCallbackQuery", 1)
+	require.NoError(t, err)
+	require.Equal(t, press.CallbackQuery.ID, calls[0].Params["callback_query_id"])
+}

@@ -115,13 +115,14 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 			return nil, fmt.Errorf("TELEGRAM_TOKEN: %w", err)
 		}
 		sender = countingSender{telegram.NewSender(a.api, redisLimiter{a.redis}, telegram.SenderOptions{
-			GlobalPerSecond: cfg.Telegram.GlobalPerSecond,
-			GlobalBurst:     cfg.Telegram.GlobalBurst,
-			ChatPerSecond:   cfg.Telegram.ChatPerSecond,
-			ChatBurst:       cfg.Telegram.ChatBurst,
-			GroupPerMinute:  cfg.Telegram.GroupPerMinute,
-			Sleep:           deps.Sleep,
-			Logger:          logger,
+			GlobalPerSecond:  cfg.Telegram.GlobalPerSecond,
+			GlobalBurst:      cfg.Telegram.GlobalBurst,
+			ChatPerSecond:    cfg.Telegram.ChatPerSecond,
+			ChatBurst:        cfg.Telegram.ChatBurst,
+			GroupPerMinute:   cfg.Telegram.GroupPerMinute,
+			NoWebhookReplies: cfg.Telegram.WebhookReplies != nil && !*cfg.Telegram.WebhookReplies,
+			Sleep:            deps.Sleep,
+			Logger:           logger,
 		}), a.metrics}
 	}
 	a.clock = deps.Clock
