@@ -134,6 +134,11 @@ const updateKeep = 48 * time.Hour
 type ReservingTurn interface {
 	Turn
 	CommitReserve(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []Bucket) ([][]time.Duration, error)
+	// CommitReserveRelease is CommitReserve that also lets go of the
+	// chat: the dispatcher uses it when the planned reply makes no call
+	// of its own (it rides on the channel's response), so nothing needs
+	// the chat held after the commit. Release then only ends the turn.
+	CommitReserveRelease(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []Bucket) ([][]time.Duration, error)
 }
 
 // Handle handles one update. It returns nil once the update's effects are
@@ -210,9 +215,14 @@ func (d *Dispatcher) Handle(ctx context.Context, u Update) (err error) {
 			reply, buckets = rr.PlanReply(ctx, reply)
 		}
 	}
-	if len(buckets) > 0 {
+	switch {
+	case len(buckets) > 0 && reply.Callback == nil && len(reply.Messages) == 0:
+		// Everything rides on the response: the chat need not stay held
+		// for calls, so the commit lets go of it (one round trip fewer).
+		waits, cerr = rt.CommitReserveRelease(ctx, raw, d.cfg.SessionTTL, updateKeep, buckets)
+	case len(buckets) > 0:
 		waits, cerr = rt.CommitReserve(ctx, raw, d.cfg.SessionTTL, updateKeep, buckets)
-	} else {
+	default:
 		cerr = t.Commit(ctx, raw, d.cfg.SessionTTL, updateKeep)
 	}
 	if cerr != nil {

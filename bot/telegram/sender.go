@@ -233,7 +233,7 @@ var _ bot.Replier = (*Sender)(nil)
 // response instead of a call of its own (see webhookAnswer): the press is
 // then answered when the reply is done, a few milliseconds later than a
 // call would, and one Bot API round trip cheaper. A reply to a message
-// (no button pressed) lets its last message ride there instead (ride).
+// (no button pressed) lets its last message ride there instead (hold).
 func (s *Sender) Reply(ctx context.Context, r bot.Reply) (int, error) {
 	r, buckets := s.PlanReply(ctx, r)
 	var waits [][]time.Duration
@@ -249,16 +249,20 @@ func (s *Sender) Reply(ctx context.Context, r bot.Reply) (int, error) {
 
 var _ bot.ReservingReplier = (*Sender)(nil)
 
-// PlanReply implements bot.ReservingReplier: inside a webhook request the
-// callback answer moves to the webhook's response (and out of r); the
-// buckets are the bot-wide one (the callback answer and each message) and
-// the chat's (each message), none when the limiter cannot batch (each
-// call then reserves its own).
+// PlanReply implements bot.ReservingReplier. Inside a webhook request
+// one call rides on the webhook's response (see webhookAnswer): the
+// callback answer, or, with no button pressed, the reply's last message
+// when it is a plain sendMessage (hold); either leaves r. The buckets are
+// the bot-wide one (the callback answer and each message, the held one
+// too) and the chat's (each message), none when the limiter cannot batch
+// (each call then reserves its own).
 func (s *Sender) PlanReply(ctx context.Context, r bot.Reply) (bot.Reply, []bot.Bucket) {
 	if c := r.Callback; c != nil && c.CallbackID != "" && !s.opts.NoWebhookReplies && offerWebhookAnswer(ctx, callbackAnswerBody(*c)) {
 		r.Callback = nil
+	} else if c == nil && len(r.Messages) > 0 && s.hold(ctx, r.Messages[len(r.Messages)-1]) {
+		r.Messages = r.Messages[: len(r.Messages)-1 : len(r.Messages)-1]
 	}
-	n := len(r.Messages)
+	n := len(r.Messages) + boolInt(plannedMessage(ctx) != nil)
 	if _, ok := s.limiter.(bot.BatchLimiter); !ok || n+boolInt(r.Callback != nil) == 0 {
 		return r, nil
 	}
@@ -271,9 +275,12 @@ func (s *Sender) PlanReply(ctx context.Context, r bot.Reply) (bot.Reply, []bot.B
 
 // ReplyReserved implements bot.ReservingReplier: r as PlanReply left it,
 // sent at the slots of waits (PlanReply's buckets, as ReserveAll answers);
-// with nil waits each call reserves its own.
+// with nil waits each call reserves its own. A message PlanReply held for
+// the webhook response comes last: it waits for its slot here, as a call
+// would, and is dropped if a message before it failed.
 func (s *Sender) ReplyReserved(ctx context.Context, r bot.Reply, waits [][]time.Duration) (int, error) {
-	slots := &replySlots{waits: replyWaits(r, waits)}
+	held := plannedMessage(ctx)
+	slots := &replySlots{waits: replyWaits(r, boolInt(held != nil), waits)}
 	var errs []error
 	if r.Callback != nil {
 		if r.Callback.CallbackID == "" {
@@ -283,72 +290,90 @@ func (s *Sender) ReplyReserved(ctx context.Context, r bot.Reply, waits [][]time.
 		}
 	}
 	sent := 0
-	for i, m := range r.Messages {
-		sl := slots.next()
-		if i == len(r.Messages)-1 {
-			rode, err := s.ride(ctx, m, sl)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("telegram: send to chat %d: %w", m.ChatID, err))
-				break
-			}
-			if rode {
-				sent++
-				break
-			}
-		}
-		if _, err := s.send(ctx, m, sl); err != nil {
+	for _, m := range r.Messages {
+		if _, err := s.send(ctx, m, slots.next()); err != nil {
 			errs = append(errs, err)
-			break
+			if held != nil {
+				takeHeldMessage(ctx, false) // the first failed message stops the rest
+			}
+			return sent, errors.Join(errs...)
 		}
 		sent++
+	}
+	if held != nil {
+		if err := s.release(ctx, held, slots.next()); err != nil {
+			errs = append(errs, fmt.Errorf("telegram: send to chat %d: %w", held.msg.ChatID, err))
+		} else {
+			sent++
+		}
 	}
 	return sent, errors.Join(errs...)
 }
 
-// ride puts m, a reply's last message, on the webhook response of ctx's
-// request instead of making the call, when there is one, it is free and m
-// is a plain sendMessage (an edit or a file goes as a call). Telegram
-// makes the call when the 200 arrives, after everything this request
-// sends itself, so the order of the chat's messages holds; a call made
-// later in the same request takes m back and sends it first (do). m keeps
-// to the rate limits as a call would: it waits for its reserved slot (or
-// reserves one) and is admitted to the rate window, whose place it holds
-// until the response is written. Telegram reports nothing about such a
-// call: the reservations are what keep it from being refused, and a
-// refused one is lost as a crash would lose it (the customer's next
-// message, or the follow-up nudge, asks again).
-func (s *Sender) ride(ctx context.Context, m bot.Message, reserved *slot) (bool, error) {
-	if s.opts.NoWebhookReplies || !canHoldWebhookAnswer(ctx) {
-		return false, nil
+// hold puts m, a reply's last message, on the webhook response of ctx's
+// request instead of a call, when there is one, it is free and m is a
+// plain sendMessage (an edit or a file goes as a call). Telegram makes the
+// call when the 200 arrives, after everything the request sends itself,
+// so the chat's order holds; a call made later in the same request takes
+// m back and sends it first (do). ReplyReserved then lets it go (release)
+// at its rate-limit slot. Telegram reports nothing about such a call: the
+// reservations are what keep it from being refused, and a refused one is
+// lost as a crash would lose it (the customer's next message, or the
+// follow-up nudge, asks again).
+func (s *Sender) hold(ctx context.Context, m bot.Message) bool {
+	if s.opts.NoWebhookReplies {
+		return false
 	}
 	body, ok := messageBody(m)
-	if !ok {
-		return false, nil
-	}
-	h := &heldMessage{msg: m}
-	if !holdWebhookAnswer(ctx, body, h) {
-		return false, nil
-	}
-	// The response is written only after the handler returns, so waiting
-	// with the message held is waiting before the call.
+	return ok && holdWebhookAnswer(ctx, body, &heldMessage{msg: m})
+}
+
+// release lets a held message go with the webhook response: it waits for
+// its reserved slot (or reserves one) and is admitted to the rate window,
+// whose place it holds until the response is written. The response is
+// written only after the handler returns, so waiting here is waiting
+// before the call.
+func (s *Sender) release(ctx context.Context, h *heldMessage, reserved *slot) error {
 	var err error
 	if reserved != nil {
 		if reserved.wait > 0 {
 			err = s.opts.Sleep(ctx, reserved.wait)
 		}
 	} else {
-		err = s.wait(ctx, m.ChatID)
+		err = s.wait(ctx, h.msg.ChatID)
 	}
 	var ticket string
 	if err == nil {
 		ticket, err = s.admit(ctx)
 	}
 	if err != nil {
-		takeHeldMessage(ctx)
-		return false, err
+		takeHeldMessage(ctx, false)
+		return err
 	}
 	h.done = func() { s.done(ctx, ticket) }
-	return true, nil
+	h.released = true
+	return nil
+}
+
+// replyWaits orders the reserved waits as the reply's calls go: the
+// callback answer (bot-wide slot only), then each message, the held one
+// (held = 1) last (the later of its bot-wide and chat slots). Waits of
+// another shape are none.
+func replyWaits(r bot.Reply, held int, waits [][]time.Duration) []time.Duration {
+	n, cb := len(r.Messages)+held, boolInt(r.Callback != nil)
+	if len(waits) != 2 || len(waits[0]) != n+cb || len(waits[1]) != n {
+		return nil
+	}
+	global, chat := waits[0], waits[1]
+	out := make([]time.Duration, 0, n+cb)
+	if cb == 1 {
+		out = append(out, global[0])
+		global = global[1:]
+	}
+	for i := range n {
+		out = append(out, max(global[i], chat[i]))
+	}
+	return out
 }
 
 // messageBody renders m as a sendMessage call for a webhook response;
@@ -370,26 +395,6 @@ func messageBody(m bot.Message) ([]byte, bool) {
 		ReplyMarkup any    `json:"reply_markup,omitempty"`
 	}{"sendMessage", msg.ChatID, msg.Text, msg.ReplyMarkup})
 	return body, err == nil
-}
-
-// replyWaits orders the reserved waits as the reply's calls go: the
-// callback answer (bot-wide slot only), then each message (the later of
-// its bot-wide and chat slots). Waits of another shape are none.
-func replyWaits(r bot.Reply, waits [][]time.Duration) []time.Duration {
-	n, cb := len(r.Messages), boolInt(r.Callback != nil)
-	if len(waits) != 2 || len(waits[0]) != n+cb || len(waits[1]) != n {
-		return nil
-	}
-	global, chat := waits[0], waits[1]
-	out := make([]time.Duration, 0, n+cb)
-	if cb == 1 {
-		out = append(out, global[0])
-		global = global[1:]
-	}
-	for i := range n {
-		out = append(out, max(global[i], chat[i]))
-	}
-	return out
 }
 
 // slot is a call's reserved wait: how long to sleep before making it.
@@ -552,14 +557,15 @@ func inlineKeyboard(rows [][]bot.Button) (*tgbotapi.InlineKeyboardMarkup, error)
 // do makes one Bot API call with rate limits and retries. chatID 0 means the
 // call draws on the bot-wide bucket only.
 func (s *Sender) do(ctx context.Context, chatID int64, c tgbotapi.Chattable, reserved *slot) (*tgbotapi.APIResponse, error) {
-	if h, ok := takeHeldMessage(ctx); ok {
+	if h, ok := takeHeldMessage(ctx, true); ok {
 		// A call after a reply whose last message rides on the webhook
 		// response: that message goes first, so the chat sees its
 		// messages in order.
 		if h.done != nil {
 			h.done()
 		}
-		if _, err := s.send(ctx, h.msg, nil); err != nil {
+		// Its slot was waited for: it goes now.
+		if _, err := s.send(ctx, h.msg, &slot{}); err != nil {
 			s.opts.Logger.WarnContext(ctx, "telegram: send a reply taken back from the webhook response", "chat_id", h.msg.ChatID, "err", err)
 		}
 	}

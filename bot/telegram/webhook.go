@@ -190,6 +190,24 @@ type webhookAnswer struct {
 type heldMessage struct {
 	msg  bot.Message
 	done func()
+	// released is set once the message's rate-limit slot has come
+	// (Sender.release); until then it is planned, not yet let go.
+	released bool
+}
+
+// plannedMessage is the message held on ctx's webhook response and not
+// yet released, if there is one.
+func plannedMessage(ctx context.Context) *heldMessage {
+	wa, _ := ctx.Value(webhookAnswerKey{}).(*webhookAnswer)
+	if wa == nil {
+		return nil
+	}
+	wa.mu.Lock()
+	defer wa.mu.Unlock()
+	if wa.held == nil || wa.held.released {
+		return nil
+	}
+	return wa.held
 }
 
 type webhookAnswerKey struct{}
@@ -216,21 +234,11 @@ func holdWebhookAnswer(ctx context.Context, body []byte, held *heldMessage) bool
 	return true
 }
 
-// canHoldWebhookAnswer reports whether ctx's request has a free webhook
-// response, without taking it.
-func canHoldWebhookAnswer(ctx context.Context) bool {
-	wa, _ := ctx.Value(webhookAnswerKey{}).(*webhookAnswer)
-	if wa == nil {
-		return false
-	}
-	wa.mu.Lock()
-	defer wa.mu.Unlock()
-	return wa.body == nil
-}
-
-// takeHeldMessage takes back the message riding on ctx's webhook
-// response, if one does; the response then carries no call.
-func takeHeldMessage(ctx context.Context) (*heldMessage, bool) {
+// takeHeldMessage takes back the message held on ctx's webhook response,
+// if one is (with releasedOnly, only once ReplyReserved let it go: until
+// then the calls of its own reply go before it); the response then
+// carries no call.
+func takeHeldMessage(ctx context.Context, releasedOnly bool) (*heldMessage, bool) {
 	wa, _ := ctx.Value(webhookAnswerKey{}).(*webhookAnswer)
 	if wa == nil {
 		return nil, false
@@ -238,7 +246,7 @@ func takeHeldMessage(ctx context.Context) (*heldMessage, bool) {
 	wa.mu.Lock()
 	defer wa.mu.Unlock()
 	h := wa.held
-	if h == nil {
+	if h == nil || (releasedOnly && !h.released) {
 		return nil, false
 	}
 	wa.body, wa.held = nil, nil

@@ -422,11 +422,19 @@ type redisTurn struct{ *redis.Turn }
 var _ bot.ReservingTurn = redisTurn{}
 
 func (t redisTurn) CommitReserve(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []bot.Bucket) ([][]time.Duration, error) {
+	return t.Turn.CommitReserve(ctx, session, sessionTTL, keep, redisBuckets(buckets))
+}
+
+func (t redisTurn) CommitReserveRelease(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []bot.Bucket) ([][]time.Duration, error) {
+	return t.Turn.CommitReserveRelease(ctx, session, sessionTTL, keep, redisBuckets(buckets))
+}
+
+func redisBuckets(buckets []bot.Bucket) []redis.Bucket {
 	rb := make([]redis.Bucket, len(buckets))
 	for i, b := range buckets {
 		rb[i] = redis.Bucket(b)
 	}
-	return t.Turn.CommitReserve(ctx, session, sessionTTL, keep, rb)
+	return rb
 }
 
 // redisLimiter is the Redis store as a bot.BatchLimiter and, through the
@@ -439,9 +447,5 @@ var (
 )
 
 func (l redisLimiter) ReserveAll(ctx context.Context, buckets []bot.Bucket) ([][]time.Duration, error) {
-	rb := make([]redis.Bucket, len(buckets))
-	for i, b := range buckets {
-		rb[i] = redis.Bucket(b)
-	}
-	return l.Store.ReserveAll(ctx, rb)
+	return l.Store.ReserveAll(ctx, redisBuckets(buckets))
 }

@@ -138,6 +138,28 @@ func (b *bundle) post(u tgbotapi.Update) int {
 
 func (b *bundle) postRaw(body []byte, secret string) int {
 	b.t.Helper()
+	status, answer := b.postBody(body, secret)
+	if status == http.StatusOK {
+		require.NoError(b.t, b.tg.WebhookAnswer(answer))
+	}
+	return status
+}
+
+// postAnswer posts u and returns the status and the response's body,
+// without making the call the body carries (the caller passes it to
+// b.tg.WebhookAnswer when it has looked).
+func (b *bundle) postAnswer(u tgbotapi.Update) (int, []byte) {
+	b.t.Helper()
+	if u.UpdateID == 0 {
+		u.UpdateID = int(b.nextID.Add(1))
+	}
+	body, err := json.Marshal(u)
+	require.NoError(b.t, err)
+	return b.postBody(body, webhookSecret)
+}
+
+func (b *bundle) postBody(body []byte, secret string) (int, []byte) {
+	b.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, b.srv.URL+"/telegram/webhook", bytes.NewReader(body))
 	require.NoError(b.t, err)
 	req.Header.Set("Content-Type", "application/json")
@@ -149,10 +171,7 @@ func (b *bundle) postRaw(body []byte, secret string) int {
 	answer, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.NoError(b.t, err)
-	if resp.StatusCode == http.StatusOK {
-		require.NoError(b.t, b.tg.WebhookAnswer(answer))
-	}
-	return resp.StatusCode
+	return resp.StatusCode, answer
 }
 
 // say posts u and requires 200.

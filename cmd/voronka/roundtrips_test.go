@@ -40,6 +40,8 @@ func (c *scriptCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) go
 // (one script: the wiring of bot.ReservingTurn and bot.ReservingReplier),
 // and lets go (release); the button press is answered in the webhook's
 // response. Were the reservation its own call again, this would count 4.
+// A typed answer costs two: its reply rides on the response, and the
+// commit lets go of the chat.
 func TestAnUpdateCostsThreeRedisRoundTrips(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -55,4 +57,18 @@ func TestAnUpdateCostsThreeRedisRoundTrips(t *testing.T) {
 	require.Positive(t, counter.window.Load(), "the replies passed the window at Telegram's real rates")
 	_, err := b.tg.WaitCalls(t.Context(), "answerCallbackQuery", 1)
 	require.NoError(t, err, "the press is answered (in the webhook's response)")
+
+	// A typed answer's reply is one message, which rides on the webhook's
+	// response: nothing is called while the chat is held, so the commit
+	// lets go of it too. Were the release its own script again, this
+	// would count 3.
+	counter.n.Store(0)
+	calls := len(b.tg.Calls())
+	status, answer := b.postAnswer(en(telegramtest.Text(chat, user, "150000")))
+	require.Equal(t, 200, status)
+	require.Contains(t, string(answer), `"method":"sendMessage"`, "the next question is the webhook's answer")
+	require.Len(t, b.tg.Calls(), calls, "no Bot API call of its own")
+	require.Equal(t, int64(2), counter.n.Load(), "enter, commit with the reservation and the release")
+	require.NoError(t, b.tg.WebhookAnswer(answer))
+	require.Contains(t, b.lastText(chat), "When are you planning to start?")
 }

@@ -28,6 +28,10 @@ import (
 //	        (CommitReserve: and reserve the reply's rate-limit slots)
 //	Release one script: release the lock (after the replies went out)
 //
+// and two when the reply makes no call while the chat is held (its one
+// message rides on the webhook's response): CommitReserveRelease lets go
+// of the lock in the commit.
+//
 // Taking the session out, rather than reading it, is what makes a crash
 // harmless: if the replica dies mid-update, the chat has no session, and
 // the next update rebuilds it from PostgreSQL, which holds every answer.
@@ -83,17 +87,22 @@ return {"ok"}`)
 // commitLua puts the session back and marks the update done. A turn
 // that lost its lock (expired, or Redis was flushed) may be older than
 // whatever holds the chat now, so it drops the session instead of writing
-// it: the next update rebuilds it from PostgreSQL. KEYS update mark, lock,
-// session; ARGV token, session, session TTL ms, keep ms, "1" with an update
-// id, "1" to drop the session.
+// it: the next update rebuilds it from PostgreSQL. With ARGV[7] = "1" it
+// also lets go of the lock, as releaseScript does (Turn.CommitRelease).
+// KEYS update mark, lock, session; ARGV token, session, session TTL ms,
+// keep ms, "1" with an update id, "1" to drop the session, "1" to release.
 const commitLua = `
-if ARGV[6] == "1" or redis.call("GET", KEYS[2]) ~= ARGV[1] then
+local mine = redis.call("GET", KEYS[2]) == ARGV[1]
+if ARGV[6] == "1" or not mine then
   redis.call("DEL", KEYS[3])
 else
   redis.call("SET", KEYS[3], ARGV[2], "PX", ARGV[3])
 end
 if ARGV[5] == "1" then
   redis.call("SET", KEYS[1], "d", "PX", ARGV[4])
+end
+if ARGV[7] == "1" and mine then
+  redis.call("DEL", KEYS[2])
 end`
 
 var commitScript = goredis.NewScript(commitLua + "\nreturn 1")
@@ -103,7 +112,7 @@ var commitScript = goredis.NewScript(commitLua + "\nreturn 1")
 // rate-limit slots are reserved with it (see Turn.CommitReserve). KEYS
 // and ARGV are commitLua's, then the buckets' keys and their (interval,
 // burst, slots).
-var commitReserveScript = goredis.NewScript(commitLua + "\nlocal k0, a0 = 3, 6" + reserveLua)
+var commitReserveScript = goredis.NewScript(commitLua + "\nlocal k0, a0 = 3, 7" + reserveLua)
 
 // releaseScript lets go of the lock, and with ARGV[2] = "1" (an update that
 // failed) of the update's mark, so that Telegram's redelivery is handled.
@@ -130,6 +139,8 @@ type Turn struct {
 	lease   time.Duration
 	session []byte
 	status  string // "ok", "done", "working"
+	// released: the commit let go of the lock (CommitReserveRelease).
+	released bool
 
 	mu      sync.Mutex
 	renewal *time.Timer
@@ -220,22 +231,25 @@ func (t *Turn) Session() []byte { return t.session }
 // Commit stores session for sessionTTL (nil drops it) and marks the update
 // done for keep. The lock stays held until Release.
 func (t *Turn) Commit(ctx context.Context, session []byte, sessionTTL, keep time.Duration) error {
-	err := commitScript.Run(ctx, t.s.rdb, t.keys, t.commitArgs(session, sessionTTL, keep)...).Err()
+	err := commitScript.Run(ctx, t.s.rdb, t.keys, t.commitArgs(session, sessionTTL, keep, false)...).Err()
 	if err != nil {
 		return fmt.Errorf("commit update: %w", err)
 	}
 	return nil
 }
 
-func (t *Turn) commitArgs(session []byte, sessionTTL, keep time.Duration) []any {
-	drop, hasID := "0", "0"
+func (t *Turn) commitArgs(session []byte, sessionTTL, keep time.Duration, release bool) []any {
+	drop, hasID, rel := "0", "0", "0"
 	if session == nil {
 		drop = "1"
 	}
 	if t.hasID {
 		hasID = "1"
 	}
-	return []any{t.token, session, sessionTTL.Milliseconds(), keep.Milliseconds(), hasID, drop}
+	if release {
+		rel = "1"
+	}
+	return []any{t.token, session, sessionTTL.Milliseconds(), keep.Milliseconds(), hasID, drop, rel}
 }
 
 // CommitReserve is Commit and Store.ReserveAll of buckets in one round
@@ -243,9 +257,26 @@ func (t *Turn) commitArgs(session []byte, sessionTTL, keep time.Duration) []any 
 // costs three round trips here instead of four (enter, commit with the
 // reservation, release). Both happen or, if the script fails, neither.
 func (t *Turn) CommitReserve(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []Bucket) ([][]time.Duration, error) {
+	return t.commitReserve(ctx, session, sessionTTL, keep, buckets, false)
+}
+
+// CommitReserveRelease is CommitReserve that also lets go of the chat, in
+// the same round trip: for an update whose reply makes no call while the
+// chat is held (it rides on the webhook response), so that the update
+// costs two round trips here. Release after it only ends the turn.
+func (t *Turn) CommitReserveRelease(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []Bucket) ([][]time.Duration, error) {
+	waits, err := t.commitReserve(ctx, session, sessionTTL, keep, buckets, true)
+	if err == nil {
+		t.stopRenewal()
+		t.released = true
+	}
+	return waits, err
+}
+
+func (t *Turn) commitReserve(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []Bucket, release bool) ([][]time.Duration, error) {
 	keys, args, idx := t.s.bucketArgs(buckets)
 	keys = append(slices.Clip(t.keys), keys...)
-	args = append(t.commitArgs(session, sessionTTL, keep), args...)
+	args = append(t.commitArgs(session, sessionTTL, keep, release), args...)
 	waits, err := commitReserveScript.Run(ctx, t.s.rdb, keys, args...).Int64Slice()
 	if err != nil && !errors.Is(err, goredis.Nil) {
 		return nil, fmt.Errorf("commit update: %w", err)
@@ -264,7 +295,7 @@ func (t *Turn) Abort(ctx context.Context) error { return t.release(ctx, true) }
 
 func (t *Turn) release(ctx context.Context, unmark bool) error {
 	t.stopRenewal()
-	if t.status != "ok" && !unmark {
+	if (t.status != "ok" || t.released) && !unmark {
 		return nil
 	}
 	flag := "0"

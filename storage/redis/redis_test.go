@@ -326,3 +326,51 @@ func TestCommitReserveIsCommitAndReserveAll(t *testing.T) {
 	require.Empty(t, none)
 	require.NoError(t, next.Release(ctx))
 }
+
+// TestCommitReserveReleaseLetsGoOfTheChat: the commit that also releases
+// stores the session, marks the update done, takes the slots and frees the
+// chat at once, so the chat's next update enters without waiting for a
+// Release; a Release after it changes nothing (it does not take a lock
+// another update holds by then).
+func TestCommitReserveReleaseLetsGoOfTheChat(t *testing.T) {
+	t.Parallel()
+	s, _, _ := redistest.NewStore(t)
+	ctx := context.Background()
+	const lease = 5 * time.Second
+
+	turn, err := s.Enter(ctx, 21, 44, lease)
+	require.NoError(t, err)
+	waits, err := turn.CommitReserveRelease(ctx, []byte(`{"step":"email"}`), time.Hour, time.Hour, []redis.Bucket{
+		{Key: "chat:44", PerSecond: 1, Burst: 1, N: 1},
+	})
+	require.NoError(t, err)
+	require.Equal(t, [][]time.Duration{{0}}, waits)
+
+	next, err := s.Enter(ctx, 22, 44, lease)
+	require.NoError(t, err)
+	require.False(t, next.InProgress())
+	require.False(t, next.Duplicate())
+	require.JSONEq(t, `{"step":"email"}`, string(next.Session()), "the chat was free and the session stored")
+	require.NoError(t, turn.Release(ctx), "a no-op after the commit let go")
+	again, err := s.Enter(ctx, 21, 44, lease)
+	require.NoError(t, err)
+	require.True(t, again.Duplicate(), "the update is marked done")
+
+	// The next turn still holds the chat: a third update waits for it.
+	third := make(chan error, 1)
+	go func() {
+		tt, err := s.Enter(ctx, 23, 44, lease)
+		if err == nil {
+			err = tt.Release(ctx)
+		}
+		third <- err
+	}()
+	select {
+	case err := <-third:
+		t.Fatalf("entered a chat another update holds (err %v)", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	_, err = next.CommitReserveRelease(ctx, []byte(`{"step":"done"}`), time.Hour, time.Hour, nil)
+	require.NoError(t, err)
+	require.NoError(t, <-third, "the commit let go and the waiting update entered")
+}
