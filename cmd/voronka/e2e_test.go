@@ -128,12 +128,19 @@ func writeConfig(t testing.TB, yaml string) string {
 // status; u gets a fresh update id unless it has one.
 func (b *bundle) post(u tgbotapi.Update) int {
 	b.t.Helper()
+	return b.postRaw(b.updateBody(u), webhookSecret)
+}
+
+// updateBody is u as Telegram posts it, with the next update id if it has
+// none.
+func (b *bundle) updateBody(u tgbotapi.Update) []byte {
+	b.t.Helper()
 	if u.UpdateID == 0 {
 		u.UpdateID = int(b.nextID.Add(1))
 	}
 	body, err := json.Marshal(u)
 	require.NoError(b.t, err)
-	return b.postRaw(body, webhookSecret)
+	return body
 }
 
 func (b *bundle) postRaw(body []byte, secret string) int {
@@ -150,12 +157,7 @@ func (b *bundle) postRaw(body []byte, secret string) int {
 // b.tg.WebhookAnswer when it has looked).
 func (b *bundle) postAnswer(u tgbotapi.Update) (int, []byte) {
 	b.t.Helper()
-	if u.UpdateID == 0 {
-		u.UpdateID = int(b.nextID.Add(1))
-	}
-	body, err := json.Marshal(u)
-	require.NoError(b.t, err)
-	return b.postBody(body, webhookSecret)
+	return b.postBody(b.updateBody(u), webhookSecret)
 }
 
 func (b *bundle) postBody(body []byte, secret string) (int, []byte) {
