@@ -120,7 +120,7 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 			ChatPerSecond:    cfg.Telegram.ChatPerSecond,
 			ChatBurst:        cfg.Telegram.ChatBurst,
 			GroupPerMinute:   cfg.Telegram.GroupPerMinute,
-			NoWebhookReplies: cfg.Telegram.WebhookReplies != nil && !*cfg.Telegram.WebhookReplies,
+			NoWebhookReplies: !cfg.Telegram.WebhookReplies,
 			Sleep:            deps.Sleep,
 			Logger:           logger,
 		}), a.metrics}

@@ -118,7 +118,7 @@ type TelegramConfig struct {
 	MaxBody         int64    `yaml:"max_body"`        // webhook body limit, bytes
 	// WebhookReplies (default true) lets one call of each reply ride on
 	// the webhook's 200 response (telegram.SenderOptions.NoWebhookReplies).
-	WebhookReplies *bool `yaml:"webhook_replies"`
+	WebhookReplies bool `yaml:"webhook_replies"`
 }
 
 // TeamMember is one member of the sales team in the config file.
@@ -199,7 +199,6 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 const defaultConfigFile = "configs/voronka.yaml"
 
 func defaultConfig() Config {
-	yes := true
 	c := Config{
 		TimeZone:    "UTC",
 		Flows:       "configs/flows",
@@ -217,7 +216,7 @@ func defaultConfig() Config {
 			PollTimeout:     dur(25 * time.Second),
 			MaxConnections:  40,
 			MaxBody:         1 << 20,
-			WebhookReplies:  &yes,
+			WebhookReplies:  true,
 		},
 	}
 	c.Log.Level, c.Log.Format = "info", "json"

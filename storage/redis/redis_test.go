@@ -334,17 +334,19 @@ func TestCommitReserveIsCommitAndReserveAll(t *testing.T) {
 // another update holds by then).
 func TestCommitReserveReleaseLetsGoOfTheChat(t *testing.T) {
 	t.Parallel()
-	s, _, _ := redistest.NewStore(t)
+	s, rdb, prefix := redistest.NewStore(t)
 	ctx := context.Background()
 	const lease = 5 * time.Second
 
 	turn, err := s.Enter(ctx, 21, 44, lease)
 	require.NoError(t, err)
+	require.EqualValues(t, 1, rdb.Exists(ctx, prefix+"lock:chat:44").Val(), "the turn holds the chat")
 	waits, err := turn.CommitReserveRelease(ctx, []byte(`{"step":"email"}`), time.Hour, time.Hour, []redis.Bucket{
 		{Key: "chat:44", PerSecond: 1, Burst: 1, N: 1},
 	})
 	require.NoError(t, err)
 	require.Equal(t, [][]time.Duration{{0}}, waits)
+	require.Zero(t, rdb.Exists(ctx, prefix+"lock:chat:44").Val(), "the commit let go of the chat")
 
 	next, err := s.Enter(ctx, 22, 44, lease)
 	require.NoError(t, err)
