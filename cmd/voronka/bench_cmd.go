@@ -269,8 +269,15 @@ func runBench(ctx context.Context, o benchOptions, getenv func(string) string, p
 	}
 
 	b.logf("load: %d customers, %d in flight, rate %s, think %s", o.Customers, o.Concurrency, rateText(o.Rate), o.Think)
-	res := b.gen.run(ctx, func() { rep.Memory = b.memory(ctx, idle, redisBefore) })
+	span := cpuSpan{start: b.cpuSample()}
+	res := b.gen.run(ctx, func() {
+		span.excluded = append(span.excluded, b.cpuSample())
+		rep.Memory = b.memory(ctx, idle, redisBefore)
+		span.excluded = append(span.excluded, b.cpuSample())
+	})
+	span.end = b.cpuSample()
 	rep.load(res, o)
+	rep.CPU = span.report(res.Acked, rep.CPUs)
 	if !o.Faults {
 		addrs := make([]string, len(b.replicas.all))
 		for i, r := range b.replicas.all {

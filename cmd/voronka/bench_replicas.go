@@ -49,6 +49,7 @@ type replica struct {
 	starts  int
 	killed  int
 	lastErr error
+	spent   time.Duration // CPU time of its processes that have exited
 }
 
 // replicaSet is the bench's replicas.
@@ -115,6 +116,9 @@ func (r *replica) start(ctx context.Context) error {
 		logf.Close()
 		r.mu.Lock()
 		r.up, r.lastErr = false, err
+		if ps := cmd.ProcessState; ps != nil {
+			r.spent += ps.UserTime() + ps.SystemTime()
+		}
 		r.mu.Unlock()
 		close(done)
 	}()

@@ -58,6 +58,7 @@ type benchReport struct {
 	CardP99Ms    float64 `json:"card_p99_ms"`
 
 	Memory benchMemory `json:"memory"`
+	CPU    benchCPU    `json:"cpu"`
 	Limits benchLimits `json:"limits"`
 
 	Restarts   int            `json:"restarts,omitempty"`
@@ -420,6 +421,15 @@ func (r *benchReport) print(w io.Writer) {
 		row("Redis rate (redis-benchmark)", r.Limits.RedisNote)
 	} else if o.Limits {
 		row("Redis rate (redis-benchmark)", fmt.Sprintf("SET %.0f/s, GET %.0f/s", r.Limits.RedisSetPerS, r.Limits.RedisGetPerS))
+	}
+	if c := r.CPU; c.Measured {
+		row("CPU per update", fmt.Sprintf("%.0f µs: generator and fakes %.0f, replicas %.0f, PostgreSQL %.0f, Redis %.0f, rest of the machine %.0f",
+			c.TotalUs, c.BenchUs, c.ReplicasUs, c.PostgresUs, c.RedisUs, c.OtherUs))
+		row("  machine busy / steal", fmt.Sprintf("%.0f%% / %.0f%% of %d CPUs (at this cost the CPUs allow %.0f updates/s)",
+			100*c.BusyShare, 100*c.StealShare, r.CPUs, c.MaxUpdatesSec))
+	}
+	if r.CPU.Note != "" {
+		row("  CPU note", r.CPU.Note)
 	}
 	m := r.Memory
 	down := ""
