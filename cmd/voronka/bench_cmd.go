@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -62,6 +63,7 @@ type benchOptions struct {
 	Keep         bool          `json:"keep"`
 	Seed         uint64        `json:"seed"`
 	JSON         string        `json:"-"`
+	CPUProfile   string        `json:"-"`
 	Quiet        bool          `json:"-"`
 	// FaultPlan, when set, names the faults in turn (kill, postgres,
 	// redis, telegram429, telegram5xx, slack) instead of drawing them at
@@ -90,6 +92,7 @@ func benchFlags(fs *flag.FlagSet, o *benchOptions) {
 	fs.BoolVar(&o.Keep, "keep", false, "keep the run's schema and Redis keys")
 	fs.Uint64Var(&o.Seed, "seed", 0, "random seed (0: from the clock)")
 	fs.StringVar(&o.JSON, "json", "", "also write the report as JSON to this file")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the bench process (the generator and the fake servers, not the replicas) to this file")
 }
 
 func (o *benchOptions) defaults() {
@@ -151,6 +154,17 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("bench: find this binary: %w", err)
+	}
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return fmt.Errorf("bench: --cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("bench: --cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	rep, err := runBench(ctx, o, getenv, replicaProgram{Path: exe, Args: []string{"serve"}}, stderr)
 	if err != nil {

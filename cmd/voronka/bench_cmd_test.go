@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +50,12 @@ func TestBenchFaults(t *testing.T) {
 		require.NotZero(t, rep.Faults[kind], "no %s fault happened", kind)
 	}
 	require.NotZero(t, rep.Cards)
+	if runtime.GOOS == "linux" {
+		// A killed replica's CPU is counted through its exit status.
+		require.True(t, rep.CPU.Measured, rep.CPU.Note)
+		require.Positive(t, rep.CPU.ReplicasUs)
+		require.Positive(t, rep.CPU.BenchUs)
+	}
 }
 
 // TestBenchReportsLatencyByStep: the report splits the reply latency by
@@ -84,4 +92,63 @@ func TestBenchReportsLatencyByStep(t *testing.T) {
 	require.Equal(t, "comment (hot, last)", stepLabel(&benchStep{step: "comment", final: true}, hot))
 	require.Equal(t, "comment (last)", stepLabel(&benchStep{step: "comment", final: true}, &benchCustomer{}))
 	require.Equal(t, "need", stepLabel(&benchStep{step: "need"}, hot))
+}
+
+// TestBenchCPUPerUpdate: the report's CPU per update is each process
+// group's CPU between the load's start and end, less the memory
+// snapshot's span, divided by the updates; the rest of the machine is its
+// busy time less the groups'.
+func TestBenchCPUPerUpdate(t *testing.T) {
+	t.Parallel()
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	sample := func(self, replicas, pg, redis, busy, all int) cpuSample {
+		return cpuSample{self: ms(self), replicas: ms(replicas), postgres: ms(pg), redis: ms(redis),
+			machineBusy: ms(busy), machine: ms(all), procOK: true}
+	}
+	span := cpuSpan{
+		start: sample(100, 200, 300, 400, 1000, 2000),
+		excluded: []cpuSample{
+			sample(150, 250, 350, 450, 1200, 3000),
+			sample(150, 250, 360, 500, 1260, 3100), // the snapshot: 10 ms PostgreSQL, 50 ms Redis
+		},
+		end: sample(350, 1250, 1160, 700, 4360, 6100),
+	}
+	c := span.report(1000, 2)
+	require.True(t, c.Measured)
+	require.InDelta(t, 250, c.BenchUs, 0.01)
+	require.InDelta(t, 1050, c.ReplicasUs, 0.01)
+	require.InDelta(t, 850, c.PostgresUs, 0.01)
+	require.InDelta(t, 250, c.RedisUs, 0.01)
+	require.InDelta(t, 3300, c.TotalUs, 0.01)
+	require.InDelta(t, 900, c.OtherUs, 0.01)
+	require.InDelta(t, 3300.0/4000, c.BusyShare, 1e-9)
+	require.InDelta(t, 2e6/3300, c.MaxUpdatesSec, 0.01)
+	require.Empty(t, c.Note)
+	var out strings.Builder
+	(&benchReport{CPUs: 2, CPU: c}).print(&out)
+	require.Contains(t, out.String(), "3300 µs: generator and fakes 250, replicas 1050, PostgreSQL 850, Redis 250, rest of the machine 900")
+
+	require.False(t, cpuSpan{start: span.start, end: span.end}.report(0, 2).Measured, "no updates, no figure")
+
+	if runtime.GOOS != "linux" {
+		return
+	}
+	// The readers on this machine's own /proc: this process's line (its
+	// name may hold spaces and parentheses) and PostgreSQL found by name.
+	deadline := time.Now().Add(50 * time.Millisecond)
+	for time.Now().Before(deadline) {
+	}
+	st, ok := procStat(os.Getpid())
+	require.True(t, ok)
+	require.Equal(t, os.Getppid(), st.ppid)
+	require.Positive(t, st.own)
+	if os.Getenv("VORONKA_SKIP_DB") != "1" {
+		if u, err := url.Parse(postgrestest.URL(t)); err == nil && (u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost") {
+			_, _, found := serverCPU()
+			require.True(t, found, "PostgreSQL at %s runs on this machine", u.Host)
+		}
+	}
+	busy, _, all := machineCPU()
+	require.Positive(t, busy)
+	require.Greater(t, all, busy)
 }
