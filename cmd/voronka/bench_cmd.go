@@ -92,7 +92,7 @@ func benchFlags(fs *flag.FlagSet, o *benchOptions) {
 	fs.BoolVar(&o.Keep, "keep", false, "keep the run's schema and Redis keys")
 	fs.Uint64Var(&o.Seed, "seed", 0, "random seed (0: from the clock)")
 	fs.StringVar(&o.JSON, "json", "", "also write the report as JSON to this file")
-	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the bench process (the generator and the fake servers, not the replicas) to this file")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the bench process (the generator and the fake servers) to this file, and each replica's to FILE.replica-N (a restarted replica's replaces its predecessor's)")
 }
 
 func (o *benchOptions) defaults() {
@@ -490,6 +490,9 @@ func (b *bench) startReplicas(ctx context.Context, prog replicaProgram) error {
 		env := append([]string(nil), base...)
 		for k, v := range b.env {
 			env = append(env, k+"="+v)
+		}
+		if b.o.CPUProfile != "" {
+			env = append(env, fmt.Sprintf("VORONKA_CPUPROFILE=%s.replica-%d", b.o.CPUProfile, r.index))
 		}
 		return append(env,
 			"HTTP_ADDR="+r.addr,

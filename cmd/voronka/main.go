@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -61,8 +62,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.SetOutput(stderr)
 		migrate := fs.Bool("migrate", false, "apply migrations before serving (always done on the embedded defaults)")
 		dataDir := fs.String("data-dir", "", dataDirUsage)
+		profile := fs.String("cpuprofile", getenv("VORONKA_CPUPROFILE"), "write a CPU profile of the process to this file when it stops (default VORONKA_CPUPROFILE)")
 		if err := fs.Parse(args); err != nil {
 			return err
+		}
+		if *profile != "" {
+			f, err := os.Create(*profile)
+			if err != nil {
+				return fmt.Errorf("--cpuprofile: %w", err)
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return fmt.Errorf("--cpuprofile: %w", err)
+			}
+			defer pprof.StopCPUProfile()
 		}
 		return serve(ctx, getenv, stderr, *migrate, *dataDir)
 	case "chat":
