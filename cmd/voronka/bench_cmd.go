@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -155,17 +154,11 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("bench: find this binary: %w", err)
 	}
-	if o.CPUProfile != "" {
-		f, err := os.Create(o.CPUProfile)
-		if err != nil {
-			return fmt.Errorf("bench: --cpuprofile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("bench: --cpuprofile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(o.CPUProfile)
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
 	}
+	defer stop()
 	rep, err := runBench(ctx, o, getenv, replicaProgram{Path: exe, Args: []string{"serve"}}, stderr)
 	if err != nil {
 		return err

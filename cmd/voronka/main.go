@@ -66,17 +66,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		if *profile != "" {
-			f, err := os.Create(*profile)
-			if err != nil {
-				return fmt.Errorf("--cpuprofile: %w", err)
-			}
-			defer f.Close()
-			if err := pprof.StartCPUProfile(f); err != nil {
-				return fmt.Errorf("--cpuprofile: %w", err)
-			}
-			defer pprof.StopCPUProfile()
+		stop, err := startCPUProfile(*profile)
+		if err != nil {
+			return err
 		}
+		defer stop()
 		return serve(ctx, getenv, stderr, *migrate, *dataDir)
 	case "chat":
 		return chatCmd(ctx, args, getenv, stdin, stdout, stderr)
@@ -147,4 +141,24 @@ func migrateCmd(ctx context.Context, getenv func(string) string, stdout, stderr 
 	}
 	fmt.Fprintln(stdout, "migrations applied")
 	return nil
+}
+
+// startCPUProfile writes a Go CPU profile to path until stop is called;
+// with no path it does nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
