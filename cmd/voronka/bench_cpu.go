@@ -33,7 +33,6 @@ type benchCPU struct {
 
 // cpuSample is CPU time used so far, by whom.
 type cpuSample struct {
-	at                                 time.Time
 	self, replicas, postgres, redis    time.Duration
 	machineBusy, machineSteal, machine time.Duration // all CPUs
 	procOK                             bool
@@ -44,7 +43,7 @@ type cpuSample struct {
 const clockTick = 10 * time.Millisecond
 
 func (b *bench) cpuSample() cpuSample {
-	s := cpuSample{at: time.Now()}
+	var s cpuSample
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		s.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
@@ -166,7 +165,7 @@ type cpuSpan struct {
 }
 
 func (d cpuSample) minus(o cpuSample) cpuSample {
-	return cpuSample{at: d.at, self: d.self - o.self, replicas: d.replicas - o.replicas,
+	return cpuSample{self: d.self - o.self, replicas: d.replicas - o.replicas,
 		postgres: d.postgres - o.postgres, redis: d.redis - o.redis,
 		machineBusy: d.machineBusy - o.machineBusy, machineSteal: d.machineSteal - o.machineSteal,
 		machine: d.machine - o.machine, procOK: d.procOK && o.procOK}
@@ -176,9 +175,7 @@ func (d cpuSample) minus(o cpuSample) cpuSample {
 func (s cpuSpan) report(updates int64, cpus int) benchCPU {
 	d := s.end.minus(s.start)
 	for i := 0; i+1 < len(s.excluded); i += 2 {
-		ex := s.excluded[i+1].minus(s.excluded[i])
-		d = d.minus(ex)
-		d.procOK = d.procOK && ex.procOK
+		d = d.minus(s.excluded[i+1].minus(s.excluded[i]))
 	}
 	if updates <= 0 || d.machine <= 0 {
 		return benchCPU{Note: "no updates or no /proc/stat: CPU not measured"}
