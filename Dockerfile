@@ -8,7 +8,7 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 RUN CGO_ENABLED=0 GOOS=linux go build -trimpath \
-      -ldflags "-s -w -X main.version=${VERSION}" \
+      -ldflags "-s -w -X github.com/voronka/voronka/cmd/internal/app.Version=${VERSION}" \
       -o /out/voronka ./cmd/voronka
 
 FROM gcr.io/distroless/static-debian12:nonroot

@@ -5,8 +5,11 @@ STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
 
 .PHONY: run build test lint bench bench-limit bench-load bench-faults fuzz services migrate
 
+# bin/voronka is the server; bin/voronka-bench the load and fault suite
+# (`voronka bench` runs it from beside itself).
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/voronka ./cmd/voronka
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/voronka-bench ./cmd/voronka-bench
 
 # The bot on its embedded defaults: serve when TELEGRAM_TOKEN is set, the
 # terminal chat otherwise.
@@ -54,6 +57,6 @@ bench-load: services build
 # The fault run at full size: 2 replicas, 2,000 customers, a fault every
 # second or so (kill -9, PostgreSQL connections ended, Redis flushed,
 # 429/5xx bursts, duplicate and stale deliveries); exits 1 if an invariant
-# fails. `go test ./cmd/voronka -run TestBenchFaults` is the CI size.
+# fails. `go test ./cmd/internal/bench -run TestBenchFaults` is the CI size.
 bench-faults: services build
 	./bin/voronka bench --customers 2000 --replicas 2 --faults --rate 400 --fault-every 1s --json bench-faults.json $(BENCH_FLAGS)

@@ -1,6 +1,8 @@
 // Command voronka is the Voronka CRM bot: `serve` (the default) runs it,
-// `migrate` applies the database migrations, `bench` loads it and breaks
-// it on purpose, `version` prints the build.
+// `migrate` applies the database migrations, `chat` and `flows` are the
+// operator's tools, `bench` runs the load and fault suite (a separate
+// binary, voronka-bench, so this one links no test code), `version`
+// prints the build. The bodies live in cmd/internal/app.
 package main
 
 import (
@@ -9,15 +11,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
-	"runtime/pprof"
+	"path/filepath"
 	"syscall"
-)
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+	"github.com/voronka/voronka/cmd/internal/app"
+	"github.com/voronka/voronka/cmd/internal/defaults"
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -38,7 +40,8 @@ commands:
   flows     "flows lint [FILE|DIR...]" checks flow files, "flows graph FLOW" draws one
             as DOT, Mermaid or PNG; "flows help" for details
   bench     load and fault suite: replicas of this binary against PostgreSQL and Redis,
-            simulated customers, invariants checked; "bench -h" for details
+            simulated customers, invariants checked (runs voronka-bench, built beside
+            this binary by "make build"); "bench -h" for details
   version   print the version
 
 Configuration: VORONKA_CONFIG (file), DATABASE_URL, REDIS_URL, TELEGRAM_TOKEN,
@@ -60,28 +63,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "serve":
 		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 		fs.SetOutput(stderr)
-		migrate := fs.Bool("migrate", false, "apply migrations before serving (always done on the embedded defaults)")
-		dataDir := fs.String("data-dir", "", dataDirUsage)
+		var o app.ServeOptions
+		fs.BoolVar(&o.Migrate, "migrate", false, "apply migrations before serving (always done on the embedded defaults)")
+		fs.StringVar(&o.DataDir, "data-dir", "", defaults.DataDirUsage)
 		profile := fs.String("cpuprofile", getenv("VORONKA_CPUPROFILE"), "write a CPU profile of the process to this file when it stops (default VORONKA_CPUPROFILE)")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		stop, err := startCPUProfile(*profile)
+		stop, err := app.StartCPUProfile(*profile)
 		if err != nil {
 			return err
 		}
 		defer stop()
-		return serve(ctx, getenv, stderr, *migrate, *dataDir)
+		return app.Serve(ctx, getenv, stderr, o)
 	case "chat":
-		return chatCmd(ctx, args, getenv, stdin, stdout, stderr)
+		return app.Chat(ctx, args, getenv, stdin, stdout, stderr)
 	case "migrate":
-		return migrateCmd(ctx, getenv, stdout, stderr)
+		return app.Migrate(ctx, getenv, stdout, stderr)
 	case "flows":
-		return flowsCmd(ctx, args, getenv, stdout, stderr)
+		return app.Flows(ctx, args, getenv, stdout, stderr)
 	case "bench":
-		return benchCmd(ctx, args, getenv, stdout, stderr)
+		return bench(ctx, args, stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, "voronka", version)
+		fmt.Fprintln(stdout, "voronka", app.Version)
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -92,73 +96,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 }
 
-func newLogger(cfg *Config, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(cfg.Log.Level))
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.Log.Format == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
-	}
-	return slog.New(slog.NewJSONHandler(w, opts))
-}
-
-func serve(ctx context.Context, getenv func(string) string, stderr io.Writer, migrate bool, dataDir string) error {
-	cfg, err := LoadConfig(getenv)
+// bench runs voronka-bench (beside this binary, else on PATH) with this
+// binary as the replicas' program. The suite is a binary of its own
+// because it links the Bot API and Slack fakes and the testing package,
+// which the server must not carry.
+func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	self, err := os.Executable()
 	if err != nil {
-		return err
+		return fmt.Errorf("bench: find this binary: %w", err)
 	}
-	logger := newLogger(cfg, stderr)
-	logger.Info("starting voronka", append([]any{"version", version}, cfg.Redacted()...)...)
-	if cfg.TelegramToken == "" {
-		return errors.New("config: TELEGRAM_TOKEN: is required to serve (try a token from @BotFather)")
+	prog := filepath.Join(filepath.Dir(self), "voronka-bench")
+	if _, err := os.Stat(prog); err != nil {
+		if prog, err = exec.LookPath("voronka-bench"); err != nil {
+			return errors.New("bench: voronka-bench is not beside this binary nor on PATH; build it with `make build` (go build ./cmd/voronka-bench)")
+		}
 	}
-	local, err := useLocalDefaults(ctx, cfg, getenv, localOptionsFrom(getenv, dataDir), logger)
-	if err != nil {
-		return err
-	}
-	defer local.Close()
-	app, err := NewApp(ctx, cfg, logger, Deps{Migrate: migrate || local.Migrate})
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	return app.Run(ctx)
-}
-
-func migrateCmd(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := LoadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	logger := newLogger(cfg, stderr)
-	db, err := openDB(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "migrations applied")
-	return nil
-}
-
-// startCPUProfile writes a Go CPU profile to path until stop is called;
-// with no path it does nothing.
-func startCPUProfile(path string) (stop func(), err error) {
-	if path == "" {
-		return func() {}, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("--cpuprofile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("--cpuprofile: %w", err)
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
+	c := exec.CommandContext(ctx, prog, append([]string{"--voronka", self}, args...)...)
+	c.Stdout, c.Stderr = stdout, stderr
+	return c.Run()
 }

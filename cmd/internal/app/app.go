@@ -1,0 +1,451 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	slackapi "github.com/slack-go/slack"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/voronka/voronka/bot"
+	"github.com/voronka/voronka/bot/telegram"
+	"github.com/voronka/voronka/configs"
+	"github.com/voronka/voronka/crm"
+	"github.com/voronka/voronka/flows"
+	"github.com/voronka/voronka/storage/postgres"
+	"github.com/voronka/voronka/storage/redis"
+)
+
+// Deps lets tests hand the App what they have already opened (a database
+// in their own schema, a Redis under their own prefix, a fake clock). Nil
+// fields are opened from the Config.
+type Deps struct {
+	DB         *postgres.DB
+	Redis      *redis.Store
+	Clock      crm.Clock
+	HTTPClient *http.Client
+	// Migrate applies migrations at start.
+	Migrate bool
+	// Sleep replaces the senders' waits (tests record them instead).
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Sender, when set, is the customers' channel (the terminal of
+	// `voronka chat`): no Bot API is contacted and Run cannot serve.
+	Sender bot.Sender
+}
+
+// App is one running Voronka: every concrete type is wired here and only
+// here. The end-to-end tests build the same App the binary runs.
+type App struct {
+	cfg        *Config
+	log        *slog.Logger
+	db         *postgres.DB
+	redis      *redis.Store
+	closers    []func()
+	flows      map[string]*flows.Flow
+	api        *tgbotapi.BotAPI
+	dispatcher *bot.Dispatcher
+	metrics    *metrics
+	queue      *postgres.Queue
+	sales      *crm.Sales
+	engagement *crm.Engagement
+	salesGroup *telegram.SalesGroupHandler
+	schedule   *scheduler
+	clock      crm.Clock
+	slack      *slackapi.Client
+	httpClient *http.Client
+	sleep      func(ctx context.Context, d time.Duration) error
+	stats      *crm.Stats        // the managers' reports (staff.go)
+	staffDesk  *bot.Staff        // their commands in every channel (staff.go)
+	staff      bot.StaffCommands // the dispatcher's hook; nil when not wired
+}
+
+// NewApp opens (or takes) the databases, loads and checks the flows,
+// connects to the Bot API (unless deps.Sender replaces it) and wires the
+// dispatcher.
+func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*App, error) {
+	a := &App{cfg: cfg, log: logger, metrics: newMetrics(), httpClient: deps.HTTPClient, sleep: deps.Sleep}
+	ok := false
+	defer func() {
+		if !ok {
+			a.Close()
+		}
+	}()
+
+	fl, err := loadFlows(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if fl[cfg.DefaultFlow] == nil {
+		return nil, fmt.Errorf("config: default_flow: flow %q is not among the loaded flows", cfg.DefaultFlow)
+	}
+	a.flows = fl
+
+	a.db = deps.DB
+	if a.db == nil {
+		if a.db, err = openDB(ctx, cfg, logger); err != nil {
+			return nil, err
+		}
+		a.closers = append(a.closers, a.db.Close)
+	}
+	if deps.Migrate {
+		if err := a.db.Migrate(ctx); err != nil {
+			return nil, err
+		}
+	}
+	a.redis = deps.Redis
+	if a.redis == nil {
+		rdb, err := redis.Open(ctx, cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		a.closers = append(a.closers, func() { rdb.Close() })
+		a.redis = redis.New(rdb, cfg.RedisPrefix)
+	}
+
+	sender := deps.Sender
+	if sender == nil {
+		if a.api, err = telegram.NewAPI(cfg.TelegramToken, cfg.TelegramAPIEndpoint, deps.HTTPClient); err != nil {
+			return nil, fmt.Errorf("TELEGRAM_TOKEN: %w", err)
+		}
+		sender = countingSender{telegram.NewSender(a.api, redisLimiter{a.redis}, telegram.SenderOptions{
+			GlobalPerSecond:  cfg.Telegram.GlobalPerSecond,
+			GlobalBurst:      cfg.Telegram.GlobalBurst,
+			ChatPerSecond:    cfg.Telegram.ChatPerSecond,
+			ChatBurst:        cfg.Telegram.ChatBurst,
+			GroupPerMinute:   cfg.Telegram.GroupPerMinute,
+			NoWebhookReplies: !cfg.Telegram.WebhookReplies,
+			Sleep:            deps.Sleep,
+			Logger:           logger,
+		}), a.metrics}
+	}
+	a.clock = deps.Clock
+	if a.clock == nil {
+		a.clock = crm.ClockFunc(time.Now)
+	}
+	if err := a.wireSales(ctx, sender); err != nil {
+		return nil, err
+	}
+	if err := a.wireStaff(ctx); err != nil {
+		return nil, err
+	}
+	a.dispatcher, err = bot.NewDispatcher(bot.DispatcherConfig{
+		Flows:       fl,
+		DefaultFlow: cfg.DefaultFlow,
+		Leads:       postgres.NewLeadStore(a.db),
+		Gate:        redisGate{a.redis},
+		Sender:      sender,
+		Clock:       a.clock,
+		Logger:      logger,
+		SessionTTL:  cfg.SessionTTL.Duration,
+		Lease:       cfg.Updates.Lease.Duration,
+		Observe:     a.metrics.observeUpdate,
+		Alerts:      true,
+		Engagement:  a.engagement,
+		Staff:       a.staff,
+		Qualified:   a.metrics.observeLead,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ok = true
+	return a, nil
+}
+
+// wireSales builds the job queue, the sales desk and its channels, and
+// the schedules of its sweeps.
+func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
+	cfg := a.cfg
+	tz, _ := time.LoadLocation(cfg.TimeZone) // validated
+	var notifiers []crm.SalesNotifier
+	if cfg.TelegramSalesChatID != 0 && a.api != nil {
+		opts := telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log}
+		notifiers = append(notifiers, telegram.NewSalesGroup(sender, cfg.TelegramSalesChatID, opts))
+	}
+	slackNotifier, err := a.slackNotifier(tz)
+	if err != nil {
+		return err
+	}
+	if slackNotifier != nil {
+		notifiers = append(notifiers, slackNotifier)
+	}
+	a.sales = crm.NewSales(postgres.NewSalesStore(a.db), crm.SalesPolicy{
+		Strategy:      crm.Strategy(cfg.Routing.Strategy),
+		ClaimWithin:   cfg.Routing.ClaimWithin.Duration,
+		ContactWithin: cfg.Routing.ContactWithin.Duration,
+		LostReasons:   cfg.Routing.LostReasons,
+		TimeZone:      tz,
+	}, cfg.Managers(), notifiers, bot.CustomerNotices{Flows: a.flows, Sender: sender}, bot.Labels{Flows: a.flows}, a.clock)
+	if err := a.sales.Sync(ctx); err != nil {
+		return err
+	}
+	if cfg.TelegramSalesChatID != 0 {
+		a.salesGroup = telegram.NewSalesGroupHandler(a.sales, sender, cfg.TelegramSalesChatID,
+			telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log})
+	}
+	leads := postgres.NewLeadStore(a.db)
+	quiet, _ := crm.ParseQuietHours(cfg.QuietHours.From, cfg.QuietHours.To) // validated
+	flowFollowups := map[string]crm.FollowupPolicy{}
+	for id, f := range a.flows {
+		if f.Followups != nil {
+			flowFollowups[id] = crm.FollowupPolicy{NudgeAfter: f.Followups.NudgeAfter, AskAfter: f.Followups.AskAfter, MaxNudges: f.Followups.MaxNudges}
+		}
+	}
+	a.engagement = crm.NewEngagement(postgres.NewEngagementStore(a.db), leads,
+		bot.Outreach{Flows: a.flows, DefaultFlow: cfg.DefaultFlow, Leads: leads, Sender: sender}, a.sales,
+		crm.EngagementPolicy{
+			NPSAfter:    cfg.Surveys.NPSAfter.Duration,
+			RepeatAfter: cfg.Surveys.RepeatAfter.Duration,
+			Followups: crm.FollowupPolicy{NudgeAfter: cfg.Followups.NudgeAfter.Duration, AskAfter: cfg.Followups.AskAfter.Duration,
+				MaxNudges: cfg.Followups.MaxNudges},
+			FlowFollowups: flowFollowups,
+			ReengageAfter: cfg.Followups.ReengageAfter.Duration,
+			Quiet:         quiet,
+			TimeZone:      tz,
+			LostReasons:   bot.WhyLostReasons(),
+		}, a.clock)
+	a.queue, err = postgres.NewQueue(a.db, a.runJob, postgres.QueueOptions{Workers: cfg.Queue.Workers, Logger: a.log,
+		JobTimeout: cfg.Queue.JobTimeout.Duration, RescueAfter: cfg.Queue.RescueAfter.Duration, ID: cfg.ReplicaID})
+	if err != nil {
+		return err
+	}
+	a.schedule = newScheduler(tz, a.db, a.clock, a.log)
+	if err := a.schedule.add(ctx, "sla_sweep", cfg.Routing.SLASweep, a.sales.Sweep); err != nil {
+		return fmt.Errorf("config: routing.sla_sweep: %w", err)
+	}
+	if err := a.schedule.add(ctx, "warm_digest", cfg.Routing.WarmDigest, a.sales.Digest); err != nil {
+		return fmt.Errorf("config: routing.warm_digest: %w", err)
+	}
+	for _, s := range []struct {
+		name, spec string
+		sweep      func(context.Context, time.Time) error
+	}{
+		{"nps_surveys", cfg.Surveys.Schedule, a.engagement.SweepSurveys},
+		{"followups", cfg.Followups.Schedule, a.engagement.SweepFollowups},
+		{"reengage", cfg.Followups.ReengageSchedule, a.engagement.SweepReengage},
+	} {
+		if err := a.schedule.add(ctx, s.name, s.spec, s.sweep); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runJob does one queued job: engagement's or the sales desk's.
+func (a *App) runJob(ctx context.Context, job crm.Job) error {
+	if a.engagement.Handles(job.Kind) {
+		return a.engagement.Run(ctx, job)
+	}
+	return a.sales.Run(ctx, job)
+}
+
+// customers is the handler for every Telegram update: the sales group's go
+// to its handler, the rest to the customers' dispatcher.
+func (a *App) customers() bot.Handler {
+	if a.salesGroup != nil {
+		return a.salesGroup.Route(a.dispatcher)
+	}
+	return a.dispatcher
+}
+
+// rawSales is the sales group's raw-update hook, nil without a group.
+func (a *App) rawSales() telegram.RawHandler {
+	if a.salesGroup == nil {
+		return nil
+	}
+	return a.salesGroup
+}
+
+func openDB(ctx context.Context, cfg *Config, logger *slog.Logger) (*postgres.DB, error) {
+	db, err := postgres.Open(ctx, cfg.DatabaseURL, logger)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	return db, nil
+}
+
+// loadFlows reads the flows directory, or the embedded flows when the
+// config says "embedded" or the default directory is not there (the binary
+// run from anywhere).
+func loadFlows(cfg *Config) (map[string]*flows.Flow, error) {
+	if cfg.Flows == "embedded" {
+		return flows.LoadFS(configs.FS(), "flows")
+	}
+	if _, err := os.Stat(cfg.Flows); errors.Is(err, os.ErrNotExist) && cfg.Flows == defaultConfig().Flows {
+		return flows.LoadFS(configs.FS(), "flows")
+	}
+	fl, err := flows.LoadDir(cfg.Flows)
+	if err != nil {
+		return nil, fmt.Errorf("config: flows: %w", err)
+	}
+	return fl, nil
+}
+
+// Handler is every HTTP endpoint of the process.
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST "+a.cfg.WebhookPath(), telegram.NewWebhook(a.customers(), a.cfg.TelegramWebhookSecret, telegram.WebhookOptions{
+		MaxBody: a.cfg.Telegram.MaxBody,
+		Logger:  a.log,
+		Raw:     a.rawSales(),
+	}))
+	a.slackRoutes(mux)
+	a.staffRoutes(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("GET /metrics", a.metrics.handler())
+	return mux
+}
+
+// ready answers 200 when PostgreSQL and Redis both answer.
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	var errs []string
+	if err := a.db.Ping(ctx); err != nil {
+		errs = append(errs, "postgres: "+err.Error())
+	}
+	if err := a.redis.Ping(ctx); err != nil {
+		errs = append(errs, "redis: "+err.Error())
+	}
+	if len(errs) > 0 {
+		http.Error(w, fmt.Sprint(errs), http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+// drainTimeout bounds the graceful stop: in-flight updates get this long
+// to finish after SIGTERM (orchestrators usually kill at 30s).
+const drainTimeout = 20 * time.Second
+
+// Run serves HTTP and receives updates (webhook when TELEGRAM_WEBHOOK_URL
+// is set, long polling otherwise) until ctx ends, then drains.
+func (a *App) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR: %w", err)
+	}
+	return a.Serve(ctx, ln)
+}
+
+// Serve is Run on a listener the caller opened.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if a.api == nil {
+		return errors.New("serve: this app has no Telegram connection (it was built with its own sender)")
+	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	if err := a.queue.Start(ctx); err != nil {
+		return err
+	}
+	a.schedule.start(ctx)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		a.log.Info("http listening", "addr", ln.Addr().String())
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
+		defer cancel()
+		// In-flight requests first (their jobs are queued by then), then
+		// the sweeps, then the jobs running on this replica.
+		err := srv.Shutdown(sctx)
+		a.schedule.stop()
+		return errors.Join(err, a.queue.Stop(sctx))
+	})
+	if a.cfg.TelegramWebhookURL != "" {
+		g.Go(func() error {
+			if err := telegram.SetWebhook(gctx, a.api, a.cfg.TelegramWebhookURL, a.cfg.TelegramWebhookSecret, a.cfg.Telegram.MaxConnections); err != nil {
+				return fmt.Errorf("set webhook: %w", err)
+			}
+			a.log.Info("webhook mode", "path", a.cfg.WebhookPath())
+			return nil
+		})
+	} else {
+		poller := telegram.NewPoller(a.api, a.customers(), telegram.PollerOptions{
+			Timeout: int(a.cfg.Telegram.PollTimeout.Seconds()),
+			Logger:  a.log,
+			Raw:     a.rawSales(),
+		})
+		a.log.Info("long polling mode")
+		g.Go(func() error { return poller.Run(gctx) })
+	}
+	err := g.Wait()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	a.log.Info("stopped")
+	return err
+}
+
+// Close releases what NewApp opened.
+func (a *App) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+	a.closers = nil
+}
+
+// engagementStore is the store behind the engagement decisions (tests
+// wrap it).
+func (a *App) engagementStore() crm.EngagementStore { return postgres.NewEngagementStore(a.db) }
+
+// redisGate is the Redis store as the dispatcher's bot.Gate (the store
+// cannot name bot's types: imports point inward).
+type redisGate struct{ *redis.Store }
+
+func (g redisGate) Enter(ctx context.Context, updateID, chatID int64, lease time.Duration) (bot.Turn, error) {
+	t, err := g.Store.Enter(ctx, updateID, chatID, lease)
+	if err != nil {
+		return nil, err
+	}
+	return redisTurn{t}, nil
+}
+
+// redisTurn is a Redis turn as a bot.ReservingTurn: its commit reserves
+// the reply's slots in the same store as redisLimiter, which the Telegram
+// sender uses.
+type redisTurn struct{ *redis.Turn }
+
+var _ bot.ReservingTurn = redisTurn{}
+
+func (t redisTurn) CommitReserve(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []bot.Bucket) ([][]time.Duration, error) {
+	return t.Turn.CommitReserve(ctx, session, sessionTTL, keep, redisBuckets(buckets))
+}
+
+func (t redisTurn) CommitReserveRelease(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []bot.Bucket) ([][]time.Duration, error) {
+	return t.Turn.CommitReserveRelease(ctx, session, sessionTTL, keep, redisBuckets(buckets))
+}
+
+func redisBuckets(buckets []bot.Bucket) []redis.Bucket {
+	rb := make([]redis.Bucket, len(buckets))
+	for i, b := range buckets {
+		rb[i] = redis.Bucket(b)
+	}
+	return rb
+}
+
+// redisLimiter is the Redis store as a bot.BatchLimiter and, through the
+// Store's own Admit and Done, a bot.WindowLimiter.
+type redisLimiter struct{ *redis.Store }
+
+var (
+	_ bot.BatchLimiter  = redisLimiter{}
+	_ bot.WindowLimiter = redisLimiter{}
+)
+
+func (l redisLimiter) ReserveAll(ctx context.Context, buckets []bot.Bucket) ([][]time.Duration, error) {
+	return l.Store.ReserveAll(ctx, redisBuckets(buckets))
+}

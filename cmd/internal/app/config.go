@@ -1,0 +1,516 @@
+package app
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"gopkg.in/yaml.v3"
+
+	"github.com/voronka/voronka/crm"
+	"github.com/voronka/voronka/flows"
+)
+
+// Config is everything Voronka reads at start: the YAML file named by
+// VORONKA_CONFIG for behaviour, and the environment for secrets and
+// endpoints (secrets never live in the file).
+type Config struct {
+	// TimeZone is the default IANA zone of customers and managers.
+	TimeZone string `yaml:"timezone"`
+	// Flows is the directory of flow files; "embedded" (or a missing
+	// default directory) means the flows built into the binary.
+	Flows string `yaml:"flows"`
+	// DefaultFlow is the flow a new customer is taken through.
+	DefaultFlow string `yaml:"default_flow"`
+	// SessionTTL is how long an idle dialogue stays in Redis before it is
+	// rebuilt from PostgreSQL on the next message.
+	SessionTTL Duration `yaml:"session_ttl"`
+	// RedisPrefix starts every Redis key, so deployments can share a Redis.
+	RedisPrefix string `yaml:"redis_prefix"`
+	Log         struct {
+		Level  string `yaml:"level"`  // debug | info | warn | error
+		Format string `yaml:"format"` // json | text
+	} `yaml:"log"`
+	Telegram TelegramConfig `yaml:"telegram"`
+	// Team is the sales team: who gets leads, who may press the buttons.
+	Team       []TeamMember    `yaml:"team"`
+	Routing    RoutingConfig   `yaml:"routing"`
+	Surveys    SurveysConfig   `yaml:"surveys"`
+	Followups  FollowupsConfig `yaml:"followups"`
+	QuietHours struct {
+		From string `yaml:"from"`
+		To   string `yaml:"to"`
+	} `yaml:"quiet_hours"`
+	// Stats is what managers ask the bot for.
+	Stats StatsConfig `yaml:"stats"`
+	Queue struct {
+		// Workers is how many durable jobs (cards, notices, escalations)
+		// this replica runs at once.
+		Workers int `yaml:"workers"`
+		// JobTimeout bounds one run of a job (1m): a send that waits out a
+		// long 429 must not hold a worker for ever.
+		JobTimeout Duration `yaml:"job_timeout"`
+		// RescueAfter is when a job still "running" is taken for one whose
+		// replica died, and run again elsewhere (2m). It must exceed
+		// JobTimeout. A replica restarted under the same
+		// VORONKA_REPLICA_ID does not wait for it: at start it re-queues
+		// the jobs its previous process left running.
+		RescueAfter Duration `yaml:"rescue_after"`
+	} `yaml:"queue"`
+	// Updates is how customers' updates are admitted across replicas.
+	Updates struct {
+		// Lease is how long a replica holds a chat and an update it
+		// handles without renewing (15s). A live replica renews it, so
+		// only a replica that dies mid-update makes the chat wait this
+		// long.
+		Lease Duration `yaml:"lease"`
+	} `yaml:"updates"`
+	// Slack is the pacing of the Slack sales channel.
+	Slack struct {
+		// ChannelPerSecond and ChannelBurst pace messages in the channel
+		// (1 and 1: Slack's published limit is about one message a second
+		// per channel). Raise them only against a test server.
+		ChannelPerSecond float64 `yaml:"channel_per_second"`
+		ChannelBurst     int     `yaml:"channel_burst"`
+	} `yaml:"slack"`
+
+	// From the environment only.
+	DatabaseURL           string `yaml:"-"`
+	RedisURL              string `yaml:"-"`
+	TelegramToken         string `yaml:"-"`
+	TelegramAPIEndpoint   string `yaml:"-"`
+	TelegramWebhookURL    string `yaml:"-"`
+	TelegramWebhookSecret string `yaml:"-"`
+	HTTPAddr              string `yaml:"-"`
+	SlackBotToken         string `yaml:"-"`
+	SlackSigningSecret    string `yaml:"-"`
+	SlackSalesChannel     string `yaml:"-"`
+	SlackAPIURL           string `yaml:"-"`
+	TelegramSalesChatID   int64  `yaml:"-"`
+	// ReplicaID (VORONKA_REPLICA_ID) names this replica to the job queue.
+	// Set it, unique per replica and the same across its restarts (a
+	// StatefulSet's pod name, a systemd instance), and a restarted replica
+	// re-queues at once the jobs its killed predecessor left running,
+	// instead of after queue.rescue_after.
+	ReplicaID string `yaml:"-"`
+	// File is where the YAML came from, "" when only defaults apply.
+	File string `yaml:"-"`
+}
+
+// TelegramConfig holds the Bot API limits. The defaults are Telegram's
+// published ones; raise them only against a test server.
+type TelegramConfig struct {
+	GlobalPerSecond float64  `yaml:"global_per_second"`
+	GlobalBurst     int      `yaml:"global_burst"`
+	ChatPerSecond   float64  `yaml:"chat_per_second"`
+	ChatBurst       int      `yaml:"chat_burst"`
+	GroupPerMinute  float64  `yaml:"group_per_minute"`
+	PollTimeout     Duration `yaml:"poll_timeout"`
+	MaxConnections  int      `yaml:"max_connections"` // setWebhook's max_connections
+	MaxBody         int64    `yaml:"max_body"`        // webhook body limit, bytes
+	// WebhookReplies (default true) lets one call of each reply ride on
+	// the webhook's 200 response (telegram.SenderOptions.NoWebhookReplies).
+	WebhookReplies bool `yaml:"webhook_replies"`
+}
+
+// TeamMember is one member of the sales team in the config file.
+type TeamMember struct {
+	Name       string `yaml:"name"`
+	Role       string `yaml:"role"` // rep | head | admin
+	SlackID    string `yaml:"slack_id"`
+	TelegramID int64  `yaml:"telegram_id"`
+	// OnDuty switches a member without hours on or off (default on).
+	OnDuty *bool `yaml:"on_duty"`
+	// Hours like "Mon-Fri 09:00-18:00", in TimeZone (default: timezone).
+	Hours    string `yaml:"hours"`
+	TimeZone string `yaml:"time_zone"`
+	MaxOpen  int    `yaml:"max_open"`
+}
+
+// SurveysConfig is the NPS survey after a sale.
+type SurveysConfig struct {
+	NPSAfter    Duration `yaml:"nps_after"`    // after the win; 0 turns surveys off
+	RepeatAfter Duration `yaml:"repeat_after"` // later purchases: at most this often
+	Schedule    string   `yaml:"schedule"`     // cron of the survey sweep
+}
+
+// FollowupsConfig is the follow-up of stalled dialogues and lost leads.
+// A flow may set its own nudge_after, ask_after and max_nudges.
+type FollowupsConfig struct {
+	NudgeAfter       Duration `yaml:"nudge_after"`
+	AskAfter         Duration `yaml:"ask_after"`
+	MaxNudges        int      `yaml:"max_nudges"`
+	ReengageAfter    Duration `yaml:"reengage_after"` // 0 turns re-engagement off
+	Schedule         string   `yaml:"schedule"`
+	ReengageSchedule string   `yaml:"reengage_schedule"`
+}
+
+// StatsConfig configures the managers' reports.
+type StatsConfig struct {
+	// DailyDigest is the cron schedule of the day's /stats sent to the
+	// heads and admins ("" turns it off).
+	DailyDigest string `yaml:"daily_digest"`
+}
+
+// RoutingConfig is how hot leads reach the team and the SLAs on them.
+type RoutingConfig struct {
+	// Strategy: first_claim, round_robin, least_loaded or sticky.
+	Strategy      string   `yaml:"strategy"`
+	ClaimWithin   Duration `yaml:"claim_within"`
+	ContactWithin Duration `yaml:"contact_within"`
+	// WarmDigest is the cron schedule of the warm-lead digest.
+	WarmDigest string `yaml:"warm_digest"`
+	// SLASweep is the cron schedule of the SLA and queue sweep.
+	SLASweep    string   `yaml:"sla_sweep"`
+	LostReasons []string `yaml:"lost_reasons"`
+}
+
+// Duration reads "15m", "4h" and "2d" from YAML. A value that does not
+// parse is kept and reported by validate, which knows the key's name (the
+// YAML decoder does not tell an unmarshaler where it is).
+type Duration struct {
+	time.Duration
+	bad string
+}
+
+func dur(d time.Duration) Duration { return Duration{Duration: d} }
+
+// UnmarshalYAML parses a duration with flows.ParseDuration.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := flows.ParseDuration(n.Value)
+	if err != nil {
+		*d = Duration{bad: fmt.Sprintf("line %d: %v", n.Line, err)}
+		return nil
+	}
+	*d = dur(v)
+	return nil
+}
+
+// defaultConfigFile is read when VORONKA_CONFIG is not set and the file
+// exists; without it the defaults alone apply.
+const defaultConfigFile = "configs/voronka.yaml"
+
+func defaultConfig() Config {
+	c := Config{
+		TimeZone:    "UTC",
+		Flows:       "configs/flows",
+		DefaultFlow: "qualify",
+		SessionTTL:  dur(30 * 24 * time.Hour),
+		RedisPrefix: "voronka:",
+		Telegram: TelegramConfig{
+			// A margin under Telegram's 30/s: a message that leaves a few
+			// milliseconds late must not make another second look like 31.
+			GlobalPerSecond: 28,
+			GlobalBurst:     1,
+			ChatPerSecond:   1,
+			ChatBurst:       3,
+			GroupPerMinute:  20,
+			PollTimeout:     dur(25 * time.Second),
+			MaxConnections:  40,
+			MaxBody:         1 << 20,
+			WebhookReplies:  true,
+		},
+	}
+	c.Log.Level, c.Log.Format = "info", "json"
+	c.Routing = RoutingConfig{
+		Strategy:      string(crm.FirstClaim),
+		ClaimWithin:   dur(5 * time.Minute),
+		ContactWithin: dur(15 * time.Minute),
+		WarmDigest:    "0 10 * * 1-5",
+		SLASweep:      "* * * * *",
+		LostReasons:   []string{"no budget", "chose a competitor", "not reachable", "not interested", "duplicate"},
+	}
+	c.Queue.Workers = 10
+	c.Queue.JobTimeout, c.Queue.RescueAfter = dur(time.Minute), dur(2*time.Minute)
+	c.Updates.Lease = dur(15 * time.Second)
+	c.Slack.ChannelPerSecond, c.Slack.ChannelBurst = 1, 1
+	c.Surveys = SurveysConfig{NPSAfter: dur(7 * 24 * time.Hour), RepeatAfter: dur(90 * 24 * time.Hour), Schedule: "*/15 * * * *"}
+	c.Followups = FollowupsConfig{NudgeAfter: dur(2 * time.Hour), AskAfter: dur(24 * time.Hour), MaxNudges: 2,
+		ReengageAfter: dur(30 * 24 * time.Hour), Schedule: "*/10 * * * *", ReengageSchedule: "0 11 * * *"}
+	c.QuietHours.From, c.QuietHours.To = "21:00", "09:00"
+	c.Stats.DailyDigest = "0 19 * * *"
+	return c
+}
+
+// LoadConfig reads the file and the environment through getenv, applies
+// defaults and validates. Every error names the key at fault.
+func LoadConfig(getenv func(string) string) (*Config, error) {
+	c := defaultConfig()
+	path := getenv("VORONKA_CONFIG")
+	explicit := path != ""
+	if !explicit {
+		path = defaultConfigFile
+	}
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		// An empty file (io.EOF) stands for "all defaults".
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+		c.File = path
+	case explicit || !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("config: VORONKA_CONFIG: %w", err)
+	}
+
+	c.DatabaseURL = envOr(getenv, "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+	c.RedisURL = envOr(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0")
+	c.TelegramToken = getenv("TELEGRAM_TOKEN")
+	c.TelegramAPIEndpoint = getenv("TELEGRAM_API_ENDPOINT")
+	c.TelegramWebhookURL = getenv("TELEGRAM_WEBHOOK_URL")
+	c.TelegramWebhookSecret = getenv("TELEGRAM_WEBHOOK_SECRET")
+	c.HTTPAddr = envOr(getenv, "HTTP_ADDR", ":8080")
+	c.SlackBotToken = getenv("SLACK_BOT_TOKEN")
+	c.SlackSigningSecret = getenv("SLACK_SIGNING_SECRET")
+	c.SlackSalesChannel = getenv("SLACK_SALES_CHANNEL")
+	c.SlackAPIURL = getenv("SLACK_API_URL")
+	c.ReplicaID = getenv("VORONKA_REPLICA_ID")
+	var salesChatErr error
+	if v := getenv("TELEGRAM_SALES_CHAT_ID"); v != "" {
+		c.TelegramSalesChatID, salesChatErr = strconv.ParseInt(v, 10, 64)
+	}
+	if err := errors.Join(salesChatErr, c.validate()); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// secretToken is what Telegram accepts as a webhook secret_token.
+var secretToken = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+func (c *Config) validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config: %s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		bad("timezone", "unknown time zone %q", c.TimeZone)
+	}
+	if c.DefaultFlow == "" {
+		bad("default_flow", "must name a flow")
+	}
+	if c.SessionTTL.bad != "" {
+		bad("session_ttl", "%s", c.SessionTTL.bad)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "must be debug, info, warn or error, not %q", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "json", "text":
+	default:
+		bad("log.format", "must be json or text, not %q", c.Log.Format)
+	}
+	t := c.Telegram
+	if t.GlobalPerSecond <= 0 {
+		bad("telegram.global_per_second", "must be positive")
+	}
+	if t.GlobalBurst < 1 {
+		bad("telegram.global_burst", "must be at least 1")
+	}
+	if t.ChatPerSecond <= 0 {
+		bad("telegram.chat_per_second", "must be positive")
+	}
+	if t.ChatBurst < 1 {
+		bad("telegram.chat_burst", "must be at least 1")
+	}
+	if t.GroupPerMinute <= 0 {
+		bad("telegram.group_per_minute", "must be positive")
+	}
+	if t.PollTimeout.bad != "" {
+		bad("telegram.poll_timeout", "%s", t.PollTimeout.bad)
+	} else if t.PollTimeout.Duration < time.Second || t.PollTimeout.Duration > 50*time.Second {
+		bad("telegram.poll_timeout", "must be between 1s and 50s")
+	}
+	if t.MaxConnections < 1 || t.MaxConnections > 100 {
+		bad("telegram.max_connections", "must be between 1 and 100")
+	}
+	if t.MaxBody < 1024 {
+		bad("telegram.max_body", "must be at least 1024 bytes")
+	}
+	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		bad("DATABASE_URL", "must be a postgres:// URL")
+	}
+	if !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		bad("REDIS_URL", "must be a redis:// or rediss:// URL")
+	}
+	if c.TelegramAPIEndpoint != "" && strings.Count(c.TelegramAPIEndpoint, "%s") != 2 {
+		bad("TELEGRAM_API_ENDPOINT", "must hold two %%s, for the token and the method, like http://127.0.0.1:9000/bot%%s/%%s")
+	}
+	if c.TelegramSalesChatID > 0 {
+		bad("TELEGRAM_SALES_CHAT_ID", "must be a group's id (negative, like -1001234567890)")
+	}
+	if (c.SlackBotToken != "") != (c.SlackSalesChannel != "") || (c.SlackBotToken != "" && c.SlackSigningSecret == "") {
+		bad("SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_SALES_CHANNEL go together")
+	}
+	if c.SlackAPIURL != "" && !strings.HasSuffix(c.SlackAPIURL, "/") {
+		bad("SLACK_API_URL", "must end with a slash, like http://127.0.0.1:9001/api/")
+	}
+	c.validateSales(bad)
+	if c.TelegramWebhookURL != "" {
+		u, err := url.Parse(c.TelegramWebhookURL)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			bad("TELEGRAM_WEBHOOK_URL", "must be an absolute https:// URL")
+		}
+		if !secretToken.MatchString(c.TelegramWebhookSecret) {
+			bad("TELEGRAM_WEBHOOK_SECRET", "is required in webhook mode: 1-256 characters of A-Z, a-z, 0-9, _ and -")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) validateSales(bad func(key, format string, args ...any)) {
+	seen := map[string]bool{}
+	for i, m := range c.Team {
+		key := fmt.Sprintf("team[%d]", i)
+		if strings.TrimSpace(m.Name) == "" {
+			bad(key+".name", "is required")
+		} else if seen[m.Name] {
+			bad(key+".name", "%q is used twice", m.Name)
+		}
+		seen[m.Name] = true
+		if !crm.Role(m.Role).Valid() {
+			bad(key+".role", "must be rep, head or admin, not %q", m.Role)
+		}
+		if m.SlackID == "" && m.TelegramID == 0 {
+			bad(key, "needs a slack_id or a telegram_id to press the buttons")
+		}
+		if m.Hours != "" {
+			if _, err := crm.ParseHours(m.Hours); err != nil {
+				bad(key+".hours", "%v", err)
+			}
+		}
+		if m.TimeZone != "" {
+			if _, err := time.LoadLocation(m.TimeZone); err != nil {
+				bad(key+".time_zone", "unknown time zone %q", m.TimeZone)
+			}
+		}
+		if m.MaxOpen < 0 {
+			bad(key+".max_open", "must not be negative")
+		}
+	}
+	r := c.Routing
+	if !crm.Strategy(r.Strategy).Valid() {
+		bad("routing.strategy", "must be first_claim, round_robin, least_loaded or sticky, not %q", r.Strategy)
+	}
+	for key, d := range map[string]Duration{"routing.claim_within": r.ClaimWithin, "routing.contact_within": r.ContactWithin} {
+		if d.bad != "" {
+			bad(key, "%s", d.bad)
+		}
+	}
+	for key, spec := range map[string]string{"routing.warm_digest": r.WarmDigest, "routing.sla_sweep": r.SLASweep} {
+		if _, err := cron.ParseStandard(spec); err != nil {
+			bad(key, "not a cron schedule: %v", err)
+		}
+	}
+	c.validateEngagement(bad)
+	if spec := c.Stats.DailyDigest; spec != "" {
+		if _, err := cron.ParseStandard(spec); err != nil {
+			bad("stats.daily_digest", "not a cron schedule: %v", err)
+		}
+	}
+	if len(r.LostReasons) == 0 {
+		bad("routing.lost_reasons", "needs at least one reason")
+	}
+	if c.Queue.Workers < 1 {
+		bad("queue.workers", "must be at least 1")
+	}
+	for key, d := range map[string]Duration{"queue.job_timeout": c.Queue.JobTimeout, "queue.rescue_after": c.Queue.RescueAfter, "updates.lease": c.Updates.Lease} {
+		if d.bad != "" {
+			bad(key, "%s", d.bad)
+		}
+	}
+	if c.Queue.RescueAfter.Duration <= c.Queue.JobTimeout.Duration {
+		bad("queue.rescue_after", "must be longer than queue.job_timeout, or running jobs would be run twice")
+	}
+	if c.Updates.Lease.bad == "" && c.Updates.Lease.Duration < 300*time.Millisecond {
+		bad("updates.lease", "must be at least 300ms (it is renewed every third of it)")
+	}
+	if c.Slack.ChannelPerSecond <= 0 {
+		bad("slack.channel_per_second", "must be positive")
+	}
+	if c.Slack.ChannelBurst < 1 {
+		bad("slack.channel_burst", "must be at least 1")
+	}
+}
+
+func (c *Config) validateEngagement(bad func(key, format string, args ...any)) {
+	for key, d := range map[string]Duration{
+		"surveys.nps_after": c.Surveys.NPSAfter, "surveys.repeat_after": c.Surveys.RepeatAfter,
+		"followups.nudge_after": c.Followups.NudgeAfter, "followups.ask_after": c.Followups.AskAfter,
+		"followups.reengage_after": c.Followups.ReengageAfter,
+	} {
+		if d.bad != "" {
+			bad(key, "%s", d.bad)
+		}
+	}
+	for key, spec := range map[string]string{"surveys.schedule": c.Surveys.Schedule, "followups.schedule": c.Followups.Schedule,
+		"followups.reengage_schedule": c.Followups.ReengageSchedule} {
+		if _, err := cron.ParseStandard(spec); err != nil {
+			bad(key, "not a cron schedule: %v", err)
+		}
+	}
+	if f := c.Followups; f.MaxNudges < 0 || f.MaxNudges > 2 {
+		bad("followups.max_nudges", "must be 0, 1 or 2 (the nudge, then \"what happened?\")")
+	} else if f.AskAfter.Duration <= f.NudgeAfter.Duration {
+		bad("followups.ask_after", "must be later than followups.nudge_after")
+	}
+	if _, err := crm.ParseQuietHours(c.QuietHours.From, c.QuietHours.To); err != nil {
+		bad("quiet_hours", "%v", err)
+	}
+}
+
+// Managers turns the configured team into crm managers.
+func (c *Config) Managers() []crm.Manager {
+	out := make([]crm.Manager, len(c.Team))
+	for i, m := range c.Team {
+		out[i] = crm.Manager{Name: m.Name, Role: crm.Role(m.Role), SlackID: m.SlackID, TelegramID: m.TelegramID,
+			OnDuty: m.OnDuty == nil || *m.OnDuty, TimeZone: m.TimeZone, MaxOpen: m.MaxOpen}
+		out[i].Hours, _ = crm.ParseHours(m.Hours) // validated; "" stays zero
+	}
+	return out
+}
+
+// WebhookPath is where the webhook handler listens: the path of
+// TELEGRAM_WEBHOOK_URL, or /telegram/webhook.
+func (c *Config) WebhookPath() string {
+	if u, err := url.Parse(c.TelegramWebhookURL); err == nil && u.Path != "" && u.Path != "/" {
+		return u.Path
+	}
+	return "/telegram/webhook"
+}
+
+// Redacted describes the config for the start-up log without secrets.
+func (c *Config) Redacted() []any {
+	return []any{
+		"config_file", c.File, "timezone", c.TimeZone, "flows", c.Flows, "default_flow", c.DefaultFlow,
+		"database", redactURL(c.DatabaseURL), "redis", redactURL(c.RedisURL),
+		"telegram_token_set", c.TelegramToken != "", "webhook", c.TelegramWebhookURL != "", "http_addr", c.HTTPAddr,
+	}
+}
+
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "<unparsable>"
+	}
+	return u.Redacted()
+}

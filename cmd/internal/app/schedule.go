@@ -1,0 +1,147 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/voronka/voronka/crm"
+)
+
+// tickStore is where replicas agree on ticks (PostgreSQL's
+// schedule_ticks): the first to insert a tick runs it.
+type tickStore interface {
+	ClaimTick(ctx context.Context, name string, tick time.Time) (bool, error)
+	LastTick(ctx context.Context, name string) (time.Time, bool, error)
+}
+
+// scheduler runs the config's cron schedules in the configured time zone.
+// Every replica runs the same scheduler; a tick runs on exactly one of
+// them, whichever claims it first in PostgreSQL. At start, a schedule
+// whose last tick is older than its previous due time (every replica was
+// down) runs once to catch up. A panic in a sweep is recovered and logged,
+// and a sweep still running is not started again.
+type scheduler struct {
+	cron  *cron.Cron
+	ticks tickStore
+	clock crm.Clock
+	log   *slog.Logger
+	tz    *time.Location
+
+	mu   sync.Mutex
+	jobs []*scheduled
+}
+
+type scheduled struct {
+	name     string
+	schedule cron.Schedule
+	sweep    func(ctx context.Context, now time.Time) error
+	running  sync.Mutex
+}
+
+func newScheduler(tz *time.Location, ticks tickStore, clock crm.Clock, log *slog.Logger) *scheduler {
+	cl := cronLogger{log}
+	return &scheduler{
+		cron:  cron.New(cron.WithLocation(tz), cron.WithChain(cron.Recover(cl))),
+		ticks: ticks,
+		clock: clock,
+		log:   log,
+		tz:    tz,
+	}
+}
+
+// add registers a sweep under name at spec (a standard cron expression,
+// or with CRON_TZ= for a zone of its own).
+func (s *scheduler) add(ctx context.Context, name, spec string, sweep func(ctx context.Context, now time.Time) error) error {
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return fmt.Errorf("schedule %s %q: %w", name, spec, err)
+	}
+	j := &scheduled{name: name, schedule: sched, sweep: sweep}
+	s.mu.Lock()
+	s.jobs = append(s.jobs, j)
+	s.mu.Unlock()
+	s.cron.Schedule(sched, cron.FuncJob(func() {
+		now := s.clock.Now()
+		s.fire(ctx, j, now.In(s.tz).Truncate(time.Minute), now)
+	}))
+	return nil
+}
+
+// fire runs j's tick if this replica claims it and j is not running here.
+func (s *scheduler) fire(ctx context.Context, j *scheduled, tick, now time.Time) bool {
+	if !j.running.TryLock() {
+		s.log.WarnContext(ctx, "sweep still running, tick skipped", "schedule", j.name, "tick", tick)
+		return false
+	}
+	defer j.running.Unlock()
+	first, err := s.ticks.ClaimTick(ctx, j.name, tick)
+	if err != nil {
+		s.log.ErrorContext(ctx, "claim tick", "schedule", j.name, "err", err)
+		return false
+	}
+	if !first {
+		return false // another replica has this tick
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.ErrorContext(ctx, "sweep panicked", "schedule", j.name, "panic", fmt.Sprint(p))
+		}
+	}()
+	if err := j.sweep(ctx, now); err != nil {
+		s.log.ErrorContext(ctx, "sweep failed", "schedule", j.name, "err", err)
+	}
+	return true
+}
+
+// catchUp runs, once, every schedule that missed a tick while no replica
+// was running: its last recorded tick is before the latest time it was
+// due. A schedule that never ran has nothing to catch up.
+func (s *scheduler) catchUp(ctx context.Context) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	jobs := append([]*scheduled(nil), s.jobs...)
+	s.mu.Unlock()
+	for _, j := range jobs {
+		last, ok, err := s.ticks.LastTick(ctx, j.name)
+		if err != nil {
+			s.log.ErrorContext(ctx, "catch up", "schedule", j.name, "err", err)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		due := j.schedule.Next(last.In(s.tz))
+		if due.After(now) {
+			continue
+		}
+		// The latest due time before now names the catch-up tick, so
+		// replicas starting together catch up once between them.
+		for next := j.schedule.Next(due); !next.After(now); next = j.schedule.Next(next) {
+			due = next
+		}
+		if s.fire(ctx, j, due.Truncate(time.Minute), now) {
+			s.log.InfoContext(ctx, "missed tick caught up", "schedule", j.name, "missed", due, "last", last)
+		}
+	}
+}
+
+// start catches up what was missed, then runs the schedules.
+func (s *scheduler) start(ctx context.Context) {
+	s.catchUp(ctx)
+	s.cron.Start()
+}
+
+// stop waits for running sweeps.
+func (s *scheduler) stop() { <-s.cron.Stop().Done() }
+
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append(kv, "err", err)...)
+}

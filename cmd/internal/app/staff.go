@@ -1,0 +1,87 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/voronka/voronka/bot"
+	"github.com/voronka/voronka/bot/chart"
+	"github.com/voronka/voronka/bot/slack"
+	"github.com/voronka/voronka/bot/telegram"
+	"github.com/voronka/voronka/crm"
+	"github.com/voronka/voronka/storage/postgres"
+)
+
+// wireStaff builds the managers' reports: crm.Stats on PostgreSQL, the
+// channel-neutral bot.Staff that the dispatcher offers every command to
+// (a.staff), and the daily digest's schedule. It runs after wireSales,
+// whose synced team says who is a manager.
+//
+// Telegram replies need a sender. The customers' sender is local to
+// NewApp, so this one is a second Sender on the same Bot API and the same
+// Redis limiter: its buckets are named after the bot, so both draw from
+// one budget and Telegram's limits hold across them. Without a Bot API
+// connection (`voronka chat`) there is no one to answer and the hook stays
+// off.
+func (a *App) wireStaff(ctx context.Context) error {
+	if a.api == nil || a.sales == nil {
+		return nil
+	}
+	tz, _ := time.LoadLocation(a.cfg.TimeZone) // validated
+	a.stats = crm.NewStats(postgres.NewStatsStore(a.db), postgres.NewSalesStore(a.db),
+		bot.Labels{Flows: a.flows}, a.sales.Team(), a.clock, tz)
+	sender := countingSender{telegram.NewSender(a.api, a.redis, telegram.SenderOptions{
+		GlobalPerSecond: a.cfg.Telegram.GlobalPerSecond,
+		ChatPerSecond:   a.cfg.Telegram.ChatPerSecond,
+		ChatBurst:       a.cfg.Telegram.ChatBurst,
+		GroupPerMinute:  a.cfg.Telegram.GroupPerMinute,
+		Sleep:           a.sleep,
+		Logger:          a.log,
+	}), a.metrics}
+	var post func(context.Context, bot.Message) error
+	if a.slack != nil && a.cfg.SlackSalesChannel != "" {
+		post = slack.PostStaff(a.slack, a.cfg.SlackSalesChannel)
+	}
+	staff, err := bot.NewStaff(bot.StaffConfig{
+		Stats:  a.stats,
+		Team:   a.sales,
+		Sender: sender,
+		Charts: chart.Charts{},
+		Logger: a.log,
+		Post:   post,
+	})
+	if err != nil {
+		return err
+	}
+	a.staffDesk, a.staff = staff, staff
+	if spec := a.cfg.Stats.DailyDigest; spec != "" {
+		err := a.schedule.add(ctx, "stats_digest", spec, func(ctx context.Context, now time.Time) error {
+			return a.stats.Digest(ctx, now, a.staffDesk)
+		})
+		if err != nil {
+			return fmt.Errorf("config: stats.daily_digest: %w", err)
+		}
+	}
+	return nil
+}
+
+// staffRoutes mounts /slack/commands when Slack is configured: the signed
+// /voronka slash command.
+func (a *App) staffRoutes(mux *http.ServeMux) {
+	if a.slack == nil || a.staffDesk == nil {
+		return
+	}
+	mux.Handle("POST /slack/commands", slack.NewCommands(a.staffDesk, a.slack, a.cfg.SlackSigningSecret,
+		slack.CommandOptions{Now: a.clock.Now, Logger: a.log}))
+}
+
+// Stats is the managers' reports (nil without a Bot API connection).
+func (a *App) Stats() *crm.Stats { return a.stats }
+
+// Sales is the sales desk the App wired (the bench drives it directly).
+func (a *App) Sales() *crm.Sales { return a.sales }
+
+// Engagement is the after-sale engagement the App wired.
+func (a *App) Engagement() *crm.Engagement { return a.engagement }

@@ -1,0 +1,310 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"html"
+	"image/png"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/voronka/voronka/bot/slack"
+	"github.com/voronka/voronka/bot/slack/slackfake"
+	"github.com/voronka/voronka/bot/telegram/telegramtest"
+	"github.com/voronka/voronka/storage/postgres/postgrestest"
+)
+
+// staffConfig is the fixture's team (postgrestest.StatsFixtureTeam): Anna,
+// a head reading in Moscow time, and two reps; the deployment's own zone
+// is Moscow too, for the digest.
+const staffConfig = `timezone: Europe/Moscow
+team:
+  - {name: Anna, role: head, telegram_id: 9001, slack_id: UANNA, time_zone: Europe/Moscow}
+  - {name: Boris, role: rep, telegram_id: 9002, slack_id: UBORIS}
+  - {name: Vera, role: rep, telegram_id: 9003, slack_id: UVERA}
+routing:
+  sla_sweep: "0 0 1 1 *"
+  warm_digest: "0 0 1 1 *"
+stats:
+  daily_digest: "0 0 1 1 *"
+`
+
+type staffBundle struct {
+	*bundle
+	sl    *slackfake.Server
+	clock *fakeClock
+	fx    postgrestest.StatsFixture
+}
+
+// setupStaff is an App with Telegram and Slack on the stats fixture, its
+// clock at the fixture's now.
+func setupStaff(t *testing.T) *staffBundle {
+	t.Helper()
+	sl := slackfake.NewServer(t)
+	clock := &fakeClock{t: postgrestest.StatsFixtureNow}
+	b := setupWithDeps(t, staffConfig, map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": slackSecret,
+		"SLACK_SALES_CHANNEL": "CSALES", "SLACK_API_URL": sl.URL(),
+	}, clock)
+	fx := postgrestest.SeedStatsFixture(t, b.db)
+	return &staffBundle{bundle: b, sl: sl, clock: clock, fx: fx}
+}
+
+// ask sends a command as user in their private chat and returns what the
+// bot sent there in answer: the texts and the files.
+func (b *staffBundle) ask(user int64, text string) ([]string, []telegramtest.Call) {
+	b.t.Helper()
+	before, beforeFiles := len(b.tg.Sent(user)), len(b.tg.Files(user))
+	b.say(telegramtest.Text(user, user, text))
+	var texts []string
+	for _, c := range b.tg.Sent(user)[before:] {
+		texts = append(texts, c.Text)
+	}
+	return texts, b.tg.Files(user)[beforeFiles:]
+}
+
+// slash posts "/voronka <text>" signed as Slack does and returns the status
+// and the ephemeral text, unescaped.
+func (b *staffBundle) slash(user, text string, at time.Time, sign bool) (int, string) {
+	b.t.Helper()
+	body := []byte(url.Values{"command": {"/voronka"}, "text": {text}, "user_id": {user}, "channel_id": {"CGENERAL"},
+		"team_id": {slackfake.TeamID}, "response_url": {"https://hooks.slack.com/commands/1"}}.Encode())
+	req, err := http.NewRequest(http.MethodPost, b.srv.URL+"/slack/commands", bytes.NewReader(body))
+	require.NoError(b.t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if sign {
+		for k, v := range slack.Sign(slackSecret, body, at) {
+			req.Header[k] = v
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(b.t, err)
+	defer resp.Body.Close()
+	var out struct{ Text string }
+	if resp.StatusCode == http.StatusOK {
+		require.NoError(b.t, json.NewDecoder(resp.Body).Decode(&out))
+	}
+	return resp.StatusCode, html.UnescapeString(out.Text)
+}
+
+// TestStaffStatsInTelegramAndSlack: /stats for 16-22 Nov in Moscow time,
+// every figure as worked out by hand from the fixture (see
+// postgrestest/stats.go and the store's tests), the same text in both
+// channels.
+func TestStaffStatsInTelegramAndSlack(t *testing.T) {
+	t.Parallel()
+	b := setupStaff(t)
+	texts, files := b.ask(9001, "/stats 2026-11-16..2026-11-22")
+	require.Len(t, texts, 1)
+	require.Empty(t, files)
+	tg := texts[0]
+	for _, line := range []string{
+		"📊 Stats · 2026-11-16..2026-11-22 · 16–22 Nov 2026",
+		"(Europe/Moscow time)",
+		"compared with 9–15 Nov 2026",
+		"New leads: 7 (prev 3, +133%)",
+		"Qualified: 4 (prev 1, +300%)",
+		"Hot: 2 (prev 1, +100%)",
+		"Contacted: 2 (prev 1, +100%)",
+		"Won: 2 (prev 1, +100%)",
+		"Lost: 2 (prev 0)",
+		"Revenue: 150 000 (prev 20 000, +650%)",
+		"Lead → qualified: 43% (3/7)",
+		"Qualified → sale: 67% (2/3)",
+		"Sale → repeat sale: 50% (1/2) of the period's sales",
+		"Median time to first contact: 40m (prev 30m)",
+	} {
+		require.Contains(t, tg+"\n", line+"\n")
+	}
+	require.NotContains(t, tg, "Your leads")
+
+	status, sl := b.slash("UANNA", "stats 2026-11-16..2026-11-22", b.clock.Now(), true)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, tg, sl, "Slack shows what Telegram shows")
+
+	// Unsigned or stale: refused, nothing answered or logged.
+	status, _ = b.slash("UANNA", "stats", b.clock.Now(), false)
+	require.Equal(t, http.StatusUnauthorized, status)
+	status, _ = b.slash("UANNA", "stats", b.clock.Now().Add(-10*time.Minute), true)
+	require.Equal(t, http.StatusUnauthorized, status)
+
+	// A rep: the team's figures and their own.
+	texts, _ = b.ask(9002, "/stats 2026-11-16..2026-11-22")
+	require.Contains(t, texts[0], "New leads: 7 (prev 3, +133%)")
+	require.Contains(t, texts[0], "Your leads:\nNew 2 · contacted 1 · won 2 · lost 0\nRevenue 150 000 · first contact 20m")
+
+	require.Equal(t, 3, b.count(`SELECT count(*) FROM staff_log WHERE command = 'stats' AND outcome = 'ok'`))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM staff_log WHERE manager = 'Anna' AND channel = 'slack' AND args = '2026-11-16..2026-11-22'`))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM staff_log WHERE manager = 'Boris' AND channel = 'telegram'`))
+}
+
+// TestStaffCustomerLearnsNothing: a customer's /stats goes to the
+// customers' flow, which answers with its help; no figure, no log line.
+// An outsider in Slack gets a polite refusal.
+func TestStaffCustomerLearnsNothing(t *testing.T) {
+	t.Parallel()
+	b := setupStaff(t)
+	texts, files := b.ask(555, "/stats 30d")
+	require.Len(t, texts, 1)
+	require.Empty(t, files)
+	require.NotContains(t, texts[0], "New leads")
+	require.NotContains(t, texts[0], "Stats")
+	for _, cmd := range []string{"/funnel", "/export", "/lead 1", "/find anna"} {
+		texts, files = b.ask(555, cmd)
+		require.NotContains(t, strings.Join(texts, "\n"), "Anna Petrova", cmd)
+		require.Empty(t, files, cmd)
+	}
+	require.Equal(t, 0, b.count(`SELECT count(*) FROM staff_log`))
+	_, text := b.slash("USTRANGER", "stats", b.clock.Now(), true)
+	require.Contains(t, text, "sales team only")
+	require.Equal(t, 0, b.count(`SELECT count(*) FROM staff_log`))
+}
+
+// TestStaffFunnelWithChart: the text's figures, and a PNG chart that is the
+// same picture in Telegram and Slack (where it lands in the manager's
+// direct messages).
+func TestStaffFunnelWithChart(t *testing.T) {
+	t.Parallel()
+	b := setupStaff(t)
+	texts, files := b.ask(9001, "/funnel 2026-11-16..2026-11-22")
+	require.Len(t, texts, 1)
+	f := texts[0]
+	for _, line := range []string{
+		"Leads: 7",
+		"Started dialogue: 5 · 71% of the previous · 71% of all",
+		"Qualified: 3 · 60% of the previous · 43% of all",
+		"Contacted: 3 · 100% of the previous · 43% of all",
+		"Won: 2 · 67% of the previous · 29% of all",
+		"Lost: 2 (cancelled 1, no budget 1)",
+		"Need: 2 of 7 stopped (29%)",
+		"Budget: 1 of 5 stopped (20%)",
+		"Timeline: 1 of 3 stopped (33%)",
+		"Company size: 0 of 2 stopped (0%)",
+		"Email: 0 of 1 stopped (0%)",
+	} {
+		require.Contains(t, f+"\n", line+"\n")
+	}
+	require.Len(t, files, 1)
+	require.Equal(t, "sendPhoto", files[0].Method)
+	require.Equal(t, "funnel.png", files[0].FileName)
+	img, err := png.Decode(bytes.NewReader(files[0].File))
+	require.NoError(t, err)
+	require.Greater(t, img.Bounds().Dx(), 600)
+
+	_, sl := b.slash("UANNA", "funnel 2026-11-16..2026-11-22", b.clock.Now(), true)
+	require.Equal(t, f, sl)
+	waitCalls(t, b.sl, "files.completeUploadExternal", 1)
+	ups := b.sl.Uploads()
+	require.Len(t, ups, 1)
+	require.Equal(t, "DUANNA", ups[0].Channel, "the manager's direct messages, not the channel typed in")
+	require.Equal(t, files[0].File, ups[0].Data, "the same picture")
+}
+
+func TestStaffNPSTeamSourcesCohorts(t *testing.T) {
+	t.Parallel()
+	b := setupStaff(t)
+	texts, files := b.ask(9001, "/nps 2026-11-16..2026-11-22")
+	n := texts[0]
+	for _, line := range []string{
+		"NPS: +33 (3 responses)",
+		"Promoters (9-10): 2 · 67%",
+		"Passives (7-8): 0 · 0%",
+		"Detractors (0-6): 1 · 33%",
+		"9 Nov: −100 (1)",
+		"16 Nov: +33 (3)",
+		"#" + itoa(b.fx.Leads["L1"]) + " · 10 · 19 Nov: «Great»",
+		"#" + itoa(b.fx.Leads["L10"]) + " · 6 · 16 Nov: «slow delivery»",
+	} {
+		require.Contains(t, n, line)
+	}
+	require.Len(t, files, 1)
+	_, err := png.Decode(bytes.NewReader(files[0].File))
+	require.NoError(t, err)
+
+	texts, _ = b.ask(9001, "/team 2026-11-16..2026-11-22")
+	tm := texts[0]
+	require.Contains(t, tm, "Boris\nopen 0 · claimed 2 · contacted 1 · won 2 · revenue 150 000\nto claim 3m 30s · to contact 16m · SLA breaches 0\n")
+	require.Contains(t, tm, "Vera\nopen 1 · claimed 2 · contacted 1 · won 0 · revenue 0\nto claim 6h 3m · to contact 50m · SLA breaches 1\n")
+	require.Contains(t, tm, "Team\nopen 1 · claimed 4 · contacted 2 · won 2 · revenue 150 000\nto claim 7m · to contact 33m · SLA breaches 1\n")
+	texts, _ = b.ask(9003, "/team 2026-11-16..2026-11-22")
+	require.NotContains(t, texts[0], "Boris", "a rep sees their own row and the total")
+
+	texts, _ = b.ask(9001, "/sources 2026-11-16..2026-11-22")
+	require.Contains(t, texts[0], "google / bf: 3 leads · qualified 100% · won 2 (67%) · revenue 150 000\n"+
+		"direct: 2 leads · qualified 0% · won 0 (0%) · revenue 0\n"+
+		"telegram: 1 leads · qualified 0% · won 0 (0%) · revenue 0\n"+
+		"vk / spring: 1 leads · qualified 0% · won 0 (0%) · revenue 0\n"+
+		"Total: 7 leads · qualified 43% · won 2 (29%) · revenue 150 000")
+
+	texts, files = b.ask(9001, "/cohorts 2026-11-10..2026-11-20")
+	require.Contains(t, texts[0], "9 Nov (3 leads): 33% · 33% · 33%\n16 Nov (7 leads): 29% · 29%")
+	require.Len(t, files, 1)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestStaffLeadFindExport: the card and timeline, a rep refused another's
+// lead, /find, and the CSV as a document.
+func TestStaffLeadFindExport(t *testing.T) {
+	t.Parallel()
+	b := setupStaff(t)
+	L := b.fx.Leads
+	texts, _ := b.ask(9003, "/lead "+itoa(L["L3"]))
+	require.Contains(t, texts[0], "Lead #"+itoa(L["L3"])+" · lost · hot · score 50\nAnnabel Lee · @annabel · annabel@example.org\n")
+	require.Contains(t, texts[0], "Manager: Vera · claimed 17 Nov 12:16 · contacted 17 Nov 13:06", "Moscow time")
+	require.Contains(t, texts[0], "Lost: no budget")
+	require.Contains(t, texts[0], "Timeline:\n17 Nov 12:00 created (fixture)")
+	texts, _ = b.ask(9002, "/lead "+itoa(L["L3"]))
+	require.Equal(t, []string{"Lead #" + itoa(L["L3"]) + " is not among your leads."}, texts)
+	texts, _ = b.ask(9001, "/lead x")
+	require.Equal(t, []string{"Usage: /lead <id>"}, texts)
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM staff_log WHERE command = 'lead' AND lead_id = $1 AND outcome = 'not_found'`, L["L3"]))
+
+	texts, _ = b.ask(9001, "/find +7 916 123-45-67")
+	require.Contains(t, texts[0], "🔎 2 leads for «+7 916 123-45-67» (newest first):\n#"+itoa(L["L7"])+" · Anna Petrova · @anna_p · +79161234567 · anna@example.com · won · Boris · 21 Nov 2026\n")
+
+	texts, files := b.ask(9001, "/export 2026-11-16..2026-11-22")
+	require.Empty(t, texts)
+	require.Len(t, files, 1)
+	doc := files[0]
+	require.Equal(t, "sendDocument", doc.Method)
+	require.Equal(t, "leads-2026-11-16--2026-11-22.csv", doc.FileName)
+	require.Equal(t, "📎 Export · 2026-11-16..2026-11-22 · 16–22 Nov 2026: 7 leads", doc.Text)
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(doc.File, []byte("\uFEFF")))).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 8)
+	require.Equal(t, "lead_id", rows[0][0])
+	require.Equal(t, []string{itoa(L["L1"]), "2026-11-16T00:00:00+03:00", "won", "hot"}, rows[1][:4], "the first minute of the period, in Moscow time")
+	require.Contains(t, rows[1], "Boris")
+	require.Contains(t, rows[1], "100000.00")
+	require.Equal(t, itoa(L["L8"]), rows[7][0])
+
+	texts, _ = b.ask(9001, "/export lastweek")
+	require.Contains(t, texts[0], "Usage: /export [period]\nperiod: today, yesterday, 7d")
+}
+
+// TestStaffDigest: the daily digest reaches the head in Telegram and the
+// sales channel in Slack with today's figures (23 Nov in Moscow: L9, which
+// arrived at its first minute).
+func TestStaffDigest(t *testing.T) {
+	t.Parallel()
+	b := setupStaff(t)
+	require.NoError(t, b.app.Stats().Digest(context.Background(), b.clock.Now(), b.app.staffDesk))
+	sent := b.tg.Sent(9001)
+	require.Len(t, sent, 1)
+	require.Contains(t, sent[0].Text, "🗓 Daily digest · today · 23 Nov 2026")
+	require.Contains(t, sent[0].Text, "New leads: 1 (prev 1, +0%)")
+	require.Empty(t, b.tg.Sent(9002), "reps get no digest")
+	post := waitCalls(t, b.sl, "chat.postMessage", 1)[0]
+	require.Equal(t, "CSALES", post.ChannelID)
+	require.Equal(t, sent[0].Text, html.UnescapeString(post.Text))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM staff_log WHERE channel = 'digest' AND outcome = 'ok'`))
+}

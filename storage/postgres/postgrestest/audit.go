@@ -1,0 +1,182 @@
+package postgrestest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/voronka/voronka/storage/postgres"
+)
+
+// Audit reads back what a load or fault run left in its schema, so that
+// `voronka bench` can check the invariants against the facts rather than
+// against what the bot said it did. It also holds the few statements the
+// bench needs to set a run up and to break it on purpose. Nothing in the
+// bot uses it: it lives with the tests' helpers, so the server binary does
+// not carry it.
+type Audit struct {
+	db *postgres.DB
+}
+
+// NewAudit returns an Audit on db (a pool whose search_path is the run's
+// schema).
+func NewAudit(db *postgres.DB) *Audit { return &Audit{db: db} }
+
+// CreateSchema creates an empty schema named name in the database at url.
+func CreateSchema(ctx context.Context, url, name string) error {
+	return onConn(ctx, url, "CREATE SCHEMA "+pgx.Identifier{name}.Sanitize())
+}
+
+// DropSchema drops schema name and everything in it.
+func DropSchema(ctx context.Context, url, name string) error {
+	return onConn(ctx, url, "DROP SCHEMA IF EXISTS "+pgx.Identifier{name}.Sanitize()+" CASCADE")
+}
+
+func onConn(ctx context.Context, url, sql string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		return err
+	}
+	return nil
+}
+
+// AuditAnswer is one stored answer with the customer it belongs to.
+type AuditAnswer struct {
+	TelegramUserID int64
+	LeadID         int64
+	Step, Value    string
+	Superseded     bool
+	UpdateID       int64
+}
+
+// Answers lists every answer of every lead, superseded ones included.
+func (a *Audit) Answers(ctx context.Context) ([]AuditAnswer, error) {
+	rows, err := a.db.Pool.Query(ctx, `
+		SELECT c.telegram_user_id, a.lead_id, a.step_id, a.value, a.superseded_at IS NOT NULL, coalesce(a.update_id, 0)
+		FROM answers a JOIN leads l ON l.id = a.lead_id JOIN contacts c ON c.id = l.contact_id
+		ORDER BY a.id`)
+	if err != nil {
+		return nil, fmt.Errorf("audit answers: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditAnswer, error) {
+		var x AuditAnswer
+		err := r.Scan(&x.TelegramUserID, &x.LeadID, &x.Step, &x.Value, &x.Superseded, &x.UpdateID)
+		return x, err
+	})
+}
+
+// AuditLead is one lead with its customer.
+type AuditLead struct {
+	TelegramUserID int64
+	LeadID         int64
+	Stage          string
+	Temperature    string
+	QualifiedAt    *time.Time
+}
+
+// Leads lists every lead.
+func (a *Audit) Leads(ctx context.Context) ([]AuditLead, error) {
+	rows, err := a.db.Pool.Query(ctx, `
+		SELECT c.telegram_user_id, l.id, l.stage, l.temperature, l.qualified_at
+		FROM leads l JOIN contacts c ON c.id = l.contact_id ORDER BY l.id`)
+	if err != nil {
+		return nil, fmt.Errorf("audit leads: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditLead, error) {
+		var x AuditLead
+		err := r.Scan(&x.TelegramUserID, &x.LeadID, &x.Stage, &x.Temperature, &x.QualifiedAt)
+		return x, err
+	})
+}
+
+// AuditSurvey is one NPS survey row with its customer.
+type AuditSurvey struct {
+	TelegramUserID int64
+	LeadID         int64
+	SurveyID       int64
+	SentAt         *time.Time
+}
+
+// Surveys lists every survey.
+func (a *Audit) Surveys(ctx context.Context) ([]AuditSurvey, error) {
+	rows, err := a.db.Pool.Query(ctx, `
+		SELECT c.telegram_user_id, s.lead_id, s.id, s.sent_at
+		FROM surveys s JOIN contacts c ON c.id = s.contact_id ORDER BY s.id`)
+	if err != nil {
+		return nil, fmt.Errorf("audit surveys: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditSurvey, error) {
+		var x AuditSurvey
+		err := r.Scan(&x.TelegramUserID, &x.LeadID, &x.SurveyID, &x.SentAt)
+		return x, err
+	})
+}
+
+// SetTimeZone gives a customer a time zone, as a later version of the bot
+// might learn it, so that a run can put some customers in their night.
+func (a *Audit) SetTimeZone(ctx context.Context, telegramUserID int64, tz string) error {
+	if _, err := a.db.Pool.Exec(ctx, `UPDATE contacts SET time_zone = $2 WHERE telegram_user_id = $1`, telegramUserID, tz); err != nil {
+		return fmt.Errorf("set time zone: %w", err)
+	}
+	return nil
+}
+
+// PendingJobs counts the durable jobs still to run: available, running,
+// retrying, or scheduled within the next minute (a job snoozed to the
+// customer's morning is not pending for a run's purpose).
+func (a *Audit) PendingJobs(ctx context.Context) (int, error) {
+	var n int
+	err := a.db.Pool.QueryRow(ctx, `
+		SELECT count(*) FROM river_job
+		WHERE state IN ('available', 'running', 'retryable', 'pending')
+		   OR (state = 'scheduled' AND scheduled_at < now() + interval '1 minute')`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("pending jobs: %w", err)
+	}
+	return n, nil
+}
+
+// TerminateBackends ends every connection of this database whose
+// application_name is application, as a PostgreSQL restart would for that
+// application, and returns how many it ended. A real restart of a shared
+// server would break everyone else's sessions, so a run ends only its own.
+func (a *Audit) TerminateBackends(ctx context.Context, application string) (int, error) {
+	var n int
+	err := a.db.Pool.QueryRow(ctx, `
+		SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = $1 AND datname = current_database() AND pid <> pg_backend_pid()`, application).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("terminate backends: %w", err)
+	}
+	return n, nil
+}
+
+// InsertBench is the machine's own insert limit as .ci/pgbench-insert
+// measures it: a throw-away table in the run's schema, and the pgbench
+// script of one-row INSERT transactions into it.
+type InsertBench struct {
+	Schema string
+}
+
+// Create makes the table.
+func (b InsertBench) Create(ctx context.Context, url string) error {
+	return onConn(ctx, url, "CREATE TABLE "+b.table()+" (id bigserial PRIMARY KEY, chat bigint, body text, at timestamptz DEFAULT now())")
+}
+
+// Script is the pgbench transaction.
+func (b InsertBench) Script() string {
+	return "INSERT INTO " + b.table() + " (chat, body) VALUES (:client_id, 'answer');\n"
+}
+
+// Drop removes the table.
+func (b InsertBench) Drop(ctx context.Context, url string) error {
+	return onConn(ctx, url, "DROP TABLE IF EXISTS "+b.table())
+}
+
+func (b InsertBench) table() string { return pgx.Identifier{b.Schema, "voronka_pgbench"}.Sanitize() }
