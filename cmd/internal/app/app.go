@@ -16,6 +16,7 @@ import (
 
 	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/bot/telegram"
+	"github.com/voronka/voronka/cmd/internal/schedule"
 	"github.com/voronka/voronka/configs"
 	"github.com/voronka/voronka/crm"
 	"github.com/voronka/voronka/flows"
@@ -56,7 +57,7 @@ type App struct {
 	sales      *crm.Sales
 	engagement *crm.Engagement
 	salesGroup *telegram.SalesGroupHandler
-	schedule   *scheduler
+	schedule   *schedule.Scheduler
 	clock      crm.Clock
 	slack      *slackapi.Client
 	httpClient *http.Client
@@ -215,11 +216,11 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	if err != nil {
 		return err
 	}
-	a.schedule = newScheduler(tz, a.db, a.clock, a.log)
-	if err := a.schedule.add(ctx, "sla_sweep", cfg.Routing.SLASweep, a.sales.Sweep); err != nil {
+	a.schedule = schedule.New(tz, a.db, a.clock, a.log)
+	if err := a.schedule.Add(ctx, "sla_sweep", cfg.Routing.SLASweep, a.sales.Sweep); err != nil {
 		return fmt.Errorf("config: routing.sla_sweep: %w", err)
 	}
-	if err := a.schedule.add(ctx, "warm_digest", cfg.Routing.WarmDigest, a.sales.Digest); err != nil {
+	if err := a.schedule.Add(ctx, "warm_digest", cfg.Routing.WarmDigest, a.sales.Digest); err != nil {
 		return fmt.Errorf("config: routing.warm_digest: %w", err)
 	}
 	for _, s := range []struct {
@@ -230,7 +231,7 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 		{"followups", cfg.Followups.Schedule, a.engagement.SweepFollowups},
 		{"reengage", cfg.Followups.ReengageSchedule, a.engagement.SweepReengage},
 	} {
-		if err := a.schedule.add(ctx, s.name, s.spec, s.sweep); err != nil {
+		if err := a.schedule.Add(ctx, s.name, s.spec, s.sweep); err != nil {
 			return err
 		}
 	}
@@ -346,7 +347,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if err := a.queue.Start(ctx); err != nil {
 		return err
 	}
-	a.schedule.start(ctx)
+	a.schedule.Start(ctx)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		a.log.Info("http listening", "addr", ln.Addr().String())
@@ -362,7 +363,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		// In-flight requests first (their jobs are queued by then), then
 		// the sweeps, then the jobs running on this replica.
 		err := srv.Shutdown(sctx)
-		a.schedule.stop()
+		a.schedule.Stop()
 		return errors.Join(err, a.queue.Stop(sctx))
 	})
 	if a.cfg.TelegramWebhookURL != "" {

@@ -12,9 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 
+	"github.com/voronka/voronka/cmd/internal/schedule"
 	"github.com/voronka/voronka/crm"
 	"github.com/voronka/voronka/flows"
 )
@@ -417,13 +417,13 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 		}
 	}
 	for key, spec := range map[string]string{"routing.warm_digest": r.WarmDigest, "routing.sla_sweep": r.SLASweep} {
-		if _, err := cron.ParseStandard(spec); err != nil {
+		if err := schedule.Check(spec); err != nil {
 			bad(key, "not a cron schedule: %v", err)
 		}
 	}
 	c.validateEngagement(bad)
 	if spec := c.Stats.DailyDigest; spec != "" {
-		if _, err := cron.ParseStandard(spec); err != nil {
+		if err := schedule.Check(spec); err != nil {
 			bad("stats.daily_digest", "not a cron schedule: %v", err)
 		}
 	}
@@ -464,7 +464,7 @@ func (c *Config) validateEngagement(bad func(key, format string, args ...any)) {
 	}
 	for key, spec := range map[string]string{"surveys.schedule": c.Surveys.Schedule, "followups.schedule": c.Followups.Schedule,
 		"followups.reengage_schedule": c.Followups.ReengageSchedule} {
-		if _, err := cron.ParseStandard(spec); err != nil {
+		if err := schedule.Check(spec); err != nil {
 			bad(key, "not a cron schedule: %v", err)
 		}
 	}

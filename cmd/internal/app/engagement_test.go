@@ -152,10 +152,8 @@ func TestSurveysOnceAcrossSchedulersAndFailures(t *testing.T) {
 	tick := clock.Now().Truncate(time.Minute)
 	ran := 0
 	for _, a := range []*App{first, second} {
-		for _, j := range a.schedule.jobs {
-			if j.name == "nps_surveys" && a.schedule.fire(ctx, j, tick, clock.Now()) {
-				ran++
-			}
+		if a.schedule.Fire(ctx, "nps_surveys", tick, clock.Now()) {
+			ran++
 		}
 	}
 	require.Equal(t, 1, ran)

@@ -57,7 +57,7 @@ func (a *App) wireStaff(ctx context.Context) error {
 	}
 	a.staffDesk, a.staff = staff, staff
 	if spec := a.cfg.Stats.DailyDigest; spec != "" {
-		err := a.schedule.add(ctx, "stats_digest", spec, func(ctx context.Context, now time.Time) error {
+		err := a.schedule.Add(ctx, "stats_digest", spec, func(ctx context.Context, now time.Time) error {
 			return a.stats.Digest(ctx, now, a.staffDesk)
 		})
 		if err != nil {

@@ -1,4 +1,6 @@
-package app
+// Package schedule runs the config's cron schedules (robfig/cron) on
+// every replica, one replica per tick.
+package schedule
 
 import (
 	"context"
@@ -12,22 +14,22 @@ import (
 	"github.com/voronka/voronka/crm"
 )
 
-// tickStore is where replicas agree on ticks (PostgreSQL's
+// TickStore is where replicas agree on ticks (PostgreSQL's
 // schedule_ticks): the first to insert a tick runs it.
-type tickStore interface {
+type TickStore interface {
 	ClaimTick(ctx context.Context, name string, tick time.Time) (bool, error)
 	LastTick(ctx context.Context, name string) (time.Time, bool, error)
 }
 
-// scheduler runs the config's cron schedules in the configured time zone.
+// Scheduler runs the config's cron schedules in the configured time zone.
 // Every replica runs the same scheduler; a tick runs on exactly one of
 // them, whichever claims it first in PostgreSQL. At start, a schedule
 // whose last tick is older than its previous due time (every replica was
 // down) runs once to catch up. A panic in a sweep is recovered and logged,
 // and a sweep still running is not started again.
-type scheduler struct {
+type Scheduler struct {
 	cron  *cron.Cron
-	ticks tickStore
+	ticks TickStore
 	clock crm.Clock
 	log   *slog.Logger
 	tz    *time.Location
@@ -43,9 +45,10 @@ type scheduled struct {
 	running  sync.Mutex
 }
 
-func newScheduler(tz *time.Location, ticks tickStore, clock crm.Clock, log *slog.Logger) *scheduler {
+// New returns a scheduler in time zone tz.
+func New(tz *time.Location, ticks TickStore, clock crm.Clock, log *slog.Logger) *Scheduler {
 	cl := cronLogger{log}
-	return &scheduler{
+	return &Scheduler{
 		cron:  cron.New(cron.WithLocation(tz), cron.WithChain(cron.Recover(cl))),
 		ticks: ticks,
 		clock: clock,
@@ -54,9 +57,9 @@ func newScheduler(tz *time.Location, ticks tickStore, clock crm.Clock, log *slog
 	}
 }
 
-// add registers a sweep under name at spec (a standard cron expression,
+// Add registers a sweep under name at spec (a standard cron expression,
 // or with CRON_TZ= for a zone of its own).
-func (s *scheduler) add(ctx context.Context, name, spec string, sweep func(ctx context.Context, now time.Time) error) error {
+func (s *Scheduler) Add(ctx context.Context, name, spec string, sweep func(ctx context.Context, now time.Time) error) error {
 	sched, err := cron.ParseStandard(spec)
 	if err != nil {
 		return fmt.Errorf("schedule %s %q: %w", name, spec, err)
@@ -73,7 +76,7 @@ func (s *scheduler) add(ctx context.Context, name, spec string, sweep func(ctx c
 }
 
 // fire runs j's tick if this replica claims it and j is not running here.
-func (s *scheduler) fire(ctx context.Context, j *scheduled, tick, now time.Time) bool {
+func (s *Scheduler) fire(ctx context.Context, j *scheduled, tick, now time.Time) bool {
 	if !j.running.TryLock() {
 		s.log.WarnContext(ctx, "sweep still running, tick skipped", "schedule", j.name, "tick", tick)
 		return false
@@ -101,7 +104,7 @@ func (s *scheduler) fire(ctx context.Context, j *scheduled, tick, now time.Time)
 // catchUp runs, once, every schedule that missed a tick while no replica
 // was running: its last recorded tick is before the latest time it was
 // due. A schedule that never ran has nothing to catch up.
-func (s *scheduler) catchUp(ctx context.Context) {
+func (s *Scheduler) catchUp(ctx context.Context) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	jobs := append([]*scheduled(nil), s.jobs...)
@@ -130,18 +133,41 @@ func (s *scheduler) catchUp(ctx context.Context) {
 	}
 }
 
-// start catches up what was missed, then runs the schedules.
-func (s *scheduler) start(ctx context.Context) {
+// Start catches up what was missed, then runs the schedules.
+func (s *Scheduler) Start(ctx context.Context) {
 	s.catchUp(ctx)
 	s.cron.Start()
 }
 
-// stop waits for running sweeps.
-func (s *scheduler) stop() { <-s.cron.Stop().Done() }
+// Stop waits for running sweeps.
+func (s *Scheduler) Stop() { <-s.cron.Stop().Done() }
 
 type cronLogger struct{ log *slog.Logger }
 
 func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
 func (l cronLogger) Error(err error, msg string, kv ...any) {
 	l.log.Error("cron: "+msg, append(kv, "err", err)...)
+}
+
+// Fire runs the tick of the schedule named name now, as its cron entry
+// would: only if this replica claims the tick and the sweep is not
+// running here. It reports whether the sweep ran (tests drive ticks with
+// it on a fake clock).
+func (s *Scheduler) Fire(ctx context.Context, name string, tick, now time.Time) bool {
+	s.mu.Lock()
+	var j *scheduled
+	for _, c := range s.jobs {
+		if c.name == name {
+			j = c
+		}
+	}
+	s.mu.Unlock()
+	return j != nil && s.fire(ctx, j, tick, now)
+}
+
+// Check says whether spec is a schedule Add accepts (a standard cron
+// expression, or with CRON_TZ= for a zone of its own).
+func Check(spec string) error {
+	_, err := cron.ParseStandard(spec)
+	return err
 }

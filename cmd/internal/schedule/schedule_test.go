@@ -1,4 +1,4 @@
-package app
+package schedule
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/voronka/voronka/crm/crmtest"
 	"github.com/voronka/voronka/storage/postgres/postgrestest"
 )
 
@@ -16,14 +17,14 @@ import (
 func TestSchedulerOneReplicaPerTick(t *testing.T) {
 	t.Parallel()
 	db := postgrestest.NewDB(t)
-	clock := &fakeClock{t: time.Date(2026, 11, 23, 10, 15, 0, 0, time.UTC)}
+	clock := crmtest.NewClock(time.Date(2026, 11, 23, 10, 15, 0, 0, time.UTC))
 	var runs atomic.Int32
 	sweep := func(context.Context, time.Time) error { runs.Add(1); return nil }
 	ctx := context.Background()
-	var replicas []*scheduler
+	var replicas []*Scheduler
 	for range 3 {
-		s := newScheduler(time.UTC, db, clock, postgrestest.Logger(t))
-		require.NoError(t, s.add(ctx, "surveys", "*/15 * * * *", sweep))
+		s := New(time.UTC, db, clock, postgrestest.Logger(t))
+		require.NoError(t, s.Add(ctx, "surveys", "*/15 * * * *", sweep))
 		replicas = append(replicas, s)
 	}
 	for _, s := range replicas {
@@ -45,13 +46,13 @@ func TestSchedulerCatchesUpOnce(t *testing.T) {
 	t.Parallel()
 	db := postgrestest.NewDB(t)
 	ctx := context.Background()
-	clock := &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	clock := crmtest.NewClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	var runs atomic.Int32
 	var ranAt atomic.Value
 	sweep := func(_ context.Context, now time.Time) error { runs.Add(1); ranAt.Store(now); return nil }
 
-	first := newScheduler(time.UTC, db, clock, postgrestest.Logger(t))
-	require.NoError(t, first.add(ctx, "surveys", "*/15 * * * *", sweep))
+	first := New(time.UTC, db, clock, postgrestest.Logger(t))
+	require.NoError(t, first.Add(ctx, "surveys", "*/15 * * * *", sweep))
 	first.catchUp(ctx)
 	require.Zero(t, runs.Load(), "never ran: nothing to catch up")
 	require.True(t, first.fire(ctx, first.jobs[0], clock.Now(), clock.Now()))
@@ -61,8 +62,8 @@ func TestSchedulerCatchesUpOnce(t *testing.T) {
 	// are missed; the two that come back run the sweep once between them.
 	clock.Add(67 * time.Minute)
 	for range 2 {
-		s := newScheduler(time.UTC, db, clock, postgrestest.Logger(t))
-		require.NoError(t, s.add(ctx, "surveys", "*/15 * * * *", sweep))
+		s := New(time.UTC, db, clock, postgrestest.Logger(t))
+		require.NoError(t, s.Add(ctx, "surveys", "*/15 * * * *", sweep))
 		s.catchUp(ctx)
 	}
 	require.Equal(t, int32(2), runs.Load())
@@ -72,8 +73,8 @@ func TestSchedulerCatchesUpOnce(t *testing.T) {
 	require.Equal(t, time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC), latest.UTC(), "the latest missed tick")
 
 	// Nothing missed since: no catch-up.
-	third := newScheduler(time.UTC, db, clock, postgrestest.Logger(t))
-	require.NoError(t, third.add(ctx, "surveys", "*/15 * * * *", sweep))
+	third := New(time.UTC, db, clock, postgrestest.Logger(t))
+	require.NoError(t, third.Add(ctx, "surveys", "*/15 * * * *", sweep))
 	third.catchUp(ctx)
 	require.Equal(t, int32(2), runs.Load())
 }
@@ -84,10 +85,10 @@ func TestSchedulerSurvivesAPanic(t *testing.T) {
 	t.Parallel()
 	db := postgrestest.NewDB(t)
 	ctx := context.Background()
-	clock := &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	clock := crmtest.NewClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	var runs atomic.Int32
-	s := newScheduler(time.UTC, db, clock, postgrestest.Logger(t))
-	require.NoError(t, s.add(ctx, "boom", "* * * * *", func(context.Context, time.Time) error {
+	s := New(time.UTC, db, clock, postgrestest.Logger(t))
+	require.NoError(t, s.Add(ctx, "boom", "* * * * *", func(context.Context, time.Time) error {
 		runs.Add(1)
 		panic("sweep bug")
 	}))
@@ -95,5 +96,5 @@ func TestSchedulerSurvivesAPanic(t *testing.T) {
 	clock.Add(time.Minute)
 	require.NotPanics(t, func() { s.fire(ctx, s.jobs[0], clock.Now(), clock.Now()) })
 	require.Equal(t, int32(2), runs.Load())
-	require.Error(t, s.add(ctx, "bad", "every now and then", nil))
+	require.Error(t, s.Add(ctx, "bad", "every now and then", nil))
 }
