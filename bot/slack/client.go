@@ -22,7 +22,7 @@ const (
 // missing trailing slash is added, because slack-go joins the base URL and
 // the method name without one and would otherwise call ".../apichat.postMessage".
 // hc nil means a client with dial and overall timeouts.
-func NewClient(token, apiURL string, hc *http.Client) *slackapi.Client {
+func NewClient(token, apiURL string, hc *http.Client) *Client {
 	if apiURL == "" {
 		apiURL = slackapi.APIURL
 	}
@@ -32,8 +32,13 @@ func NewClient(token, apiURL string, hc *http.Client) *slackapi.Client {
 	if hc == nil {
 		hc = defaultHTTPClient()
 	}
-	return slackapi.New(token, slackapi.OptionAPIURL(apiURL), slackapi.OptionHTTPClient(hc))
+	return &Client{api: slackapi.New(token, slackapi.OptionAPIURL(apiURL), slackapi.OptionHTTPClient(hc))}
 }
+
+// Client is a connection to Slack's Web API. slack-go stays inside this
+// package: callers hold a Client and hand it to NewNotifier,
+// NewInteractions, NewCommands and PostStaff.
+type Client struct{ api *slackapi.Client }
 
 func defaultHTTPClient() *http.Client {
 	transport, ok := http.DefaultTransport.(*http.Transport)
@@ -45,4 +50,12 @@ func defaultHTTPClient() *http.Client {
 	transport.DialContext = (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	transport.TLSHandshakeTimeout = dialTimeout
 	return &http.Client{Transport: transport, Timeout: clientTimeout}
+}
+
+// lib is slack-go's client, nil for a nil Client (no Slack: no files).
+func (c *Client) lib() *slackapi.Client {
+	if c == nil {
+		return nil
+	}
+	return c.api
 }

@@ -89,8 +89,8 @@ var _ http.Handler = (*Commands)(nil)
 
 // NewCommands returns the handler. api may be nil, which drops charts and
 // files (there is no way to send them).
-func NewCommands(desk StaffDesk, api *slackapi.Client, signingSecret string, opts CommandOptions) *Commands {
-	return &Commands{desk: desk, api: api, key: signingSecret, opts: opts.withDefaults()}
+func NewCommands(desk StaffDesk, client *Client, signingSecret string, opts CommandOptions) *Commands {
+	return &Commands{desk: desk, api: client.lib(), key: signingSecret, opts: opts.withDefaults()}
 }
 
 // Wait blocks until the uploads started so far are done (shutdown, tests).
@@ -210,7 +210,7 @@ func (h *Commands) sendFiles(ctx context.Context, userID string, files []bot.Mes
 	}
 	var errs []error
 	for _, f := range files {
-		errs = append(errs, UploadFile(ctx, h.api, ch.ID, f))
+		errs = append(errs, uploadFile(ctx, h.api, ch.ID, f))
 	}
 	return errors.Join(errs...)
 }
@@ -218,7 +218,11 @@ func (h *Commands) sendFiles(ctx context.Context, userID string, files []bot.Mes
 // UploadFile sends a message's photo or document to channel as a file
 // with the message's text as its comment, by Slack's three-step upload
 // (slack-go's UploadFileContext; files.upload is retired).
-func UploadFile(ctx context.Context, api *slackapi.Client, channel string, m bot.Message) error {
+func UploadFile(ctx context.Context, client *Client, channel string, m bot.Message) error {
+	return uploadFile(ctx, client.lib(), channel, m)
+}
+
+func uploadFile(ctx context.Context, api *slackapi.Client, channel string, m bot.Message) error {
 	data, name := m.Photo, m.PhotoName
 	if data == nil {
 		data, name = m.Document, m.DocumentName
@@ -246,10 +250,11 @@ func UploadFile(ctx context.Context, api *slackapi.Client, channel string, m bot
 // PostStaff returns a function that posts a report to channel (the daily
 // digest to the sales channel): the text as a message with formatting
 // off, and a photo or document as an uploaded file.
-func PostStaff(api *slackapi.Client, channel string) func(ctx context.Context, m bot.Message) error {
+func PostStaff(client *Client, channel string) func(ctx context.Context, m bot.Message) error {
+	api := client.lib()
 	return func(ctx context.Context, m bot.Message) error {
 		if m.Photo != nil || m.Document != nil {
-			return UploadFile(ctx, api, channel, m)
+			return uploadFile(ctx, api, channel, m)
 		}
 		_, _, err := api.PostMessageContext(ctx, channel,
 			slackapi.MsgOptionText(m.Text, true), // true: slack-go escapes &, < and >

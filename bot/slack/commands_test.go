@@ -53,7 +53,7 @@ type commandBundle struct {
 func setupCommands(t *testing.T) *commandBundle {
 	t.Helper()
 	b := &commandBundle{desk: &staffDesk{}, fake: slackfake.NewServer(t), clock: newFakeClock()}
-	b.h = slack.NewCommands(b.desk, b.fake.Client(), commandSecret, slack.CommandOptions{Now: b.clock.Now, Logger: testLogger(t)})
+	b.h = slack.NewCommands(b.desk, slack.NewClient(slackfake.Token, b.fake.URL(), nil), commandSecret, slack.CommandOptions{Now: b.clock.Now, Logger: testLogger(t)})
 	b.srv = httptest.NewServer(b.h)
 	t.Cleanup(b.srv.Close)
 	return b
@@ -176,7 +176,7 @@ func TestCommandsUploadFiles(t *testing.T) {
 func TestPostStaff(t *testing.T) {
 	t.Parallel()
 	fake := slackfake.NewServer(t)
-	post := slack.PostStaff(fake.Client(), "CSALES")
+	post := slack.PostStaff(slack.NewClient(slackfake.Token, fake.URL(), nil), "CSALES")
 	require.NoError(t, post(context.Background(), bot.Message{Text: "Digest <b> & co"}))
 	calls := fake.CallsTo("chat.postMessage")
 	require.Len(t, calls, 1)

@@ -100,8 +100,8 @@ var _ http.Handler = (*Interactions)(nil)
 // NewInteractions returns the handler. once nil means no de-duplication,
 // which is only safe where a repeated delivery cannot happen twice in
 // effect; production passes the Redis one.
-func NewInteractions(desk crm.SalesDesk, client *slackapi.Client, signingSecret string, once Once, opts InteractionOptions) *Interactions {
-	return &Interactions{desk: desk, api: client, secret: signingSecret, once: once, opts: opts.withDefaults()}
+func NewInteractions(desk crm.SalesDesk, client *Client, signingSecret string, once Once, opts InteractionOptions) *Interactions {
+	return &Interactions{desk: desk, api: client.lib(), secret: signingSecret, once: once, opts: opts.withDefaults()}
 }
 
 // ServeHTTP implements http.Handler.

@@ -98,11 +98,11 @@ var _ crm.SalesNotifier = (*Notifier)(nil)
 // C0123ABC is best: the rate-limit bucket is named after the channel as
 // given, and updates address the id Slack answers with). limiter nil means
 // a bot.LocalLimiter, right for one process only.
-func NewNotifier(client *slackapi.Client, channel string, limiter bot.Limiter, opts Options) *Notifier {
+func NewNotifier(client *Client, channel string, limiter bot.Limiter, opts Options) *Notifier {
 	if limiter == nil {
 		limiter = bot.NewLocalLimiter(nil)
 	}
-	return &Notifier{api: client, channel: channel, limiter: limiter, opts: opts.withDefaults()}
+	return &Notifier{api: client.lib(), channel: channel, limiter: limiter, opts: opts.withDefaults()}
 }
 
 // Channel implements crm.SalesNotifier.

@@ -30,7 +30,7 @@ const (
 // the library's own default waits forever on a stalled connection. Errors
 // never contain the token: the library puts it in request URLs, and URLs end
 // up in *url.Error messages.
-func NewAPI(token, endpoint string, client *http.Client) (*tgbotapi.BotAPI, error) {
+func NewAPI(token, endpoint string, client *http.Client) (*API, error) {
 	if token == "" {
 		return nil, errors.New("telegram: empty bot token")
 	}
@@ -44,8 +44,16 @@ func NewAPI(token, endpoint string, client *http.Client) (*tgbotapi.BotAPI, erro
 	if err != nil {
 		return nil, fmt.Errorf("telegram: connect: %w", scrub(err, token))
 	}
-	return api, nil
+	return &API{bot: api}, nil
 }
+
+// API is a connection to the Bot API. go-telegram-bot-api stays inside
+// this package: callers hold an API and hand it to NewSender, NewPoller
+// and SetWebhook.
+type API struct{ bot *tgbotapi.BotAPI }
+
+// Username is the bot's @username, as getMe answered.
+func (a *API) Username() string { return a.bot.Self.UserName }
 
 func defaultHTTPClient() *http.Client {
 	transport, ok := http.DefaultTransport.(*http.Transport)
@@ -98,3 +106,6 @@ func scrub(err error, token string) error {
 	}
 	return err
 }
+
+// ID is the bot's user id, as getMe answered.
+func (a *API) ID() int64 { return a.bot.Self.ID }

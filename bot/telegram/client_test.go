@@ -20,16 +20,16 @@ func TestNewAPI(t *testing.T) {
 
 	api, err := telegram.NewAPI(srv.Token(), srv.Endpoint(), nil)
 	require.NoError(t, err)
-	require.Equal(t, srv.BotID(), api.Self.ID)
-	require.True(t, api.Self.IsBot)
-	client, ok := api.Client.(*http.Client)
+	require.Equal(t, srv.BotID(), api.ID())
+	require.NotEmpty(t, api.Username())
+	client, ok := api.Client().(*http.Client)
 	require.True(t, ok)
 	require.Equal(t, 35*time.Second, client.Timeout, "outlasts a 25s long poll, never waits forever")
 
 	custom := &http.Client{Timeout: time.Second}
 	api, err = telegram.NewAPI(srv.Token(), srv.Endpoint(), custom)
 	require.NoError(t, err)
-	require.Same(t, custom, api.Client)
+	require.Same(t, custom, api.Client())
 }
 
 func TestNewAPIKeepsTokenOutOfErrors(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/voronka/voronka/bot/telegram"
@@ -19,7 +18,7 @@ import (
 // bundle is what most tests need: a fake Telegram and a client on it.
 type bundle struct {
 	srv *telegramtest.Server
-	api *tgbotapi.BotAPI
+	api *telegram.API
 	log *slog.Logger
 }
 

@@ -71,8 +71,8 @@ type Poller struct {
 }
 
 // NewPoller returns a Poller feeding h from api.
-func NewPoller(api *tgbotapi.BotAPI, h bot.Handler, opts PollerOptions) *Poller {
-	return &Poller{api: api, h: h, opts: opts.withDefaults()}
+func NewPoller(api *API, h bot.Handler, opts PollerOptions) *Poller {
+	return &Poller{api: api.bot, h: h, opts: opts.withDefaults()}
 }
 
 // Run polls until ctx ends and then returns nil. It first deletes any
@@ -86,7 +86,7 @@ func NewPoller(api *tgbotapi.BotAPI, h bot.Handler, opts PollerOptions) *Poller 
 // returning, Run confirms the updates it handled since the last fetch, so a
 // restart does not see them again.
 func (p *Poller) Run(ctx context.Context) error {
-	if err := p.retry(ctx, "delete webhook", func() error { return DeleteWebhook(ctx, p.api) }); err != nil {
+	if err := p.retry(ctx, "delete webhook", func() error { return DeleteWebhook(ctx, &API{bot: p.api}) }); err != nil {
 		return p.stopped(ctx, err)
 	}
 	offset, confirmed := 0, 0

@@ -139,15 +139,15 @@ func (e *APIError) Blocked() bool { return e.Code == 403 }
 
 // NewSender returns a Sender over api. limiter nil means a LocalLimiter,
 // right for one process only.
-func NewSender(api *tgbotapi.BotAPI, limiter bot.Limiter, opts SenderOptions) *Sender {
+func NewSender(api *API, limiter bot.Limiter, opts SenderOptions) *Sender {
 	if limiter == nil {
 		limiter = bot.NewLocalLimiter(nil)
 	}
 	return &Sender{
-		api:       api,
+		api:       api.bot,
 		limiter:   limiter,
 		opts:      opts.withDefaults(),
-		keyPrefix: fmt.Sprintf("telegram:%d:", api.Self.ID),
+		keyPrefix: fmt.Sprintf("telegram:%d:", api.bot.Self.ID),
 	}
 }
 

@@ -293,7 +293,7 @@ func (p *panicError) Error() string { return fmt.Sprintf("handler panicked: %v",
 // uses and for the secret token header NewWebhook checks. It goes through
 // MakeRequest because tgbotapi v5.5.1's WebhookConfig has no secret_token.
 // maxConnections 0 keeps Telegram's default (40).
-func SetWebhook(ctx context.Context, api *tgbotapi.BotAPI, url, secret string, maxConnections int) error {
+func SetWebhook(ctx context.Context, api *API, url, secret string, maxConnections int) error {
 	if err := validSecret(secret); err != nil {
 		return fmt.Errorf("telegram: set webhook: %w", err)
 	}
@@ -309,17 +309,17 @@ func SetWebhook(ctx context.Context, api *tgbotapi.BotAPI, url, secret string, m
 	if maxConnections > 0 {
 		params["max_connections"] = strconv.Itoa(maxConnections)
 	}
-	if _, err := withContext(ctx, api).MakeRequest("setWebhook", params); err != nil {
-		return fmt.Errorf("telegram: set webhook: %w", apiOrScrubbed(err, api.Token))
+	if _, err := withContext(ctx, api.bot).MakeRequest("setWebhook", params); err != nil {
+		return fmt.Errorf("telegram: set webhook: %w", apiOrScrubbed(err, api.bot.Token))
 	}
 	return nil
 }
 
 // DeleteWebhook switches the bot back to getUpdates, keeping pending
 // updates: they are customers' messages not yet handled.
-func DeleteWebhook(ctx context.Context, api *tgbotapi.BotAPI) error {
-	if _, err := withContext(ctx, api).Request(tgbotapi.DeleteWebhookConfig{}); err != nil {
-		return fmt.Errorf("telegram: delete webhook: %w", apiOrScrubbed(err, api.Token))
+func DeleteWebhook(ctx context.Context, api *API) error {
+	if _, err := withContext(ctx, api.bot).Request(tgbotapi.DeleteWebhookConfig{}); err != nil {
+		return fmt.Errorf("telegram: delete webhook: %w", apiOrScrubbed(err, api.bot.Token))
 	}
 	return nil
 }

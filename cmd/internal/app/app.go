@@ -10,11 +10,10 @@ import (
 	"os"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-	slackapi "github.com/slack-go/slack"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/voronka/voronka/bot"
+	"github.com/voronka/voronka/bot/slack"
 	"github.com/voronka/voronka/bot/telegram"
 	"github.com/voronka/voronka/cmd/internal/schedule"
 	"github.com/voronka/voronka/configs"
@@ -50,7 +49,7 @@ type App struct {
 	redis      *redis.Store
 	closers    []func()
 	flows      map[string]*flows.Flow
-	api        *tgbotapi.BotAPI
+	api        *telegram.API
 	dispatcher *bot.Dispatcher
 	metrics    *metrics
 	queue      *postgres.Queue
@@ -59,7 +58,7 @@ type App struct {
 	salesGroup *telegram.SalesGroupHandler
 	schedule   *schedule.Scheduler
 	clock      crm.Clock
-	slack      *slackapi.Client
+	slack      *slack.Client
 	httpClient *http.Client
 	sleep      func(ctx context.Context, d time.Duration) error
 	stats      *crm.Stats        // the managers' reports (staff.go)
