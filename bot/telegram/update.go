@@ -24,15 +24,38 @@ func allowedUpdates() []string { return []string{"message", "callback_query"} }
 // slash. "/help@SomeBot args" becomes Command "help", Text "args"; the bot
 // name is dropped without checking it, which in a group means a command
 // addressed to another bot is taken as ours too.
+//
+// Every string a person typed or named passes through bot.StorableText:
+// PostgreSQL's text cannot hold U+0000 (which JSON's "\u0000" decodes to)
+// or invalid UTF-8, and a contact whose first name it refuses would fail
+// every update of theirs for good.
 func ToUpdate(u tgbotapi.Update) (bot.Update, bool) {
+	var (
+		out bot.Update
+		ok  bool
+	)
 	switch {
 	case u.Message != nil:
-		return fromMessage(int64(u.UpdateID), u.Message)
+		out, ok = fromMessage(int64(u.UpdateID), u.Message)
 	case u.CallbackQuery != nil:
-		return fromCallback(int64(u.UpdateID), u.CallbackQuery)
-	default:
+		out, ok = fromCallback(int64(u.UpdateID), u.CallbackQuery)
+	}
+	if !ok {
 		return bot.Update{}, false
 	}
+	return storable(out), true
+}
+
+// storable applies bot.StorableText to u's strings.
+func storable(u bot.Update) bot.Update {
+	clean := bot.StorableText
+	u.User.FirstName, u.User.LastName = clean(u.User.FirstName), clean(u.User.LastName)
+	u.User.Username, u.User.Language = clean(u.User.Username), clean(u.User.Language)
+	u.Text, u.Command, u.Button = clean(u.Text), clean(u.Command), clean(u.Button)
+	if c := u.Contact; c != nil {
+		u.Contact = &bot.SharedContact{Phone: clean(c.Phone), UserID: c.UserID, FirstName: clean(c.FirstName), LastName: clean(c.LastName)}
+	}
+	return u
 }
 
 func fromMessage(id int64, m *tgbotapi.Message) (bot.Update, bool) {
