@@ -29,6 +29,8 @@ func (d *Dispatcher) handle(ctx context.Context, u Update, raw []byte) (*session
 		// Redis: the answer is stored and nothing was said yet. Say what
 		// the stored dialogue asks now, which is what was lost.
 		err = d.resume(u, s)
+	case u.Kind == InputBlocked || u.Kind == InputUnblocked:
+		err = d.membership(ctx, u, s)
 	case d.cfg.Engagement != nil && u.Kind == InputButton && engagementButton(u.Button):
 		err = d.engagementButton(ctx, u, s)
 	case u.Kind == InputCommand:

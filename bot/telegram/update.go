@@ -10,7 +10,9 @@ import (
 
 // allowedUpdates are the update kinds Voronka asks Telegram for. ToUpdate
 // ignores every other kind anyway; asking for less spares the round trips.
-func allowedUpdates() []string { return []string{"message", "callback_query"} }
+// my_chat_member says at once that a customer blocked the bot (or came
+// back), rather than at the next message's 403.
+func allowedUpdates() []string { return []string{"message", "callback_query", "my_chat_member"} }
 
 // ToUpdate converts a Telegram update into the channel-neutral bot.Update.
 // It returns false for updates Voronka does not act on: edited messages and
@@ -39,6 +41,8 @@ func ToUpdate(u tgbotapi.Update) (bot.Update, bool) {
 		out, ok = fromMessage(int64(u.UpdateID), u.Message)
 	case u.CallbackQuery != nil:
 		out, ok = fromCallback(int64(u.UpdateID), u.CallbackQuery)
+	case u.MyChatMember != nil:
+		out, ok = fromMembership(int64(u.UpdateID), u.MyChatMember)
 	}
 	if !ok {
 		return bot.Update{}, false
@@ -105,6 +109,25 @@ func fromCallback(id int64, q *tgbotapi.CallbackQuery) (bot.Update, bool) {
 		ButtonMessageID: q.Message.MessageID,
 		CallbackID:      q.ID,
 	}, true
+}
+
+// fromMembership reads the bot's own membership in a private chat, which
+// changes only when the customer blocks the bot ("kicked") or unblocks it
+// ("member"). Changes in groups (the sales group) are not customers'.
+func fromMembership(id int64, m *tgbotapi.ChatMemberUpdated) (bot.Update, bool) {
+	if m.Chat.Type != "private" || m.From.ID == 0 || m.From.IsBot {
+		return bot.Update{}, false
+	}
+	out := bot.Update{ID: id, ChatID: m.Chat.ID, Private: true, User: toUser(&m.From)}
+	switch m.NewChatMember.Status {
+	case "kicked":
+		out.Kind = bot.InputBlocked
+	case "member":
+		out.Kind = bot.InputUnblocked
+	default:
+		return bot.Update{}, false
+	}
+	return out, true
 }
 
 func toUser(u *tgbotapi.User) bot.User {

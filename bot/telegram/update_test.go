@@ -219,3 +219,21 @@ func TestToUpdateDropsNUL(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, "need:buy", got.Button)
 }
+
+// TestToUpdateMembership: in a private chat my_chat_member "kicked" is
+// the customer blocking the bot and "member" unblocking it; a group's
+// membership changes are not a customer's.
+func TestToUpdateMembership(t *testing.T) {
+	t.Parallel()
+	got, ok := telegram.ToUpdate(withID(telegramtest.Membership(7, 7, "kicked"), 9))
+	require.True(t, ok)
+	require.Equal(t, bot.Update{ID: 9, ChatID: 7, Private: true, Kind: bot.InputBlocked, User: bot.User{ID: 7, FirstName: "Test"}}, got)
+	got, ok = telegram.ToUpdate(withID(telegramtest.Membership(7, 7, "member"), 10))
+	require.True(t, ok)
+	require.Equal(t, bot.InputUnblocked, got.Kind)
+
+	_, ok = telegram.ToUpdate(withID(telegramtest.Membership(-1001, 7, "kicked"), 11))
+	require.False(t, ok, "the bot removed from a group")
+	_, ok = telegram.ToUpdate(withID(telegramtest.Membership(7, 7, "administrator"), 12))
+	require.False(t, ok)
+}
