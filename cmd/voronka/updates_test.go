@@ -74,3 +74,67 @@ func TestBlockingTheBotMarksUnreachable(t *testing.T) {
 	b.say(en(telegramtest.Text(chat, chat, "400k")))
 	require.Contains(t, b.lastText(chat), "When are you planning to start?")
 }
+
+// withID is u with Telegram's update id set.
+func withID(u tgbotapi.Update, id int) tgbotapi.Update {
+	u.UpdateID = id
+	return u
+}
+
+// TestLateUpdateIsNotAppliedToTheCurrentStep: the customer types "1" for
+// the timeline and "2" for the role; Telegram delivers "2" first (it was
+// stored as the timeline: nothing can tell yet). When "1" arrives it is
+// older than the chat's last update: it is kept on the lead's timeline as
+// a late message, not stored as the role, and the role question is asked
+// again. The same holds when Redis lost the session in between (the last
+// update id comes from the answers in PostgreSQL).
+func TestLateUpdateIsNotAppliedToTheCurrentStep(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for i, flush := range []bool{false, true} {
+		chat := int64(541 + i)
+		base := 5000 + 100*i
+		b.say(en(withID(telegramtest.Text(chat, chat, "/start"), base+1)))
+		b.say(en(withID(telegramtest.Callback(chat, chat, 1, "need:buy"), base+2)))
+		b.say(en(withID(telegramtest.Text(chat, chat, "400k"), base+3)))
+		require.Contains(t, b.lastText(chat), "When are you planning to start?")
+
+		b.say(en(withID(telegramtest.Text(chat, chat, "2"), base+5)))
+		require.Contains(t, b.lastText(chat), "Who makes the purchase decision?")
+		if flush {
+			keys, err := b.rdb.Keys(context.Background(), b.prefix+"*sess*").Result()
+			require.NoError(t, err)
+			require.NotEmpty(t, keys)
+			require.NoError(t, b.rdb.Del(context.Background(), keys...).Err())
+		}
+		sent := len(b.tg.Sent(chat))
+		b.say(en(withID(telegramtest.Text(chat, chat, "1"), base+4)))
+		require.NotContains(t, b.answers(chat), "role", "the late text is not the role (flush %v)", flush)
+		require.Len(t, b.tg.Sent(chat), sent+1)
+		require.Contains(t, b.lastText(chat), "Who makes the purchase decision?", "asked again")
+		require.Equal(t, 1, b.count(`SELECT count(*) FROM events e JOIN leads l ON l.id = e.lead_id JOIN contacts c ON c.id = l.contact_id
+			WHERE c.telegram_user_id = $1 AND e.kind = 'message' AND e.data->>'text' = '1' AND (e.data->>'late')::boolean
+			AND e.data->>'step' = 'role' AND (e.data->>'update_id')::int = $2`, chat, base+4), "the text is kept")
+
+		// The dialogue goes on from the role.
+		b.say(en(withID(telegramtest.Callback(chat, chat, 2, "role:decision_maker"), base+6)))
+		require.Contains(t, b.answers(chat), "role")
+		require.Contains(t, b.lastText(chat), "How many people")
+	}
+}
+
+// TestLowerUpdateIDAfterAWeekIsNotLate: Telegram may restart update ids
+// at a random, lower number after a week without updates; a customer
+// writing then is answered as usual.
+func TestLowerUpdateIDAfterAWeekIsNotLate(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	b := setupWithDeps(t, "", nil, clock)
+	const chat = 551
+	b.say(en(withID(telegramtest.Text(chat, chat, "/start"), 900001)))
+	b.say(en(withID(telegramtest.Callback(chat, chat, 1, "need:buy"), 900002)))
+	clock.Add(8 * 24 * time.Hour)
+	b.say(en(withID(telegramtest.Text(chat, chat, "400k"), 17)))
+	require.Contains(t, b.lastText(chat), "When are you planning to start?")
+	require.Contains(t, b.answers(chat), "budget")
+}
