@@ -23,12 +23,21 @@ func (d *Dispatcher) handle(ctx context.Context, u Update, raw []byte) (*session
 	if err != nil {
 		return nil, err
 	}
+	late := d.late(u, s)
 	switch {
 	case applied:
 		// Redelivered after a crash that came between PostgreSQL and
 		// Redis: the answer is stored and nothing was said yet. Say what
 		// the stored dialogue asks now, which is what was lost.
 		err = d.resume(u, s)
+	case late && (u.Kind == InputBlocked || u.Kind == InputUnblocked):
+		// A later update says more about the chat than this one: a
+		// customer who wrote after blocking had unblocked.
+		s.quiet = true
+	case late && s.open() && (u.Kind == InputText || u.Kind == InputContact || u.Kind == InputOther):
+		err = d.lateAnswer(ctx, u, s)
+	case u.Kind == InputBlocked || u.Kind == InputUnblocked:
+		err = d.membership(ctx, u, s)
 	case d.cfg.Engagement != nil && u.Kind == InputButton && engagementButton(u.Button):
 		err = d.engagementButton(ctx, u, s)
 	case u.Kind == InputCommand:
@@ -42,6 +51,24 @@ func (d *Dispatcher) handle(ctx context.Context, u Update, raw []byte) (*session
 		return nil, err
 	}
 	return s, nil
+}
+
+// lateAnswer keeps what an out-of-order update typed (or shared) without
+// applying it to the question the dialogue waits on now, which it was not
+// meant for, and asks that question again. The text is a message event on
+// the lead's timeline, where the team sees it and /forget finds it.
+// Buttons need none of this: a pressed button names its question, and
+// flows.Advance turns away one of another step as stale.
+func (d *Dispatcher) lateAnswer(ctx context.Context, u Update, s *session) error {
+	text := u.Text
+	if u.Contact != nil {
+		text = "contact " + u.Contact.Phone
+	}
+	if err := d.cfg.Leads.AddEvent(ctx, crm.Event{LeadID: s.LeadID, Kind: crm.EventMessage, Actor: "customer", At: d.now(),
+		Data: map[string]any{"text": text, "late": true, "update_id": u.ID, "step": s.State.Step}}); err != nil {
+		return err
+	}
+	return s.say("", flows.Ask(d.flowOf(s.State.Flow), s.State, u.User.FirstName))
 }
 
 // resume asks the question the dialogue waits on, or says the request is
@@ -211,6 +238,9 @@ func (d *Dispatcher) answer(ctx context.Context, u Update, s *session) error {
 			fresh, answers, err := d.rebuildWith(ctx, u)
 			if err != nil {
 				return err
+			}
+			if s.Last > fresh.Last {
+				fresh.Last, fresh.LastAt = s.Last, s.LastAt
 			}
 			*s = *fresh
 			if u.ID != 0 && slices.ContainsFunc(answers, func(a crm.Answer) bool { return a.UpdateID == u.ID }) {

@@ -125,6 +125,23 @@ const DefaultLease = 15 * time.Second
 // up redelivering after about a day).
 const updateKeep = 48 * time.Hour
 
+// lateWithin is how long after a chat's last handled update an update
+// with a lower id counts as one that arrived out of order. Telegram's ids
+// grow by one per update, except that after a week without any update
+// the next id may be random, possibly lower: a customer coming back after
+// that must not have all their messages taken as late. Telegram stops
+// redelivering an update after about a day, so a real late arrival comes
+// well within this.
+const lateWithin = updateKeep
+
+// late reports that u is older than the last update handled in the chat:
+// it was delivered out of order (a redelivery after a 5xx overtaken by
+// the customer's next message, two webhook connections racing), and what
+// it answers is no longer the question the dialogue waits on.
+func (d *Dispatcher) late(u Update, s *session) bool {
+	return u.ID != 0 && u.ID < s.Last && d.now().Sub(time.Unix(s.LastAt, 0)) < lateWithin
+}
+
 // A ReservingTurn also reserves rate-limit slots in its commit's round
 // trip, in the same store and with the same semantics as the Sender's
 // BatchLimiter (ReserveAll): the dispatcher uses it only when the Sender
@@ -188,6 +205,9 @@ func (d *Dispatcher) Handle(ctx context.Context, u Update) (err error) {
 			d.cfg.Logger.WarnContext(ctx, "unmark failed update", "update_id", u.ID, "err", aerr)
 		}
 		return fmt.Errorf("handle update %d: %w", u.ID, err)
+	}
+	if s != nil && u.ID > s.Last {
+		s.Last, s.LastAt = u.ID, d.now().Unix()
 	}
 	raw := t.Session() // a staff command leaves the session as it was
 	if s != nil {
@@ -257,6 +277,11 @@ type session struct {
 	LeadID    int64       `json:"lead,omitempty"`
 	Stage     crm.Stage   `json:"stage,omitempty"`
 	State     flows.State `json:"state"`
+	// Last is the highest update id handled in the chat, and LastAt when
+	// (Unix seconds): an update older than it arrived out of order (see
+	// late). Rebuilt from the answers' update ids when Redis lost it.
+	Last   int64 `json:"last,omitempty"`
+	LastAt int64 `json:"last_at,omitempty"`
 
 	notice  string         // the answer to a pressed button
 	prompts []flows.Prompt // the messages to send
@@ -333,6 +358,11 @@ func (d *Dispatcher) rebuildWith(ctx context.Context, u Update) (*session, []crm
 	answers, err := d.cfg.Leads.Answers(ctx, lead.ID)
 	if err != nil {
 		return nil, nil, err
+	}
+	for _, a := range answers {
+		if a.UpdateID > s.Last {
+			s.Last, s.LastAt = a.UpdateID, a.At.Unix()
+		}
 	}
 	if !lead.Stage.Open() {
 		s.State = flows.State{Flow: lead.FlowID, Version: lead.FlowVersion, Done: true}

@@ -71,6 +71,20 @@ func (d *Dispatcher) thankForComment(ctx context.Context, u Update, s *session, 
 	return s.say("", []flows.Prompt{{Text: text}})
 }
 
+// membership records that the customer blocked the bot or unblocked it.
+// It says nothing (a blocked customer cannot be written to, one who comes
+// back writes first) and leaves the dialogue where it was.
+func (d *Dispatcher) membership(ctx context.Context, u Update, s *session) error {
+	s.quiet = true
+	if d.cfg.Engagement == nil || s.ContactID == 0 {
+		return nil
+	}
+	if u.Kind == InputBlocked {
+		return d.cfg.Engagement.Blocked(ctx, s.ContactID)
+	}
+	return d.cfg.Engagement.Unblocked(ctx, s.ContactID)
+}
+
 // consent handles /stop (no more unsolicited messages, for good) and
 // /forget (personal data erased; the dialogue state goes with it).
 func (d *Dispatcher) consent(ctx context.Context, u Update, s *session) error {

@@ -17,6 +17,11 @@ const (
 	InputButton  InputKind = "button"  // pressed an inline button
 	InputContact InputKind = "contact" // shared a contact card
 	InputOther   InputKind = "other"   // a sticker, a photo, anything else
+	// The customer blocked the bot in their private chat, or unblocked it
+	// (Telegram's my_chat_member with status kicked / member). Nothing is
+	// said back: a blocked customer cannot be written to.
+	InputBlocked   InputKind = "blocked"
+	InputUnblocked InputKind = "unblocked"
 )
 
 // User is who sent an update, as the channel knows them.

@@ -16,6 +16,10 @@ type Engagement interface {
 	Reason(ctx context.Context, contactID, leadID int64, reason string) (lost bool, err error)
 	Stop(ctx context.Context, contactID int64) error
 	Forget(ctx context.Context, contactID int64) error
+	// Blocked and Unblocked record that the customer blocked the bot or
+	// came back (the sweeps skip whoever blocked it).
+	Blocked(ctx context.Context, contactID int64) error
+	Unblocked(ctx context.Context, contactID int64) error
 }
 
 // WhyReasons are the answers to "what happened?", in button order. Their

@@ -117,6 +117,9 @@ type EngagementStore interface {
 	Stop(ctx context.Context, contactID int64, at time.Time) error
 	// MarkUnreachable records that the customer blocked the bot.
 	MarkUnreachable(ctx context.Context, contactID int64, at time.Time) error
+	// MarkReachable takes MarkUnreachable back: the customer unblocked
+	// the bot.
+	MarkReachable(ctx context.Context, contactID int64) error
 	// Forget erases the contact's personal data in one transaction: names,
 	// username, phone, email; the values of free-text, phone and email
 	// answers; texts in events (messages, comments); survey comments and

@@ -315,6 +315,19 @@ func (e *Engagement) Stop(ctx context.Context, contactID int64) error {
 	return e.store.Stop(ctx, contactID, e.clock.Now())
 }
 
+// Blocked records at once that the customer blocked the bot (Telegram
+// says so in an update), so the sweeps skip them without waiting for a
+// message's 403.
+func (e *Engagement) Blocked(ctx context.Context, contactID int64) error {
+	return e.store.MarkUnreachable(ctx, contactID, e.clock.Now())
+}
+
+// Unblocked records that the customer unblocked the bot: the sweeps may
+// reach them again (unless they said /stop or were forgotten).
+func (e *Engagement) Unblocked(ctx context.Context, contactID int64) error {
+	return e.store.MarkReachable(ctx, contactID)
+}
+
 // Forget erases the customer's personal data and stops everything.
 func (e *Engagement) Forget(ctx context.Context, contactID int64) error {
 	return e.store.Forget(ctx, contactID, e.clock.Now())

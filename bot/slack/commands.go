@@ -139,7 +139,9 @@ func (h *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reply(w, msgCommandNotTeam)
 		return
 	}
-	name, args, _ := strings.Cut(strings.TrimSpace(form.Get("text")), " ")
+	// The text reaches PostgreSQL (the staff log, /find): a %00 in it
+	// would make the insert fail, so it goes as text can hold it.
+	name, args, _ := strings.Cut(strings.TrimSpace(bot.StorableText(form.Get("text"))), " ")
 	name = strings.TrimPrefix(strings.ToLower(name), "/")
 	if !bot.IsStaffCommand(name) {
 		h.reply(w, helpText(form.Get("command"), name))

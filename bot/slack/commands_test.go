@@ -184,3 +184,15 @@ func TestPostStaff(t *testing.T) {
 	require.NoError(t, post(context.Background(), bot.Message{Text: "chart", Photo: []byte("png"), PhotoName: "x.png"}))
 	require.Equal(t, "CSALES", fake.Uploads()[0].Channel)
 }
+
+// TestCommandsDropNUL: a %00 or a broken UTF-8 byte in the command's text
+// never reaches the desk (which writes the staff log and searches
+// PostgreSQL with it).
+func TestCommandsDropNUL(t *testing.T) {
+	t.Parallel()
+	b := setupCommands(t)
+	b.desk.reply = []bot.Message{{Text: "nobody"}}
+	_, text := b.post(t, commandForm("UANNA", "find An\x00na \xff"), b.clock.Now())
+	require.Equal(t, "nobody", text)
+	require.Equal(t, []string{"Anna slack find Anna \uFFFD"}, b.desk.asked)
+}

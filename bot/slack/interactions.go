@@ -16,6 +16,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/crm"
 )
 
@@ -225,7 +226,9 @@ func (h *Interactions) viewSubmission(ctx context.Context, cb *slackapi.Interact
 		a.Amount = amount
 	case callbackLost:
 		input, a.Kind = inputReason, crm.ActLost
-		reason, ok := matchReason(stateValue(cb.View, inputReason), h.desk.LostReasons())
+		// A free-text reason (no reasons configured) is stored as typed,
+		// as far as PostgreSQL's text can hold it.
+		reason, ok := matchReason(bot.StorableText(stateValue(cb.View, inputReason)), h.desk.LostReasons())
 		if !ok {
 			return fieldError(input, msgBadReason)
 		}

@@ -674,9 +674,10 @@ func salesUpdate(u tgbotapi.Update) (salesInput, bool) {
 		}
 		in := salesInput{chatID: m.Chat.ID, user: toUser(m.From)}
 		if name, args, ok := parseCommand(m); ok {
-			in.command, in.args = name, args
+			in.command, in.args = name, bot.StorableText(args)
 		} else {
-			in.text = m.Text
+			// What a rep types may reach PostgreSQL (see ToUpdate).
+			in.text = bot.StorableText(m.Text)
 		}
 		if r := m.ReplyToMessage; r != nil && r.From != nil && r.From.IsBot {
 			in.repliedBot, in.repliedText = true, r.Text

@@ -10,7 +10,9 @@ import (
 
 // allowedUpdates are the update kinds Voronka asks Telegram for. ToUpdate
 // ignores every other kind anyway; asking for less spares the round trips.
-func allowedUpdates() []string { return []string{"message", "callback_query"} }
+// my_chat_member says at once that a customer blocked the bot (or came
+// back), rather than at the next message's 403.
+func allowedUpdates() []string { return []string{"message", "callback_query", "my_chat_member"} }
 
 // ToUpdate converts a Telegram update into the channel-neutral bot.Update.
 // It returns false for updates Voronka does not act on: edited messages and
@@ -24,15 +26,40 @@ func allowedUpdates() []string { return []string{"message", "callback_query"} }
 // slash. "/help@SomeBot args" becomes Command "help", Text "args"; the bot
 // name is dropped without checking it, which in a group means a command
 // addressed to another bot is taken as ours too.
+//
+// Every string a person typed or named passes through bot.StorableText:
+// PostgreSQL's text cannot hold U+0000 (which JSON's "\u0000" decodes to)
+// or invalid UTF-8, and a contact whose first name it refuses would fail
+// every update of theirs for good.
 func ToUpdate(u tgbotapi.Update) (bot.Update, bool) {
+	var (
+		out bot.Update
+		ok  bool
+	)
 	switch {
 	case u.Message != nil:
-		return fromMessage(int64(u.UpdateID), u.Message)
+		out, ok = fromMessage(int64(u.UpdateID), u.Message)
 	case u.CallbackQuery != nil:
-		return fromCallback(int64(u.UpdateID), u.CallbackQuery)
-	default:
+		out, ok = fromCallback(int64(u.UpdateID), u.CallbackQuery)
+	case u.MyChatMember != nil:
+		out, ok = fromMembership(int64(u.UpdateID), u.MyChatMember)
+	}
+	if !ok {
 		return bot.Update{}, false
 	}
+	return storable(out), true
+}
+
+// storable applies bot.StorableText to u's strings.
+func storable(u bot.Update) bot.Update {
+	clean := bot.StorableText
+	u.User.FirstName, u.User.LastName = clean(u.User.FirstName), clean(u.User.LastName)
+	u.User.Username, u.User.Language = clean(u.User.Username), clean(u.User.Language)
+	u.Text, u.Command, u.Button = clean(u.Text), clean(u.Command), clean(u.Button)
+	if c := u.Contact; c != nil {
+		u.Contact = &bot.SharedContact{Phone: clean(c.Phone), UserID: c.UserID, FirstName: clean(c.FirstName), LastName: clean(c.LastName)}
+	}
+	return u
 }
 
 func fromMessage(id int64, m *tgbotapi.Message) (bot.Update, bool) {
@@ -82,6 +109,25 @@ func fromCallback(id int64, q *tgbotapi.CallbackQuery) (bot.Update, bool) {
 		ButtonMessageID: q.Message.MessageID,
 		CallbackID:      q.ID,
 	}, true
+}
+
+// fromMembership reads the bot's own membership in a private chat, which
+// changes only when the customer blocks the bot ("kicked") or unblocks it
+// ("member"). Changes in groups (the sales group) are not customers'.
+func fromMembership(id int64, m *tgbotapi.ChatMemberUpdated) (bot.Update, bool) {
+	if m.Chat.Type != "private" || m.From.ID == 0 || m.From.IsBot {
+		return bot.Update{}, false
+	}
+	out := bot.Update{ID: id, ChatID: m.Chat.ID, Private: true, User: toUser(&m.From)}
+	switch m.NewChatMember.Status {
+	case "kicked":
+		out.Kind = bot.InputBlocked
+	case "member":
+		out.Kind = bot.InputUnblocked
+	default:
+		return bot.Update{}, false
+	}
+	return out, true
 }
 
 func toUser(u *tgbotapi.User) bot.User {

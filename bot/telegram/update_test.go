@@ -194,3 +194,46 @@ func TestToUpdate(t *testing.T) {
 		})
 	}
 }
+
+// TestToUpdateDropsNUL: nothing a person typed or named carries U+0000
+// past the adapter, since PostgreSQL's text cannot store it.
+func TestToUpdateDropsNUL(t *testing.T) {
+	t.Parallel()
+	in := telegramtest.WithName(telegramtest.Text(7, 7, "/start s-a\x00b"), "An\x00na", "B\x00", "u\x00")
+	got, ok := telegram.ToUpdate(withID(in, 1))
+	require.True(t, ok)
+	require.Equal(t, bot.Update{ID: 1, ChatID: 7, Private: true, Kind: bot.InputCommand, Command: "start", Text: "s-ab",
+		User: bot.User{ID: 7, FirstName: "Anna", LastName: "B", Username: "u"}}, got)
+
+	got, ok = telegram.ToUpdate(withID(telegramtest.Text(7, 7, "hi\x00 there"), 2))
+	require.True(t, ok)
+	require.Equal(t, "hi there", got.Text)
+
+	shared := telegramtest.Contact(7, 7, 7, "+7\x00916")
+	shared.Message.Contact.FirstName = "\x00"
+	got, ok = telegram.ToUpdate(withID(shared, 3))
+	require.True(t, ok)
+	require.Equal(t, &bot.SharedContact{Phone: "+7916", UserID: 7}, got.Contact)
+
+	got, ok = telegram.ToUpdate(withID(telegramtest.Callback(7, 7, 5, "need:\x00buy"), 4))
+	require.True(t, ok)
+	require.Equal(t, "need:buy", got.Button)
+}
+
+// TestToUpdateMembership: in a private chat my_chat_member "kicked" is
+// the customer blocking the bot and "member" unblocking it; a group's
+// membership changes are not a customer's.
+func TestToUpdateMembership(t *testing.T) {
+	t.Parallel()
+	got, ok := telegram.ToUpdate(withID(telegramtest.Membership(7, 7, "kicked"), 9))
+	require.True(t, ok)
+	require.Equal(t, bot.Update{ID: 9, ChatID: 7, Private: true, Kind: bot.InputBlocked, User: bot.User{ID: 7, FirstName: "Test"}}, got)
+	got, ok = telegram.ToUpdate(withID(telegramtest.Membership(7, 7, "member"), 10))
+	require.True(t, ok)
+	require.Equal(t, bot.InputUnblocked, got.Kind)
+
+	_, ok = telegram.ToUpdate(withID(telegramtest.Membership(-1001, 7, "kicked"), 11))
+	require.False(t, ok, "the bot removed from a group")
+	_, ok = telegram.ToUpdate(withID(telegramtest.Membership(7, 7, "administrator"), 12))
+	require.False(t, ok)
+}

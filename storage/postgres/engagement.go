@@ -518,6 +518,18 @@ func (s *EngagementStore) MarkUnreachable(ctx context.Context, contactID int64, 
 	return nil
 }
 
+// MarkReachable clears MarkUnreachable: the customer unblocked the bot.
+func (s *EngagementStore) MarkReachable(ctx context.Context, contactID int64) error {
+	tag, err := s.db.Pool.Exec(ctx, `UPDATE contacts SET unreachable_at = NULL WHERE id = $1`, contactID)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = crm.Errorf(crm.ENOTFOUND, "contact %d not found", contactID)
+	}
+	if err != nil {
+		return fmt.Errorf("mark reachable: %w", err)
+	}
+	return nil
+}
+
 // setOnce sets a contact's time column unless it is set already. column
 // is one of this file's constants, never input.
 func (s *EngagementStore) setOnce(ctx context.Context, column string, contactID int64, at time.Time) error {

@@ -560,6 +560,16 @@ func TestEngagementReachStopUnreachable(t *testing.T) {
 	require.Equal(t, crm.Reach{ContactID: c.ID, ChatID: 42, TimeZone: "Europe/Moscow", Stopped: true, Unreachable: true}, r)
 	require.False(t, r.Allowed())
 
+	// Unblocked: reachable again, but /stop stays.
+	require.NoError(t, b.store.MarkReachable(b.ctx, c.ID))
+	r, err = b.store.Reach(b.ctx, c.ID)
+	require.NoError(t, err)
+	require.False(t, r.Unreachable)
+	require.True(t, r.Stopped)
+	later := stopped.Add(2 * time.Hour)
+	require.NoError(t, b.store.MarkUnreachable(b.ctx, c.ID, later))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM contacts WHERE id = $1 AND unreachable_at = $2`, c.ID, later), "blocked again: the new time")
+
 	noChat := &crm.Contact{TelegramUserID: 43, CreatedAt: b.at}
 	require.NoError(t, b.leads.UpsertContact(b.ctx, noChat))
 	r, err = b.store.Reach(b.ctx, noChat.ID)
@@ -571,6 +581,7 @@ func TestEngagementReachStopUnreachable(t *testing.T) {
 	requireEngCode(t, err, crm.ENOTFOUND)
 	requireEngCode(t, b.store.Stop(b.ctx, 999999, b.at), crm.ENOTFOUND)
 	requireEngCode(t, b.store.MarkUnreachable(b.ctx, 999999, b.at), crm.ENOTFOUND)
+	requireEngCode(t, b.store.MarkReachable(b.ctx, 999999), crm.ENOTFOUND)
 	requireEngCode(t, b.store.Forget(b.ctx, 999999, b.at), crm.ENOTFOUND)
 }
 

@@ -91,6 +91,8 @@ type Server struct {
 	webhookURL    string
 	webhookSecret string
 	limits        *limits
+	// pollAllowed is the allowed_updates of the last getUpdates.
+	pollAllowed string
 }
 
 // New starts a server; the caller must Close it. Tests use NewServer.
@@ -236,6 +238,14 @@ func (s *Server) Block(chatID int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.blocked[chatID] = true
+}
+
+// PollAllowed is the allowed_updates parameter of the last getUpdates
+// call, as sent ("" before the first).
+func (s *Server) PollAllowed() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pollAllowed
 }
 
 // Webhook is the URL and secret token of the webhook set, if any.
@@ -567,6 +577,7 @@ func (s *Server) getUpdates(ctx context.Context, p map[string]string) (any, *ref
 
 	for {
 		s.mu.Lock()
+		s.pollAllowed = p["allowed_updates"]
 		if ref := s.takeFailure("getUpdates"); ref != nil {
 			s.failed["getUpdates"]++
 			s.mu.Unlock()

@@ -56,6 +56,24 @@ func Sticker(chatID, userID int64) tgbotapi.Update {
 	return tgbotapi.Update{Message: m}
 }
 
+// Membership is Telegram's my_chat_member update for userID changing the
+// bot's status in their private chat: "kicked" when they block the bot,
+// "member" when they unblock it.
+func Membership(chatID, userID int64, status string) tgbotapi.Update {
+	old := "member"
+	if status == "member" {
+		old = "kicked"
+	}
+	bot := tgbotapi.User{ID: botID, IsBot: true, FirstName: "Voronka Test", UserName: botUsername}
+	return tgbotapi.Update{MyChatMember: &tgbotapi.ChatMemberUpdated{
+		Chat:          *chat(chatID),
+		From:          *user(userID),
+		Date:          int(time.Now().Unix()),
+		OldChatMember: tgbotapi.ChatMember{User: &bot, Status: old},
+		NewChatMember: tgbotapi.ChatMember{User: &bot, Status: status},
+	}}
+}
+
 // WithLang returns u with the sender's client language set, e.g. "en" or
 // "ru", as Telegram reports it in language_code.
 func WithLang(u tgbotapi.Update, lang string) tgbotapi.Update {
