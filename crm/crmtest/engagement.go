@@ -27,6 +27,7 @@ type EngagementStore struct {
 	ReachFn              func(ctx context.Context, contactID int64) (crm.Reach, error)
 	StopFn               func(ctx context.Context, contactID int64, at time.Time) error
 	MarkUnreachableFn    func(ctx context.Context, contactID int64, at time.Time) error
+	MarkReachableFn      func(ctx context.Context, contactID int64) error
 	ForgetFn             func(ctx context.Context, contactID int64, at time.Time) error
 }
 
@@ -201,4 +202,11 @@ func (o *Outreach) Reengage(ctx context.Context, r crm.Reach, lead *crm.Lead) er
 		unset("Outreach.Reengage")
 	}
 	return o.ReengageFn(ctx, r, lead)
+}
+
+func (e *EngagementStore) MarkReachable(ctx context.Context, contactID int64) error {
+	if e.MarkReachableFn == nil {
+		unset("EngagementStore.MarkReachable")
+	}
+	return e.MarkReachableFn(ctx, contactID)
 }
