@@ -205,3 +205,21 @@ func TestAssignAndWaitingQueue(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, crm.ECONFLICT, crm.ErrorCode(b.sales.Assign(ctx, first, b.team[2].ID, b.at, nil)))
 }
+
+// TestLargestAmountFitsTheColumn pins crm.MaxAmount to leads.amount: the
+// largest sale the domain accepts is stored to the cent, and the next
+// cent would not fit.
+func TestLargestAmountFitsTheColumn(t *testing.T) {
+	t.Parallel()
+	b := setupSales(t)
+	ctx := context.Background()
+	anna := b.team[0]
+	id := b.hotLead(t, 18)
+	_, err := b.sales.Act(ctx, crm.Action{LeadID: id, Kind: crm.ActClaim, By: anna, At: b.at}, true, nil)
+	require.NoError(t, err)
+	_, err = b.sales.Act(ctx, crm.Action{LeadID: id, Kind: crm.ActWon, By: anna, Amount: crm.MaxAmount, At: b.at}, true, nil)
+	require.NoError(t, err)
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM leads WHERE id = $1 AND amount = 999999999999.99`, id))
+	err = b.db.Pool.QueryRow(ctx, `SELECT 1000000000000::numeric(14, 2)`).Scan(new(float64))
+	require.ErrorContains(t, err, "numeric field overflow")
+}
