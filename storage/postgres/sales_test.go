@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -223,3 +224,39 @@ func TestLargestAmountFitsTheColumn(t *testing.T) {
 	err = b.db.Pool.QueryRow(ctx, `SELECT 1000000000000::numeric(14, 2)`).Scan(new(float64))
 	require.ErrorContains(t, err, "numeric field overflow")
 }
+
+// TestRepeatedPressIsToldItIsDone: the owner pressing Contacted (or Claim)
+// again is told the lead is already contacted (already theirs), not whose
+// lead it is; so is a head, and another rep learns it is contacted too.
+func TestRepeatedPressIsToldItIsDone(t *testing.T) {
+	t.Parallel()
+	b := setupSales(t)
+	ctx := context.Background()
+	anna, boris, vera := b.team[0], b.team[1], b.team[2]
+	id := b.hotLead(t, 19)
+	_, err := b.sales.Act(ctx, crm.Action{LeadID: id, Kind: crm.ActClaim, By: boris, At: b.at}, false, nil)
+	require.NoError(t, err)
+
+	_, err = b.sales.Act(ctx, crm.Action{LeadID: id, Kind: crm.ActClaim, By: boris, At: b.at}, false, nil)
+	require.Equal(t, crm.ECONFLICT, crm.ErrorCode(err))
+	require.Equal(t, "lead #"+itoa(id)+" is already yours", crm.ErrorMessage(err))
+	_, err = b.sales.Act(ctx, crm.Action{LeadID: id, Kind: crm.ActClaim, By: vera, At: b.at}, false, nil)
+	require.Equal(t, "lead #"+itoa(id)+" is already claimed by Boris", crm.ErrorMessage(err))
+
+	_, err = b.sales.Act(ctx, crm.Action{LeadID: id, Kind: crm.ActContacted, By: boris, At: b.at}, false, nil)
+	require.NoError(t, err)
+	for _, by := range []struct {
+		m        crm.Manager
+		anyOwner bool
+	}{{boris, false}, {anna, true}, {vera, false}} {
+		_, err = b.sales.Act(ctx, crm.Action{LeadID: id, Kind: crm.ActContacted, By: by.m, At: b.at.Add(time.Minute)}, by.anyOwner, nil)
+		require.Equal(t, crm.ECONFLICT, crm.ErrorCode(err), by.m.Name)
+		require.Equal(t, "lead #"+itoa(id)+" is already contacted", crm.ErrorMessage(err), by.m.Name)
+	}
+	_, err = b.sales.Act(ctx, crm.Action{LeadID: id, Kind: crm.ActWon, By: vera, Amount: 1, At: b.at}, false, nil)
+	require.Equal(t, crm.EFORBIDDEN, crm.ErrorCode(err), "another rep's lead is still refused as such")
+	require.Equal(t, "lead #"+itoa(id)+" is Boris's", crm.ErrorMessage(err))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM events WHERE lead_id = $1 AND data->>'to' = 'contacted'`, id))
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
