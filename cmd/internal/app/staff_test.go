@@ -264,6 +264,8 @@ func TestStaffLeadFindExport(t *testing.T) {
 	require.Contains(t, texts[0], "Timeline:\n17 Nov 12:00 created (fixture)")
 	texts, _ = b.ask(9002, "/lead "+itoa(L["L3"]))
 	require.Equal(t, []string{"Lead #" + itoa(L["L3"]) + " is not among your leads."}, texts)
+	texts, _ = b.ask(9002, "/lead 999999")
+	require.Equal(t, []string{"Lead #999999 is not among your leads."}, texts, "a lead that does not exist reads the same")
 	texts, _ = b.ask(9001, "/lead x")
 	require.Equal(t, []string{"Usage: /lead <id>"}, texts)
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM staff_log WHERE command = 'lead' AND lead_id = $1 AND outcome = 'not_found'`, L["L3"]))
