@@ -171,9 +171,11 @@ func (s *Sales) Act(ctx context.Context, a Action) (*LeadCard, error) {
 	switch a.Kind {
 	case ActClaim, ActContacted:
 	case ActWon:
-		if a.Amount <= 0 {
-			return nil, Errorf(EINVALID, "the amount of a sale must be a positive number")
+		amount, err := CheckAmount(a.Amount)
+		if err != nil {
+			return nil, err
 		}
+		a.Amount = amount // in cents, as stored, so that the event says the same
 	case ActLost:
 		if !slices.Contains(s.policy.LostReasons, a.Reason) {
 			return nil, Errorf(EINVALID, "pick a reason from the list")

@@ -3,6 +3,7 @@ package crm_test
 import (
 	"context"
 	"errors"
+	"math"
 	"strconv"
 	"sync"
 	"testing"
@@ -576,4 +577,54 @@ func TestSalesDigest(t *testing.T) {
 	require.NoError(t, e.sales.Run(context.Background(), queued[0]))
 	assert.Equal(t, []string{"Warm leads of 2026-11-23 #8 #9"}, digests)
 	require.Equal(t, crm.EINVALID, crm.ErrorCode(e.sales.Run(context.Background(), crm.Job{Kind: crm.JobWarmDigest, Key: "yesterday"})))
+}
+
+// TestWonAmountRange: the domain refuses, as EINVALID with words for the
+// rep, every amount the store cannot keep (numeric(14, 2)) or that is not
+// a sale, before it reaches the store; an accepted amount is stored in
+// cents.
+func TestWonAmountRange(t *testing.T) {
+	t.Parallel()
+	members := team(t)
+	boris := members[1]
+	e := setupSales(t, salesPolicy, members)
+	e.hot(7)
+	var stored []float64
+	e.store.ActFn = func(_ context.Context, a crm.Action, _ bool, _ []crm.Job) (*crm.Lead, error) {
+		stored = append(stored, a.Amount)
+		return &crm.Lead{ID: a.LeadID}, nil
+	}
+	const tooLarge = "the amount of a sale must be less than 1 000 000 000 000"
+	for _, tc := range []struct {
+		amount float64
+		want   string
+	}{
+		{1e12, tooLarge},
+		{1e15, tooLarge},
+		{999_999_999_999.995, tooLarge}, // rounds to 10^12
+		{math.Inf(1), tooLarge},
+		{math.MaxFloat64, tooLarge},
+		{math.NaN(), "the amount of a sale must be a number"},
+		{math.Inf(-1), "the amount of a sale must be a positive number"},
+		{-5, "the amount of a sale must be a positive number"},
+		{0, "the amount of a sale must be a positive number"},
+		{0.004, "the amount of a sale must be at least 0.01"},
+	} {
+		_, err := e.sales.Act(context.Background(), crm.Action{LeadID: 7, Kind: crm.ActWon, By: boris, Amount: tc.amount})
+		require.Equal(t, crm.EINVALID, crm.ErrorCode(err), "%v", tc.amount)
+		require.Equal(t, tc.want, crm.ErrorMessage(err), "%v", tc.amount)
+	}
+	require.Empty(t, stored, "nothing refused reaches the store")
+
+	for _, tc := range []struct{ amount, stored float64 }{
+		{crm.MaxAmount, 999_999_999_999.99},
+		{999_999_999_999.994, 999_999_999_999.99},
+		{150000, 150000},
+		{0.005, 0.01},
+		{1234.567, 1234.57},
+	} {
+		_, err := e.sales.Act(context.Background(), crm.Action{LeadID: 7, Kind: crm.ActWon, By: boris, Amount: tc.amount})
+		require.NoError(t, err, "%v", tc.amount)
+		require.Equal(t, tc.stored, stored[len(stored)-1], "%v", tc.amount)
+	}
 }

@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"math"
 	"time"
 )
 
@@ -44,9 +45,43 @@ type Action struct {
 	LeadID int64
 	Kind   ActionKind
 	By     Manager
-	Amount float64 // for ActWon: the sale, > 0
+	Amount float64 // for ActWon: the sale, see CheckAmount
 	Reason string  // for ActLost: one of the configured reasons
 	At     time.Time
+}
+
+// MaxAmount is the largest sale a lead can record: the store keeps amounts
+// as numeric(14, 2), twelve digits before the point and two after.
+const MaxAmount = 999_999_999_999.99
+
+// CheckAmount validates the amount of a sale and returns it rounded to
+// cents, as it is stored. NaN, infinities, zero and negatives are refused,
+// and so is an amount that rounds to less than a cent or to MaxAmount's
+// next cent and above, which the store could not keep: an EINVALID with a
+// message for the rep, so that every channel says why and a corrected
+// amount can be given, instead of the store failing the same way on every
+// retry.
+func CheckAmount(v float64) (float64, error) {
+	switch {
+	case math.IsNaN(v):
+		return 0, Errorf(EINVALID, "the amount of a sale must be a number")
+	case math.IsInf(v, 1):
+		return 0, amountTooLarge()
+	case v <= 0:
+		return 0, Errorf(EINVALID, "the amount of a sale must be a positive number")
+	}
+	cents := math.Round(v*100) / 100
+	switch {
+	case cents < 0.01:
+		return 0, Errorf(EINVALID, "the amount of a sale must be at least 0.01")
+	case cents > MaxAmount:
+		return 0, amountTooLarge()
+	}
+	return cents, nil
+}
+
+func amountTooLarge() error {
+	return Errorf(EINVALID, "the amount of a sale must be less than 1 000 000 000 000")
 }
 
 // Job kinds: the work that leaves the process, queued in the same

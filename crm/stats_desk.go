@@ -567,15 +567,19 @@ type LeadView struct {
 }
 
 // Lead answers /lead: a rep may look at their own leads only, and is told
-// the same "not found" for a lead that is someone else's as for one that
-// does not exist, so ids cannot be probed.
+// the same "not among your leads" for a lead that is someone else's as for
+// one that does not exist, so ids cannot be probed. Heads and admins, who
+// see every lead, are told when one does not exist.
 func (s *Stats) Lead(ctx context.Context, m Manager, id int64) (*LeadView, error) {
 	card, assignee, err := s.cards.Card(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if !SeesAll(m) && assignee != m.ID {
+	missing := ErrorCode(err) == ENOTFOUND
+	switch {
+	case missing && SeesAll(m):
+		return nil, Errorf(ENOTFOUND, "Lead #%d not found.", id)
+	case missing, err == nil && !SeesAll(m) && assignee != m.ID:
 		return nil, Errorf(ENOTFOUND, "Lead #%d is not among your leads.", id)
+	case err != nil:
+		return nil, err
 	}
 	if assignee != 0 {
 		for _, tm := range s.team {

@@ -1,6 +1,7 @@
 package crm_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -313,4 +314,38 @@ func TestParseFind(t *testing.T) {
 	}
 	_, err := crm.ParseFind(" a ")
 	require.Equal(t, crm.EINVALID, crm.ErrorCode(err))
+}
+
+// cardsOf is a CardReader of the leads it holds, by id, with assignees.
+type cardsOf map[int64]int64
+
+func (c cardsOf) Card(_ context.Context, id int64) (*crm.LeadCard, int64, error) {
+	assignee, ok := c[id]
+	if !ok {
+		return nil, 0, crm.Errorf(crm.ENOTFOUND, "lead %d not found", id)
+	}
+	return &crm.LeadCard{Lead: crm.Lead{ID: id}}, assignee, nil
+}
+
+// TestLeadCannotBeProbed: a rep asking for a lead that does not exist is
+// told exactly what they are told for another rep's lead, so /lead does
+// not say which ids exist; a head is told it does not exist.
+func TestLeadCannotBeProbed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	anna := crm.Manager{ID: 1, Name: "Anna", Role: crm.RoleHead}
+	boris := crm.Manager{ID: 2, Name: "Boris", Role: crm.RoleRep}
+	vera := crm.Manager{ID: 3, Name: "Vera", Role: crm.RoleRep}
+	stats := crm.NewStats(nil, cardsOf{10: vera.ID}, nil, []crm.Manager{anna, boris, vera}, nil, nil)
+
+	_, others := stats.Lead(ctx, boris, 10)
+	_, missing := stats.Lead(ctx, boris, 999999)
+	require.Equal(t, crm.ENOTFOUND, crm.ErrorCode(others))
+	require.Equal(t, "Lead #10 is not among your leads.", crm.ErrorMessage(others))
+	require.Equal(t, crm.ENOTFOUND, crm.ErrorCode(missing))
+	require.Equal(t, "Lead #999999 is not among your leads.", crm.ErrorMessage(missing))
+
+	_, missing = stats.Lead(ctx, anna, 999999)
+	require.Equal(t, crm.ENOTFOUND, crm.ErrorCode(missing))
+	require.Equal(t, "Lead #999999 not found.", crm.ErrorMessage(missing))
 }

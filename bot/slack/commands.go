@@ -3,6 +3,8 @@ package slack
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -37,6 +39,13 @@ type CommandOptions struct {
 	Budget time.Duration
 	// UploadTimeout bounds sending a chart or a CSV after the answer (30s).
 	UploadTimeout time.Duration
+	// Once de-duplicates invocations (see Commands); nil means none, which
+	// is only safe where a replay cannot reach the handler. Production
+	// passes the Redis one that Interactions uses.
+	Once Once
+	// DedupTTL is how long an invocation is remembered (15m), more than
+	// the 5-minute signature window a replay must fall in.
+	DedupTTL time.Duration
 }
 
 func (o CommandOptions) withDefaults() CommandOptions {
@@ -52,6 +61,9 @@ func (o CommandOptions) withDefaults() CommandOptions {
 	if o.UploadTimeout <= 0 {
 		o.UploadTimeout = 30 * time.Second
 	}
+	if o.DedupTTL <= 0 {
+		o.DedupTTL = 15 * time.Minute
+	}
 	return o
 }
 
@@ -62,6 +74,7 @@ const maxCommandBody = 64 << 10
 const (
 	msgCommandNotTeam = "Sorry, /voronka answers the sales team only. Ask an admin to add your Slack id to the team in the configuration."
 	msgCommandFailed  = "Something went wrong on our side; please try again in a minute."
+	msgCommandRepeat  = "This command was already received and answered. Type it again to run it anew."
 )
 
 // Commands is the http.Handler for /slack/commands: "/voronka stats 7d",
@@ -76,6 +89,15 @@ const (
 // files.completeUploadExternal) into the manager's direct messages with
 // the bot, never into the channel the command was typed in, which other
 // people may read.
+//
+// An invocation runs once. A signed request replayed within the
+// signature's window (by a proxy, a retrying client or anyone who saw it)
+// would otherwise run the command again: a second staff_log row, a second
+// CSV in the manager's messages. Each invocation has its own trigger_id,
+// the same in a replay, so a repeated one is answered with
+// msgCommandRepeat and nothing runs; typing the command again is a new
+// invocation. A Once that fails (Redis down) lets the command run, as a
+// report run twice beats every report refused.
 type Commands struct {
 	desk StaffDesk
 	api  *slackapi.Client
@@ -147,6 +169,10 @@ func (h *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reply(w, helpText(form.Get("command"), name))
 		return
 	}
+	if !h.first(r.Context(), form, body) {
+		h.reply(w, msgCommandRepeat)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Budget)
 	defer cancel()
 	msgs := h.desk.Answer(ctx, m, "slack", name, args)
@@ -175,6 +201,37 @@ func (h *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}()
 	}
+}
+
+// first reports whether this invocation is new (see Commands).
+func (h *Commands) first(ctx context.Context, form url.Values, body []byte) bool {
+	if h.opts.Once == nil {
+		return true
+	}
+	ok, err := h.opts.Once.First(ctx, commandKey(form, body), h.opts.DedupTTL)
+	if err != nil {
+		h.opts.Logger.WarnContext(ctx, "slack: de-duplication unavailable, running the command", "err", err)
+		return true
+	}
+	if !ok {
+		h.opts.Logger.InfoContext(ctx, "slack: repeated command ignored", "user", form.Get("user_id"))
+	}
+	return ok
+}
+
+// commandKey names one invocation: by its trigger_id (with the workspace
+// and the user), unique per invocation and the same in a replay. A form
+// without one is named by its whole body, which a replay repeats byte for
+// byte (the signature covers it) and whose response_url differs between
+// invocations.
+func commandKey(form url.Values, body []byte) string {
+	var sum [sha256.Size]byte
+	if trigger := form.Get("trigger_id"); trigger != "" {
+		sum = sha256.Sum256([]byte(strings.Join([]string{"trigger", form.Get("team_id"), form.Get("user_id"), trigger}, "\x00")))
+	} else {
+		sum = sha256.Sum256(append([]byte("body\x00"), body...))
+	}
+	return "slack:command:" + hex.EncodeToString(sum[:16])
 }
 
 // helpText lists the commands; for a name that is not one of them it says

@@ -45,6 +45,7 @@ func (d *staffDesk) Answer(ctx context.Context, m crm.Manager, channel, command,
 type commandBundle struct {
 	desk  *staffDesk
 	fake  *slackfake.Server
+	once  *memOnce
 	h     *slack.Commands
 	srv   *httptest.Server
 	clock *fakeClock
@@ -52,8 +53,9 @@ type commandBundle struct {
 
 func setupCommands(t *testing.T) *commandBundle {
 	t.Helper()
-	b := &commandBundle{desk: &staffDesk{}, fake: slackfake.NewServer(t), clock: newFakeClock()}
-	b.h = slack.NewCommands(b.desk, slack.NewClient(slackfake.Token, b.fake.URL(), nil), commandSecret, slack.CommandOptions{Now: b.clock.Now, Logger: testLogger(t)})
+	b := &commandBundle{desk: &staffDesk{}, fake: slackfake.NewServer(t), once: newMemOnce(), clock: newFakeClock()}
+	b.h = slack.NewCommands(b.desk, slack.NewClient(slackfake.Token, b.fake.URL(), nil), commandSecret,
+		slack.CommandOptions{Now: b.clock.Now, Logger: testLogger(t), Once: b.once})
 	b.srv = httptest.NewServer(b.h)
 	t.Cleanup(b.srv.Close)
 	return b
@@ -171,6 +173,48 @@ func TestCommandsUploadFiles(t *testing.T) {
 	require.Equal(t, "DUANNA", ups[1].Channel)
 	require.Len(t, b.fake.CallsTo("conversations.open"), 2)
 	require.Len(t, b.fake.CallsTo("files.completeUploadExternal"), 2)
+}
+
+// TestCommandsRunOnceForAReplay: a signed command replayed within the
+// signature's window is answered without running again (no second audit
+// row, no second CSV); the same command typed again is a new invocation
+// (a new trigger_id) and runs.
+func TestCommandsRunOnceForAReplay(t *testing.T) {
+	t.Parallel()
+	b := setupCommands(t)
+	csv := []byte("lead_id\n1\n")
+	b.desk.reply = []bot.Message{{Text: "Export: 1 lead", Document: csv, DocumentName: "leads.csv"}}
+	form := func(trigger string) []byte {
+		return []byte(url.Values{"command": {"/voronka"}, "text": {"export"}, "user_id": {"UANNA"}, "team_id": {"T1"},
+			"channel_id": {"CPUBLIC"}, "response_url": {"https://hooks.slack.com/commands/" + trigger},
+			"trigger_id": {trigger}}.Encode())
+	}
+	first := form("13345224609.738474920.8088930838d88f008e0")
+
+	status, text := b.post(t, first, b.clock.Now())
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "Export: 1 lead", text)
+	status, text = b.post(t, first, b.clock.Now().Add(4*time.Minute))
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "This command was already received and answered. Type it again to run it anew.", text)
+	b.h.Wait()
+	require.Equal(t, []string{"Anna slack export "}, b.desk.asked, "the replay did not run")
+	require.Len(t, b.fake.Uploads(), 1, "one CSV")
+
+	_, text = b.post(t, form("13345224609.738474920.99"), b.clock.Now())
+	require.Equal(t, "Export: 1 lead", text, "typed again: a new invocation")
+	b.h.Wait()
+	require.Len(t, b.desk.asked, 2)
+	require.Len(t, b.fake.Uploads(), 2)
+
+	// Without Redis the command runs rather than no command running.
+	b.once.mu.Lock()
+	b.once.err = errRedisDown
+	b.once.mu.Unlock()
+	_, text = b.post(t, first, b.clock.Now())
+	require.Equal(t, "Export: 1 lead", text)
+	b.h.Wait()
+	require.Len(t, b.desk.asked, 3)
 }
 
 func TestPostStaff(t *testing.T) {

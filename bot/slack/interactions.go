@@ -219,9 +219,9 @@ func (h *Interactions) viewSubmission(ctx context.Context, cb *slackapi.Interact
 	switch cb.View.CallbackID {
 	case callbackWon:
 		input, a.Kind = inputAmount, crm.ActWon
-		amount, ok := parseAmount(stateValue(cb.View, inputAmount))
-		if !ok {
-			return fieldError(input, msgBadAmount)
+		amount, problem := parseAmount(stateValue(cb.View, inputAmount))
+		if problem != "" {
+			return fieldError(input, problem)
 		}
 		a.Amount = amount
 	case callbackLost:

@@ -226,6 +226,38 @@ func TestWonAsksTheAmount(t *testing.T) {
 	require.Len(t, b.desk.Acts(), 1)
 }
 
+// TestWonAmountOutOfRangeShowsInTheModal: an amount the store cannot keep
+// (numeric(14, 2)) is refused under the field in the domain's words, and a
+// corrected one is saved; it never reaches the desk as an amount that
+// could only fail there.
+func TestWonAmountOutOfRangeShowsInTheModal(t *testing.T) {
+	t.Parallel()
+	b := setupInteractions(t)
+	b.card.Blocks = json.RawMessage(`[{"type":"actions","block_id":"voronka_actions","elements":[{"type":"button","action_id":"won","value":"42","text":{"type":"plain_text","text":"Won"}}]}]`)
+	b.press(t, "U0ANNA", "won")
+	open := b.srv.CallsTo("views.open")[0]
+	require.Contains(t, string(open.View), `"min_value":"0.01","max_value":"999999999999.99"`, "Slack refuses what is out of range as the rep types")
+
+	const tooLarge = `{"response_action":"errors","errors":{"amount":"The amount of a sale must be less than 1 000 000 000 000."}}`
+	for _, bad := range []string{"1000000000000", "1 000 000 000 000", "999999999999.999", "1e15", strings.Repeat("9", 400)} {
+		sub, err := open.Submit("U0ANNA", bad)
+		require.NoError(t, err)
+		rec := b.post(t, sub.Body(), secret, b.clock.Now())
+		require.JSONEq(t, tooLarge, rec.Body.String(), bad)
+	}
+	sub, err := open.Submit("U0ANNA", "0.001")
+	require.NoError(t, err)
+	rec := b.post(t, sub.Body(), secret, b.clock.Now())
+	require.JSONEq(t, `{"response_action":"errors","errors":{"amount":"The amount of a sale must be at least 0.01."}}`, rec.Body.String())
+	require.Empty(t, b.desk.Acts())
+
+	sub, err = open.Submit("U0ANNA", "999 999 999 999.99")
+	require.NoError(t, err)
+	rec = b.post(t, sub.Body(), secret, b.clock.Now())
+	require.Empty(t, rec.Body.String(), "the largest amount is saved")
+	require.Equal(t, []crm.Action{{LeadID: 42, Kind: crm.ActWon, By: anna, Amount: crm.MaxAmount, At: b.clock.Now()}}, b.desk.Acts())
+}
+
 func TestWonConflictShowsInTheModal(t *testing.T) {
 	t.Parallel()
 	b := setupInteractions(t)

@@ -1,11 +1,16 @@
 package slack
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	slackapi "github.com/slack-go/slack"
+
+	"github.com/voronka/voronka/crm"
 )
 
 // Modal callback ids and the input blocks they carry. A submission names
@@ -22,11 +27,14 @@ const (
 )
 
 // wonModal asks for the amount of a sale. The number input lets Slack
-// refuse letters as the rep types, but the submission is checked again:
-// a payload is only as trustworthy as its signature.
+// refuse letters and amounts out of crm's range as the rep types, but the
+// submission is checked again: a payload is only as trustworthy as its
+// signature, and Slack's own checks are a convenience.
 func wonModal(leadID int64) slackapi.ModalViewRequest {
 	id := strconv.FormatInt(leadID, 10)
 	input := slackapi.NewNumberInputBlockElement(plain("150000"), inputAmount, true)
+	input.MinValue = "0.01"
+	input.MaxValue = strconv.FormatFloat(crm.MaxAmount, 'f', 2, 64)
 	return slackapi.ModalViewRequest{
 		Type:            slackapi.VTModal,
 		Title:           plain("Lead won"),
@@ -94,10 +102,13 @@ func matchReason(value string, reasons []string) (string, bool) {
 	return "", false
 }
 
-// parseAmount reads the amount a rep typed: a positive, finite decimal.
-// Spaces are allowed as thousands separators, since that is how the card
-// shows amounts and how many people type them.
-func parseAmount(s string) (float64, bool) {
+// parseAmount reads the amount a rep typed: a decimal within
+// crm.CheckAmount's range, rounded to cents. Spaces are allowed as
+// thousands separators, since that is how the card shows amounts and how
+// many people type them. The error is what to show under the field: the
+// domain's words for a number out of range ("must be less than ..."),
+// msgBadAmount for anything else.
+func parseAmount(s string) (float64, string) {
 	s = strings.Map(func(r rune) rune {
 		if r == ' ' || r == '\u00a0' || r == '\u202f' {
 			return -1
@@ -105,10 +116,31 @@ func parseAmount(s string) (float64, bool) {
 		return r
 	}, s)
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
-		return 0, false
+	switch {
+	case errors.Is(err, strconv.ErrRange) && v > 0:
+		// Digits too many for a float64 (+Inf): too large for a sale too.
+	case err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v <= 0:
+		return 0, msgBadAmount
 	}
-	return v, true
+	v, err = crm.CheckAmount(v)
+	if err != nil {
+		return 0, sentence(crm.ErrorMessage(err))
+	}
+	return v, ""
+}
+
+// sentence makes a domain message, written to be embedded ("lead #4: ..."),
+// a sentence of its own: a capital first letter and a full stop.
+func sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	r, size := utf8.DecodeRuneInString(msg)
+	msg = string(unicode.ToUpper(r)) + msg[size:]
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
 }
 
 // stateValue is the answer of the input block and action id in a

@@ -792,14 +792,15 @@ func (h *SalesGroupHandler) say(ctx context.Context, text string) {
 	}
 }
 
-// askAmount asks m for the amount of a sale. The question names the lead
-// in a fixed phrase (amountMarker), which is how a reply to it is
-// recognised without keeping anything between the question and the reply.
-func (h *SalesGroupHandler) askAmount(ctx context.Context, m crm.Manager, leadID int64, unreadable string) error {
+// askAmount asks m for the amount of a sale, after what was wrong with the
+// last answer when problem is set. The question names the lead in a fixed
+// phrase (amountMarker), which is how a reply to it is recognised without
+// keeping anything between the question and the reply.
+func (h *SalesGroupHandler) askAmount(ctx context.Context, m crm.Manager, leadID int64, problem string) error {
 	var b strings.Builder
 	b.WriteString("💰 " + m.Name + ", ")
-	if unreadable != "" {
-		fmt.Fprintf(&b, "“%s” is not an amount I can read. Reply", clipText(unreadable, 40))
+	if problem != "" {
+		b.WriteString(problem + ". Reply")
 	} else {
 		b.WriteString("reply")
 	}
@@ -834,9 +835,14 @@ func (h *SalesGroupHandler) amountReply(ctx context.Context, in salesInput, lead
 		h.say(ctx, teamOnly+".")
 		return nil
 	}
+	typed := clipText(strings.TrimSpace(text), 40)
 	amount, ok := parseAmount(text)
 	if !ok {
-		return h.askAmount(ctx, m, leadID, strings.TrimSpace(text))
+		return h.askAmount(ctx, m, leadID, fmt.Sprintf("“%s” is not an amount I can read", typed))
+	}
+	amount, err := crm.CheckAmount(amount)
+	if err != nil {
+		return h.askAmount(ctx, m, leadID, fmt.Sprintf("“%s”: %s", typed, crm.ErrorMessage(err)))
 	}
 	if err := h.act(ctx, crm.Action{LeadID: leadID, Kind: crm.ActWon, By: m, Amount: amount}); err != nil {
 		h.say(ctx, fmt.Sprintf("Lead #%d: %s", leadID, h.failure(ctx, err, leadID, string(crm.ActWon))))
@@ -1008,7 +1014,8 @@ var amountDigits = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 // "150,000", "1.500.000", "1 500 000,50", "150k", "150 тыс", "1,5 млн",
 // "$1.5m". With one separator followed by exactly three digits and no
 // multiplier it groups thousands ("150,000"); otherwise the last separator
-// is the decimal point ("1,5 млн", "1.500,50"). The amount must be positive.
+// is the decimal point ("1,5 млн", "1.500,50"). The amount must be
+// positive; its range and cents are crm.CheckAmount's.
 func parseAmount(s string) (float64, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	for _, c := range amountCurrencies {
@@ -1060,11 +1067,13 @@ func parseAmount(s string) (float64, bool) {
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(num, 64)
-	if err != nil {
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, false
 	}
-	v = math.Round(v*mult*100) / 100
-	if v <= 0 || v >= 1e13 {
+	// Digits too many for a float64 read as +Inf, which crm.CheckAmount
+	// refuses as too large, as it does any amount the store cannot keep.
+	v *= mult
+	if v <= 0 {
 		return 0, false
 	}
 	return v, true

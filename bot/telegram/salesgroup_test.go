@@ -672,6 +672,40 @@ func TestSalesGroupHandlerAsksAgainForABadAmount(t *testing.T) {
 	require.Equal(t, []crm.Action{{LeadID: 42, Kind: crm.ActWon, By: boris, Amount: 1500000}}, sb.desk.Acts())
 }
 
+// TestSalesGroupHandlerRefusesAnAmountOutOfRange: an amount the store
+// cannot keep (numeric(14, 2)) is not sent to the desk, where it could only
+// fail as "please try again" however often it was tried; the rep is told
+// the limit and asked again, and the corrected amount is saved.
+func TestSalesGroupHandlerRefusesAnAmountOutOfRange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sb := setupSales(t)
+	cardID := postCard(t, sb, claimed(sampleCard(), anna))
+	pressRaw(t, sb, anna.TelegramID, cardID, "vk:won:42")
+	prompt := messageID(t, sb.srv, salesChat)
+
+	for _, bad := range []string{"1000 млрд", "1 000 000 000 000", "5000 bn", "999 999 999 999,999", strings.Repeat("9", 400)} {
+		_, err := sb.handler.HandleTelegram(ctx, sb.srv.Reply(salesChat, boris.TelegramID, prompt, bad))
+		require.NoError(t, err)
+		sent := sb.srv.Sent(salesChat)
+		require.Contains(t, sent[len(sent)-1].Text, "”: the amount of a sale must be less than 1 000 000 000 000. Reply to this message with the amount for lead #42", bad)
+	}
+	sent := sb.srv.Sent(salesChat)
+	require.Equal(t, "💰 Boris, “1000 млрд”: the amount of a sale must be less than 1 000 000 000 000. Reply to this message with the amount for lead #42, for example 150000 or 1,5 млн (or send /won 42 <amount>).",
+		sent[len(sent)-5].Text)
+	_, err := sb.handler.HandleTelegram(ctx, sb.srv.Reply(salesChat, boris.TelegramID, prompt, "0,0001"))
+	require.NoError(t, err)
+	sent = sb.srv.Sent(salesChat)
+	require.Contains(t, sent[len(sent)-1].Text, "Boris, “0,0001”: the amount of a sale must be at least 0.01. Reply")
+	require.Empty(t, sb.desk.Acts())
+
+	_, err = sb.handler.HandleTelegram(ctx, sb.srv.Reply(salesChat, boris.TelegramID, prompt, "999 999 999 999,99"))
+	require.NoError(t, err)
+	require.Equal(t, []crm.Action{{LeadID: 42, Kind: crm.ActWon, By: boris, Amount: crm.MaxAmount}}, sb.desk.Acts())
+	sent = sb.srv.Sent(salesChat)
+	require.Equal(t, "✅ Lead #42 won: 999 999 999 999.99 (Boris)", sent[len(sent)-1].Text)
+}
+
 func TestSalesGroupHandlerWonCommand(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

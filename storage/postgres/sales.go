@@ -287,13 +287,16 @@ func (s *SalesStore) Act(ctx context.Context, a crm.Action, anyOwner bool, jobs 
 	return lead, nil
 }
 
-// refusal explains why an action did not apply, for the rep who pressed.
+// refusal explains why an action did not apply, for the rep who pressed:
+// what is already done first (a press that is a repeat, by the owner or
+// anyone, is told so rather than whose lead it is), then whose lead it is.
 func (s *SalesStore) refusal(ctx context.Context, tx pgx.Tx, a crm.Action) error {
 	var stage string
 	var claimed bool
+	var ownerID *int64
 	var owner *string
-	err := tx.QueryRow(ctx, `SELECT l.stage, l.claimed_at IS NOT NULL, m.name FROM leads l
-		LEFT JOIN managers m ON m.id = l.manager_id WHERE l.id = $1`, a.LeadID).Scan(&stage, &claimed, &owner)
+	err := tx.QueryRow(ctx, `SELECT l.stage, l.claimed_at IS NOT NULL, l.manager_id, m.name FROM leads l
+		LEFT JOIN managers m ON m.id = l.manager_id WHERE l.id = $1`, a.LeadID).Scan(&stage, &claimed, &ownerID, &owner)
 	if err != nil {
 		return translate(err, fmt.Sprintf("lead %d not found", a.LeadID))
 	}
@@ -301,9 +304,14 @@ func (s *SalesStore) refusal(ctx context.Context, tx pgx.Tx, a crm.Action) error
 	if owner != nil {
 		name = *owner
 	}
+	mine := ownerID != nil && *ownerID == a.By.ID
 	switch {
 	case stage == string(crm.StageWon) || stage == string(crm.StageLost):
 		return crm.Errorf(crm.ECONFLICT, "lead #%d is already %s", a.LeadID, stage)
+	case a.Kind == crm.ActContacted && stage == string(crm.StageContacted):
+		return crm.Errorf(crm.ECONFLICT, "lead #%d is already contacted", a.LeadID)
+	case a.Kind == crm.ActClaim && claimed && mine:
+		return crm.Errorf(crm.ECONFLICT, "lead #%d is already yours", a.LeadID)
 	case a.Kind == crm.ActClaim && claimed:
 		return crm.Errorf(crm.ECONFLICT, "lead #%d is already claimed by %s", a.LeadID, name)
 	case a.Kind == crm.ActClaim && owner != nil:

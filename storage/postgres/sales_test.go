@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -205,3 +206,57 @@ func TestAssignAndWaitingQueue(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, crm.ECONFLICT, crm.ErrorCode(b.sales.Assign(ctx, first, b.team[2].ID, b.at, nil)))
 }
+
+// TestLargestAmountFitsTheColumn pins crm.MaxAmount to leads.amount: the
+// largest sale the domain accepts is stored to the cent, and the next
+// cent would not fit.
+func TestLargestAmountFitsTheColumn(t *testing.T) {
+	t.Parallel()
+	b := setupSales(t)
+	ctx := context.Background()
+	anna := b.team[0]
+	id := b.hotLead(t, 18)
+	_, err := b.sales.Act(ctx, crm.Action{LeadID: id, Kind: crm.ActClaim, By: anna, At: b.at}, true, nil)
+	require.NoError(t, err)
+	_, err = b.sales.Act(ctx, crm.Action{LeadID: id, Kind: crm.ActWon, By: anna, Amount: crm.MaxAmount, At: b.at}, true, nil)
+	require.NoError(t, err)
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM leads WHERE id = $1 AND amount = 999999999999.99`, id))
+	err = b.db.Pool.QueryRow(ctx, `SELECT 1000000000000::numeric(14, 2)`).Scan(new(float64))
+	require.ErrorContains(t, err, "numeric field overflow")
+}
+
+// TestRepeatedPressIsToldItIsDone: the owner pressing Contacted (or Claim)
+// again is told the lead is already contacted (already theirs), not whose
+// lead it is; so is a head, and another rep learns it is contacted too.
+func TestRepeatedPressIsToldItIsDone(t *testing.T) {
+	t.Parallel()
+	b := setupSales(t)
+	ctx := context.Background()
+	anna, boris, vera := b.team[0], b.team[1], b.team[2]
+	id := b.hotLead(t, 19)
+	_, err := b.sales.Act(ctx, crm.Action{LeadID: id, Kind: crm.ActClaim, By: boris, At: b.at}, false, nil)
+	require.NoError(t, err)
+
+	_, err = b.sales.Act(ctx, crm.Action{LeadID: id, Kind: crm.ActClaim, By: boris, At: b.at}, false, nil)
+	require.Equal(t, crm.ECONFLICT, crm.ErrorCode(err))
+	require.Equal(t, "lead #"+itoa(id)+" is already yours", crm.ErrorMessage(err))
+	_, err = b.sales.Act(ctx, crm.Action{LeadID: id, Kind: crm.ActClaim, By: vera, At: b.at}, false, nil)
+	require.Equal(t, "lead #"+itoa(id)+" is already claimed by Boris", crm.ErrorMessage(err))
+
+	_, err = b.sales.Act(ctx, crm.Action{LeadID: id, Kind: crm.ActContacted, By: boris, At: b.at}, false, nil)
+	require.NoError(t, err)
+	for _, by := range []struct {
+		m        crm.Manager
+		anyOwner bool
+	}{{boris, false}, {anna, true}, {vera, false}} {
+		_, err = b.sales.Act(ctx, crm.Action{LeadID: id, Kind: crm.ActContacted, By: by.m, At: b.at.Add(time.Minute)}, by.anyOwner, nil)
+		require.Equal(t, crm.ECONFLICT, crm.ErrorCode(err), by.m.Name)
+		require.Equal(t, "lead #"+itoa(id)+" is already contacted", crm.ErrorMessage(err), by.m.Name)
+	}
+	_, err = b.sales.Act(ctx, crm.Action{LeadID: id, Kind: crm.ActWon, By: vera, Amount: 1, At: b.at}, false, nil)
+	require.Equal(t, crm.EFORBIDDEN, crm.ErrorCode(err), "another rep's lead is still refused as such")
+	require.Equal(t, "lead #"+itoa(id)+" is Boris's", crm.ErrorMessage(err))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM events WHERE lead_id = $1 AND data->>'to' = 'contacted'`, id))
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

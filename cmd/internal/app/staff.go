@@ -74,7 +74,7 @@ func (a *App) staffRoutes(mux *http.ServeMux) {
 		return
 	}
 	mux.Handle("POST /slack/commands", slack.NewCommands(a.staffDesk, a.slack, a.cfg.SlackSigningSecret,
-		slack.CommandOptions{Now: a.clock.Now, Logger: a.log}))
+		slack.CommandOptions{Now: a.clock.Now, Logger: a.log, Once: a.redis}))
 }
 
 // Stats is the managers' reports (nil without a Bot API connection).

@@ -75,8 +75,21 @@ func (b *staffBundle) ask(user int64, text string) ([]string, []telegramtest.Cal
 // and the ephemeral text, unescaped.
 func (b *staffBundle) slash(user, text string, at time.Time, sign bool) (int, string) {
 	b.t.Helper()
-	body := []byte(url.Values{"command": {"/voronka"}, "text": {text}, "user_id": {user}, "channel_id": {"CGENERAL"},
-		"team_id": {slackfake.TeamID}, "response_url": {"https://hooks.slack.com/commands/1"}}.Encode())
+	return b.postSlash(slashForm(user, text), at, sign)
+}
+
+// slashForm is one invocation of "/voronka <text>", with its own
+// trigger_id and response_url as Slack makes them.
+func slashForm(user, text string) []byte {
+	n := strconv.FormatInt(time.Now().UnixNano(), 10)
+	return []byte(url.Values{"command": {"/voronka"}, "text": {text}, "user_id": {user}, "channel_id": {"CGENERAL"},
+		"team_id": {slackfake.TeamID}, "response_url": {"https://hooks.slack.com/commands/" + n},
+		"trigger_id": {n + ".7384749.8088930838d88f008e0"}}.Encode())
+}
+
+// postSlash posts a slash command's body, signed at at when sign is set.
+func (b *staffBundle) postSlash(body []byte, at time.Time, sign bool) (int, string) {
+	b.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, b.srv.URL+"/slack/commands", bytes.NewReader(body))
 	require.NoError(b.t, err)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -264,6 +277,8 @@ func TestStaffLeadFindExport(t *testing.T) {
 	require.Contains(t, texts[0], "Timeline:\n17 Nov 12:00 created (fixture)")
 	texts, _ = b.ask(9002, "/lead "+itoa(L["L3"]))
 	require.Equal(t, []string{"Lead #" + itoa(L["L3"]) + " is not among your leads."}, texts)
+	texts, _ = b.ask(9002, "/lead 999999")
+	require.Equal(t, []string{"Lead #999999 is not among your leads."}, texts, "a lead that does not exist reads the same")
 	texts, _ = b.ask(9001, "/lead x")
 	require.Equal(t, []string{"Usage: /lead <id>"}, texts)
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM staff_log WHERE command = 'lead' AND lead_id = $1 AND outcome = 'not_found'`, L["L3"]))
@@ -289,6 +304,25 @@ func TestStaffLeadFindExport(t *testing.T) {
 
 	texts, _ = b.ask(9001, "/export lastweek")
 	require.Contains(t, texts[0], "Usage: /export [period]\nperiod: today, yesterday, 7d")
+}
+
+// TestStaffSlashCommandReplayedRunsOnce: a signed /slack/commands request
+// replayed within the signature's window is answered without running
+// again: one staff_log row, one CSV uploaded.
+func TestStaffSlashCommandReplayedRunsOnce(t *testing.T) {
+	t.Parallel()
+	b := setupStaff(t)
+	body := slashForm("UANNA", "export 2026-11-16..2026-11-22")
+	status, text := b.postSlash(body, b.clock.Now(), true)
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, text, "Export")
+	status, text = b.postSlash(body, b.clock.Now().Add(time.Minute), true)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "This command was already received and answered. Type it again to run it anew.", text)
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM staff_log WHERE command = 'export' AND channel = 'slack'`))
+	waitCalls(t, b.sl, "files.completeUploadExternal", 1)
+	time.Sleep(200 * time.Millisecond) // a second upload, were there one, would follow at once
+	require.Len(t, b.sl.Uploads(), 1)
 }
 
 // TestStaffDigest: the daily digest reaches the head in Telegram and the
