@@ -24,6 +24,9 @@ var (
 // maxCallbackData is Telegram's limit on an inline button's callback data.
 const maxCallbackData = 64
 
+// maxButtons is Telegram's limit on the inline buttons of one message.
+const maxButtons = 100
+
 // maxMessage is Telegram's limit on a message's text, in characters.
 const maxMessage = 4096
 
@@ -252,9 +255,35 @@ func (p *parser) options(f *Flow, s *Step) {
 			p.ref(f, s, o.Line, "next", o.Next)
 		}
 	}
+	if n := buttons(s); n > maxButtons {
+		extra := ""
+		switch {
+		case s.Kind == KindMulti && s.Optional:
+			extra = " plus Done and Skip"
+		case s.Kind == KindMulti:
+			extra = " plus Done"
+		case s.Optional:
+			extra = " plus Skip"
+		}
+		p.add(s.line("options"), s.ID, "%d options%s make %d buttons, over Telegram's %d per message: split the question", len(s.Options), extra, n, maxButtons)
+	}
 	if s.Kind == KindMulti && len(s.ID)+len(":!done") > maxCallbackData {
 		p.add(s.line("id"), s.ID, "step id is too long: the Done button's data would exceed Telegram's %d bytes", maxCallbackData)
 	}
+}
+
+// buttons is how many inline buttons the question of a choice or multi
+// step has (see question): one per option, Done on a multi step, Skip on
+// an optional one.
+func buttons(s *Step) int {
+	n := len(s.Options)
+	if s.Kind == KindMulti {
+		n++
+	}
+	if s.Optional {
+		n++
+	}
+	return n
 }
 
 func (p *parser) bounds(s *Step) {
