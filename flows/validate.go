@@ -44,6 +44,7 @@ func reservedStepIDs() []string { return []string{"score", "value", "answers"} }
 func (p *parser) validate(f *Flow) {
 	p.flowFields(f)
 	p.stepIDs(f)
+	p.vars, p.exprConf = condVars(f), condConfig()
 	for _, s := range f.Steps {
 		p.checkStep(f, s)
 	}
@@ -330,7 +331,7 @@ func (p *parser) bounds(s *Step) {
 }
 
 func (p *parser) cond(f *Flow, s *Step, c *Cond, what string) {
-	if err := compile(f, s, c); err != nil {
+	if err := compile(p.exprConf, p.vars, s, c); err != nil {
 		msg, _, _ := strings.Cut(err.Error(), "\n") // expr adds a source excerpt on more lines
 		p.add(c.Line, s.ID, "%s %q: %s", what, c.If, msg)
 	}
