@@ -223,6 +223,9 @@ func (d *Dispatcher) answer(ctx context.Context, u Update, s *session) error {
 		in = flows.Input{SenderID: u.User.ID, Name: u.User.FirstName}
 	}
 	res := flows.Advance(flow, s.State, in)
+	for _, c := range res.Overbudget {
+		d.cfg.Logger.WarnContext(ctx, "flow condition over its budget, counted as false", "chat_id", u.ChatID, "condition", c)
+	}
 	if res.Answer != nil {
 		p := d.progress(s, res, u.ID)
 		if err := d.cfg.Leads.SaveProgress(ctx, p); err != nil {

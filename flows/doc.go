@@ -15,8 +15,11 @@
 // of each key they check that every step can be reached and the dialogue
 // can always finish, that no step can be asked twice (a lead keeps one
 // answer per step), that every text exists in every language, that
-// conditions compile against the steps they name, that button data fits
-// Telegram's 64 bytes, and that some path can reach the hot threshold.
+// conditions compile against the steps they name and stay within their
+// limits, that a question has at most Telegram's 100 inline buttons
+// (options, Done, Skip) and their data fits Telegram's 64 bytes, and that
+// some path can reach the hot threshold. Checking takes time linear in
+// the size of the flow.
 //
 // # Conditions
 //
@@ -29,6 +32,21 @@
 // misspelt step id or comparing a choice with a number is a load problem.
 // At run time a step not answered (or skipped) is absent, and a condition
 // that errors counts as false.
+//
+// A customer's text must not be able to make a condition expensive, so
+// conditions are an allow-list: comparisons, arithmetic (+ on numbers
+// only), in, contains, startsWith, endsWith, matches with a fixed pattern,
+// the functions whose work is linear in their arguments and that build
+// nothing bigger than them (len, lower, indexOf, keys, max, …), and the
+// loops all, any, none, one, count, filter, sum and find*, never one
+// inside another; at most 100 nodes. repeat, ranges, map, reduce, join,
+// split, sort and the like are load problems. At run time conditions see
+// at most the first 4,096 runes of a text answer, and an evaluation whose
+// estimated work (its nodes, times the items its loops run over, times
+// the longest text or list) is over budget, or that builds more than expr's
+// memory budget, counts as false and is named in Result.Overbudget for
+// the caller to log. The work is deterministic, so Replay decides as
+// Advance did.
 //
 // # The engine
 //

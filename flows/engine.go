@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -72,6 +73,10 @@ type Result struct {
 	Finished    bool            // the flow reached an end step with this input
 	Temperature crm.Temperature // the temperature of State.Score, always set
 	Notice      string          // short text for answering a pressed button's callback, may be ""
+	// Overbudget names the conditions that were counted as false because
+	// evaluating them would have cost more than their budget (see the
+	// package doc), for the caller to log: "file:line: step id: score_when …".
+	Overbudget []string
 }
 
 // Begin starts a dialogue: the state at the start step and its question.
@@ -366,13 +371,27 @@ func (t turn) commit(a answer) Result {
 	env, all := answersEnv(f, s.Answers)
 	env["value"] = nil
 	if !a.skip {
-		env[st.ID], all[st.ID], env["value"] = a.typed, a.typed, a.typed
+		v := capText(a.typed)
+		env[st.ID], all[st.ID], env["value"] = v, v, v
+	}
+	var over []string
+	var size *condSize // measured once, when a condition needs it
+	holds := func(c *Cond, what string) bool {
+		if size == nil {
+			z := measure(env)
+			size = &z
+		}
+		ok, exhausted := c.eval(env, *size)
+		if exhausted {
+			over = append(over, Problem{File: f.File, Line: c.Line, Step: st.ID, Msg: fmt.Sprintf("%s %q: over its budget, counted as false", what, c.If)}.String())
+		}
+		return ok
 	}
 	added := a.score
 	if !a.skip {
 		env["score"] = s.Score + a.score
 		for i := range st.ScoreWhen {
-			if c := &st.ScoreWhen[i]; c.holds(env) {
+			if c := &st.ScoreWhen[i]; holds(c, "score_when") {
 				added += c.Score
 			}
 		}
@@ -396,7 +415,7 @@ func (t turn) commit(a answer) Result {
 		next = a.option.Next
 	} else {
 		for i := range st.NextWhen {
-			if c := &st.NextWhen[i]; c.holds(env) {
+			if c := &st.NextWhen[i]; holds(c, "next_when") {
 				next = c.Goto
 				break
 			}
@@ -416,6 +435,7 @@ func (t turn) commit(a answer) Result {
 		}
 	}
 	r.Answer = &Answered{Step: st.ID, Kind: st.Kind, Value: a.value, Score: added}
+	r.Overbudget = over
 	return r
 }
 

@@ -186,5 +186,6 @@ type Cond struct {
 	Goto  string
 	Line  int
 
-	program *vm.Program // compiled at load; nil means never true
+	program      *vm.Program // compiled at load; nil means never true
+	flat, looped int         // its nodes outside and inside loops, for its cost
 }

@@ -180,12 +180,17 @@ func checkResult(t *testing.T, f *Flow, s State, in Input, r Result) {
 		if len(p.Choices) > 0 && (p.RequestContact != "" || p.RemoveKeyboard) {
 			t.Fatalf("inline buttons and a reply keyboard in one prompt: %+v", p)
 		}
+		buttons := 0
 		for _, row := range p.Choices {
+			buttons += len(row)
 			for _, c := range row {
 				if len(c.Data) > maxCallbackData || c.Text == "" {
 					t.Fatalf("bad button %+v", c)
 				}
 			}
+		}
+		if buttons > maxButtons {
+			t.Fatalf("%d buttons in one prompt, Telegram takes %d", buttons, maxButtons)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/expr-lang/expr/conf"
 	"gopkg.in/yaml.v3"
 
 	"github.com/voronka/voronka/crm"
@@ -42,6 +43,9 @@ type parser struct {
 	// that would only repeat such a problem in other words are skipped.
 	failed map[string]bool
 	broken bool
+	// vars are the typed stand-ins of the steps for conditions (condVars).
+	vars     map[string]any
+	exprConf *conf.Config // one for every condition of the flow: see condConfig
 }
 
 func (p *parser) add(line int, step, format string, args ...any) {

@@ -24,6 +24,9 @@ var (
 // maxCallbackData is Telegram's limit on an inline button's callback data.
 const maxCallbackData = 64
 
+// maxButtons is Telegram's limit on the inline buttons of one message.
+const maxButtons = 100
+
 // maxMessage is Telegram's limit on a message's text, in characters.
 const maxMessage = 4096
 
@@ -41,6 +44,7 @@ func reservedStepIDs() []string { return []string{"score", "value", "answers"} }
 func (p *parser) validate(f *Flow) {
 	p.flowFields(f)
 	p.stepIDs(f)
+	p.vars, p.exprConf = condVars(f), condConfig()
 	for _, s := range f.Steps {
 		p.checkStep(f, s)
 	}
@@ -252,9 +256,35 @@ func (p *parser) options(f *Flow, s *Step) {
 			p.ref(f, s, o.Line, "next", o.Next)
 		}
 	}
+	if n := buttons(s); n > maxButtons {
+		extra := ""
+		switch {
+		case s.Kind == KindMulti && s.Optional:
+			extra = " plus Done and Skip"
+		case s.Kind == KindMulti:
+			extra = " plus Done"
+		case s.Optional:
+			extra = " plus Skip"
+		}
+		p.add(s.line("options"), s.ID, "%d options%s make %d buttons, over Telegram's %d per message: split the question", len(s.Options), extra, n, maxButtons)
+	}
 	if s.Kind == KindMulti && len(s.ID)+len(":!done") > maxCallbackData {
 		p.add(s.line("id"), s.ID, "step id is too long: the Done button's data would exceed Telegram's %d bytes", maxCallbackData)
 	}
+}
+
+// buttons is how many inline buttons the question of a choice or multi
+// step has (see question): one per option, Done on a multi step, Skip on
+// an optional one.
+func buttons(s *Step) int {
+	n := len(s.Options)
+	if s.Kind == KindMulti {
+		n++
+	}
+	if s.Optional {
+		n++
+	}
+	return n
 }
 
 func (p *parser) bounds(s *Step) {
@@ -301,7 +331,7 @@ func (p *parser) bounds(s *Step) {
 }
 
 func (p *parser) cond(f *Flow, s *Step, c *Cond, what string) {
-	if err := compile(f, s, c); err != nil {
+	if err := compile(p.exprConf, p.vars, s, c); err != nil {
 		msg, _, _ := strings.Cut(err.Error(), "\n") // expr adds a source excerpt on more lines
 		p.add(c.Line, s.ID, "%s %q: %s", what, c.If, msg)
 	}
