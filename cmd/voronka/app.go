@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -305,19 +306,49 @@ func (a *App) Handler() http.Handler {
 	return mux
 }
 
-// ready answers 200 when PostgreSQL and Redis both answer.
+// readyTimeout bounds /readyz: every check and the answer itself.
+const readyTimeout = 2 * time.Second
+
+// ready answers 200 when PostgreSQL and Redis both answer within
+// readyTimeout, 503 otherwise. The checks run at once, each under the
+// deadline, and the answer goes at the deadline whether or not a driver
+// has given up by then: a check still running is a failed one. The body
+// names only the dependency that failed ("postgres: unavailable"), since
+// anyone who can reach the port may read it; the driver's error, which
+// names the host, the database and the user, goes to the log.
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
-	var errs []string
-	if err := a.db.Ping(ctx); err != nil {
-		errs = append(errs, "postgres: "+err.Error())
+	checks := []struct {
+		name string
+		ping func(context.Context) error
+	}{
+		{"postgres", a.db.Ping},
+		{"redis", a.redis.Ping},
 	}
-	if err := a.redis.Ping(ctx); err != nil {
-		errs = append(errs, "redis: "+err.Error())
+	errs := make([]chan error, len(checks))
+	for i, c := range checks {
+		errs[i] = make(chan error, 1) // buffered: a late check never blocks
+		go func() { errs[i] <- c.ping(ctx) }()
 	}
-	if len(errs) > 0 {
-		http.Error(w, fmt.Sprint(errs), http.StatusServiceUnavailable)
+	var failed []string
+	for i, c := range checks {
+		var err error
+		select {
+		case err = <-errs[i]:
+		case <-ctx.Done():
+			err = fmt.Errorf("no answer within %s: %w", readyTimeout, ctx.Err())
+		}
+		if err != nil {
+			a.log.WarnContext(r.Context(), "not ready", "dependency", c.name, "err", err)
+			failed = append(failed, c.name+": unavailable")
+		}
+	}
+	if len(failed) > 0 {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, strings.Join(failed, "\n"))
 		return
 	}
 	w.Write([]byte("ready\n"))
