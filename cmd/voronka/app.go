@@ -216,7 +216,7 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	if err != nil {
 		return err
 	}
-	a.schedule = newScheduler(tz, a.db, a.clock, a.log)
+	a.schedule = newScheduler(tz, a.db, a.clock, a.log, cfg.Queue.JobTimeout.Duration)
 	if err := a.schedule.add(ctx, "sla_sweep", cfg.Routing.SLASweep, a.sales.Sweep); err != nil {
 		return fmt.Errorf("config: routing.sla_sweep: %w", err)
 	}
@@ -288,7 +288,11 @@ func loadFlows(cfg *Config) (map[string]*flows.Flow, error) {
 	return fl, nil
 }
 
-// Handler is every HTTP endpoint of the process.
+// Handler is every HTTP endpoint of the process. Every request has
+// http.request_timeout: the Telegram webhook, the Slack endpoints and
+// whatever is mounted later get a context with that deadline, which each
+// PostgreSQL and Redis call on their way keeps (/readyz has its own,
+// shorter one; a Slack command its 2.5s budget).
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST "+a.cfg.WebhookPath(), telegram.NewWebhook(a.customers(), a.cfg.TelegramWebhookSecret, telegram.WebhookOptions{
@@ -303,7 +307,19 @@ func (a *App) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /metrics", a.metrics.handler())
-	return mux
+	return withDeadline(mux, a.cfg.HTTP.RequestTimeout.Duration)
+}
+
+// withDeadline gives each request's context the deadline d. What the
+// handler started with the context ends there (the drivers honour it), and
+// the handler answers as it does for any failure: the webhook with a 500,
+// so Telegram delivers the update again.
+func withDeadline(h http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // readyTimeout bounds /readyz: every check and the answer itself.
@@ -406,9 +422,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		})
 	} else {
 		poller := telegram.NewPoller(a.api, a.customers(), telegram.PollerOptions{
-			Timeout: int(a.cfg.Telegram.PollTimeout.Seconds()),
-			Logger:  a.log,
-			Raw:     a.rawSales(),
+			Timeout:       int(a.cfg.Telegram.PollTimeout.Seconds()),
+			Logger:        a.log,
+			Raw:           a.rawSales(),
+			HandleTimeout: a.cfg.HTTP.RequestTimeout.Duration,
 		})
 		a.log.Info("long polling mode")
 		g.Go(func() error { return poller.Run(gctx) })

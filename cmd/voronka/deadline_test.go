@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -12,8 +13,12 @@ import (
 	"testing"
 	"time"
 
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voronka/voronka/bot/telegram"
+	"github.com/voronka/voronka/bot/telegram/telegramtest"
+	"github.com/voronka/voronka/crm"
 	"github.com/voronka/voronka/storage/postgres"
 	"github.com/voronka/voronka/storage/postgres/postgrestest"
 	"github.com/voronka/voronka/storage/redis/redistest"
@@ -209,4 +214,97 @@ func newServer(t *testing.T, app *App) string {
 	srv := httptest.NewServer(app.Handler())
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// onBlackholedDB is an App whose PostgreSQL goes through a blackhole
+// proxy, with http.request_timeout 1s (extra is more of the config).
+func onBlackholedDB(t *testing.T, extra string, env map[string]string, clock crm.Clock) (*bundle, *blackhole) {
+	t.Helper()
+	db, pg := blackholedDB(t)
+	b := setupWithDeps(t, "http:\n  request_timeout: 1s\n"+extra, env, clock)
+	b.srv.Close()
+	b.app.Close()
+	b.db = db
+	b.start()
+	// Runs first: whatever hangs on the proxy (a request without a
+	// deadline) is let go, so that the server can close.
+	t.Cleanup(pg.heal)
+	return b, pg
+}
+
+// timedPost delivers u to the webhook and says how it went and how long
+// it took; a client timeout well past the deadline turns a hang into a
+// failure.
+func (b *bundle) timedPost(u tgbotapi.Update) (int, time.Duration) {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, b.srv.URL+"/telegram/webhook", bytes.NewReader(b.updateBody(u)))
+	require.NoError(b.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(telegram.SecretHeader, webhookSecret)
+	start := time.Now()
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	took := time.Since(start)
+	require.NoError(b.t, err, "no answer after %s", took)
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		require.NoError(b.t, b.tg.WebhookAnswer(answer))
+	}
+	return resp.StatusCode, took
+}
+
+// requestBound is how long a request may take with http.request_timeout
+// 1s: the deadline plus a generous second (a bound, not a speed target).
+const requestBound = 2 * time.Second
+
+// TestNewCustomerFailsAtTheDeadline: while PostgreSQL swallows traffic, a
+// new customer's /start (the contact look-up and upsert come first) fails
+// with a 5xx at http.request_timeout instead of hanging; once the network
+// heals, Telegram's redelivery of the same update is handled.
+func TestNewCustomerFailsAtTheDeadline(t *testing.T) {
+	t.Parallel()
+	b, pg := onBlackholedDB(t, "", nil, nil)
+	const chat = 7301
+	u := telegramtest.Text(chat, chat, "/start")
+	u.UpdateID = int(b.nextID.Add(1))
+
+	pg.blackhole()
+	status, took := b.timedPost(u)
+	require.GreaterOrEqual(t, status, 500)
+	require.Less(t, took, requestBound)
+	require.Empty(t, b.tg.Sent(chat))
+
+	pg.heal()
+	b.waitFor(func() bool { s, _ := get(t, b.srv.URL+"/readyz"); return s == http.StatusOK })
+	status, _ = b.timedPost(u)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM contacts WHERE telegram_user_id = $1`, chat))
+	require.NotEmpty(t, b.tg.Sent(chat), "the redelivered /start is answered")
+}
+
+// TestStaffCommandEndsAtTheDeadline: a manager's /stats in the bot's chat
+// while PostgreSQL swallows traffic is answered (an apology) or failed
+// (Telegram redelivers) within http.request_timeout, never held; once
+// the network heals the command works.
+func TestStaffCommandEndsAtTheDeadline(t *testing.T) {
+	t.Parallel()
+	b, pg := onBlackholedDB(t, staffConfig, nil, nil)
+	const anna = 9001
+
+	pg.blackhole()
+	status, took := b.timedPost(telegramtest.Text(anna, anna, "/stats"))
+	require.Less(t, took, requestBound)
+	if status == http.StatusOK {
+		require.Contains(t, b.lastText(anna), "went wrong")
+	} else {
+		require.GreaterOrEqual(t, status, 500)
+	}
+
+	pg.heal()
+	b.waitFor(func() bool { s, _ := get(t, b.srv.URL+"/readyz"); return s == http.StatusOK })
+	before := len(b.tg.Sent(anna))
+	status, _ = b.timedPost(telegramtest.Text(anna, anna, "/stats"))
+	require.Equal(t, http.StatusOK, status)
+	require.Greater(t, len(b.tg.Sent(anna)), before)
+	require.NotContains(t, b.lastText(anna), "went wrong")
 }

@@ -24,13 +24,19 @@ type tickStore interface {
 // them, whichever claims it first in PostgreSQL. At start, a schedule
 // whose last tick is older than its previous due time (every replica was
 // down) runs once to catch up. A panic in a sweep is recovered and logged,
-// and a sweep still running is not started again.
+// and a sweep still running is not started again. Each tick, its claim
+// included, has a deadline (queue.job_timeout, as a job has): a sweep only
+// selects and queues jobs, and one whose database hangs must fail and
+// free the schedule for the next tick rather than hold it for ever.
 type scheduler struct {
 	cron  *cron.Cron
 	ticks tickStore
 	clock crm.Clock
 	log   *slog.Logger
 	tz    *time.Location
+	// timeout bounds one tick: the claim, the catch-up's look-up and the
+	// sweep.
+	timeout time.Duration
 
 	mu   sync.Mutex
 	jobs []*scheduled
@@ -43,14 +49,18 @@ type scheduled struct {
 	running  sync.Mutex
 }
 
-func newScheduler(tz *time.Location, ticks tickStore, clock crm.Clock, log *slog.Logger) *scheduler {
+func newScheduler(tz *time.Location, ticks tickStore, clock crm.Clock, log *slog.Logger, timeout time.Duration) *scheduler {
 	cl := cronLogger{log}
+	if timeout <= 0 {
+		timeout = time.Minute
+	}
 	return &scheduler{
-		cron:  cron.New(cron.WithLocation(tz), cron.WithChain(cron.Recover(cl))),
-		ticks: ticks,
-		clock: clock,
-		log:   log,
-		tz:    tz,
+		cron:    cron.New(cron.WithLocation(tz), cron.WithChain(cron.Recover(cl))),
+		ticks:   ticks,
+		clock:   clock,
+		log:     log,
+		tz:      tz,
+		timeout: timeout,
 	}
 }
 
@@ -79,6 +89,8 @@ func (s *scheduler) fire(ctx context.Context, j *scheduled, tick, now time.Time)
 		return false
 	}
 	defer j.running.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	first, err := s.ticks.ClaimTick(ctx, j.name, tick)
 	if err != nil {
 		s.log.ErrorContext(ctx, "claim tick", "schedule", j.name, "err", err)
@@ -107,7 +119,9 @@ func (s *scheduler) catchUp(ctx context.Context) {
 	jobs := append([]*scheduled(nil), s.jobs...)
 	s.mu.Unlock()
 	for _, j := range jobs {
-		last, ok, err := s.ticks.LastTick(ctx, j.name)
+		lctx, cancel := context.WithTimeout(ctx, s.timeout)
+		last, ok, err := s.ticks.LastTick(lctx, j.name)
+		cancel()
 		if err != nil {
 			s.log.ErrorContext(ctx, "catch up", "schedule", j.name, "err", err)
 			continue

@@ -22,7 +22,7 @@ func TestSchedulerOneReplicaPerTick(t *testing.T) {
 	ctx := context.Background()
 	var replicas []*scheduler
 	for range 3 {
-		s := newScheduler(time.UTC, db, clock, postgrestest.Logger(t))
+		s := newScheduler(time.UTC, db, clock, postgrestest.Logger(t), 0)
 		require.NoError(t, s.add(ctx, "surveys", "*/15 * * * *", sweep))
 		replicas = append(replicas, s)
 	}
@@ -50,7 +50,7 @@ func TestSchedulerCatchesUpOnce(t *testing.T) {
 	var ranAt atomic.Value
 	sweep := func(_ context.Context, now time.Time) error { runs.Add(1); ranAt.Store(now); return nil }
 
-	first := newScheduler(time.UTC, db, clock, postgrestest.Logger(t))
+	first := newScheduler(time.UTC, db, clock, postgrestest.Logger(t), 0)
 	require.NoError(t, first.add(ctx, "surveys", "*/15 * * * *", sweep))
 	first.catchUp(ctx)
 	require.Zero(t, runs.Load(), "never ran: nothing to catch up")
@@ -61,7 +61,7 @@ func TestSchedulerCatchesUpOnce(t *testing.T) {
 	// are missed; the two that come back run the sweep once between them.
 	clock.Add(67 * time.Minute)
 	for range 2 {
-		s := newScheduler(time.UTC, db, clock, postgrestest.Logger(t))
+		s := newScheduler(time.UTC, db, clock, postgrestest.Logger(t), 0)
 		require.NoError(t, s.add(ctx, "surveys", "*/15 * * * *", sweep))
 		s.catchUp(ctx)
 	}
@@ -72,7 +72,7 @@ func TestSchedulerCatchesUpOnce(t *testing.T) {
 	require.Equal(t, time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC), latest.UTC(), "the latest missed tick")
 
 	// Nothing missed since: no catch-up.
-	third := newScheduler(time.UTC, db, clock, postgrestest.Logger(t))
+	third := newScheduler(time.UTC, db, clock, postgrestest.Logger(t), 0)
 	require.NoError(t, third.add(ctx, "surveys", "*/15 * * * *", sweep))
 	third.catchUp(ctx)
 	require.Equal(t, int32(2), runs.Load())
@@ -86,7 +86,7 @@ func TestSchedulerSurvivesAPanic(t *testing.T) {
 	ctx := context.Background()
 	clock := &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 	var runs atomic.Int32
-	s := newScheduler(time.UTC, db, clock, postgrestest.Logger(t))
+	s := newScheduler(time.UTC, db, clock, postgrestest.Logger(t), 0)
 	require.NoError(t, s.add(ctx, "boom", "* * * * *", func(context.Context, time.Time) error {
 		runs.Add(1)
 		panic("sweep bug")
@@ -96,4 +96,32 @@ func TestSchedulerSurvivesAPanic(t *testing.T) {
 	require.NotPanics(t, func() { s.fire(ctx, s.jobs[0], clock.Now(), clock.Now()) })
 	require.Equal(t, int32(2), runs.Load())
 	require.Error(t, s.add(ctx, "bad", "every now and then", nil))
+}
+
+// TestSchedulerTickHasADeadline: a sweep whose database hangs (here, one
+// that waits for its context like a blocked query) ends at the tick's
+// deadline, so the schedule is free for its next tick.
+func TestSchedulerTickHasADeadline(t *testing.T) {
+	t.Parallel()
+	db := postgrestest.NewDB(t)
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	const timeout = 200 * time.Millisecond
+	s := newScheduler(time.UTC, db, clock, postgrestest.Logger(t), timeout)
+	var hadDeadline atomic.Bool
+	require.NoError(t, s.add(ctx, "hang", "* * * * *", func(ctx context.Context, _ time.Time) error {
+		_, ok := ctx.Deadline()
+		hadDeadline.Store(ok)
+		<-ctx.Done()
+		return ctx.Err()
+	}))
+	done := make(chan bool, 1)
+	go func() { done <- s.fire(ctx, s.jobs[0], clock.Now(), clock.Now()) }()
+	select {
+	case ran := <-done:
+		require.True(t, ran)
+	case <-time.After(timeout + 2*time.Second):
+		t.Fatal("the sweep was not stopped at its deadline")
+	}
+	require.True(t, hadDeadline.Load())
 }
