@@ -16,6 +16,8 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voronka/voronka/bot/slack"
+	"github.com/voronka/voronka/bot/slack/slackfake"
 	"github.com/voronka/voronka/bot/telegram"
 	"github.com/voronka/voronka/bot/telegram/telegramtest"
 	"github.com/voronka/voronka/crm"
@@ -307,4 +309,51 @@ func TestStaffCommandEndsAtTheDeadline(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.Greater(t, len(b.tg.Sent(anna)), before)
 	require.NotContains(t, b.lastText(anna), "went wrong")
+}
+
+// TestSlackPressEndsAtTheDeadline: a rep's Claim on a card while
+// PostgreSQL swallows traffic is answered within http.request_timeout
+// (the rep is told it failed) instead of holding the request; nothing is
+// claimed, and once the network heals a press claims the lead.
+func TestSlackPressEndsAtTheDeadline(t *testing.T) {
+	t.Parallel()
+	sl := slackfake.NewServer(t)
+	clock := &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
+	b, pg := onBlackholedDB(t, salesConfig, map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": slackSecret,
+		"SLACK_SALES_CHANNEL": "CSALES", "SLACK_API_URL": sl.URL(),
+	}, clock)
+	b.serving(clock)
+	const chat = 7302
+	b.hotDialogueTo(chat)
+	leadID := b.leadID(chat)
+	post := waitCalls(t, sl, "chat.postMessage", 1)[0]
+
+	press := func(user string) (int, time.Duration) {
+		p, ok := post.Press(user, "claim")
+		require.True(t, ok)
+		body := p.Body()
+		req, err := http.NewRequest(http.MethodPost, b.srv.URL+"/slack/interactions", bytes.NewReader(body))
+		require.NoError(t, err)
+		for k, v := range slack.Sign(slackSecret, body, clock.Now()) {
+			req.Header[k] = v
+		}
+		start := time.Now()
+		resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+		took := time.Since(start)
+		require.NoError(t, err, "no answer after %s", took)
+		resp.Body.Close()
+		return resp.StatusCode, took
+	}
+
+	pg.blackhole()
+	_, took := press("UBORIS")
+	require.Less(t, took, requestBound)
+
+	pg.heal()
+	b.waitFor(func() bool { s, _ := get(t, b.srv.URL+"/readyz"); return s == http.StatusOK })
+	require.Equal(t, "qualified", b.stage(leadID))
+	status, _ := press("UVERA")
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "Vera", b.owner(leadID))
 }
