@@ -29,6 +29,11 @@ type PollerOptions struct {
 	Logger *slog.Logger
 	// Raw, when set, sees every update before ToUpdate and may take it.
 	Raw RawHandler
+	// HandleTimeout bounds each attempt at handling an update (10s), as
+	// the webhook's request deadline does: a database that hangs fails
+	// the attempt, which is retried after Backoff, instead of stopping
+	// the poll loop for as long as it hangs.
+	HandleTimeout time.Duration
 }
 
 func (o PollerOptions) withDefaults() PollerOptions {
@@ -50,7 +55,19 @@ func (o PollerOptions) withDefaults() PollerOptions {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.HandleTimeout <= 0 {
+		o.HandleTimeout = 10 * time.Second
+	}
 	return o
+}
+
+// attempt runs one attempt at an update under HandleTimeout. Stopping the
+// poller does not cut it short (the update is finished or failed whole);
+// the deadline does.
+func (p *Poller) attempt(ctx context.Context, do func(ctx context.Context) error) error {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.opts.HandleTimeout)
+	defer cancel()
+	return do(actx)
 }
 
 // Poller is long-polling mode: one replica fetches updates with getUpdates
@@ -134,7 +151,11 @@ func (p *Poller) Run(ctx context.Context) error {
 func (p *Poller) handle(ctx context.Context, tu tgbotapi.Update) error {
 	if p.opts.Raw != nil {
 		for attempt := 1; ; attempt++ {
-			handled, err := p.opts.Raw.HandleTelegram(context.WithoutCancel(ctx), tu)
+			var handled bool
+			err := p.attempt(ctx, func(actx context.Context) (err error) {
+				handled, err = p.opts.Raw.HandleTelegram(actx, tu)
+				return err
+			})
 			if err == nil && handled {
 				return nil
 			}
@@ -151,9 +172,8 @@ func (p *Poller) handle(ctx context.Context, tu tgbotapi.Update) error {
 	if !ok {
 		return nil
 	}
-	hctx := context.WithoutCancel(ctx)
 	for attempt := 1; ; attempt++ {
-		err := safeHandle(hctx, p.h, u)
+		err := p.attempt(ctx, func(actx context.Context) error { return safeHandle(actx, p.h, u) })
 		if err == nil {
 			return nil
 		}

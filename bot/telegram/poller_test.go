@@ -3,6 +3,7 @@ package telegram_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -203,4 +204,46 @@ func TestPollerGivesUpOnBadToken(t *testing.T) {
 	var ae *telegram.APIError
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, 401, ae.Code)
+}
+
+// TestPollerAttemptHasADeadline: a handler that hangs (a database that
+// swallows its queries, here one that waits for its context) is cut off
+// at HandleTimeout; the attempt fails and is retried, and the poll loop
+// goes on to the next update.
+func TestPollerAttemptHasADeadline(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var attempts atomic.Int32
+	handled := make(chan int64, 4)
+	h := bot.HandlerFunc(func(ctx context.Context, u bot.Update) error {
+		if _, ok := ctx.Deadline(); !ok {
+			return errors.New("no deadline")
+		}
+		if u.ID == 1 && attempts.Add(1) == 1 {
+			<-ctx.Done() // hangs until the deadline
+			return ctx.Err()
+		}
+		handled <- u.ID
+		return nil
+	})
+	b.srv.PushUpdate(telegramtest.Text(7, 7, "first"))
+	b.srv.PushUpdate(telegramtest.Text(7, 7, "second"))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clock := newFakeClock()
+	p := telegram.NewPoller(b.api, h, telegram.PollerOptions{Timeout: 1, Sleep: clock.Sleep, Logger: b.log,
+		HandleTimeout: 100 * time.Millisecond})
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	for _, want := range []int64{1, 2} {
+		select {
+		case id := <-handled:
+			require.Equal(t, want, id)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("update %d not handled: the hung attempt was not cut off", want)
+		}
+	}
+	require.Equal(t, int32(2), attempts.Load())
+	cancel()
+	require.NoError(t, <-done)
 }

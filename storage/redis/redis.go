@@ -12,11 +12,20 @@ import (
 )
 
 // Open connects to the Redis at url (redis://host:port/db) and pings it.
+//
+// Every command keeps its caller's deadline: go-redis by default ignores
+// the context's deadline on the socket and waits out its own read, write
+// and dial timeouts (5s each), so a Redis that stops answering (a
+// blackholed connection) held a 2s readiness check or a request with a
+// 10s budget for as long as those. With ContextTimeoutEnabled the
+// earlier of the context's deadline and those timeouts applies, to the
+// wait for a pooled connection too.
 func Open(ctx context.Context, url string) (*goredis.Client, error) {
 	opt, err := goredis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse redis url: %w", err)
 	}
+	opt.ContextTimeoutEnabled = true
 	rdb := goredis.NewClient(opt)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		rdb.Close()

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -215,7 +216,7 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	if err != nil {
 		return err
 	}
-	a.schedule = schedule.New(tz, a.db, a.clock, a.log)
+	a.schedule = schedule.New(tz, a.db, a.clock, a.log, cfg.Queue.JobTimeout.Duration)
 	if err := a.schedule.Add(ctx, "sla_sweep", cfg.Routing.SLASweep, a.sales.Sweep); err != nil {
 		return fmt.Errorf("config: routing.sla_sweep: %w", err)
 	}
@@ -287,7 +288,11 @@ func loadFlows(cfg *Config) (map[string]*flows.Flow, error) {
 	return fl, nil
 }
 
-// Handler is every HTTP endpoint of the process.
+// Handler is every HTTP endpoint of the process. Every request has
+// http.request_timeout: the Telegram webhook, the Slack endpoints and
+// whatever is mounted later get a context with that deadline, which each
+// PostgreSQL and Redis call on their way keeps (/readyz has its own,
+// shorter one; a Slack command its 2.5s budget).
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST "+a.cfg.WebhookPath(), telegram.NewWebhook(a.customers(), a.cfg.TelegramWebhookSecret, telegram.WebhookOptions{
@@ -302,22 +307,64 @@ func (a *App) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /metrics", a.metrics.handler())
-	return mux
+	return withDeadline(mux, a.cfg.HTTP.RequestTimeout.Duration)
 }
 
-// ready answers 200 when PostgreSQL and Redis both answer.
+// withDeadline gives each request's context the deadline d. What the
+// handler started with the context ends there (the drivers honour it), and
+// the handler answers as it does for any failure: the webhook with a 500,
+// so Telegram delivers the update again.
+func withDeadline(h http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// readyTimeout bounds /readyz: every check and the answer itself.
+const readyTimeout = 2 * time.Second
+
+// ready answers 200 when PostgreSQL and Redis both answer within
+// readyTimeout, 503 otherwise. The checks run at once, each under the
+// deadline, and the answer goes at the deadline whether or not a driver
+// has given up by then: a check still running is a failed one. The body
+// names only the dependency that failed ("postgres: unavailable"), since
+// anyone who can reach the port may read it; the driver's error, which
+// names the host, the database and the user, goes to the log.
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
-	var errs []string
-	if err := a.db.Ping(ctx); err != nil {
-		errs = append(errs, "postgres: "+err.Error())
+	checks := []struct {
+		name string
+		ping func(context.Context) error
+	}{
+		{"postgres", a.db.Ping},
+		{"redis", a.redis.Ping},
 	}
-	if err := a.redis.Ping(ctx); err != nil {
-		errs = append(errs, "redis: "+err.Error())
+	errs := make([]chan error, len(checks))
+	for i, c := range checks {
+		errs[i] = make(chan error, 1) // buffered: a late check never blocks
+		go func() { errs[i] <- c.ping(ctx) }()
 	}
-	if len(errs) > 0 {
-		http.Error(w, fmt.Sprint(errs), http.StatusServiceUnavailable)
+	var failed []string
+	for i, c := range checks {
+		var err error
+		select {
+		case err = <-errs[i]:
+		case <-ctx.Done():
+			err = fmt.Errorf("no answer within %s: %w", readyTimeout, ctx.Err())
+		}
+		if err != nil {
+			a.log.WarnContext(r.Context(), "not ready", "dependency", c.name, "err", err)
+			failed = append(failed, c.name+": unavailable")
+		}
+	}
+	if len(failed) > 0 {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, strings.Join(failed, "\n"))
 		return
 	}
 	w.Write([]byte("ready\n"))
@@ -375,9 +422,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		})
 	} else {
 		poller := telegram.NewPoller(a.api, a.customers(), telegram.PollerOptions{
-			Timeout: int(a.cfg.Telegram.PollTimeout.Seconds()),
-			Logger:  a.log,
-			Raw:     a.rawSales(),
+			Timeout:       int(a.cfg.Telegram.PollTimeout.Seconds()),
+			Logger:        a.log,
+			Raw:           a.rawSales(),
+			HandleTimeout: a.cfg.HTTP.RequestTimeout.Duration,
 		})
 		a.log.Info("long polling mode")
 		g.Go(func() error { return poller.Run(gctx) })

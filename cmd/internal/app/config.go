@@ -73,6 +73,18 @@ type Config struct {
 		// long.
 		Lease Duration `yaml:"lease"`
 	} `yaml:"updates"`
+	// HTTP is how requests are served.
+	HTTP struct {
+		// RequestTimeout bounds the handling of one request: a Telegram
+		// update (webhook, or one delivery attempt in long polling), a
+		// Slack button press or slash command (10s). Every PostgreSQL and
+		// Redis call on the way has this deadline, so a database that
+		// stops answering fails the update with a 5xx (Telegram delivers
+		// it again) instead of holding it, its chat and its connection
+		// for as long as the database hangs. It must stay under the 20s
+		// a stopping replica gives requests in flight.
+		RequestTimeout Duration `yaml:"request_timeout"`
+	} `yaml:"http"`
 	// Slack is the pacing of the Slack sales channel.
 	Slack struct {
 		// ChannelPerSecond and ChannelBurst pace messages in the channel
@@ -231,6 +243,7 @@ func defaultConfig() Config {
 	c.Queue.Workers = 10
 	c.Queue.JobTimeout, c.Queue.RescueAfter = dur(time.Minute), dur(2*time.Minute)
 	c.Updates.Lease = dur(15 * time.Second)
+	c.HTTP.RequestTimeout = dur(10 * time.Second)
 	c.Slack.ChannelPerSecond, c.Slack.ChannelBurst = 1, 1
 	c.Surveys = SurveysConfig{NPSAfter: dur(7 * 24 * time.Hour), RepeatAfter: dur(90 * 24 * time.Hour), Schedule: "*/15 * * * *"}
 	c.Followups = FollowupsConfig{NudgeAfter: dur(2 * time.Hour), AskAfter: dur(24 * time.Hour), MaxNudges: 2,
@@ -433,7 +446,7 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 	if c.Queue.Workers < 1 {
 		bad("queue.workers", "must be at least 1")
 	}
-	for key, d := range map[string]Duration{"queue.job_timeout": c.Queue.JobTimeout, "queue.rescue_after": c.Queue.RescueAfter, "updates.lease": c.Updates.Lease} {
+	for key, d := range map[string]Duration{"queue.job_timeout": c.Queue.JobTimeout, "queue.rescue_after": c.Queue.RescueAfter, "updates.lease": c.Updates.Lease, "http.request_timeout": c.HTTP.RequestTimeout} {
 		if d.bad != "" {
 			bad(key, "%s", d.bad)
 		}
@@ -443,6 +456,9 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 	}
 	if c.Updates.Lease.bad == "" && c.Updates.Lease.Duration < 300*time.Millisecond {
 		bad("updates.lease", "must be at least 300ms (it is renewed every third of it)")
+	}
+	if rt := c.HTTP.RequestTimeout; rt.bad == "" && (rt.Duration < 100*time.Millisecond || rt.Duration >= drainTimeout) {
+		bad("http.request_timeout", "must be at least 100ms and under %s (the drain on stop)", drainTimeout)
 	}
 	if c.Slack.ChannelPerSecond <= 0 {
 		bad("slack.channel_per_second", "must be positive")

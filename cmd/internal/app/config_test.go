@@ -61,6 +61,8 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{file: "telegram:\n  chat_per_second: 0\n", want: "telegram.chat_per_second"},
 		{file: "telegram:\n  poll_timeout: 2m\n", want: "telegram.poll_timeout"},
 		{file: "log:\n  level: loud\n", want: "log.level"},
+		{file: "http:\n  request_timeout: 30s\n", want: "http.request_timeout"},
+		{file: "http:\n  request_timeout: soon\n", want: "http.request_timeout"},
 		{file: "flow: x\n", want: "field flow not found"},
 		{file: "default_flow: ''\n", want: "default_flow"},
 		{env: map[string]string{"DATABASE_URL": "mysql://x"}, want: "DATABASE_URL"},

@@ -26,13 +26,19 @@ type TickStore interface {
 // them, whichever claims it first in PostgreSQL. At start, a schedule
 // whose last tick is older than its previous due time (every replica was
 // down) runs once to catch up. A panic in a sweep is recovered and logged,
-// and a sweep still running is not started again.
+// and a sweep still running is not started again. Each tick, its claim
+// included, has a deadline (queue.job_timeout, as a job has): a sweep only
+// selects and queues jobs, and one whose database hangs must fail and
+// free the schedule for the next tick rather than hold it for ever.
 type Scheduler struct {
 	cron  *cron.Cron
 	ticks TickStore
 	clock crm.Clock
 	log   *slog.Logger
 	tz    *time.Location
+	// timeout bounds one tick: the claim, the catch-up's look-up and the
+	// sweep.
+	timeout time.Duration
 
 	mu   sync.Mutex
 	jobs []*scheduled
@@ -45,15 +51,19 @@ type scheduled struct {
 	running  sync.Mutex
 }
 
-// New returns a scheduler in time zone tz.
-func New(tz *time.Location, ticks TickStore, clock crm.Clock, log *slog.Logger) *Scheduler {
+// New returns a scheduler in time zone tz whose ticks end at timeout.
+func New(tz *time.Location, ticks TickStore, clock crm.Clock, log *slog.Logger, timeout time.Duration) *Scheduler {
 	cl := cronLogger{log}
+	if timeout <= 0 {
+		timeout = time.Minute
+	}
 	return &Scheduler{
-		cron:  cron.New(cron.WithLocation(tz), cron.WithChain(cron.Recover(cl))),
-		ticks: ticks,
-		clock: clock,
-		log:   log,
-		tz:    tz,
+		cron:    cron.New(cron.WithLocation(tz), cron.WithChain(cron.Recover(cl))),
+		ticks:   ticks,
+		clock:   clock,
+		log:     log,
+		tz:      tz,
+		timeout: timeout,
 	}
 }
 
@@ -82,6 +92,8 @@ func (s *Scheduler) fire(ctx context.Context, j *scheduled, tick, now time.Time)
 		return false
 	}
 	defer j.running.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	first, err := s.ticks.ClaimTick(ctx, j.name, tick)
 	if err != nil {
 		s.log.ErrorContext(ctx, "claim tick", "schedule", j.name, "err", err)
@@ -110,7 +122,9 @@ func (s *Scheduler) catchUp(ctx context.Context) {
 	jobs := append([]*scheduled(nil), s.jobs...)
 	s.mu.Unlock()
 	for _, j := range jobs {
-		last, ok, err := s.ticks.LastTick(ctx, j.name)
+		lctx, cancel := context.WithTimeout(ctx, s.timeout)
+		last, ok, err := s.ticks.LastTick(lctx, j.name)
+		cancel()
 		if err != nil {
 			s.log.ErrorContext(ctx, "catch up", "schedule", j.name, "err", err)
 			continue
