@@ -17,7 +17,20 @@ type Labels struct {
 	Flows map[string]*flows.Flow
 }
 
-var _ crm.Labeler = Labels{}
+var (
+	_ crm.Labeler        = Labels{}
+	_ crm.ErasureLabeler = Labels{}
+)
+
+// ErasedNote implements crm.ErasureLabeler: "the customer's data are
+// erased at their request" in the flow's first language, like the labels.
+func (l Labels) ErasedNote(lead *crm.Lead) string {
+	f := l.Flows[lead.FlowID]
+	if f == nil {
+		return ""
+	}
+	return f.T("erased_card", f.Languages[0])
+}
 
 // Label implements crm.Labeler.
 func (l Labels) Label(lead *crm.Lead, answers []crm.CardAnswer) []crm.CardAnswer {

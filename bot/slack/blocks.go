@@ -49,7 +49,8 @@ const (
 //
 // Layout, top to bottom:
 //
-//	header   🔥 Ivan Petrov
+//	header   🔥 Ivan Petrov (🔥 Lead #42 once the customer is forgotten)
+//	context  🔒 Customer data erased at their request (erased cards only)
 //	section  fields: Contact | Score | Temperature | Source | Landing |
 //	         Arrived | Stage | Assignee | SLA (Landing and SLA only when set)
 //	section  Score 75, why: one line per answer, "Budget: 1 500 000 (+30)"
@@ -63,8 +64,11 @@ func cardBlocks(card *crm.LeadCard, loc *time.Location, withTelegram bool) []sla
 	}
 	blocks := []slackapi.Block{
 		slackapi.NewHeaderBlock(plain(truncate(temperatureEmoji(card.Lead.Temperature)+" "+leadName(card), maxHeader))),
-		slackapi.NewSectionBlock(nil, cardFields(card, loc), nil),
 	}
+	if note := erasedNote(card); note != "" {
+		blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(note)))
+	}
+	blocks = append(blocks, slackapi.NewSectionBlock(nil, cardFields(card, loc), nil))
 	if why := whyText(card); why != "" {
 		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(why), nil, nil))
 	}
@@ -92,6 +96,9 @@ func cardText(card *crm.LeadCard, loc *time.Location) string {
 			temperatureLabel(card.Lead.Temperature), leadName(card)),
 		fmt.Sprintf("score %d", card.Lead.Score),
 		strings.ToLower(stageLabel(card.Lead.Stage)),
+	}
+	if card.Erased {
+		parts = append(parts, erasedText(card))
 	}
 	if a := assigneeLine(card, loc); card.Assignee != nil {
 		parts = append(parts, strings.ToLower(a[:1])+a[1:])

@@ -314,3 +314,36 @@ func TestDigestBlocks(t *testing.T) {
 	require.LessOrEqual(t, len(list), 50)
 	require.Contains(t, slackfake.Texts(raw), "…and 15 more.")
 }
+
+// TestCardOfForgottenCustomer: a card crm.Sales built after /forget shows
+// the lead's number, stage and amount, says the data are erased and links
+// to no one; its fallback text and a digest line say it too.
+func TestCardOfForgottenCustomer(t *testing.T) {
+	t.Parallel()
+	card := hotCard()
+	card.Contact = crm.Contact{ID: 7}
+	card.Answers[2].Value = "—"
+	card.Erased, card.ErasedNote = true, "Данные клиента удалены по его просьбе"
+	card.Lead.Stage, card.Amount, card.Assignee, card.Claimed = crm.StageWon, 150000, &anna, true
+	texts, buttons := rendered(t, card, true)
+	require.Contains(t, texts, "🔥 Lead #42")
+	require.Contains(t, texts, "🔒 Данные клиента удалены по его просьбе")
+	require.Contains(t, texts, "*Contact*\n—")
+	require.Contains(t, texts, "150 000")
+	require.Empty(t, actionIDs(buttons), "a won lead has no buttons and nobody to link to")
+	fallback := cardText(card, moscow)
+	require.Contains(t, fallback, "Lead #42")
+	require.Contains(t, fallback, "Данные клиента удалены по его просьбе")
+	require.Contains(t, digestLine(card, moscow), "🔒 Данные клиента удалены по его просьбе")
+
+	card.Lead.Stage, card.Claimed, card.Assignee = crm.StageQualified, false, nil
+	_, buttons = rendered(t, card, true)
+	require.Equal(t, []string{"claim"}, actionIDs(buttons), "no Open in Telegram")
+
+	card.ErasedNote = ""
+	texts, _ = rendered(t, card, true)
+	require.Contains(t, texts, "🔒 "+crm.ErasedCustomerNote)
+	for _, personal := range []string{"Ivan", "Petrov", "ivanp", "+7999", "ivan@", "555"} {
+		require.NotContains(t, texts, personal)
+	}
+}

@@ -166,6 +166,26 @@ func leadName(card *crm.LeadCard) string {
 	return fmt.Sprintf("Lead #%d", card.Lead.ID)
 }
 
+// erasedText is the card's statement that its customer was forgotten,
+// unescaped; "" for a card that was not erased.
+func erasedText(card *crm.LeadCard) string {
+	if !card.Erased {
+		return ""
+	}
+	if card.ErasedNote != "" {
+		return card.ErasedNote
+	}
+	return crm.ErasedCustomerNote
+}
+
+// erasedNote is erasedText as mrkdwn with its mark.
+func erasedNote(card *crm.LeadCard) string {
+	if t := erasedText(card); t != "" {
+		return "🔒 " + escape(t)
+	}
+	return ""
+}
+
 // temperatureEmoji marks a lead's temperature where the eye lands first.
 func temperatureEmoji(t crm.Temperature) string { return t.Emoji() }
 

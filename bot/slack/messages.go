@@ -105,6 +105,9 @@ func digestLine(card *crm.LeadCard, loc *time.Location) string {
 	if card.Assignee != nil {
 		second += " · " + escape(strings.ToLower(assigneeLine(card, loc)[:1])+assigneeLine(card, loc)[1:])
 	}
+	if note := erasedNote(card); note != "" {
+		second += " · " + note
+	}
 	return truncate(first+"\n"+second, maxSection)
 }
 

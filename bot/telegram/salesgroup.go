@@ -179,6 +179,9 @@ func (g *SalesGroup) Digest(ctx context.Context, title string, cards []*crm.Lead
 		if line := contactLine(c.Contact); line != "" {
 			entry.WriteString("\n   " + line)
 		}
+		if note := erasedNote(c); note != "" {
+			entry.WriteString("\n   " + note)
+		}
 		if who := statusLine(c, g.opts.TimeZone); who != "" && stateOf(c) != stateUnclaimed {
 			entry.WriteString("\n   " + who)
 		}
@@ -353,6 +356,9 @@ func cardText(c *crm.LeadCard, loc *time.Location) string {
 	if line := contactLine(c.Contact); line != "" {
 		b.WriteString(line + "\n")
 	}
+	if note := erasedNote(c); note != "" {
+		b.WriteString(note + "\n")
+	}
 	fmt.Fprintf(&b, "⭐ Score %d · %s\n", c.Lead.Score, labelOf(string(c.Lead.Temperature)))
 	for _, a := range c.Answers {
 		fmt.Fprintf(&b, "  • %s: %s (%+d)\n", clipText(a.Question, 120), clipText(a.Value, 200), a.Score)
@@ -407,6 +413,18 @@ func cardName(c *crm.LeadCard) string {
 		return clipText(n, 80)
 	}
 	return "Lead #" + strconv.FormatInt(c.Lead.ID, 10)
+}
+
+// erasedNote says that the card's customer was forgotten; "" for a card
+// that was not erased.
+func erasedNote(c *crm.LeadCard) string {
+	switch {
+	case !c.Erased:
+		return ""
+	case c.ErasedNote != "":
+		return "🔒 " + c.ErasedNote
+	}
+	return "🔒 " + crm.ErasedCustomerNote
 }
 
 func contactLine(c crm.Contact) string {

@@ -789,3 +789,49 @@ func TestSalesGroupHandlerRoute(t *testing.T) {
 	require.Equal(t, []int64{777}, passed)
 	require.Len(t, sb.desk.Acts(), 1)
 }
+
+// erasedCard is sampleCard as crm.Sales builds it after the customer's
+// /forget: no contact details, the free-text answer blank, and the note.
+func erasedCard() *crm.LeadCard {
+	c := sampleCard()
+	c.Contact = crm.Contact{ID: 9}
+	c.Answers[2].Value = "—"
+	c.Erased, c.ErasedNote = true, "Данные клиента удалены по его просьбе"
+	return c
+}
+
+// TestSalesGroupCardOfForgottenCustomer: the card edited after /forget
+// keeps the lead's number, stage and amount, says the customer's data are
+// erased, and has no name, contact or link to the customer; the digest
+// says the same.
+func TestSalesGroupCardOfForgottenCustomer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sb := setupSales(t)
+	ref, err := sb.group.PostCard(ctx, claimed(sampleCard(), anna))
+	require.NoError(t, err)
+	msgID := messageID(t, sb.srv, salesChat)
+
+	card := claimed(erasedCard(), anna)
+	require.NoError(t, sb.group.UpdateCard(ctx, ref, card))
+	text, markup, ok := sb.srv.Message(salesChat, msgID)
+	require.True(t, ok)
+	require.True(t, strings.HasPrefix(text, "🔥 Lead #42 · lead #42\n🔒 Данные клиента удалены по его просьбе\n⭐ Score 70"), text)
+	require.Contains(t, text, "👤 Claimed by Anna")
+	require.JSONEq(t, keyboard(claimedRow), markup, "no link to the customer")
+	for _, personal := range []string{"Ivan", "Petrov", "ivanp", "+7900", "ivan@", "777"} {
+		require.NotContains(t, text+markup, personal)
+	}
+
+	card.Lead.Stage, card.Amount = crm.StageWon, 150000
+	require.NoError(t, sb.group.UpdateCard(ctx, ref, card))
+	text, _, _ = sb.srv.Message(salesChat, msgID)
+	require.Contains(t, text, "✅ Won: 150 000")
+
+	require.NoError(t, sb.group.Digest(ctx, "Warm leads", []*crm.LeadCard{erasedCard()}))
+	digest := sb.srv.Sent(salesChat)
+	last := digest[len(digest)-1].Params["text"]
+	require.Contains(t, last, "Lead #42 · lead #42")
+	require.Contains(t, last, "🔒 Данные клиента удалены по его просьбе")
+	require.NotContains(t, last, "Ivan")
+}
