@@ -353,7 +353,14 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 		select {
 		case err = <-errs[i]:
 		case <-ctx.Done():
-			err = fmt.Errorf("no answer within %s: %w", readyTimeout, ctx.Err())
+			// A check that answered while an earlier one used up the
+			// deadline has its answer waiting: select picks at random
+			// among ready cases, so look again before calling it late.
+			select {
+			case err = <-errs[i]:
+			default:
+				err = fmt.Errorf("no answer within %s: %w", readyTimeout, ctx.Err())
+			}
 		}
 		if err != nil {
 			a.log.WarnContext(r.Context(), "not ready", "dependency", c.name, "err", err)
