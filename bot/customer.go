@@ -316,6 +316,9 @@ func (d *Dispatcher) reply(u Update, s *session) Reply {
 		r.Callback = &CallbackAnswer{CallbackID: u.CallbackID, Text: s.notice}
 	}
 	for _, p := range s.prompts {
+		if p.Edit && len(p.Choices) == 0 && u.ButtonMessageID == 0 {
+			continue // an echo of a press whose message is unknown: nothing to edit
+		}
 		r.Messages = append(r.Messages, promptMessage(u.ChatID, p, u.ButtonMessageID))
 	}
 	return r

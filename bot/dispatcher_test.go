@@ -254,8 +254,9 @@ func TestDispatcherAnswersAdvanceAndAreSaved(t *testing.T) {
 	e.handle(t, e.command("start", ""))
 
 	u := e.button("need:buy")
+	u.ButtonMessageID = 7
 	said := e.handle(t, u)
-	assert.Equal(t, []string{"Your email?"}, said)
+	assert.Equal(t, []string{"What do you need?\n\n✅ Buy", "Your email?"}, said, "the question shows the choice, then the next one is asked")
 	saved := e.leads.Saved()
 	require.Len(t, saved, 1)
 	assert.Equal(t, crm.Answer{LeadID: saved[0].LeadID, StepID: "need", Kind: "choice", Value: "buy", Score: 20, UpdateID: u.ID,

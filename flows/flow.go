@@ -171,11 +171,14 @@ func (s *Step) line(key string) int {
 
 // Option is one answer of a choice or multi step.
 type Option struct {
-	ID    string
-	Text  Text
-	Score int
-	Next  string // choice only: where this option leads, before next_when and next
-	Line  int
+	ID   string
+	Text Text
+	// Aliases are more ways a customer may type this option ("купить",
+	// "buy", "да"), matched like the labels; from `aliases:` in the YAML.
+	Aliases []string
+	Score   int
+	Next    string // choice only: where this option leads, before next_when and next
+	Line    int
 }
 
 // Cond is a condition of score_when (with Score) or next_when (with Goto).

@@ -462,13 +462,19 @@ func (p *parser) option(n *yaml.Node, step string) *Option {
 		return nil
 	}
 	o := &Option{Line: n.Line}
-	p.known(pairs, step, "an option", "id", "text", "score", "next")
+	p.known(pairs, step, "an option", "id", "text", "aliases", "score", "next")
 	for _, kv := range pairs {
 		switch kv.key {
 		case "id":
 			o.ID, _ = p.str(kv.v, step, "option id")
 		case "text":
 			o.Text = p.text(kv.v, step, "option text")
+		case "aliases":
+			for _, a := range p.seq(kv.v, step, "option aliases") {
+				if s, ok := p.str(a, step, "an option alias"); ok {
+					o.Aliases = append(o.Aliases, s)
+				}
+			}
 		case "score":
 			o.Score, _ = p.integer(kv.v, step, "option score")
 		case "next":

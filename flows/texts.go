@@ -48,6 +48,8 @@ func builtin(key string) (ru, en string, ok bool) {
 		return "Готово", "Done", true
 	case "skip":
 		return "Пропустить", "Skip", true
+	case "skipped":
+		return "Вопрос пропущен", "Skipped", true
 	case "skip_prompt":
 		return "Или пропустите этот вопрос:", "Or skip this question:", true
 	case "thanks":
@@ -119,7 +121,7 @@ func textKeys() []string {
 	return []string{
 		"invalid_choice", "invalid_multi", "invalid_phone", "foreign_contact", "invalid_email",
 		"invalid_number", "number_too_small", "number_too_large", "invalid_text", "text_too_short",
-		"text_too_long", "share_contact", "done", "skip", "skip_prompt", "thanks", "stale_button",
+		"text_too_long", "share_contact", "done", "skip", "skipped", "skip_prompt", "thanks", "stale_button",
 		"help", "cancelled", "claimed", "already_done",
 		"nps_question", "nps_reason", "nps_thanks", "referral", "nudge", "ask_why", "why_later", "why_question",
 		"why_expensive", "why_elsewhere", "why_not_needed", "why_thanks", "reengage", "reengage_button", "stopped", "forgotten", "erased_card", "expect_hot", "expect_warm", "expect_cold",
