@@ -71,9 +71,13 @@ func (l Labels) Label(lead *crm.Lead, answers []crm.CardAnswer) []crm.CardAnswer
 
 // fieldName is the step's label, or its id made readable
 // ("company_size" → "Company size").
-func fieldName(st *flows.Step) string {
-	if st.Label != "" {
-		return st.Label
+func fieldName(st *flows.Step) string { return fieldNameIn(st, "") }
+
+// fieldNameIn is the step's label in the team's language lang (a
+// per-language label: ru or en), else as fieldName.
+func fieldNameIn(st *flows.Step, lang string) string {
+	if l := st.LabelIn(lang); l != "" {
+		return l
 	}
 	name := strings.ReplaceAll(st.ID, "_", " ")
 	return strings.ToUpper(name[:1]) + name[1:]
@@ -115,7 +119,7 @@ func (n CustomerNotices) LeadClaimed(ctx context.Context, card *crm.LeadCard, by
 	}
 	lang := f.Lang(card.Contact.Language)
 	text := f.T("claimed", lang)
-	text = strings.ReplaceAll(text, "{manager}", by.Name)
+	text = strings.ReplaceAll(text, "{manager}", by.NameForCustomers())
 	text = strings.ReplaceAll(text, "{expect}", f.ExpectPhrase(card.Lead.Temperature, lang))
 	if _, err := n.Sender.Send(ctx, Message{ChatID: card.Contact.ChatID, Text: text}); err != nil {
 		return fmt.Errorf("tell customer of claim: %w", err)

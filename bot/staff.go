@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/voronka/voronka/crm"
+	"github.com/voronka/voronka/flows"
 )
 
 // StaffTeam finds a configured member of the sales team by the id a
@@ -38,7 +38,14 @@ type StaffConfig struct {
 	// Post, when set, also posts the daily digest to the sales team's
 	// channel (Slack).
 	Post func(ctx context.Context, m Message) error
+	// Flows are the loaded flows, by id: /export has a column per step.
+	Flows map[string]*flows.Flow
+	// Language is the team's default language (a member's own wins).
+	Language string
 }
+
+// lang is the language m reads.
+func (s *Staff) lang(m crm.Manager) string { return MemberLang(m, s.cfg.Language) }
 
 // Staff answers the sales team's commands, the same in every channel:
 // Telegram (a private chat with the bot, through the dispatcher's
@@ -91,7 +98,7 @@ var staffCommands = []StaffCommand{
 	{"cohorts", "[period]", "weekly cohorts of new leads: share won by week since arrival"},
 	{"lead", "<id>", "a lead's card and timeline"},
 	{"find", "<text>", "leads by name, phone, email or @username"},
-	{"export", "[period]", "the period's leads as a CSV file"},
+	{"export", "[period] [csv]", "the period's leads as an Excel file (.xlsx): answers, NPS, stage dates, rep, source; csv for a CSV with your locale's separator"},
 }
 
 // StaffCommandList lists the managers' commands (for /voronka help).
@@ -235,6 +242,10 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 	if command == "cohorts" {
 		def = strconv.Itoa(7*crm.DefaultCohortWeeks) + "d"
 	}
+	format := ""
+	if command == "export" {
+		args, format = exportFormat(args)
+	}
 	p, err := s.period(m, c, args, def)
 	if err != nil {
 		return nil, nil, err
@@ -277,18 +288,16 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 		}
 		return s.withChart(ctx, renderCohorts(r), "cohorts.png", "Share won by week since arrival", func() ([]byte, error) { return s.cfg.Charts.Cohorts(r) }), nil, nil
 	case "export":
-		var buf bytes.Buffer
-		buf.Grow(1 << 20) // a week's leads; a month's grows it a few times, not twenty
-		n, err := writeExport(ctx, &buf, st, m, p)
+		file, name, n, err := s.exportFile(ctx, m, p, format)
 		if err != nil {
 			return nil, nil, err
 		}
-		text := fmt.Sprintf("📎 Export · %s · %s: %d leads", p.Name, p.Label(), n)
+		lang := s.lang(m)
+		text := TeamTextf(lang, "export.caption", p.Name, p.Label(), Count(lang, n, "n.leads"))
 		if n >= crm.ExportLimit {
-			text += fmt.Sprintf(" (the first %d; export a shorter period for the rest)", crm.ExportLimit)
+			text += TeamTextf(lang, "export.capped", crm.ExportLimit)
 		}
-		name := "leads-" + p.From.In(p.Loc).Format(time.DateOnly) + "--" + p.To.In(p.Loc).AddDate(0, 0, -1).Format(time.DateOnly) + ".csv"
-		return []Message{{Text: text, Document: buf.Bytes(), DocumentName: name}}, nil, nil
+		return []Message{{Text: text, Document: file, DocumentName: name}}, nil, nil
 	}
 	return nil, nil, crm.Errorf(crm.EINVALID, "unknown command /%s", command)
 }

@@ -108,6 +108,12 @@ type ExportRow struct {
 	WonAt       *time.Time
 	LostAt      *time.Time
 	Amount      float64
+	// Answers are the lead's current answers, step id -> stored value.
+	Answers map[string]string
+	// NPS is the score of the lead's survey, nil when not answered;
+	// NPSComment the reason the customer gave.
+	NPS        *int
+	NPSComment string
 }
 
 // StaffCommand is one command a manager gave, for the audit log.

@@ -34,6 +34,20 @@ type Manager struct {
 	Hours    Hours
 	TimeZone string // IANA; empty means the configured default
 	MaxOpen  int    // open leads at most; 0 means no limit
+	// Language is the language the member reads cards, reports and
+	// buttons in ("ru", "en"); empty means the team's default.
+	Language string
+	// CustomerName is how customers are told of the member («Анна»);
+	// empty means Name. Name is the team's own (Anna Head).
+	CustomerName string
+}
+
+// NameForCustomers is how a customer is told of m.
+func (m Manager) NameForCustomers() string {
+	if m.CustomerName != "" {
+		return m.CustomerName
+	}
+	return m.Name
 }
 
 // TakesLeads reports whether routing may give m a lead at now, with open

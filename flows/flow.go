@@ -137,7 +137,8 @@ type Step struct {
 	ID, Kind  string // kinds: text | choice | multi | phone | email | number | end
 	Segment   bool   // required segmentation field (choice/multi only)
 	Optional  bool   // adds a Skip button / accepts "skip", "-", "пропустить"; not with segment
-	Label     string // the field's short name on lead cards and reports (the team's language); default: the id
+	Label     string // the field's short name on lead cards and reports; default: the id
+	Labels    Text   // the same per team language, from `label: {ru: Бюджет, en: Budget}`; see LabelIn
 	Ask       Text   // the question
 	Say       Text   // for end steps: the closing message; may use {name} and {expect}
 	Options   []*Option
@@ -191,4 +192,13 @@ type Cond struct {
 
 	program      *vm.Program // compiled at load; nil means never true
 	flat, looped int         // its nodes outside and inside loops, for its cost
+}
+
+// LabelIn is the step's label for a team reading lang: from a per-language
+// label, else the one label, else "" (the caller makes the id readable).
+func (s *Step) LabelIn(lang string) string {
+	if l := s.Labels[lang]; l != "" {
+		return l
+	}
+	return s.Label
 }

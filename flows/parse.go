@@ -426,7 +426,12 @@ func (p *parser) step(n *yaml.Node) *Step {
 		case "kind":
 			s.Kind, _ = p.str(v, s.ID, "kind")
 		case "label":
-			s.Label, _ = p.str(v, s.ID, "label")
+			if v.Kind == yaml.MappingNode { // {ru: Бюджет, en: Budget}: per team language
+				s.Labels = p.text(v, s.ID, "label")
+				s.Label = s.Labels.in("", "en")
+			} else {
+				s.Label, _ = p.str(v, s.ID, "label")
+			}
 		case "segment":
 			s.Segment = p.boolean(v, s.ID, "segment")
 		case "optional":

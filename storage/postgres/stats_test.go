@@ -296,10 +296,22 @@ func TestStatsExportAndLog(t *testing.T) {
 	t.Parallel()
 	b := setupStats(t)
 	ctx := context.Background()
+	_, err := b.db.Pool.Exec(ctx, `INSERT INTO surveys (lead_id, contact_id, due_at, score, comment, created_at)
+		SELECT id, contact_id, now(), 9, 'Быстро ответили', now() FROM leads WHERE id = $1`, b.fx.Leads["L1"])
+	require.NoError(t, err)
 	var got []int64
 	n, err := b.stats.Export(ctx, b.who("Anna"), b.p, func(r crm.ExportRow) error {
 		got = append(got, r.Lead.ID)
+		if r.Lead.ID == b.fx.Leads["L3"] {
+			require.Nil(t, r.NPS, "no survey")
+			require.Len(t, r.Answers, 6)
+		}
 		if r.Lead.ID == b.fx.Leads["L1"] {
+			require.Equal(t, map[string]string{"need": "buy", "budget": "buy", "timeline": "buy", "role": "buy",
+				"company_size": "buy", "phone": "buy"}, r.Answers, "the current answers by step")
+			require.NotNil(t, r.NPS)
+			require.Equal(t, 9, *r.NPS)
+			require.Equal(t, "Быстро ответили", r.NPSComment)
 			require.Equal(t, "Anna", r.Contact.FirstName)
 			require.Equal(t, 100000.0, r.Amount)
 			require.NotNil(t, r.WonAt)

@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/cmd/internal/schedule"
 	"github.com/voronka/voronka/crm"
 	"github.com/voronka/voronka/flows"
@@ -40,6 +41,10 @@ type Config struct {
 		Format string `yaml:"format"` // json | text
 	} `yaml:"log"`
 	Telegram TelegramConfig `yaml:"telegram"`
+	// Language is the sales team's default language (ru or en): cards,
+	// buttons, reports, digests, charts and exports. A member's own
+	// `language:` wins.
+	Language string `yaml:"language"`
 	// Team is the sales team: who gets leads, who may press the buttons.
 	Team       []TeamMember    `yaml:"team"`
 	Routing    RoutingConfig   `yaml:"routing"`
@@ -145,6 +150,11 @@ type TeamMember struct {
 	Hours    string `yaml:"hours"`
 	TimeZone string `yaml:"time_zone"`
 	MaxOpen  int    `yaml:"max_open"`
+	// Language the member reads (ru or en); default: the team's.
+	Language string `yaml:"language"`
+	// CustomerName is how customers are told of the member («Анна»);
+	// default: name.
+	CustomerName string `yaml:"customer_name"`
 }
 
 // SurveysConfig is the NPS survey after a sale.
@@ -213,6 +223,7 @@ const defaultConfigFile = "configs/voronka.yaml"
 func defaultConfig() Config {
 	c := Config{
 		TimeZone:    "UTC",
+		Language:    "ru",
 		Flows:       "configs/flows",
 		DefaultFlow: "qualify",
 		SessionTTL:  dur(30 * 24 * time.Hour),
@@ -390,7 +401,13 @@ func (c *Config) validate() error {
 	return errors.Join(errs...)
 }
 
+// validTeamLanguage reports whether the team texts have lang.
+func validTeamLanguage(lang string) bool { return lang == bot.LangRU || lang == bot.LangEN }
+
 func (c *Config) validateSales(bad func(key, format string, args ...any)) {
+	if !validTeamLanguage(c.Language) {
+		bad("language", "must be ru or en, not %q", c.Language)
+	}
 	seen := map[string]bool{}
 	for i, m := range c.Team {
 		key := fmt.Sprintf("team[%d]", i)
@@ -415,6 +432,9 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 			if _, err := time.LoadLocation(m.TimeZone); err != nil {
 				bad(key+".time_zone", "unknown time zone %q", m.TimeZone)
 			}
+		}
+		if m.Language != "" && !validTeamLanguage(m.Language) {
+			bad(key+".language", "must be ru or en, not %q", m.Language)
 		}
 		if m.MaxOpen < 0 {
 			bad(key+".max_open", "must not be negative")
@@ -499,7 +519,8 @@ func (c *Config) Managers() []crm.Manager {
 	out := make([]crm.Manager, len(c.Team))
 	for i, m := range c.Team {
 		out[i] = crm.Manager{Name: m.Name, Role: crm.Role(m.Role), SlackID: m.SlackID, TelegramID: m.TelegramID,
-			OnDuty: m.OnDuty == nil || *m.OnDuty, TimeZone: m.TimeZone, MaxOpen: m.MaxOpen}
+			OnDuty: m.OnDuty == nil || *m.OnDuty, TimeZone: m.TimeZone, MaxOpen: m.MaxOpen,
+			Language: m.Language, CustomerName: m.CustomerName}
 		out[i].Hours, _ = crm.ParseHours(m.Hours) // validated; "" stays zero
 	}
 	return out

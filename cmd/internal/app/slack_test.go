@@ -223,7 +223,8 @@ func TestCardSurvivesACrash(t *testing.T) {
 // duty the lead waits and goes to the first rep who comes on duty.
 func TestRoutingStrategies(t *testing.T) {
 	t.Parallel()
-	const team = `team:
+	const team = `language: en
+team:
   - {name: Anna, role: head, slack_id: UANNA, on_duty: false}
   - {name: Boris, role: rep, slack_id: UBORIS, hours: "Mon-Fri 09:00-18:00"}
   - {name: Gleb, role: rep, slack_id: UGLEB, hours: "Mon-Fri 09:00-18:00", max_open: 5}

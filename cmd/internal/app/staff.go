@@ -51,6 +51,9 @@ func (a *App) wireStaff(ctx context.Context) error {
 		Charts: chart.Charts{},
 		Logger: a.log,
 		Post:   post,
+		Flows:  a.flows,
+
+		Language: a.cfg.Language,
 	})
 	if err != nil {
 		return err

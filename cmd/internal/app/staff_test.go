@@ -26,6 +26,7 @@ import (
 // a head reading in Moscow time, and two reps; the deployment's own zone
 // is Moscow too, for the digest.
 const staffConfig = `timezone: Europe/Moscow
+language: en
 team:
   - {name: Anna, role: head, telegram_id: 9001, slack_id: UANNA, time_zone: Europe/Moscow}
   - {name: Boris, role: rep, telegram_id: 9002, slack_id: UBORIS}
@@ -291,19 +292,26 @@ func TestStaffLeadFindExport(t *testing.T) {
 	require.Len(t, files, 1)
 	doc := files[0]
 	require.Equal(t, "sendDocument", doc.Method)
-	require.Equal(t, "leads-2026-11-16--2026-11-22.csv", doc.FileName)
+	require.Equal(t, "leads-2026-11-16--2026-11-22.xlsx", doc.FileName)
 	require.Equal(t, "📎 Export · 2026-11-16..2026-11-22 · 16–22 Nov 2026: 7 leads", doc.Text)
+	require.Equal(t, "PK", string(doc.File[:2]), "an .xlsx is a zip")
+
+	texts, files = b.ask(9001, "/export 2026-11-16..2026-11-22 csv")
+	require.Empty(t, texts)
+	require.Len(t, files, 1)
+	doc = files[0]
+	require.Equal(t, "leads-2026-11-16--2026-11-22.csv", doc.FileName)
 	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(doc.File, []byte("\uFEFF")))).ReadAll()
 	require.NoError(t, err)
 	require.Len(t, rows, 8)
-	require.Equal(t, "lead_id", rows[0][0])
-	require.Equal(t, []string{itoa(L["L1"]), "2026-11-16T00:00:00+03:00", "won", "hot"}, rows[1][:4], "the first minute of the period, in Moscow time")
+	require.Equal(t, "Lead #", rows[0][0])
+	require.Equal(t, []string{itoa(L["L1"]), "2026-11-16 00:00", "won", "hot"}, rows[1][:4], "the first minute of the period, in Moscow time")
 	require.Contains(t, rows[1], "Boris")
 	require.Contains(t, rows[1], "100000.00")
 	require.Equal(t, itoa(L["L8"]), rows[7][0])
 
 	texts, _ = b.ask(9001, "/export lastweek")
-	require.Contains(t, texts[0], "Usage: /export [period]\nperiod: today, yesterday, 7d")
+	require.Contains(t, texts[0], "Usage: /export [period] [csv]\nperiod: today, yesterday, 7d")
 }
 
 // TestStaffSlashCommandReplayedRunsOnce: a signed /slack/commands request
