@@ -155,7 +155,11 @@ func (cs *Campaigns) fire(ctx context.Context, c *Campaign, now time.Time, cause
 			if !dryRun {
 				s := &CampaignSend{Campaign: c.ID, ContactID: m.ContactID, LeadID: m.LeadID, Cause: m.Cause,
 					Variant: p.Variant, Timing: p.Plan.Timing, DueAt: p.Plan.At, Since: m.Since, Status: SendQueued}
-				if _, err := cs.store.CreateSend(ctx, s, Job{Kind: JobCampaign, At: p.Plan.At}); err != nil {
+				job := Job{Kind: JobCampaign}
+				if p.Plan.At.After(now) {
+					job.At = p.Plan.At
+				}
+				if _, err := cs.store.CreateSend(ctx, s, job); err != nil {
 					return planned, err
 				}
 			}

@@ -35,8 +35,8 @@ type fileYAML struct {
 		Delay  string `yaml:"delay"`
 		Within string `yaml:"within"`
 	} `yaml:"trigger"`
-	BestTime bool          `yaml:"best_time"`
-	Exclude  []string      `yaml:"exclude"`
+	BestTime bool     `yaml:"best_time"`
+	Exclude  []string `yaml:"exclude"`
 	Goal     struct {
 		Kind   string `yaml:"kind"`
 		Within string `yaml:"within"`

@@ -376,7 +376,7 @@ func (s *CampaignStore) ClaimSend(ctx context.Context, id int64, now time.Time, 
 		if err := tx.QueryRow(ctx, `SELECT contact_id FROM campaign_sends WHERE id = $1`, id).Scan(&contact); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('voronka/campaign-contact/' || $1::text, 0))`, contact); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('voronka/campaign-contact/' || $1::bigint, 0))`, contact); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `SELECT status FROM campaign_sends WHERE id = $1 FOR UPDATE`, id).Scan(&status); err != nil {
