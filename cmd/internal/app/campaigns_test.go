@@ -98,3 +98,22 @@ func TestEventCampaignOncePerCause(t *testing.T) {
 	require.Zero(t, len(b.tg.Sent(early)), "nothing at night")
 	require.Equal(t, 1, b.sentTo(due, "возвращайтесь"), "once per cause")
 }
+
+// TestCampaignsReport: /campaigns shows the variant's sends from the facts.
+func TestCampaignsReport(t *testing.T) {
+	t.Parallel()
+	noon := time.Date(2025, 3, 10, 12, 0, 0, 0, moscow)
+	b, clock := setupCampaigns(t, noon, map[string]string{"winback.yaml": winbackCampaign})
+	ctx := context.Background()
+	b.lostCustomer(82001, "en", noon.Add(-31*24*time.Hour))
+	require.NoError(t, b.app.campaigns.Sweep(ctx, clock.Now()))
+	b.waitFor(func() bool { return b.sentTo(82001, "Ира, come back!") == 1 })
+	b.waitFor(func() bool { return b.count(`SELECT count(*) FROM campaign_sends WHERE status = 'sent'`) == 1 })
+	boris, ok := b.app.sales.ManagerByTelegram(9002)
+	require.True(t, ok)
+	msgs := b.app.staffDesk.Answer(ctx, boris, "telegram", "campaigns", "")
+	require.Len(t, msgs, 1)
+	require.Contains(t, msgs[0].Text, "audience 1")
+	require.Contains(t, msgs[0].Text, "a (w 1): sent 1, delivered 1, blocked 0")
+	require.Contains(t, msgs[0].Text, "replied 0 = 0.0% [0.0–79.3]")
+}
