@@ -30,13 +30,13 @@ type Charts interface {
 
 // StaffConfig wires Staff. Stats, Team and Sender are required.
 type StaffConfig struct {
-	Stats  *crm.Stats
+	Stats *crm.Stats
 	// Campaigns answers /campaigns; nil means none are configured.
 	Campaigns *crm.Campaigns
-	Team   StaffTeam
-	Sender Sender // Telegram: replies in the private chat, digest DMs
-	Charts Charts
-	Logger *slog.Logger
+	Team      StaffTeam
+	Sender    Sender // Telegram: replies in the private chat, digest DMs
+	Charts    Charts
+	Logger    *slog.Logger
 	// Post, when set, also posts the daily digest to the sales team's
 	// channel (Slack).
 	Post func(ctx context.Context, m Message) error
