@@ -30,16 +30,11 @@ func clip(s string) string {
 	return string(r[:maxStaffText-1]) + "…"
 }
 
-// num writes a count with thin groups: 1 500 000.
-func num(n int) string { return groupDigits(strconv.Itoa(n)) }
+// num writes a count grouped like an amount: 1 500 000.
+func num(n int) string { return Format{Lang: TeamLanguage}.Count(n) }
 
-// money writes an amount: whole amounts without decimals, others with two.
-func money(f float64) string {
-	if f == math.Trunc(f) {
-		return groupDigits(strconv.FormatFloat(f, 'f', 0, 64))
-	}
-	return groupDigits(strconv.FormatFloat(f, 'f', 2, 64))
-}
+// money writes an amount as the cards do (Format.Amount).
+func money(f float64) string { return Format{Lang: TeamLanguage}.Amount(f) }
 
 // ratio writes "45% (9/20)", or "—" without a base.
 func ratio(r crm.Ratio) string {
