@@ -277,33 +277,33 @@ func eventLine(e crm.Event, loc *time.Location) string {
 	return line
 }
 
-func renderLead(v *crm.LeadView, loc *time.Location) string {
-	c := v.Card
+// renderLead is /lead: the card's facts as NewCard writes them (contact
+// fields or the erased note, source, answers), then the dates and the
+// timeline.
+func renderLead(lv *crm.LeadView, loc *time.Location) string {
+	c := lv.Card
 	l, ct := c.Lead, c.Contact
+	v := NewCard(c, Format{Lang: TeamLanguage, Loc: loc})
 	var b strings.Builder
 	fmt.Fprintf(&b, "Lead #%d · %s · %s · score %d\n", l.ID, l.Stage, l.Temperature, l.Score)
 	var who []string
 	if ct.FirstName != "" || ct.LastName != "" {
-		who = append(who, ct.Name())
+		who = append(who, v.Name)
 	}
-	for _, s := range []string{atName(ct.Username), ct.Phone, ct.Email} {
+	for _, s := range []string{atName(v.Username), v.Phone, v.Email} {
 		if s != "" {
 			who = append(who, s)
 		}
 	}
-	if len(who) == 0 {
+	switch {
+	case v.Erased != "":
+		who = append(who, "🔒 "+v.Erased)
+	case len(who) == 0:
 		who = append(who, "(no contact details)")
 	}
 	b.WriteString(strings.Join(who, " · ") + "\n")
-	a := l.Attribution
-	var src []string
-	for _, s := range []string{a.Source, a.Medium, a.Campaign} {
-		if s != "" {
-			src = append(src, s)
-		}
-	}
-	if len(src) > 0 {
-		b.WriteString("Source: " + strings.Join(src, " / ") + "\n")
+	if a := l.Attribution; a.Source != "" || a.Medium != "" || a.Campaign != "" {
+		b.WriteString("Source: " + v.Source + "\n")
 	}
 	fmt.Fprintf(&b, "Created %s", l.CreatedAt.In(loc).Format("2 Jan 2006 15:04"))
 	if l.QualifiedAt != nil {
@@ -326,9 +326,9 @@ func renderLead(v *crm.LeadView, loc *time.Location) string {
 	if l.LostReason != "" {
 		fmt.Fprintf(&b, "Lost: %s\n", l.LostReason)
 	}
-	if len(c.Answers) > 0 {
+	if len(v.Answers) > 0 {
 		b.WriteString("\nAnswers:\n")
-		for _, ans := range c.Answers {
+		for _, ans := range v.Answers {
 			val := ans.Value
 			if val == "" {
 				val = "—"
@@ -340,9 +340,9 @@ func renderLead(v *crm.LeadView, loc *time.Location) string {
 			b.WriteString("\n")
 		}
 	}
-	if len(v.Timeline) > 0 {
+	if len(lv.Timeline) > 0 {
 		b.WriteString("\nTimeline:\n")
-		for _, e := range v.Timeline {
+		for _, e := range lv.Timeline {
 			b.WriteString(eventLine(e, loc) + "\n")
 		}
 	}
