@@ -129,6 +129,7 @@ type CardAnswer struct {
 	Question string
 	Value    string
 	Score    int
+	Kind     string // the step's kind as stored ("choice", "number", ...)
 }
 
 // LeadCard is everything a rep needs to act on a lead.
@@ -150,6 +151,9 @@ type LeadCard struct {
 	Escalations int
 	LostReasons []string
 	Now         time.Time
+	// Win is the predicted win probability; nil when no learning is
+	// wired (or it failed: the card goes out without it).
+	Win *WinEstimate
 }
 
 // SalesNotifier puts leads in front of the sales team: a Slack channel, a
