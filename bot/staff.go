@@ -92,6 +92,7 @@ var staffCommands = []StaffCommand{
 	{"lead", "<id>", "a lead's card and timeline"},
 	{"find", "<text>", "leads by name, phone, email or @username"},
 	{"export", "[period]", "the period's leads as a CSV file"},
+	{"model", "", "the win-probability model: how it did on recent leads, its strongest features, vs the score"},
 }
 
 // StaffCommandList lists the managers' commands (for /voronka help).
@@ -207,6 +208,12 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 			return nil, id, err
 		}
 		return []Message{{Text: renderLead(v, st.Location(m))}}, id, nil
+	case "model":
+		r, err := st.Model(ctx, m)
+		if err != nil {
+			return nil, 0, err
+		}
+		return []Message{{Text: RenderModel(r, st.Location(m))}}, 0, nil
 	case "find":
 		found, err := st.Find(ctx, m, args)
 		if err != nil {

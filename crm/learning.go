@@ -353,6 +353,16 @@ func (l *Learning) Current(ctx context.Context) (*WinModel, error) {
 	return m, nil
 }
 
+// WinEstimator scores leads with the model in use (Learning is one).
+// Cards, /lead, the export and the routing queue use it; an error leaves
+// the probability out and nothing else.
+type WinEstimator interface {
+	Estimate(ctx context.Context, card *LeadCard) (*WinEstimate, error)
+	Score(ctx context.Context, f LeadFacts) (p float64, ok bool, err error)
+}
+
+var _ WinEstimator = (*Learning)(nil)
+
 // WinEstimate is a lead's predicted win probability as a card shows it.
 type WinEstimate struct {
 	// Ready is false while there is no model (not enough outcomes yet):

@@ -8,6 +8,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/crm"
 )
 
@@ -76,6 +77,9 @@ func cardBlocks(card *crm.LeadCard, loc *time.Location, withTelegram bool) []sla
 	}
 	if buttons := cardButtons(card, withTelegram); len(buttons) > 0 {
 		blocks = append(blocks, slackapi.NewActionBlock(blockActions, buttons...))
+	}
+	if win := bot.WinLines(card.Win); len(win) > 0 {
+		blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(escape("🎯 "+strings.Join(win, "\n")))))
 	}
 	blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(footer(card))))
 	return blocks

@@ -367,6 +367,9 @@ func cardText(c *crm.LeadCard, loc *time.Location) string {
 	if c.Escalations > 0 {
 		fmt.Fprintf(&b, "\n⏰ Escalated %d× (not claimed in time)", c.Escalations)
 	}
+	if win := bot.WinLines(c.Win); len(win) > 0 {
+		b.WriteString("\n🎯 " + strings.Join(win, "\n"))
+	}
 	return clipText(b.String(), maxText)
 }
 
