@@ -164,3 +164,19 @@ func TestEstimateExplainsTheCard(t *testing.T) {
 	require.Equal(t, "source ads", est.Lowered[0].Label)
 	require.Equal(t, "arrived on Sun", est.Lowered[1].Label)
 }
+
+func TestModelReportIsForHeads(t *testing.T) {
+	t.Parallel()
+	st := crm.NewStats(nil, nil, nil, nil, nil, time.UTC)
+	_, err := st.Model(context.Background(), crm.Manager{Name: "Boris", Role: crm.RoleRep})
+	require.Equal(t, crm.EFORBIDDEN, crm.ErrorCode(err))
+	_, err = st.Model(context.Background(), crm.Manager{Name: "Anna", Role: crm.RoleHead})
+	require.Equal(t, crm.ENOTFOUND, crm.ErrorCode(err), "no learning wired")
+	store := crmtest.NewModelStore(history(600))
+	st.SetLearning(crm.NewLearning(store, fixedFitter{func(c int) []float64 { w := make([]float64, c); w[1] = 1; return w }},
+		nil, crm.ModelPolicy{}, nil))
+	r, err := st.Model(context.Background(), crm.Manager{Name: "Anna", Role: crm.RoleHead})
+	require.NoError(t, err)
+	require.Nil(t, r.Current)
+	require.Positive(t, r.Won)
+}
