@@ -95,6 +95,7 @@ var staffCommands = []StaffCommand{
 	{"find", "<text>", "leads by name, phone, email or @username"},
 	{"export", "[period]", "the period's leads as a CSV file"},
 	{"campaigns", "[name] [promote <variant>]", "per campaign and variant: audience, sent, delivered, blocked, replied, goal, with 95% intervals"},
+	{"model", "", "the win-probability model: how it did on recent leads, its strongest features, vs the score"},
 }
 
 // StaffCommandList lists the managers' commands (for /voronka help).
@@ -222,6 +223,12 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 			return nil, []int64{id}, err
 		}
 		return []Message{{Text: renderLead(v, st.Location(m))}}, []int64{id}, nil
+	case "model":
+		r, err := st.Model(ctx, m)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []Message{{Text: RenderModel(r, st.Location(m))}}, nil, nil
 	case "find":
 		found, err := st.Find(ctx, m, args)
 		if err != nil {

@@ -358,6 +358,9 @@ func cardText(c *crm.LeadCard, loc *time.Location) string {
 	if v.Escalations > 0 {
 		fmt.Fprintf(&b, "\n⏰ Escalated %d× (not claimed in time)", v.Escalations)
 	}
+	if win := bot.WinLines(c.Win); len(win) > 0 {
+		b.WriteString("\n🎯 " + strings.Join(win, "\n"))
+	}
 	return clipText(b.String(), maxText)
 }
 
