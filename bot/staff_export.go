@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +48,9 @@ func CSVSeparator(lang string) rune {
 	}
 	return ','
 }
+
+// exportAmount is an amount: two decimals in a CSV, a number in a workbook.
+type exportAmount float64
 
 // exportColumn is one column: its header and how a row fills it.
 type exportColumn struct {
@@ -97,7 +101,7 @@ func newExportSheet(lang string, loc *time.Location, fs map[string]*flows.Flow, 
 		if r.WonAt == nil {
 			return nil
 		}
-		return r.Amount
+		return exportAmount(r.Amount)
 	})
 	col("lost_reason", func(r crm.ExportRow) any { return r.Lead.LostReason })
 	col("name", func(r crm.ExportRow) any { return strings.TrimSpace(r.Contact.FirstName + " " + r.Contact.LastName) })
@@ -107,10 +111,11 @@ func newExportSheet(lang string, loc *time.Location, fs map[string]*flows.Flow, 
 	col("language", func(r crm.ExportRow) any { return r.Contact.Language })
 	for _, st := range exportSteps(fs) {
 		x.columns = append(x.columns, exportColumn{header: fieldNameIn(st, lang), cell: func(r crm.ExportRow) any {
-			v, ok := r.Answers[st.ID]
-			if !ok {
+			i := slices.IndexFunc(r.Answers, func(a crm.Answer) bool { return a.StepID == st.ID })
+			if i < 0 {
 				return nil
 			}
+			v := r.Answers[i].Value
 			if f := fs[r.Lead.FlowID]; f != nil {
 				if own := f.Step(st.ID); own != nil {
 					return answerText(f, own, v, lang)
@@ -119,6 +124,12 @@ func newExportSheet(lang string, loc *time.Location, fs map[string]*flows.Flow, 
 			return v
 		}})
 	}
+	col("win", func(r crm.ExportRow) any {
+		if r.WinProbability == nil {
+			return nil
+		}
+		return math.Round(*r.WinProbability*10000) / 10000
+	})
 	col("nps", func(r crm.ExportRow) any {
 		if r.NPS == nil {
 			return nil
@@ -232,8 +243,10 @@ func (x *exportSheet) writeCSV(ctx context.Context, w io.Writer, sep rune, st *c
 				rec[i] = cell(v)
 			case time.Time:
 				rec[i] = v.Format("2006-01-02 15:04")
+			case exportAmount:
+				rec[i] = strconv.FormatFloat(float64(v), 'f', 2, 64)
 			case float64:
-				rec[i] = strconv.FormatFloat(v, 'f', 2, 64)
+				rec[i] = strconv.FormatFloat(v, 'f', -1, 64)
 			default:
 				rec[i] = fmt.Sprint(v)
 			}
@@ -289,8 +302,11 @@ func (x *exportSheet) writeXLSX(ctx context.Context, w io.Writer, st *crm.Stats,
 		line++
 		row := x.row(r)
 		for i, v := range row {
-			if t, ok := v.(time.Time); ok {
-				row[i] = excelize.Cell{Value: t, StyleID: dateStyle}
+			switch v := v.(type) {
+			case time.Time:
+				row[i] = excelize.Cell{Value: v, StyleID: dateStyle}
+			case exportAmount:
+				row[i] = float64(v)
 			}
 		}
 		ref, err := excelize.CoordinatesToCellName(1, line)

@@ -72,13 +72,14 @@ func exportSetup(t *testing.T) (*bot.Staff, crm.Manager, crm.Manager) {
 				Attribution: crm.Attribution{Source: "yandex", Campaign: "bf"}},
 			Contact:   crm.Contact{FirstName: "Анна", LastName: "Петрова", Phone: "+79161234567", Language: "ru"},
 			ManagerID: 2, WonAt: &won, Amount: 1500000,
-			Answers: map[string]string{"need": "buy", "budget": "1500000", "timeline": "week", "company_size": ""},
-			NPS:     &nine, NPSComment: "Быстро ответили",
+			Answers: []crm.Answer{{StepID: "need", Value: "buy"}, {StepID: "budget", Value: "1500000"},
+				{StepID: "timeline", Value: "week"}, {StepID: "company_size", Value: ""}},
+			NPS: &nine, NPSComment: "Быстро ответили",
 		},
 		{
 			Lead:    crm.Lead{ID: 42, FlowID: "qualify", Stage: crm.StageLost, Temperature: crm.Cold, CreatedAt: created.Add(time.Hour), LostReason: "=cmd"},
 			Contact: crm.Contact{FirstName: "Bob", Language: "en"},
-			Answers: map[string]string{"need": "pricing"},
+			Answers: []crm.Answer{{StepID: "need", Value: "pricing"}},
 		},
 	}
 	team := []crm.Manager{anna, boris}

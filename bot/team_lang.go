@@ -189,6 +189,8 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "Email", "Email", true
 	case "col.language":
 		return "Язык", "Language", true
+	case "col.win":
+		return "Вероятность продажи", "Win probability", true
 	case "col.nps":
 		return "Оценка NPS (0–10)", "NPS score (0–10)", true
 	case "col.nps_comment":
