@@ -23,10 +23,17 @@ type StaffTeam interface {
 // Charts draws the pictures that say more than the text: PNG images.
 // bot/chart implements it; nil means text only.
 type Charts interface {
-	Funnel(r *crm.FunnelReport) ([]byte, error)
-	NPSTrend(r *crm.NPSReport) ([]byte, error)
-	Cohorts(r *crm.CohortReport) ([]byte, error)
+	// Each draws its labels in lang, the reader's language; a report
+	// with nothing to draw returns an error wrapping ErrNoChartData.
+	Funnel(r *crm.FunnelReport, lang string) ([]byte, error)
+	NPSTrend(r *crm.NPSReport, lang string) ([]byte, error)
+	Cohorts(r *crm.CohortReport, lang string) ([]byte, error)
 }
+
+// ErrNoChartData is what Charts return for a report with nothing to draw
+// (an NPS trend without one response): the reader is told so in a
+// sentence instead of being sent empty axes.
+var ErrNoChartData = errors.New("no data to draw")
 
 // StaffConfig wires Staff. Stats, Team and Sender are required.
 type StaffConfig struct {
@@ -272,13 +279,15 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 		if err != nil {
 			return nil, nil, err
 		}
-		return s.withChart(ctx, renderFunnel(r), "funnel.png", "Funnel · "+p.Label(), func() ([]byte, error) { return s.cfg.Charts.Funnel(r) }), nil, nil
+		lang := s.lang(m)
+		return s.withChart(ctx, lang, renderFunnel(r), "funnel.png", TeamTextf(lang, "chart.funnel", p.Label()), func() ([]byte, error) { return s.cfg.Charts.Funnel(r, lang) }), nil, nil
 	case "nps":
 		r, err := st.NPS(ctx, m, p)
 		if err != nil {
 			return nil, nil, err
 		}
-		return s.withChart(ctx, renderNPS(r), "nps.png", "NPS by week", func() ([]byte, error) { return s.cfg.Charts.NPSTrend(r) }), nil, nil
+		lang := s.lang(m)
+		return s.withChart(ctx, lang, renderNPS(r), "nps.png", TeamText(lang, "chart.nps"), func() ([]byte, error) { return s.cfg.Charts.NPSTrend(r, lang) }), nil, nil
 	case "team":
 		r, err := st.Team(ctx, m, p)
 		if err != nil {
@@ -296,7 +305,8 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 		if err != nil {
 			return nil, nil, err
 		}
-		return s.withChart(ctx, renderCohorts(r), "cohorts.png", "Share won by week since arrival", func() ([]byte, error) { return s.cfg.Charts.Cohorts(r) }), nil, nil
+		lang := s.lang(m)
+		return s.withChart(ctx, lang, renderCohorts(r), "cohorts.png", TeamText(lang, "chart.cohorts"), func() ([]byte, error) { return s.cfg.Charts.Cohorts(r, lang) }), nil, nil
 	case "campaigns":
 		return s.campaigns(ctx, m, args)
 	case "export":
@@ -316,12 +326,15 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 
 // withChart puts the chart after the text. A chart that fails to draw is
 // logged and left out: the numbers are in the text already.
-func (s *Staff) withChart(ctx context.Context, text, name, caption string, draw func() ([]byte, error)) []Message {
+func (s *Staff) withChart(ctx context.Context, lang, text, name, caption string, draw func() ([]byte, error)) []Message {
 	msgs := []Message{{Text: text}}
 	if s.cfg.Charts == nil {
 		return msgs
 	}
 	png, err := draw()
+	if errors.Is(err, ErrNoChartData) {
+		return append(msgs, Message{Text: TeamText(lang, "chart.no_data")})
+	}
 	if err != nil {
 		s.cfg.Logger.WarnContext(ctx, "staff chart failed", "chart", name, "err", err)
 		return msgs

@@ -214,9 +214,9 @@ func teamTexts(key string) (ru, en string, ok bool) {
 	case "chart.week_n":
 		return "нед. %d", "wk %d", true
 	case "chart.cohort_legend":
-		return "светлее — меньше, темнее — до %s · серое — неделя ещё не наступила", "lighter less, darker up to %s · grey: week not reached yet", true
-	case "chart.nps_empty":
-		return "За этот период нет ни одной оценки NPS — графика не будет.", "No NPS responses in this period, so no chart.", true
+		return "белое — 0%%, тёмно-зелёное — %s · «…» — неделя ещё не наступила · «—» — лидов не было", "white 0%%, dark green %s · “…” week not reached yet · “—” no leads", true
+	case "chart.no_data":
+		return "Графика нет: за этот период нечего показать.", "No chart: nothing to draw for this period.", true
 	}
 	return "", "", false
 }
