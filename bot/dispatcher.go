@@ -354,6 +354,12 @@ func (d *Dispatcher) rebuildWith(ctx context.Context, u Update) (*session, []crm
 	if err != nil {
 		return nil, nil, err
 	}
+	if c.ErasedAt != nil && !c.ErasedAt.Before(lead.CreatedAt) {
+		// The customer said /forget after this lead began: its answers are
+		// erased, so it is not theirs to resume or to be told about ("your
+		// answers are with us"). The next /start or message begins anew.
+		return s, nil, nil
+	}
 	s.LeadID, s.Stage = lead.ID, lead.Stage
 	answers, err := d.cfg.Leads.Answers(ctx, lead.ID)
 	if err != nil {

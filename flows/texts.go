@@ -72,8 +72,8 @@ func builtin(key string) (ru, en string, ok bool) {
 		return "Спасибо! Если кому-то из ваших знакомых нужно то же, что и вам, — просто перешлите им этот чат, мы поможем.",
 			"Thank you! If a friend needs what you needed, just forward them this chat and we'll help.", true
 	case "nudge":
-		return "Вы ещё здесь? Давайте продолжим — осталось совсем немного.",
-			"Still there? Let's carry on, there's not much left.", true
+		return "{name}, вы ещё здесь? Давайте продолжим — осталось совсем немного.",
+			"{name}, still there? Let's carry on, there's not much left.", true
 	case "ask_why":
 		return "Кажется, мы не закончили. Что-то пошло не так? Выберите, что ближе:",
 			"It looks like we didn't finish. Did something go wrong? Pick what fits best:", true
@@ -90,8 +90,8 @@ func builtin(key string) (ru, en string, ok bool) {
 	case "why_thanks":
 		return "Спасибо, что ответили! Мы это учтём.", "Thank you for telling us! We'll take it into account.", true
 	case "reengage":
-		return "Здравствуйте! Недавно вы интересовались нашим предложением. Если вопрос снова актуален — давайте поговорим.",
-			"Hello! You were interested in our offer a while ago. If it's on your mind again, let's talk.", true
+		return "Здравствуйте, {name}! Недавно вы интересовались нашим предложением. Если вопрос снова актуален — давайте поговорим.",
+			"Hello, {name}! You were interested in our offer a while ago. If it's on your mind again, let's talk.", true
 	case "reengage_button":
 		return "Давайте поговорим", "Let's talk", true
 	case "stopped":
@@ -135,6 +135,11 @@ func isTextKey(key string) bool { return contains(textKeys(), key) }
 // its first language, the built-in in English: an operator who translates a
 // flow to a language Voronka has no texts for still gets English hints
 // instead of blanks, and overrides win wherever they exist.
+// Named is T with {name} filled: the customer's name, or, when it is
+// unknown, the text without it («{name}, вы ещё здесь?» becomes «Вы ещё
+// здесь?»).
+func (f *Flow) Named(key, lang, name string) string { return fill(f.T(key, lang), name) }
+
 func (f *Flow) T(key, lang string) string {
 	if f == nil {
 		return ""

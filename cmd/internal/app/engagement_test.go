@@ -203,7 +203,7 @@ func TestStalledDialogueNudges(t *testing.T) {
 	require.Equal(t, 0, b.count(`SELECT count(*) FROM followups`))
 
 	require.NoError(t, e.SweepFollowups(ctx, clock.Add(time.Hour+time.Minute)))
-	b.waitFor(func() bool { return b.sentTo(quiet, "Still there?") == 1 && b.sentTo(stopper, "Still there?") == 1 })
+	b.waitFor(func() bool { return b.sentTo(quiet, "Test, still there?") == 1 && b.sentTo(stopper, "Test, still there?") == 1 }) // by name
 	b.waitFor(func() bool { return strings.Contains(b.lastText(quiet), "What budget") }) // the nudge asks the waiting question again
 	require.NoError(t, e.SweepFollowups(ctx, clock.Add(3*time.Hour)))
 
@@ -217,7 +217,7 @@ func TestStalledDialogueNudges(t *testing.T) {
 		require.NoError(t, e.SweepFollowups(ctx, clock.Add(24*time.Hour)))
 	}
 	time.Sleep(100 * time.Millisecond)
-	require.Equal(t, 1, b.sentTo(quiet, "Still there?"))
+	require.Equal(t, 1, b.sentTo(quiet, "Test, still there?"))
 	require.Equal(t, 1, b.sentTo(quiet, "Did something go wrong"))
 	require.Equal(t, 0, b.sentTo(stopper, "Did something go wrong"), "/stop cancelled the rest")
 

@@ -147,6 +147,12 @@ func TestForgetReachesEveryCard(t *testing.T) {
 	kc, km := splitRef(t, keptRefs["telegram"])
 	text, _, _ = b.tg.Message(kc, km)
 	require.Contains(t, text, "+79161234567")
+
+	// Their answers are gone, so /start does not say "your answers are
+	// with us": it begins a new request.
+	b.say(en(telegramtest.Text(goneChat, goneChat, "/start")))
+	require.Contains(t, b.lastText(goneChat), "What brings you here?")
+	require.NotEqual(t, goneLead, b.leadID(goneChat), "a new lead")
 }
 
 // cardRefs is channel -> ref of the lead's cards.
