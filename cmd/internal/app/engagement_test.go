@@ -203,7 +203,9 @@ func TestStalledDialogueNudges(t *testing.T) {
 	require.Equal(t, 0, b.count(`SELECT count(*) FROM followups`))
 
 	require.NoError(t, e.SweepFollowups(ctx, clock.Add(time.Hour+time.Minute)))
-	b.waitFor(func() bool { return b.sentTo(quiet, "Test, still there?") == 1 && b.sentTo(stopper, "Test, still there?") == 1 }) // by name
+	b.waitFor(func() bool {
+		return b.sentTo(quiet, "Test, still there?") == 1 && b.sentTo(stopper, "Test, still there?") == 1
+	}) // by name
 	b.waitFor(func() bool { return strings.Contains(b.lastText(quiet), "What budget") }) // the nudge asks the waiting question again
 	require.NoError(t, e.SweepFollowups(ctx, clock.Add(3*time.Hour)))
 
