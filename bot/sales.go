@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/voronka/voronka/crm"
@@ -14,6 +15,17 @@ import (
 // the team reads every lead in one language whatever the customer spoke.
 type Labels struct {
 	Flows map[string]*flows.Flow
+	// Language is the team's language: step labels and option texts in it
+	// when the flow has it (label: {ru: …, en: …}), else the flow's first.
+	Language string
+}
+
+// lang is the language of the labels for f.
+func (l Labels) lang(f *flows.Flow) string {
+	if l.Language != "" && slices.Contains(f.Languages, TeamLang(l.Language)) {
+		return TeamLang(l.Language)
+	}
+	return f.Languages[0]
 }
 
 var (
@@ -28,7 +40,7 @@ func (l Labels) ErasedNote(lead *crm.Lead) string {
 	if f == nil {
 		return ""
 	}
-	return f.T("erased_card", f.Languages[0])
+	return f.T("erased_card", l.lang(f))
 }
 
 // Label implements crm.Labeler.
@@ -37,7 +49,7 @@ func (l Labels) Label(lead *crm.Lead, answers []crm.CardAnswer) []crm.CardAnswer
 	if f == nil {
 		return answers
 	}
-	lang := f.Languages[0]
+	lang := l.lang(f)
 	out := make([]crm.CardAnswer, len(answers))
 	for i, a := range answers {
 		out[i] = a
@@ -45,22 +57,12 @@ func (l Labels) Label(lead *crm.Lead, answers []crm.CardAnswer) []crm.CardAnswer
 		if st == nil {
 			continue
 		}
-		out[i].Question = fieldName(st)
+		out[i].Question = fieldNameIn(st, lang)
 		switch {
 		case a.Value == "":
 			out[i].Value = "—"
 		case st.Kind == flows.KindChoice || st.Kind == flows.KindMulti:
-			var texts []string
-			for _, id := range strings.Split(a.Value, ",") {
-				text := id
-				for _, o := range st.Options {
-					if o.ID == id {
-						text = o.Text[lang]
-					}
-				}
-				texts = append(texts, text)
-			}
-			out[i].Value = strings.Join(texts, ", ")
+			out[i].Value = f.AnswerText(st, a.Value, lang)
 		case st.Kind == flows.KindNumber:
 			// Written like the label around it, in the flow's first
 			// language (Format.Number: "1 500 000,5" in Russian).

@@ -115,6 +115,8 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "лид|лида|лидов", "lead|leads", true
 	case "n.responses":
 		return "ответ|ответа|ответов", "response|responses", true
+	case "n.escalations":
+		return "эскалация|эскалации|эскалаций", "escalation|escalations", true
 	case "n.weeks":
 		return "неделя|недели|недель", "week|weeks", true
 
@@ -137,6 +139,145 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "тёплый", "warm", true
 	case "temp.cold":
 		return "холодный", "cold", true
+
+	// The card (card.go).
+	case "card.lead_no":
+		return "Лид №%d", "Lead #%d", true
+	case "card.no_reason":
+		return "причина не указана", "no reason given", true
+	case "unit.min":
+		return "мин", "min", true
+	case "unit.h":
+		return "ч", "h", true
+	case "unit.d":
+		return "дн.", "d", true
+	case "ago.now":
+		return "только что", "just now", true
+	case "ago":
+		return "%s назад", "%s ago", true
+	case "owner.claimed_at":
+		return "Ведёт: %s, взят в %s", "Claimed by %s at %s", true
+	case "owner.claimed":
+		return "Ведёт: %s", "Claimed by %s", true
+	case "owner.assigned":
+		return "Назначен: %s, ещё не взят в работу", "Assigned to %s, not claimed yet", true
+	case "owner.waiting":
+		return "Ждёт менеджера на смене", "Waiting for a rep on duty", true
+	case "owner.open":
+		return "Ещё не взят: кто первый возьмёт, того и лид", "Not claimed yet: first to claim takes it", true
+	case "source.direct":
+		return "прямой заход", "direct", true
+	case "source.campaign":
+		return "кампания %s", "campaign %s", true
+	case "source.via":
+		return "по ссылке с %s", "via %s", true
+
+	// Card layouts (bot/telegram, bot/slack) and buttons.
+	case "card.score":
+		return "баллы: %d", "score %d", true
+	case "card.source":
+		return "Источник", "Source", true
+	case "card.landing":
+		return "страница", "landing", true
+	case "card.arrived":
+		return "Пришёл %s (%s)", "Arrived %s (%s)", true
+	case "card.stage":
+		return "Этап", "Stage", true
+	case "card.escalated":
+		return "Эскалаций: %d (не взят вовремя)", "Escalated %d× (not claimed in time)", true
+	case "card.contacted_at":
+		return "Связались в %s", "Contacted at %s", true
+	case "card.won":
+		return "Продажа", "Won", true
+	case "card.lost":
+		return "Отказ", "Lost", true
+	case "button.claim":
+		return "Беру", "Claim", true
+	case "button.claim_n":
+		return "Беру №%d", "Claim #%d", true
+	case "button.contacted":
+		return "Связались", "Contacted", true
+	case "button.won":
+		return "Продажа", "Won", true
+	case "button.lost":
+		return "Отказ", "Lost", true
+	case "button.customer_tg":
+		return "Клиент в Telegram", "Customer in Telegram", true
+	case "slack.fallback":
+		return "%s %s лид: %s", "%s %s lead: %s", true
+	case "slack.contact":
+		return "Контакт", "Contact", true
+	case "slack.score":
+		return "Баллы", "Score", true
+	case "slack.temperature":
+		return "Температура", "Temperature", true
+	case "slack.source":
+		return "Источник", "Source", true
+	case "slack.landing":
+		return "Страница входа", "Landing", true
+	case "slack.arrived":
+		return "Пришёл", "Arrived", true
+	case "slack.stage":
+		return "Этап", "Stage", true
+	case "slack.assignee":
+		return "Менеджер", "Assignee", true
+	case "slack.yours":
+		return "%s, этот лид ваш: нажмите «%s», чтобы взять его.", "%s, this lead is yours: press %s to take it.", true
+	case "slack.why":
+		return "Баллы: %d. Откуда:", "Score %d, why:", true
+	case "slack.by":
+		return "ведёт: %s", "by %s", true
+	case "slack.open_tg":
+		return "Открыть в Telegram", "Open in Telegram", true
+	case "slack.flow":
+		return "сценарий %s", "flow %s", true
+	case "slack.anyone":
+		return "кто свободен?", "anyone free?", true
+	case "slack.unclaimed":
+		return "Никто не взял уже %s: %s %s — %s", "Unclaimed for %s: %s %s — %s", true
+	case "slack.waiting":
+		return "%s, %s всё ещё ждёт вашего звонка", "%s, %s is still waiting for your call", true
+	case "slack.claimed_ago":
+		return "взят %s", "claimed %s", true
+	case "slack.press_contacted":
+		return "Когда поговорите, нажмите «%s».", "Press %s once you have talked.", true
+	case "slack.digest_more":
+		return "и ещё %d. Остальное — через `/find` или `/funnel`.", "and %d more. Ask `/find` or `/funnel` for the rest.", true
+	case "tg.escalated":
+		return "%s никто не взял уже %s", "%s not claimed for %s", true
+	case "tg.escalate_heads":
+		return "%s: возьмите лид или передайте его кому-нибудь.", "%s: please take it or hand it to someone.", true
+	case "tg.remind":
+		return "%s, %s (%s) %sвсё ещё ждёт звонка.", "%s, %s (%s) %sstill waits for contact.", true
+	case "tg.remind_claimed":
+		return "взят %s и ", "was claimed %s and ", true
+	case "digest.more":
+		return "и ещё %d", "and %d more", true
+
+	case "win.not_ready":
+		return "Вероятность продажи: пока мало исходов (нужно %d продаж и %d отказов), ориентируйтесь на баллы",
+			"Win probability: not enough outcomes yet (needs %d won and %d lost); go by the score", true
+	case "win.line":
+		return "Вероятность продажи %s в течение %s", "Win probability %s within %s", true
+
+	// Lost reasons: one list for the team's buttons and the customers'
+	// answers (LostReasonText).
+	case "lost.expensive":
+		return "дорого или нет бюджета", "too expensive or no budget", true
+	case "lost.elsewhere":
+		return "предпочли другое решение", "chose another solution", true
+	case "lost.not_needed":
+		return "уже не нужно", "no longer needed", true
+	case "lost.not_interested":
+		return "нет интереса", "not interested", true
+	case "lost.unreachable":
+		return "не удалось связаться", "could not reach them", true
+	case "lost.duplicate":
+		return "дубль", "duplicate", true
+	case "lost.cancelled":
+		return "клиент прервал диалог", "the customer cancelled the dialogue", true
+	case "lost.forgotten":
+		return "клиент попросил удалить данные", "the customer asked to erase their data", true
 
 	// /export's columns.
 	case "col.lead":
@@ -219,4 +360,68 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "Графика нет: за этот период нечего показать.", "No chart: nothing to draw for this period.", true
 	}
 	return "", "", false
+}
+
+// LostReasons are the ids of the lost reasons, in the order the team's
+// buttons show them: one vocabulary for what a rep picks and what a
+// customer answers to "what happened?", so a report never counts
+// "expensive" and "no budget" apart.
+func LostReasons() []string {
+	return []string{"expensive", "elsewhere", "not_needed", "not_interested", "unreachable", "duplicate"}
+}
+
+// lostReasonID is the id a stored lost reason stands for: an id itself,
+// or a phrase earlier versions stored ("no budget", "chose a
+// competitor"); "" for a rep's own words.
+func lostReasonID(stored string) string {
+	switch strings.ToLower(strings.TrimSpace(stored)) {
+	case "expensive", "too expensive", "no budget", "no_budget", "дорого", "нет бюджета":
+		return "expensive"
+	case "elsewhere", "chose a competitor", "competitor", "chose something else":
+		return "elsewhere"
+	case "not_needed", "no longer needed":
+		return "not_needed"
+	case "not_interested", "not interested":
+		return "not_interested"
+	case "unreachable", "not reachable", "not_reachable":
+		return "unreachable"
+	case "duplicate":
+		return "duplicate"
+	case "cancelled":
+		return "cancelled"
+	case "forgotten":
+		return "forgotten"
+	}
+	return ""
+}
+
+// LostReasonText is a stored lost reason as the team reads it in lang: a
+// reason of the list in its words, anything a rep typed as typed.
+func LostReasonText(lang, stored string) string {
+	if id := lostReasonID(stored); id != "" {
+		return TeamText(lang, "lost."+id)
+	}
+	return strings.TrimSpace(stored)
+}
+
+// LostReasonID is the id to store for a reason a rep picked or typed: the
+// list's id when it names one (in either language), else the text.
+func LostReasonID(text string) string {
+	if id := lostReasonID(text); id != "" {
+		return id
+	}
+	t := strings.ToLower(strings.TrimSpace(text))
+	for _, id := range LostReasons() {
+		for _, lang := range []string{LangRU, LangEN} {
+			if t == TeamText(lang, "lost."+id) {
+				return id
+			}
+		}
+	}
+	return strings.TrimSpace(text)
+}
+
+// ActionLabel is the label of a card's button in lang.
+func ActionLabel(lang string, kind crm.ActionKind) string {
+	return TeamText(lang, "button."+string(kind))
 }

@@ -34,6 +34,10 @@ type SalesGroupOptions struct {
 	// TimeZone shows clock times on cards (UTC when nil); the config's
 	// timezone, which is where the team works.
 	TimeZone *time.Location
+	// Language is the team's language (the config's `language:`): the
+	// group is one room, so its cards speak the team's language, not a
+	// member's. "" is English.
+	Language string
 	// Logger receives failures, with lead and user ids; never the text of
 	// cards or replies, which are personal data.
 	Logger *slog.Logger
@@ -96,7 +100,7 @@ func (g *SalesGroup) Channel() string { return "telegram" }
 
 // PostCard implements crm.SalesNotifier.
 func (g *SalesGroup) PostCard(ctx context.Context, card *crm.LeadCard) (string, error) {
-	id, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: cardText(card, g.opts.TimeZone)}, cardButtons(card))
+	id, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: cardText(card, g.format())}, cardButtons(card, g.opts.Language))
 	if err != nil {
 		return "", fmt.Errorf("post card of lead %d: %w", card.Lead.ID, err)
 	}
@@ -110,8 +114,8 @@ func (g *SalesGroup) UpdateCard(ctx context.Context, ref string, card *crm.LeadC
 	if err != nil {
 		return fmt.Errorf("update card of lead %d: %w", card.Lead.ID, err)
 	}
-	m := bot.Message{ChatID: chatID, Text: cardText(card, g.opts.TimeZone), EditMessageID: msgID}
-	if _, err := g.send(ctx, m, cardButtons(card)); err != nil {
+	m := bot.Message{ChatID: chatID, Text: cardText(card, g.format()), EditMessageID: msgID}
+	if _, err := g.send(ctx, m, cardButtons(card, g.opts.Language)); err != nil {
 		var ae *APIError
 		if errors.As(err, &ae) && ae.Code == 400 && strings.Contains(ae.Description, "message to edit not found") {
 			g.opts.Logger.WarnContext(ctx, "sales group: card gone, not updated", "lead_id", card.Lead.ID, "ref", ref)
@@ -129,15 +133,16 @@ func (g *SalesGroup) Escalate(ctx context.Context, _ string, card *crm.LeadCard,
 	f := g.format()
 	v := bot.NewCard(card, f)
 	var b strings.Builder
-	fmt.Fprintf(&b, "⏰ Lead #%d not claimed for %s\n", card.Lead.ID, f.Age(cardNow(card).Sub(arrivedAt(card))))
-	fmt.Fprintf(&b, "%s %s · score %d · %s", v.Mark, clipText(v.Name, 80), v.Score, v.Temperature)
+	lang := g.opts.Language
+	b.WriteString("⏰ " + bot.TeamTextf(lang, "tg.escalated", v.Number, f.Age(cardNow(card).Sub(arrivedAt(card)))) + "\n")
+	fmt.Fprintf(&b, "%s %s · %s · %s", v.Mark, clipText(v.Name, 80), bot.TeamTextf(lang, "card.score", v.Score), v.Temperature)
 	if c := contactLine(v); c != "" {
 		b.WriteString("\n" + c)
 	}
 	if names := managerNames(heads); names != "" {
-		b.WriteString("\n" + names + ": please take it or hand it to someone.")
+		b.WriteString("\n" + bot.TeamTextf(lang, "tg.escalate_heads", names))
 	}
-	_, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: b.String()}, cardButtons(card))
+	_, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: b.String()}, cardButtons(card, lang))
 	if err != nil {
 		return fmt.Errorf("escalate lead %d: %w", card.Lead.ID, err)
 	}
@@ -150,15 +155,16 @@ func (g *SalesGroup) Remind(ctx context.Context, _ string, card *crm.LeadCard, r
 	f := g.format()
 	v := bot.NewCard(card, f)
 	var b strings.Builder
-	fmt.Fprintf(&b, "⏰ %s, lead #%d (%s) ", rep.Name, card.Lead.ID, clipText(v.Name, 80))
+	lang := g.opts.Language
+	claimed := ""
 	if card.ClaimedAt != nil {
-		fmt.Fprintf(&b, "was claimed %s and ", f.Ago(cardNow(card), *card.ClaimedAt))
+		claimed = bot.TeamTextf(lang, "tg.remind_claimed", f.Ago(cardNow(card), *card.ClaimedAt))
 	}
-	b.WriteString("still waits for contact.")
+	b.WriteString("⏰ " + bot.TeamTextf(lang, "tg.remind", rep.Name, v.Number, clipText(v.Name, 80), claimed))
 	if c := contactLine(v); c != "" {
 		b.WriteString("\n" + c)
 	}
-	_, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: b.String()}, cardButtons(card))
+	_, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: b.String()}, cardButtons(card, lang))
 	if err != nil {
 		return fmt.Errorf("remind of lead %d: %w", card.Lead.ID, err)
 	}
@@ -177,7 +183,7 @@ func (g *SalesGroup) Digest(ctx context.Context, title string, cards []*crm.Lead
 	for i, c := range cards {
 		v := bot.NewCard(c, g.format())
 		var entry strings.Builder
-		fmt.Fprintf(&entry, "\n%d. %s · score %d · %s", i+1, cardTitle(v), v.Score, v.Source)
+		fmt.Fprintf(&entry, "\n%d. %s · %s · %s", i+1, cardTitle(v), bot.TeamTextf(g.opts.Language, "card.score", v.Score), v.Source)
 		if v.Age != "" {
 			entry.WriteString(" · " + v.Age)
 		}
@@ -191,12 +197,12 @@ func (g *SalesGroup) Digest(ctx context.Context, title string, cards []*crm.Lead
 			entry.WriteString("\n   " + who)
 		}
 		if utf8.RuneCountInString(b.String())+utf8.RuneCountInString(entry.String()) > maxText-40 {
-			fmt.Fprintf(&b, "\n\n… and %d more", len(cards)-i)
+			b.WriteString("\n\n… " + bot.TeamTextf(g.opts.Language, "digest.more", len(cards)-i))
 			break
 		}
 		b.WriteString(entry.String())
 		if v.State == bot.CardUnclaimed {
-			claims = append(claims, bot.Button{Text: fmt.Sprintf("🙋 Claim #%d", c.Lead.ID), Data: callbackData(string(crm.ActClaim), c.Lead.ID)})
+			claims = append(claims, bot.Button{Text: "🙋 " + bot.TeamTextf(g.opts.Language, "button.claim_n", c.Lead.ID), Data: callbackData(string(crm.ActClaim), c.Lead.ID)})
 		}
 	}
 	var rows [][]bot.Button
@@ -268,34 +274,34 @@ func parseRef(ref string) (chatID int64, msgID int, err error) {
 }
 
 // actionButton is the button of one action on a card.
-func actionButton(kind crm.ActionKind, leadID int64) bot.Button {
-	label := map[crm.ActionKind]string{
-		crm.ActClaim:     "🙋 Claim",
-		crm.ActContacted: "📞 Contacted",
-		crm.ActWon:       "✅ Won",
-		crm.ActLost:      "❌ Lost",
+func actionButton(kind crm.ActionKind, leadID int64, lang string) bot.Button {
+	mark := map[crm.ActionKind]string{
+		crm.ActClaim:     "🙋 ",
+		crm.ActContacted: "📞 ",
+		crm.ActWon:       "✅ ",
+		crm.ActLost:      "❌ ",
 	}[kind]
-	return bot.Button{Text: label, Data: callbackData(string(kind), leadID)}
+	return bot.Button{Text: mark + bot.ActionLabel(lang, kind), Data: callbackData(string(kind), leadID)}
 }
 
 // cardButtons are the actions of the card's state in one row and the link
 // to the customer in another. A closed lead has none, as on Slack.
-func cardButtons(c *crm.LeadCard) [][]bot.Button {
+func cardButtons(c *crm.LeadCard, lang string) [][]bot.Button {
 	kinds := bot.StateOf(c).Actions()
 	if len(kinds) == 0 {
 		return nil
 	}
-	rows := [][]bot.Button{actionRow(kinds, c.Lead.ID)}
+	rows := [][]bot.Button{actionRow(kinds, c.Lead.ID, lang)}
 	if link := customerLink(c.Contact); link != "" {
-		rows = append(rows, []bot.Button{{Text: "💬 Customer in Telegram", URL: link}})
+		rows = append(rows, []bot.Button{{Text: "💬 " + bot.TeamText(lang, "button.customer_tg"), URL: link}})
 	}
 	return rows
 }
 
-func actionRow(kinds []crm.ActionKind, leadID int64) []bot.Button {
+func actionRow(kinds []crm.ActionKind, leadID int64, lang string) []bot.Button {
 	row := make([]bot.Button, 0, len(kinds))
 	for _, k := range kinds {
-		row = append(row, actionButton(k, leadID))
+		row = append(row, actionButton(k, leadID, lang))
 	}
 	return row
 }
@@ -320,13 +326,14 @@ func callbackData(action string, leadID int64, extra ...string) string {
 
 // format is how the group's texts write figures (bot.Format).
 func (g *SalesGroup) format() bot.Format {
-	return bot.Format{Lang: bot.TeamLanguage, Loc: g.opts.TimeZone}
+	return bot.Format{Lang: g.opts.Language, Loc: g.opts.TimeZone}
 }
 
 // cardText lays out bot.NewCard's facts as the group's plain text, one
 // fact a line.
-func cardText(c *crm.LeadCard, loc *time.Location) string {
-	v := bot.NewCard(c, bot.Format{Lang: bot.TeamLanguage, Loc: loc})
+func cardText(c *crm.LeadCard, f bot.Format) string {
+	v := bot.NewCard(c, f)
+	lang := v.Lang
 	var b strings.Builder
 	b.WriteString(cardTitle(v) + "\n")
 	if line := contactLine(v); line != "" {
@@ -335,7 +342,7 @@ func cardText(c *crm.LeadCard, loc *time.Location) string {
 	if v.Erased != "" {
 		b.WriteString("🔒 " + v.Erased + "\n")
 	}
-	fmt.Fprintf(&b, "⭐ Score %d · %s\n", v.Score, v.Temperature)
+	fmt.Fprintf(&b, "⭐ %s · %s\n", label(bot.TeamTextf(lang, "card.score", v.Score)), v.Temperature)
 	for _, a := range v.Answers {
 		value := a.Value
 		if value == "" {
@@ -343,22 +350,22 @@ func cardText(c *crm.LeadCard, loc *time.Location) string {
 		}
 		fmt.Fprintf(&b, "  • %s: %s (%+d)\n", clipText(a.Question, 120), clipText(value, 200), a.Score)
 	}
-	b.WriteString("📣 Source: " + v.Source)
+	b.WriteString("📣 " + bot.TeamText(lang, "card.source") + ": " + v.Source)
 	if v.Landing != "" {
-		b.WriteString(" · landing: " + v.Landing)
+		b.WriteString(" · " + bot.TeamText(lang, "card.landing") + ": " + v.Landing)
 	}
 	b.WriteString("\n")
 	if v.Age != "" {
-		fmt.Fprintf(&b, "🕒 Arrived %s (%s)\n", v.Age, v.Arrived)
+		b.WriteString("🕒 " + bot.TeamTextf(lang, "card.arrived", v.Age, v.Arrived) + "\n")
 	}
-	fmt.Fprintf(&b, "📍 Stage: %s", v.Stage)
+	b.WriteString("📍 " + bot.TeamText(lang, "card.stage") + ": " + v.Stage)
 	if s := statusLine(v); s != "" {
 		b.WriteString("\n" + s)
 	}
 	if v.Escalations > 0 {
-		fmt.Fprintf(&b, "\n⏰ Escalated %d× (not claimed in time)", v.Escalations)
+		b.WriteString("\n⏰ " + bot.TeamTextf(lang, "card.escalated", v.Escalations))
 	}
-	if win := bot.WinLines(c.Win); len(win) > 0 {
+	if win := bot.WinLinesIn(c.Win, lang); len(win) > 0 {
 		b.WriteString("\n🎯 " + strings.Join(win, "\n"))
 	}
 	return clipText(b.String(), maxText)
@@ -380,15 +387,15 @@ func statusLine(v bot.Card) string {
 		parts = append(parts, "👤 "+v.Owner)
 	}
 	if v.Contacted != "" {
-		parts = append(parts, "📞 Contacted at "+v.Contacted)
+		parts = append(parts, "📞 "+bot.TeamTextf(v.Lang, "card.contacted_at", v.Contacted))
 	}
 	switch {
 	case v.Won && v.Amount != "":
-		parts = append(parts, "✅ Won: "+v.Amount)
+		parts = append(parts, "✅ "+bot.TeamText(v.Lang, "card.won")+": "+v.Amount)
 	case v.Won:
-		parts = append(parts, "✅ Won")
+		parts = append(parts, "✅ "+bot.TeamText(v.Lang, "card.won"))
 	case v.Lost != "":
-		parts = append(parts, "❌ Lost: "+v.Lost)
+		parts = append(parts, "❌ "+bot.TeamText(v.Lang, "card.lost")+": "+v.Lost)
 	}
 	return strings.Join(parts, "\n")
 }
@@ -823,7 +830,7 @@ func (h *SalesGroupHandler) back(ctx context.Context, in salesInput, leadID int6
 	case codes == "":
 		m = bot.Message{ChatID: h.chatID, Text: fmt.Sprintf("Lead #%d stays open.", leadID), EditMessageID: in.messageID}
 	case in.messageText != "":
-		rows := [][]bot.Button{actionRow(decodeActions(codes), leadID)}
+		rows := [][]bot.Button{actionRow(decodeActions(codes), leadID, h.opts.Language)}
 		rows = append(rows, linkRows(in.keyboard)...)
 		m = bot.Message{ChatID: h.chatID, Text: in.messageText, Buttons: rows, EditMessageID: in.messageID}
 	default:
@@ -976,4 +983,13 @@ func parseAmount(s string) (float64, bool) {
 		return 0, false
 	}
 	return v, true
+}
+
+// label capitalises a text that starts a line.
+func label(s string) string {
+	r := []rune(s)
+	if len(r) == 0 {
+		return s
+	}
+	return strings.ToUpper(string(r[:1])) + string(r[1:])
 }

@@ -351,7 +351,7 @@ func TestSalesGroupEscalateRemindDigest(t *testing.T) {
 		require.NoError(t, sb.group.Remind(ctx, "-100777:1", card, boris))
 		sent := sb.srv.Sent(salesChat)
 		require.Len(t, sent, 1)
-		require.Equal(t, "⏰ Boris, lead #42 (Ivan Petrov) was claimed 16 min ago and still waits for contact.\n"+
+		require.Equal(t, "⏰ Boris, Lead #42 (Ivan Petrov) was claimed 16 min ago and still waits for contact.\n"+
 			"📞 +79001234567 · ✉️ ivan@example.com · @ivanp", sent[0].Text)
 		require.JSONEq(t, keyboard(claimedRow, link), sent[0].ReplyMarkup)
 	})

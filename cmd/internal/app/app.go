@@ -171,7 +171,7 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	tz, _ := time.LoadLocation(cfg.TimeZone) // validated
 	var notifiers []crm.SalesNotifier
 	if cfg.TelegramSalesChatID != 0 && a.api != nil {
-		opts := telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log}
+		opts := telegram.SalesGroupOptions{TimeZone: tz, Language: cfg.Language, Logger: a.log}
 		notifiers = append(notifiers, telegram.NewSalesGroup(sender, cfg.TelegramSalesChatID, opts))
 	}
 	slackNotifier, err := a.slackNotifier(tz)
@@ -189,7 +189,7 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 		TimeZone:      tz,
 
 		OrderByProbability: cfg.Routing.OrderBy == "probability",
-	}, cfg.Managers(), notifiers, bot.CustomerNotices{Flows: a.flows, Sender: sender}, bot.Labels{Flows: a.flows}, a.clock)
+	}, cfg.Managers(), notifiers, bot.CustomerNotices{Flows: a.flows, Sender: sender}, bot.Labels{Flows: a.flows, Language: cfg.Language}, a.clock)
 	if err := a.sales.Sync(ctx); err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	a.sales.SetWinEstimator(a.learning)
 	if cfg.TelegramSalesChatID != 0 {
 		a.salesGroup = telegram.NewSalesGroupHandler(a.sales, sender, cfg.TelegramSalesChatID,
-			telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log})
+			telegram.SalesGroupOptions{TimeZone: tz, Language: cfg.Language, Logger: a.log})
 	}
 	leads := postgres.NewLeadStore(a.db)
 	quiet, _ := crm.ParseQuietHours(cfg.QuietHours.From, cfg.QuietHours.To) // validated

@@ -97,9 +97,9 @@ func TestForgetReachesEveryCard(t *testing.T) {
 	b.waitFor(func() bool {
 		m, _ := sl.MessageByRef(refs["slack"])
 		text, _, _ := b.tg.Message(groupChat, groupMsg)
-		// In the flow's first language, as the card's answers are.
-		return strings.Contains(slackfake.Texts(m.Blocks), "🔒 Данные клиента удалены по его просьбе") &&
-			strings.Contains(text, "🔒 Данные клиента удалены по его просьбе")
+		// In the team's language (language: en), as the card's answers are.
+		return strings.Contains(slackfake.Texts(m.Blocks), "🔒 Customer data erased at their request") &&
+			strings.Contains(text, "🔒 Customer data erased at their request")
 	})
 	b.waitFor(func() bool {
 		return b.count(`SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'discarded', 'cancelled')`) == 0

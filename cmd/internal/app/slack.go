@@ -21,6 +21,7 @@ func (a *App) slackNotifier(tz *time.Location) (crm.SalesNotifier, error) {
 		Sleep:               a.sleep,
 		Logger:              a.log,
 		TimeZone:            tz,
+		Language:            a.cfg.Language,
 	}), nil
 }
 

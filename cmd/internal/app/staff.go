@@ -31,7 +31,7 @@ func (a *App) wireStaff(ctx context.Context) error {
 	}
 	tz, _ := time.LoadLocation(a.cfg.TimeZone) // validated
 	a.stats = crm.NewStats(postgres.NewStatsStore(a.db), postgres.NewSalesStore(a.db),
-		bot.Labels{Flows: a.flows}, a.sales.Team(), a.clock, tz)
+		bot.Labels{Flows: a.flows, Language: a.cfg.Language}, a.sales.Team(), a.clock, tz)
 	a.stats.SetLearning(a.learning)
 	sender := countingSender{telegram.NewSender(a.api, a.redis, telegram.SenderOptions{
 		GlobalPerSecond: a.cfg.Telegram.GlobalPerSecond,

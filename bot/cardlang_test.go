@@ -1,0 +1,99 @@
+package bot_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/voronka/voronka/bot"
+	"github.com/voronka/voronka/crm"
+)
+
+// Words that read the same in both languages' texts: product names and
+// abbreviations a Russian team uses as they are.
+var bothLanguages = strings.NewReplacer("Telegram", "", "SLA", "", "NPS", "", "Email", "")
+
+// AssertOneLanguage fails when text, in lang, holds a word of the other
+// language: two Latin letters in a row for Russian, a Cyrillic one for
+// English. Data in fixtures is written in the same language, so only a
+// label can trip it.
+func AssertOneLanguage(t *testing.T, lang, text, what string) {
+	t.Helper()
+	plain := bothLanguages.Replace(text)
+	if lang == bot.LangRU {
+		assert.NotRegexp(t, regexp.MustCompile(`[A-Za-z]{2,}`), plain, "%s: an English word for a Russian team:\n%s", what, text)
+	} else {
+		assert.NotRegexp(t, regexp.MustCompile(`[А-Яа-яЁё]`), plain, "%s: a Russian word for an English team:\n%s", what, text)
+	}
+}
+
+// RichCard is a lead with every field a card shows: claimed, contacted,
+// lost with a reason from the team's list, escalated, with answers.
+func RichCard(lang string) *crm.LeadCard {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	claimed, contacted := now.Add(-50*time.Minute), now.Add(-30*time.Minute)
+	name, src, q, v := "Иван Петров", "яндекс", "Бюджет", "1500000"
+	if lang == bot.LangEN {
+		name, src, q, v = "Ivan Petrov", "google", "Budget", "1500000"
+	}
+	return &crm.LeadCard{
+		Lead: crm.Lead{ID: 42, Stage: crm.StageLost, Temperature: crm.Hot, Score: 75, FlowID: "qualify", FlowVersion: 1,
+			CreatedAt: now.Add(-26 * time.Hour), LostReason: "no budget",
+			Attribution: crm.Attribution{Source: src, Campaign: src}},
+		Contact:  crm.Contact{FirstName: name, Phone: "+79161234567"},
+		Answers:  []crm.CardAnswer{{Question: q, Value: v, Score: 30}},
+		Assignee: &crm.Manager{Name: name}, Claimed: true, ClaimedAt: &claimed, ContactedAt: &contacted,
+		Escalations: 2, Now: now,
+		Win: &crm.WinEstimate{MinWon: 30, MinLost: 30},
+	}
+}
+
+// TestCardInTheTeamsLanguage: every word of bot.NewCard is in the
+// Format's language.
+func TestCardInTheTeamsLanguage(t *testing.T) {
+	t.Parallel()
+	for _, lang := range []string{bot.LangRU, bot.LangEN} {
+		c := bot.NewCard(RichCard(lang), bot.Format{Lang: lang})
+		all := strings.Join([]string{c.Title(), c.Temperature, c.Source, c.Stage, c.Owner, c.Age, c.Arrived, c.Lost}, "\n")
+		AssertOneLanguage(t, lang, all, "card")
+	}
+	ru := bot.NewCard(RichCard(bot.LangRU), bot.Format{Lang: bot.LangRU})
+	assert.Equal(t, "🔥 Иван Петров · Лид №42", ru.Title())
+	assert.Equal(t, "Отказ", ru.Stage)
+	assert.Equal(t, "Горячий", ru.Temperature)
+	assert.Equal(t, "дорого или нет бюджета", ru.Lost, "the list's reason, whoever stored it")
+	assert.Equal(t, "1 дн. 2 ч назад", ru.Age)
+	assert.Equal(t, "яндекс / кампания яндекс", ru.Source, "no empty slot; the campaign named")
+	en := bot.NewCard(RichCard(bot.LangEN), bot.Format{Lang: bot.LangEN})
+	assert.Equal(t, "google / campaign google", en.Source)
+	assert.Equal(t, "too expensive or no budget", en.Lost)
+}
+
+// TestPlurals: counts read right in both languages.
+func TestPlurals(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]string{0: "0 лидов", 1: "1 лид", 2: "2 лида", 4: "4 лида", 5: "5 лидов", 11: "11 лидов",
+		12: "12 лидов", 14: "14 лидов", 21: "21 лид", 22: "22 лида", 101: "101 лид", 111: "111 лидов"} {
+		assert.Equal(t, want, bot.Count(bot.LangRU, n, "n.leads"))
+	}
+	assert.Equal(t, "1 lead", bot.Count(bot.LangEN, 1, "n.leads"))
+	assert.Equal(t, "0 leads", bot.Count(bot.LangEN, 0, "n.leads"))
+	assert.Equal(t, "21 leads", bot.Count(bot.LangEN, 21, "n.leads"))
+}
+
+// TestLostReasonsOneList: the reasons of the team's buttons and of the
+// customers' answers are one list; a rep's own words stay as typed.
+func TestLostReasonsOneList(t *testing.T) {
+	t.Parallel()
+	for _, stored := range []string{"expensive", "no budget", "too expensive"} {
+		assert.Equal(t, "дорого или нет бюджета", bot.LostReasonText(bot.LangRU, stored))
+	}
+	assert.Equal(t, "chose another solution", bot.LostReasonText(bot.LangEN, "chose a competitor"))
+	assert.Equal(t, "предпочли другое решение", bot.LostReasonText(bot.LangRU, "elsewhere"))
+	assert.Equal(t, "ушли на паузу", bot.LostReasonText(bot.LangRU, " ушли на паузу "))
+	assert.Equal(t, "expensive", bot.LostReasonID("Дорого или нет бюджета"))
+	assert.Equal(t, "unreachable", bot.LostReasonID("not reachable"))
+}
