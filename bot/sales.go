@@ -72,12 +72,9 @@ func (l Labels) Label(lead *crm.Lead, answers []crm.CardAnswer) []crm.CardAnswer
 	return out
 }
 
-// fieldName is the step's label, or its id made readable
-// ("company_size" → "Company size").
-func fieldName(st *flows.Step) string { return fieldNameIn(st, "") }
-
 // fieldNameIn is the step's label in the team's language lang (a
-// per-language label: ru or en), else as fieldName.
+// per-language label: ru or en), or its id made readable
+// ("company_size" → "Company size").
 func fieldNameIn(st *flows.Step, lang string) string {
 	if l := st.LabelIn(lang); l != "" {
 		return l
