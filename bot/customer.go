@@ -309,9 +309,10 @@ func (d *Dispatcher) flowAndLang(u Update, s *session) (*flows.Flow, string) {
 }
 
 // reply is what the update says back: the answer to a pressed button
-// (always, so the spinner stops) and the messages.
+// (always, so the spinner stops) and the messages, with the update's reply
+// slot, so that one call may ride on the channel's response.
 func (d *Dispatcher) reply(u Update, s *session) Reply {
-	r := Reply{ChatID: u.ChatID}
+	r := Reply{ChatID: u.ChatID, Slot: u.Slot}
 	if u.CallbackID != "" {
 		r.Callback = &CallbackAnswer{CallbackID: u.CallbackID, Text: s.notice}
 	}

@@ -221,7 +221,7 @@ type replyHandler struct {
 }
 
 func (h replyHandler) Handle(ctx context.Context, u bot.Update) error {
-	if _, err := h.s.Reply(ctx, bot.Reply{ChatID: u.ChatID,
+	if _, err := h.s.Reply(ctx, bot.Reply{ChatID: u.ChatID, Slot: u.Slot,
 		Callback: &bot.CallbackAnswer{CallbackID: u.CallbackID, Text: "Noted"},
 		Messages: []bot.Message{{ChatID: u.ChatID, Text: "What budget?"}}}); err != nil {
 		return err
@@ -275,15 +275,15 @@ func TestWebhookAnswersTheButtonInItsResponse(t *testing.T) {
 }
 
 // textReplyHandler replies to a typed message with two messages, as a flow
-// step does ("Thanks" and the next question), then makes the calls of
-// after inside the same request.
+// step does ("Thanks" and the next question), with the update's reply
+// slot, then makes the calls of after inside the same request.
 type textReplyHandler struct {
 	s     *telegram.Sender
 	after func(ctx context.Context, u bot.Update) error
 }
 
 func (h textReplyHandler) Handle(ctx context.Context, u bot.Update) error {
-	if _, err := h.s.Reply(ctx, bot.Reply{ChatID: u.ChatID, Messages: []bot.Message{
+	if _, err := h.s.Reply(ctx, bot.Reply{ChatID: u.ChatID, Slot: u.Slot, Messages: []bot.Message{
 		{ChatID: u.ChatID, Text: "Thanks"},
 		{ChatID: u.ChatID, Text: "Your phone?", RequestContact: "Share my phone"},
 	}}); err != nil {
@@ -297,7 +297,7 @@ func (h textReplyHandler) Handle(ctx context.Context, u bot.Update) error {
 
 // TestWebhookSendsTheLastMessageInItsResponse: a reply to a typed message
 // sends its last message as the 200's body, after the calls of the
-// messages before it; a later call in the same request takes it back and
+// messages before it; a later reply with the same slot takes it back and
 // sends it first, so the chat's order holds; webhook_replies off makes
 // every call a call.
 func TestWebhookSendsTheLastMessageInItsResponse(t *testing.T) {
@@ -326,10 +326,11 @@ func TestWebhookSendsTheLastMessageInItsResponse(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, markup(t, b.srv.Sent(12)[0].ReplyMarkup), markup(t, sent[1].ReplyMarkup))
 
-	// A call after the reply, in the same request: the held message goes
+	// A reply after the reply, with the same slot: the held message goes
 	// first, as a call, and the response carries nothing.
 	notice := textReplyHandler{s: s, after: func(ctx context.Context, u bot.Update) error {
-		_, err := s.Send(ctx, bot.Message{ChatID: u.ChatID, Text: "A manager will call you"})
+		_, err := s.Reply(ctx, bot.Reply{ChatID: u.ChatID, Slot: u.Slot,
+			Messages: []bot.Message{{ChatID: u.ChatID, Text: "A manager will call you"}}})
 		return err
 	}}
 	w = post(t, telegram.NewWebhook(notice, secret, telegram.WebhookOptions{}), "POST", secret,
