@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -34,25 +33,16 @@ type WebhookOptions struct {
 	// data.
 	Logger *slog.Logger
 	// Observe, when set, is told about every request: kind is the update's
-	// bot.InputKind, or "ignored" / "invalid" / "unknown" when there is no
-	// update to name; outcome is "ok", "ignored", "in_progress", "error", "panic",
+	// bot.InputKind, "sales_group" for an update of the sales group, or
+	// "ignored" / "invalid" / "unknown" when there is no update to name;
+	// outcome is "ok", "ignored", "in_progress", "error", "panic",
 	// "unauthorized", "method_not_allowed", "too_large" or "bad_request".
 	Observe func(kind string, outcome string, d time.Duration)
-	// Raw, when set, sees every update before ToUpdate and may take it
-	// (the sales group needs the replied-to message, which bot.Update does
-	// not carry).
-	Raw RawHandler
-}
-
-// RawHandler takes the updates it recognises in Telegram's own form.
-type RawHandler interface {
-	HandleTelegram(ctx context.Context, u tgbotapi.Update) (handled bool, err error)
 }
 
 // webhook is the HTTP side of webhook mode.
 type webhook struct {
-	raw     RawHandler
-	h       bot.Handler
+	router  *Router
 	secret  []byte
 	maxBody int64
 	log     *slog.Logger
@@ -66,12 +56,15 @@ type webhook struct {
 // rejects every request: a webhook without one would accept updates forged
 // by anyone who finds the URL.
 //
-// The handler answers 200 only after h.Handle returned nil, because 200 is
-// the acknowledgement: Telegram redelivers an update until it gets one, so a
-// handler error or panic becomes a 500 and the update comes again (the
-// dispatcher de-duplicates by update id). Updates ToUpdate ignores are
-// acknowledged at once.
-func NewWebhook(h bot.Handler, secret string, opts WebhookOptions) http.Handler {
+// Every update goes to router, with the request's WebhookReply: one call
+// of the update's reply may ride on the 200's body.
+//
+// The handler answers 200 only after the router's destination returned
+// nil, because 200 is the acknowledgement: Telegram redelivers an update
+// until it gets one, so a handler error or panic becomes a 500 and the
+// update comes again (the dispatcher de-duplicates by update id). Updates
+// the router ignores are acknowledged at once.
+func NewWebhook(router *Router, secret string, opts WebhookOptions) http.Handler {
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultMaxBody
 	}
@@ -81,7 +74,7 @@ func NewWebhook(h bot.Handler, secret string, opts WebhookOptions) http.Handler 
 	if opts.Observe == nil {
 		opts.Observe = func(string, string, time.Duration) {}
 	}
-	return &webhook{raw: opts.Raw, h: h, secret: []byte(secret), maxBody: opts.MaxBody, log: opts.Logger, observe: opts.Observe}
+	return &webhook{router: router, secret: []byte(secret), maxBody: opts.MaxBody, log: opts.Logger, observe: opts.Observe}
 }
 
 func (wh *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -131,27 +124,16 @@ func (wh *webhook) serve(w http.ResponseWriter, r *http.Request, wr *WebhookRepl
 	if err := json.Unmarshal(body, &tu); err != nil || tu.UpdateID == 0 {
 		return "invalid", "bad_request", http.StatusBadRequest
 	}
-	if wh.raw != nil {
-		handled, err := wh.raw.HandleTelegram(r.Context(), tu)
-		if err != nil {
-			wh.log.ErrorContext(r.Context(), "telegram webhook: handle raw update", "update_id", tu.UpdateID, "err", err)
-			return "raw", "error", http.StatusInternalServerError
-		}
-		if handled {
-			return "raw", "ok", http.StatusOK
-		}
-	}
-	u, ok := ToUpdate(tu)
-	if !ok {
+	routed, err := wh.router.Handle(r.Context(), tu, wr)
+	kind = routed.kind()
+	if routed.To == Ignored {
 		return "ignored", "ignored", http.StatusOK
 	}
-	kind = string(u.Kind)
-	u.Slot = wr
-	if err := safeHandle(r.Context(), wh.h, u); err != nil {
+	if err != nil {
 		var p *panicError
 		if errors.As(err, &p) {
 			wh.log.ErrorContext(r.Context(), "telegram webhook: handler panicked",
-				"update_id", u.ID, "chat_id", u.ChatID, "kind", kind, "panic", p.value, "stack", string(p.stack))
+				"update_id", tu.UpdateID, "chat_id", routed.ChatID, "kind", kind, "panic", p.value, "stack", string(p.stack))
 			return kind, "panic", http.StatusInternalServerError
 		}
 		if errors.Is(err, bot.ErrInProgress) {
@@ -159,11 +141,11 @@ func (wh *webhook) serve(w http.ResponseWriter, r *http.Request, wr *WebhookRepl
 			// with it: not a 200, which would lose it, and not an error
 			// either. Telegram delivers it again; by then it is done or
 			// free to be handled here.
-			wh.log.DebugContext(r.Context(), "telegram webhook: update in hand elsewhere", "update_id", u.ID)
+			wh.log.DebugContext(r.Context(), "telegram webhook: update in hand elsewhere", "update_id", tu.UpdateID)
 			return kind, "in_progress", http.StatusServiceUnavailable
 		}
 		wh.log.ErrorContext(r.Context(), "telegram webhook: handle update",
-			"update_id", u.ID, "chat_id", u.ChatID, "kind", kind, "err", err)
+			"update_id", tu.UpdateID, "chat_id", routed.ChatID, "kind", kind, "err", err)
 		return kind, "error", http.StatusInternalServerError
 	}
 	return kind, "ok", http.StatusOK
@@ -284,17 +266,6 @@ func (wr *WebhookReply) finish() {
 	if h != nil && h.done != nil {
 		h.done()
 	}
-}
-
-// safeHandle calls h and turns a panic into a *panicError, so one bad update
-// cannot take the process (or the poll loop) down with it.
-func safeHandle(ctx context.Context, h bot.Handler, u bot.Update) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &panicError{value: v, stack: debug.Stack()}
-		}
-	}()
-	return h.Handle(ctx, u)
 }
 
 type panicError struct {
