@@ -30,11 +30,13 @@ type Charts interface {
 
 // StaffConfig wires Staff. Stats, Team and Sender are required.
 type StaffConfig struct {
-	Stats  *crm.Stats
-	Team   StaffTeam
-	Sender Sender // Telegram: replies in the private chat, digest DMs
-	Charts Charts
-	Logger *slog.Logger
+	Stats *crm.Stats
+	// Campaigns answers /campaigns; nil means none are configured.
+	Campaigns *crm.Campaigns
+	Team      StaffTeam
+	Sender    Sender // Telegram: replies in the private chat, digest DMs
+	Charts    Charts
+	Logger    *slog.Logger
 	// Post, when set, also posts the daily digest to the sales team's
 	// channel (Slack).
 	Post func(ctx context.Context, m Message) error
@@ -93,6 +95,7 @@ var staffCommands = []StaffCommand{
 	{"lead", "<id>", "a lead's card and timeline"},
 	{"find", "<text>", "leads by name, phone, email or @username"},
 	{"export", "[period]", "the period's leads as a CSV file"},
+	{"campaigns", "[name] [promote <variant>]", "per campaign and variant: audience, sent, delivered, blocked, replied, goal, with 95% intervals"},
 }
 
 // StaffCommandList lists the managers' commands (for /voronka help).
@@ -141,14 +144,26 @@ func (s *Staff) Handle(ctx context.Context, u Update) error {
 // any chart or file (ChatID left for the channel to fill). It never fails:
 // a bad argument gets the usage line, a lead that is not found or not the
 // rep's says so, and a failure is logged and apologised for. Every command
-// is written to the audit log with who asked and how it went.
+// is written to the audit log with who asked and how it went: the argument
+// as the command understood it (a period, a lead id) and the leads it
+// showed, never typed text. /find's text is not logged at all, only the
+// ids of the leads it returned, so that after /forget no line holds what
+// found or names the customer (their leads are anonymous by then).
 func (s *Staff) Answer(ctx context.Context, m crm.Manager, channel, command, args string) []Message {
 	start := time.Now()
 	command = strings.ToLower(command)
 	args = strings.TrimSpace(args)
 	entry := crm.StaffCommand{ManagerID: m.ID, Manager: m.Name, Channel: channel, Command: command, Args: args}
-	msgs, leadID, err := s.run(ctx, m, command, args)
-	entry.LeadID = leadID
+	msgs, leadIDs, err := s.run(ctx, m, command, args)
+	entry.LeadIDs = leadIDs
+	if command == "lead" && len(leadIDs) == 1 {
+		entry.LeadID = leadIDs[0]
+	}
+	if command == "find" || crm.ErrorCode(err) == crm.EINVALID {
+		// What was typed to find a customer, or typed wrongly, is not
+		// kept: /forget could not tell it from anything else.
+		entry.Args = ""
+	}
 	switch code := crm.ErrorCode(err); code {
 	case "":
 		entry.Outcome = "ok"
@@ -192,27 +207,31 @@ func (s *Staff) period(m crm.Manager, c StaffCommand, args, def string) (crm.Per
 	return p, nil
 }
 
-// run does the work of one command.
-func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([]Message, int64, error) {
+// run does the work of one command and says which leads it showed.
+func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([]Message, []int64, error) {
 	c, _ := staffCommand(command)
 	st := s.cfg.Stats
 	switch command {
 	case "lead":
 		id, err := strconv.ParseInt(strings.TrimPrefix(args, "#"), 10, 64)
 		if err != nil || id <= 0 {
-			return nil, 0, usage(c, "")
+			return nil, nil, usage(c, "")
 		}
 		v, err := st.Lead(ctx, m, id)
 		if err != nil {
-			return nil, id, err
+			return nil, []int64{id}, err
 		}
-		return []Message{{Text: renderLead(v, st.Location(m))}}, id, nil
+		return []Message{{Text: renderLead(v, st.Location(m))}}, []int64{id}, nil
 	case "find":
 		found, err := st.Find(ctx, m, args)
 		if err != nil {
-			return nil, 0, err
+			return nil, nil, err
 		}
-		return []Message{{Text: renderFound(args, found, st, st.Location(m))}}, 0, nil
+		ids := make([]int64, len(found))
+		for i, f := range found {
+			ids[i] = f.LeadID
+		}
+		return []Message{{Text: renderFound(args, found, st, st.Location(m))}}, ids, nil
 	}
 
 	def := defaultPeriod
@@ -221,60 +240,62 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 	}
 	p, err := s.period(m, c, args, def)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
 	switch command {
 	case "stats":
 		sum, err := st.Summary(ctx, m, p)
 		if err != nil {
-			return nil, 0, err
+			return nil, nil, err
 		}
-		return []Message{{Text: renderSummary("📊 Stats", sum)}}, 0, nil
+		return []Message{{Text: renderSummary("📊 Stats", sum)}}, nil, nil
 	case "funnel":
 		r, err := st.Funnel(ctx, m, p)
 		if err != nil {
-			return nil, 0, err
+			return nil, nil, err
 		}
-		return s.withChart(ctx, renderFunnel(r), "funnel.png", "Funnel · "+p.Label(), func() ([]byte, error) { return s.cfg.Charts.Funnel(r) }), 0, nil
+		return s.withChart(ctx, renderFunnel(r), "funnel.png", "Funnel · "+p.Label(), func() ([]byte, error) { return s.cfg.Charts.Funnel(r) }), nil, nil
 	case "nps":
 		r, err := st.NPS(ctx, m, p)
 		if err != nil {
-			return nil, 0, err
+			return nil, nil, err
 		}
-		return s.withChart(ctx, renderNPS(r), "nps.png", "NPS by week", func() ([]byte, error) { return s.cfg.Charts.NPSTrend(r) }), 0, nil
+		return s.withChart(ctx, renderNPS(r), "nps.png", "NPS by week", func() ([]byte, error) { return s.cfg.Charts.NPSTrend(r) }), nil, nil
 	case "team":
 		r, err := st.Team(ctx, m, p)
 		if err != nil {
-			return nil, 0, err
+			return nil, nil, err
 		}
-		return []Message{{Text: renderTeam(r)}}, 0, nil
+		return []Message{{Text: renderTeam(r)}}, nil, nil
 	case "sources":
 		r, err := st.Sources(ctx, m, p)
 		if err != nil {
-			return nil, 0, err
+			return nil, nil, err
 		}
-		return []Message{{Text: renderSources(r)}}, 0, nil
+		return []Message{{Text: renderSources(r)}}, nil, nil
 	case "cohorts":
 		r, err := st.Cohorts(ctx, m, p)
 		if err != nil {
-			return nil, 0, err
+			return nil, nil, err
 		}
-		return s.withChart(ctx, renderCohorts(r), "cohorts.png", "Share won by week since arrival", func() ([]byte, error) { return s.cfg.Charts.Cohorts(r) }), 0, nil
+		return s.withChart(ctx, renderCohorts(r), "cohorts.png", "Share won by week since arrival", func() ([]byte, error) { return s.cfg.Charts.Cohorts(r) }), nil, nil
+	case "campaigns":
+		return s.campaigns(ctx, m, args)
 	case "export":
 		var buf bytes.Buffer
 		buf.Grow(1 << 20) // a week's leads; a month's grows it a few times, not twenty
 		n, err := writeExport(ctx, &buf, st, m, p)
 		if err != nil {
-			return nil, 0, err
+			return nil, nil, err
 		}
 		text := fmt.Sprintf("📎 Export · %s · %s: %d leads", p.Name, p.Label(), n)
 		if n >= crm.ExportLimit {
 			text += fmt.Sprintf(" (the first %d; export a shorter period for the rest)", crm.ExportLimit)
 		}
 		name := "leads-" + p.From.In(p.Loc).Format(time.DateOnly) + "--" + p.To.In(p.Loc).AddDate(0, 0, -1).Format(time.DateOnly) + ".csv"
-		return []Message{{Text: text, Document: buf.Bytes(), DocumentName: name}}, 0, nil
+		return []Message{{Text: text, Document: buf.Bytes(), DocumentName: name}}, nil, nil
 	}
-	return nil, 0, crm.Errorf(crm.EINVALID, "unknown command /%s", command)
+	return nil, nil, crm.Errorf(crm.EINVALID, "unknown command /%s", command)
 }
 
 // withChart puts the chart after the text. A chart that fails to draw is

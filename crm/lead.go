@@ -80,6 +80,9 @@ type Contact struct {
 	TimeZone       string // IANA name; empty means the configured default
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// ErasedAt is when the customer last asked to be forgotten (/forget);
+	// nil if never. What Telegram sends after it is stored anew.
+	ErasedAt *time.Time
 }
 
 // Name is how the bot addresses the contact.

@@ -208,8 +208,17 @@ func (s *Sales) card(ctx context.Context, leadID int64) (*LeadCard, error) {
 			c.Assignee = &m
 		}
 	}
+	eraseCard(c)
 	if s.labels != nil {
 		c.Answers = s.labels.Label(&c.Lead, c.Answers)
+	}
+	if c.Erased {
+		c.ErasedNote = ErasedCustomerNote
+		if l, ok := s.labels.(ErasureLabeler); ok {
+			if note := l.ErasedNote(&c.Lead); note != "" {
+				c.ErasedNote = note
+			}
+		}
 	}
 	c.LostReasons = s.LostReasons()
 	c.Now = s.clock.Now()

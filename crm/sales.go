@@ -102,6 +102,9 @@ type Job struct {
 	// Key makes the job unique beyond (Kind, LeadID): the event id of a
 	// card update, the day of a digest.
 	Key string
+	// At, when set, is the earliest the job runs (a campaign send's
+	// planned moment); zero means at once.
+	At time.Time
 	// Interrupted says an earlier run of this job was cut short by its
 	// process dying (kill -9, a lost machine), so it may have done what it
 	// is for, posted a card or sent a message, without recording it. A
@@ -150,6 +153,41 @@ type LeadCard struct {
 	Escalations int
 	LostReasons []string
 	Now         time.Time
+	// Erased says the customer asked to be forgotten after this lead
+	// began: Contact holds no name, username, phone, email or Telegram id
+	// and the free-text answers are blank, and every rendering says so
+	// with ErasedNote instead of showing who the customer is.
+	Erased bool
+	// ErasedNote is that statement in the team's language (the Labeler's,
+	// ErasedCustomerNote when it has none).
+	ErasedNote string
+}
+
+// ErasedCustomerNote is what an erased card says in place of the customer
+// when the Labeler does not say it in the team's language.
+const ErasedCustomerNote = "Customer data erased at their request"
+
+// ErasureLabeler is a Labeler that says in the team's language that a
+// lead's customer was forgotten (bot.Labels: the flow's first language).
+type ErasureLabeler interface {
+	ErasedNote(lead *Lead) string
+}
+
+// eraseCard takes everything personal off a card built after its customer
+// was forgotten (Erased): whatever the store still had, the card carries
+// only the lead's number, stage, score, amounts, times and choices. A lead
+// the customer began after the erasure (they came back and wrote again)
+// is theirs anew and is not erased.
+func eraseCard(c *LeadCard) {
+	e := c.Contact.ErasedAt
+	if e == nil || c.Lead.CreatedAt.After(*e) {
+		return
+	}
+	c.Erased = true
+	// No chat id either: nobody is told that a rep has the request of a
+	// customer who asked to be forgotten.
+	c.Contact = Contact{ID: c.Contact.ID, Language: c.Contact.Language,
+		TimeZone: c.Contact.TimeZone, CreatedAt: c.Contact.CreatedAt, UpdatedAt: c.Contact.UpdatedAt, ErasedAt: e}
 }
 
 // SalesNotifier puts leads in front of the sales team: a Slack channel, a

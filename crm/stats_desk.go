@@ -116,10 +116,17 @@ type StaffCommand struct {
 	Manager   string
 	Channel   string // "telegram", "slack", "digest"
 	Command   string
-	Args      string
-	LeadID    int64 // the lead looked at (/lead), 0 otherwise
-	Outcome   string
-	At        time.Time
+	// Args is the argument as the command understood it (a period, a lead
+	// id), never free text: /find's text and an argument the command
+	// refused are not kept, because /forget could not reach them.
+	Args   string
+	LeadID int64 // the lead looked at (/lead), 0 otherwise
+	// LeadIDs are the leads the command showed: /lead's one, the leads
+	// /find returned. This, not the typed text, is what the log keeps of
+	// a search.
+	LeadIDs []int64
+	Outcome string
+	At      time.Time
 }
 
 // StatsStore counts what the reports need. Every method takes the

@@ -98,6 +98,9 @@ func builtin(key string) (ru, en string, ok bool) {
 	case "forgotten":
 		return "Готово: ваши имя, контакты и ответы в свободной форме удалены, и писать вам первыми мы больше не будем.",
 			"Done: your name, contacts and free-text answers are erased, and we won't write to you first any more.", true
+	case "erased_card":
+		// The team reads this on a card, in the flow's first language.
+		return "Данные клиента удалены по его просьбе", "Customer data erased at their request", true
 	case "claimed":
 		return "{manager} из нашей команды уже занимается вашей заявкой и свяжется с вами {expect}.",
 			"{manager} from our team has your request and will reach you {expect}.", true
@@ -119,7 +122,7 @@ func textKeys() []string {
 		"text_too_long", "share_contact", "done", "skip", "skip_prompt", "thanks", "stale_button",
 		"help", "cancelled", "claimed", "already_done",
 		"nps_question", "nps_reason", "nps_thanks", "referral", "nudge", "ask_why", "why_later", "why_question",
-		"why_expensive", "why_elsewhere", "why_not_needed", "why_thanks", "reengage", "reengage_button", "stopped", "forgotten", "expect_hot", "expect_warm", "expect_cold",
+		"why_expensive", "why_elsewhere", "why_not_needed", "why_thanks", "reengage", "reengage_button", "stopped", "forgotten", "erased_card", "expect_hot", "expect_warm", "expect_cold",
 	}
 }
 

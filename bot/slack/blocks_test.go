@@ -62,14 +62,14 @@ func TestCardBlocksByStage(t *testing.T) {
 	t.Parallel()
 
 	common := []string{
-		"🔥 Ivan Petrov",
+		"🔥 Ivan Petrov · Lead #42",
 		"*Contact*\n+79991234567\nivan@example.com\n@ivanp",
 		"*Score*\n75",
 		"*Temperature*\n🔥 Hot",
 		"*Source*\ngoogle / cpc / black_friday",
 		"*Landing*\npricing",
 		"*Arrived*\n12 min ago · 14:05",
-		"*Score 75, why:*\n• Budget: 1 500 000 (+30)\n• What brings you here? Buy (+45)\n• Email: ivan@example.com",
+		"*Score 75, why:*\n• Budget: 1\u202f500\u202f000 (+30)\n• What brings you here? Buy (+45)\n• Email: ivan@example.com",
 		"Lead #42 · flow qualify v1",
 	}
 	tests := []struct {
@@ -82,7 +82,7 @@ func TestCardBlocksByStage(t *testing.T) {
 		{
 			name:    "unclaimed, first to claim",
 			edit:    func(c *crm.LeadCard) {},
-			want:    []string{"*Stage*\nQualified", "*Assignee*\nUnclaimed: first to claim takes it"},
+			want:    []string{"*Stage*\nQualified", "*Assignee*\nNot claimed yet: first to claim takes it"},
 			notWant: []string{"*SLA*", "this lead is yours"},
 			buttons: []string{"claim", "open_telegram"},
 		},
@@ -128,7 +128,7 @@ func TestCardBlocksByStage(t *testing.T) {
 				c.Lead.Stage = crm.StageWon
 				c.Assignee, c.Claimed, c.Amount = &anna, true, 150000
 			},
-			want:    []string{"*Stage*\nWon", "✅ *Won* · 150 000 · by Anna"},
+			want:    []string{"*Stage*\nWon", "✅ *Won* · 150\u202f000 · by Anna"},
 			buttons: []string{},
 		},
 		{
@@ -207,7 +207,7 @@ func TestCardErasedContact(t *testing.T) {
 	texts, buttons := rendered(t, card, true)
 	require.Contains(t, texts, "🌤 Lead #42")
 	require.Contains(t, texts, "*Contact*\n—")
-	require.Contains(t, texts, "*Source*\n—")
+	require.Contains(t, texts, "*Source*\ndirect")
 	require.NotContains(t, texts, "*Landing*")
 	require.NotContains(t, texts, "why:")
 	require.Equal(t, []string{"claim"}, actionIDs(buttons))
@@ -313,4 +313,37 @@ func TestDigestBlocks(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw, &list))
 	require.LessOrEqual(t, len(list), 50)
 	require.Contains(t, slackfake.Texts(raw), "…and 15 more.")
+}
+
+// TestCardOfForgottenCustomer: a card crm.Sales built after /forget shows
+// the lead's number, stage and amount, says the data are erased and links
+// to no one; its fallback text and a digest line say it too.
+func TestCardOfForgottenCustomer(t *testing.T) {
+	t.Parallel()
+	card := hotCard()
+	card.Contact = crm.Contact{ID: 7}
+	card.Answers[2].Value = "—"
+	card.Erased, card.ErasedNote = true, "Данные клиента удалены по его просьбе"
+	card.Lead.Stage, card.Amount, card.Assignee, card.Claimed = crm.StageWon, 150000, &anna, true
+	texts, buttons := rendered(t, card, true)
+	require.Contains(t, texts, "🔥 Lead #42")
+	require.Contains(t, texts, "🔒 Данные клиента удалены по его просьбе")
+	require.Contains(t, texts, "*Contact*\n—")
+	require.Contains(t, texts, "150\u202f000")
+	require.Empty(t, actionIDs(buttons), "a won lead has no buttons and nobody to link to")
+	fallback := cardText(card, moscow)
+	require.Contains(t, fallback, "Lead #42")
+	require.Contains(t, fallback, "Данные клиента удалены по его просьбе")
+	require.Contains(t, digestLine(card, moscow), "🔒 Данные клиента удалены по его просьбе")
+
+	card.Lead.Stage, card.Claimed, card.Assignee = crm.StageQualified, false, nil
+	_, buttons = rendered(t, card, true)
+	require.Equal(t, []string{"claim"}, actionIDs(buttons), "no Open in Telegram")
+
+	card.ErasedNote = ""
+	texts, _ = rendered(t, card, true)
+	require.Contains(t, texts, "🔒 "+crm.ErasedCustomerNote)
+	for _, personal := range []string{"Ivan", "Petrov", "ivanp", "+7999", "ivan@", "555"} {
+		require.NotContains(t, texts, personal)
+	}
 }

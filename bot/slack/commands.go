@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -129,24 +128,8 @@ type commandResponse struct {
 
 // ServeHTTP implements http.Handler.
 func (h *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCommandBody))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "cannot read request", http.StatusBadRequest)
-		return
-	}
-	if err := verifySignature(r.Header, body, h.key, h.opts.Now()); err != nil {
-		h.opts.Logger.WarnContext(r.Context(), "slack: refused command", "reason", err.Error(), "remote", r.RemoteAddr)
-		http.Error(w, "unauthorized", http.StatusUnauthorized)
+	body, ok := readSigned(w, r, maxCommandBody, h.key, h.opts.Now(), h.opts.Logger, "command")
+	if !ok {
 		return
 	}
 	form, err := url.ParseQuery(string(body))

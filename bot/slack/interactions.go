@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -107,24 +106,8 @@ func NewInteractions(desk crm.SalesDesk, client *Client, signingSecret string, o
 
 // ServeHTTP implements http.Handler.
 func (h *Interactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxInteractionBody))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "cannot read request", http.StatusBadRequest)
-		return
-	}
-	if err := verifySignature(r.Header, body, h.secret, h.opts.Now()); err != nil {
-		h.opts.Logger.WarnContext(r.Context(), "slack: refused interaction", "reason", err.Error(), "remote", r.RemoteAddr)
-		http.Error(w, "unauthorized", http.StatusUnauthorized)
+	body, ok := readSigned(w, r, maxInteractionBody, h.secret, h.opts.Now(), h.opts.Logger, "interaction")
+	if !ok {
 		return
 	}
 	cb, err := parseCallback(body)

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -100,4 +102,32 @@ func verifySignature(header http.Header, body []byte, secret string, now time.Ti
 	default:
 		return errBadSignature
 	}
+}
+
+// readSigned reads a request Slack signed: POST only, the body within
+// maxBody, the signature valid within its 5-minute window. It answers the
+// request itself (405, 413, 400 or 401) and returns false when any of that
+// fails; what names the request kind in the log line.
+func readSigned(w http.ResponseWriter, r *http.Request, maxBody int64, secret string, now time.Time, log *slog.Logger, what string) ([]byte, bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			return nil, false
+		}
+		http.Error(w, "cannot read request", http.StatusBadRequest)
+		return nil, false
+	}
+	if err := verifySignature(r.Header, body, secret, now); err != nil {
+		log.WarnContext(r.Context(), "slack: refused "+what, "reason", err.Error(), "remote", r.RemoteAddr)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return nil, false
+	}
+	return body, true
 }

@@ -9,13 +9,14 @@ import (
 )
 
 const contactColumns = `id, telegram_user_id, coalesce(chat_id, 0), first_name, last_name,
-	username, phone, email, language, time_zone, created_at, updated_at`
+	username, phone, email, language, time_zone, created_at, updated_at, erased_at`
 
 func scanContact(row pgx.Row, c *crm.Contact) error {
 	err := row.Scan(&c.ID, &c.TelegramUserID, &c.ChatID, &c.FirstName, &c.LastName,
-		&c.Username, &c.Phone, &c.Email, &c.Language, &c.TimeZone, &c.CreatedAt, &c.UpdatedAt)
+		&c.Username, &c.Phone, &c.Email, &c.Language, &c.TimeZone, &c.CreatedAt, &c.UpdatedAt, &c.ErasedAt)
 	utc(&c.CreatedAt)
 	utc(&c.UpdatedAt)
+	utc(c.ErasedAt)
 	return err
 }
 

@@ -568,28 +568,23 @@ var personalEventKeys = []string{"text", "comment", "phone", "email", "name", "f
 //     and the stage changes stay;
 //   - the contact's survey comments become ” (the score and the times
 //     stay, so a survey commented once is not commented again);
-//   - lines of the staff audit log whose text names the contact's phone
-//     (also as its last ten digits), email, username or names (three
-//     characters or more) lose that text: a manager's /find is the one
-//     place outside the customer's rows where their details are typed.
+//   - nothing in the staff audit log: it keeps no typed text (a /find
+//     line holds the ids of the leads it returned, not the query; see
+//     crm.StaffCommand and migration 0006), and the leads it names are
+//     anonymous now;
+//   - a card_update job is queued, in the same transaction, for each lead
+//     with a card in a sales channel (eraseCards): it redraws the card
+//     without the customer, even if this process dies right after.
 //
 // Leads keep their stages, scores, temperatures, amounts, timestamps,
 // attribution and lost reasons. Forgetting twice is harmless; erased_at
-// is the latest erasure. A missing contact is ENOTFOUND. What lives
-// outside PostgreSQL (the dialogue in Redis, cards already posted to the
-// sales channels) is the caller's to clear.
+// is the latest erasure. A missing contact is ENOTFOUND. The dialogue in
+// Redis is the caller's to clear.
 func (s *EngagementStore) Forget(ctx context.Context, contactID int64, at time.Time) error {
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		var personal []string
-		var first, last, username, phone, email string
-		if err := tx.QueryRow(ctx, `SELECT first_name, last_name, username, phone, email
-			FROM contacts WHERE id = $1 FOR UPDATE`, contactID).Scan(&first, &last, &username, &phone, &email); err != nil {
+		var id int64
+		if err := tx.QueryRow(ctx, `SELECT id FROM contacts WHERE id = $1 FOR UPDATE`, contactID).Scan(&id); err != nil {
 			return err
-		}
-		for _, v := range []string{first, last, username, phone, email} {
-			if v = strings.TrimSpace(v); len([]rune(v)) >= 3 {
-				personal = append(personal, v)
-			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE contacts SET first_name = '', last_name = '', username = '',
 				phone = '', email = '', erased_at = coalesce($2::timestamptz, now()),
@@ -621,7 +616,7 @@ func (s *EngagementStore) Forget(ctx context.Context, contactID int64, at time.T
 			contactID); err != nil {
 			return err
 		}
-		return scrubStaffLog(ctx, tx, personal, phone)
+		return s.eraseCards(ctx, tx, contactID, at)
 	})
 	if err != nil {
 		return fmt.Errorf("forget contact: %w", translate(err, fmt.Sprintf("contact %d not found", contactID)))
@@ -629,31 +624,31 @@ func (s *EngagementStore) Forget(ctx context.Context, contactID int64, at time.T
 	return nil
 }
 
-// scrubStaffLog blanks the arguments and outcome of audit lines that
-// mention one of the contact's details, compared case-insensitively, the
-// phone also by its last ten digits (people type "916 123-45-67").
-func scrubStaffLog(ctx context.Context, tx pgx.Tx, personal []string, phone string) error {
-	var digits strings.Builder
-	for _, r := range phone {
-		if r >= '0' && r <= '9' {
-			digits.WriteRune(r)
-		}
+// eraseCards queues, in the erasure's transaction, a card_update job for
+// each of the contact's leads that has a card in a sales channel or is
+// hot and qualified (its alert may be posting the card right now: the
+// update waits for it). The job redraws every copy from the erased
+// contact, which crm.Sales renders without a personal field. Its key is
+// the erasure's time, so a second /forget redraws again.
+func (s *EngagementStore) eraseCards(ctx context.Context, tx pgx.Tx, contactID int64, at time.Time) error {
+	rows, err := tx.Query(ctx, `SELECT l.id FROM leads l WHERE l.contact_id = $1
+			AND (EXISTS (SELECT 1 FROM lead_cards c WHERE c.lead_id = l.id)
+				OR (l.temperature = 'hot' AND l.qualified_at IS NOT NULL))
+		ORDER BY l.id`, contactID)
+	if err != nil {
+		return err
 	}
-	tail := digits.String()
-	if len(tail) > 10 {
-		tail = tail[len(tail)-10:]
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return err
 	}
-	if len(tail) < 7 {
-		tail = ""
+	if at.IsZero() {
+		at = time.Now()
 	}
-	if len(personal) == 0 && tail == "" {
-		return nil
+	key := "erased@" + strconv.FormatInt(at.UnixNano(), 10)
+	jobs := make([]crm.Job, 0, len(ids))
+	for _, id := range ids {
+		jobs = append(jobs, crm.Job{Kind: crm.JobCardUpdate, LeadID: id, Key: key})
 	}
-	_, err := tx.Exec(ctx, `UPDATE staff_log SET args = '', outcome = ''
-		WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) p
-				WHERE strpos(lower(args), lower(p)) > 0 OR strpos(lower(outcome), lower(p)) > 0)
-			OR ($2 <> '' AND (strpos(regexp_replace(args, '\D', '', 'g'), $2) > 0
-				OR strpos(regexp_replace(outcome, '\D', '', 'g'), $2) > 0))`,
-		personal, tail)
-	return err
+	return s.db.enqueue(ctx, tx, jobs)
 }

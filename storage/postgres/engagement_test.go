@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/crm"
 	"github.com/voronka/voronka/storage/postgres"
 	"github.com/voronka/voronka/storage/postgres/postgrestest"
@@ -589,9 +590,43 @@ func TestEngagementReachStopUnreachable(t *testing.T) {
 // way the bot writes it, with personal strings distinctive enough to
 // find anywhere in the database.
 type person struct {
-	tgID                                        int64
-	first, last, username, phone, email         string
-	plan, message, comment, findQuery, lastWord string
+	tgID                                int64
+	first, last, username, phone, email string
+	plan, message, comment, lastWord    string
+	// searches are what a manager typed to find the customer: /find
+	// texts, and an argument /stats refused.
+	searches []string
+}
+
+// personal is everything the customer is or typed.
+func (p person) personal() []string {
+	return []string{p.first, p.last, p.username, p.phone, p.email, p.plan, p.message, p.comment, p.lastWord}
+}
+
+// staffTeam is Anna, head of sales, as bot.Staff finds her.
+type staffTeam struct{}
+
+var anna = crm.Manager{ID: 1, Name: "Anna", Role: crm.RoleHead, TelegramID: 9001}
+
+func (staffTeam) ManagerByTelegram(id int64) (crm.Manager, bool) { return anna, id == anna.TelegramID }
+func (staffTeam) ManagerBySlack(string) (crm.Manager, bool)      { return crm.Manager{}, false }
+
+type noSender struct{}
+
+func (noSender) Send(context.Context, bot.Message) (int, error)           { return 0, nil }
+func (noSender) AnswerCallback(context.Context, bot.CallbackAnswer) error { return nil }
+
+// search runs a manager's command the way every channel does (bot.Staff,
+// which writes staff_log) and returns its answer.
+func (b *engBundle) search(t *testing.T, command, args string) string {
+	t.Helper()
+	stats := crm.NewStats(postgres.NewStatsStore(b.db), postgres.NewSalesStore(b.db), nil, []crm.Manager{anna},
+		crm.ClockFunc(func() time.Time { return b.at.Add(30 * day) }), time.UTC)
+	staff, err := bot.NewStaff(bot.StaffConfig{Stats: stats, Team: staffTeam{}, Sender: noSender{}})
+	require.NoError(t, err)
+	msgs := staff.Answer(b.ctx, anna, "telegram", command, args)
+	require.NotEmpty(t, msgs)
+	return msgs[0].Text
 }
 
 func (b *engBundle) seedPerson(t *testing.T, p person) (contactID int64, leadIDs []int64) {
@@ -656,9 +691,17 @@ func (b *engBundle) seedPerson(t *testing.T, p person) (contactID int64, leadIDs
 	require.NoError(t, b.store.MarkFollowupSent(ctx, stalled.ID, crm.PurposeAsk, won.Add(11*day)))
 	require.NoError(t, b.store.FollowupReason(ctx, stalled.ID, "expensive", true, won.Add(11*day+time.Hour)))
 
-	// A manager looked the customer up.
-	b.exec(t, `INSERT INTO staff_log (at, manager, channel, command, args, outcome)
-		VALUES ($1, 'Anna', 'telegram', 'find', $2, 'ok')`, won, p.findQuery)
+	// The card went to Slack and the sales group.
+	sales := postgres.NewSalesStore(b.db)
+	require.NoError(t, sales.SaveCardRef(ctx, l.ID, "slack", fmt.Sprintf("CSALES:%d.0001", l.ID), at))
+	require.NoError(t, sales.SaveCardRef(ctx, l.ID, "telegram", fmt.Sprintf("-100500:%d", l.ID), at))
+
+	// A manager looked the customer up, by what they are and by what
+	// they typed, and mistyped a period with their surname.
+	for _, q := range p.searches {
+		b.search(t, "find", q)
+	}
+	require.Contains(t, b.search(t, "stats", p.last), "Usage")
 	return c.ID, []int64{l.ID, stalled.ID}
 }
 
@@ -716,27 +759,75 @@ func (b *engBundle) occurrences(t *testing.T, needle string) map[string]int {
 	return found
 }
 
+// anyOccurrence is occurrences for many needles at once: needle ->
+// "table.column" of the columns whose text form contains it.
+func (b *engBundle) anyOccurrence(t *testing.T, needles []string) map[string][]string {
+	t.Helper()
+	rows, err := b.db.Pool.Query(b.ctx, `SELECT c.table_name, c.column_name
+		FROM information_schema.columns c JOIN information_schema.tables t
+			ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+		WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+		ORDER BY 1, 2`)
+	require.NoError(t, err)
+	type column struct{ Table, Name string }
+	cols, err := pgx.CollectRows(rows, pgx.RowToStructByPos[column])
+	require.NoError(t, err)
+	require.Greater(t, len(cols), 50, "the scan must see the whole schema")
+	found := map[string][]string{}
+	for _, c := range cols {
+		q := fmt.Sprintf(`SELECT n FROM unnest($1::text[]) n
+			WHERE EXISTS (SELECT 1 FROM %s WHERE strpos(lower(%s::text), lower(n)) > 0)`,
+			pgx.Identifier{c.Table}.Sanitize(), pgx.Identifier{c.Name}.Sanitize())
+		rows, err := b.db.Pool.Query(b.ctx, q, needles)
+		require.NoError(t, err)
+		hits, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		require.NoError(t, err)
+		for _, h := range hits {
+			found[h] = append(found[h], c.Table+"."+c.Name)
+		}
+	}
+	return found
+}
+
 // TestEngagementForget: after /forget none of the customer's personal
-// strings is anywhere in the database, another customer's are all still
-// there, and every count the reports make is the same.
+// strings, nor any prefix of three characters or more of one, is anywhere
+// in the database (staff_log included: a manager found them by the first
+// letters of their surname and by words they typed), another customer's
+// are all still there, every count the reports make is the same, and
+// each lead of theirs with a posted card has a card_update job queued.
 func TestEngagementForget(t *testing.T) {
 	t.Parallel()
 	b := setupEngagement(t)
 	gone := person{tgID: 1001, first: "Zyxwvut", last: "Qzyxovna", username: "zyx_user", phone: "+79990001122",
-		email: "zyx@example.org", plan: "my secret plan", message: "call my wife", comment: "hated it zyx",
-		findQuery: "999 000-11-22", lastWord: "zyx second thoughts"}
+		email: "zyx@example.org", plan: "Jqxplan is my secret", message: "Vwkmsg call my wife", comment: "Hjgcmt hated it",
+		lastWord: "Pqxword second thoughts"}
+	gone.searches = []string{"Qzy", "Zyxw Qzyx", "999 000-11-22", "@zyx_u", "zyx@exa", "Jqxplan", "Vwkmsg call"}
 	kept := person{tgID: 1002, first: "Mnbvcxz", last: "Lkjhgova", username: "mnb_user", phone: "+78880003344",
 		email: "mnb@example.org", plan: "an open plan", message: "call my boss", comment: "loved it mnb",
-		findQuery: "mnb@example.org", lastWord: "mnb second thoughts"}
+		lastWord: "mnb second thoughts"}
+	kept.searches = []string{"Lkj", "mnb@example.org"}
 	goneID, goneLeads := b.seedPerson(t, gone)
 	_, keptLeads := b.seedPerson(t, kept)
 
-	needles := func(p person) []string {
-		return []string{p.first, p.last, p.username, p.phone, p.email, p.plan, p.message, p.comment, p.lastWord, p.findQuery}
-	}
-	for _, s := range needles(gone) {
+	for _, s := range gone.personal() {
 		require.NotEmpty(t, b.occurrences(t, s), "seeded %q", s)
 	}
+	var prefixes []string
+	for _, v := range append(gone.personal(), "9990001122") {
+		r := []rune(v)
+		for n := 3; n <= len(r); n++ {
+			prefixes = append(prefixes, string(r[:n]))
+		}
+	}
+	// What the manager typed is not in the log even before the erasure;
+	// what the searches found is, as lead ids.
+	for _, q := range append(gone.searches, kept.searches...) {
+		require.Zero(t, b.count(t, `SELECT count(*) FROM staff_log WHERE strpos(lower(args), lower($1)) > 0`, q), q)
+	}
+	require.Zero(t, b.count(t, `SELECT count(*) FROM staff_log WHERE args <> ''`))
+	require.Equal(t, 5, b.count(t, `SELECT count(*) FROM staff_log WHERE command = 'find' AND lead_ids && $1`, goneLeads),
+		"every search but the two for typed answers found the customer")
+	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM staff_log WHERE command = 'find' AND lead_ids && $1`, keptLeads))
 	before := b.funnel(t)
 	goneAnswers, err := b.leads.Answers(b.ctx, goneLeads[0])
 	require.NoError(t, err)
@@ -745,14 +836,23 @@ func TestEngagementForget(t *testing.T) {
 	require.NoError(t, b.store.Forget(b.ctx, goneID, erased))
 	require.NoError(t, b.store.Forget(b.ctx, goneID, erased), "forgetting twice is harmless")
 
-	for _, s := range append(needles(gone), "9990001122") {
-		require.Empty(t, b.occurrences(t, s), "%q is still in the database", s)
-	}
-	for _, s := range needles(kept) {
+	require.Empty(t, b.anyOccurrence(t, prefixes), "the customer's values or their prefixes are still in the database")
+	for _, s := range kept.personal() {
 		require.NotEmpty(t, b.occurrences(t, s), "%q of another customer was erased", s)
 	}
-	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM staff_log WHERE args = $1`, kept.findQuery))
-	require.Equal(t, before, b.funnel(t), "the reports count the same")
+	require.Equal(t, before["staff_log"], b.funnel(t)["staff_log"], "the audit log keeps its lines")
+	require.Equal(t, 5, b.count(t, `SELECT count(*) FROM staff_log WHERE command = 'find' AND lead_ids && $1`, goneLeads),
+		"the log still says which leads were looked at; they name no one now")
+	after := b.funnel(t)
+	require.Equal(t, before["river_job"]+1, after["river_job"], "one card_update job, the same for the second /forget")
+	delete(before, "river_job")
+	delete(after, "river_job")
+	require.Equal(t, before, after, "the reports count the same")
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM river_job WHERE args->>'job' = 'card_update'
+		AND (args->>'lead_id')::bigint = $1 AND args->>'key' = $2`, goneLeads[0], "erased@"+strconv.FormatInt(erased.UnixNano(), 10)),
+		"the lead with cards is redrawn")
+	require.Zero(t, b.count(t, `SELECT count(*) FROM river_job WHERE args->>'job' = 'card_update' AND (args->>'lead_id')::bigint <> $1`,
+		goneLeads[0]), "no job for a lead without a card, nor for another customer's")
 
 	// The customer is anonymous and out of reach, and their leads read as
 	// before but for what they typed.

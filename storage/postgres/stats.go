@@ -658,15 +658,18 @@ func exportRows(ctx context.Context, tx pgx.Tx, sc crm.Scope, from, to time.Time
 	return nil
 }
 
-// LogStaffCommand appends a command to the staff audit log. A manager id
+// LogStaffCommand appends a command to the staff audit log: who, when,
+// which command, its understood argument and the leads it showed
+// (crm.StaffCommand says why no typed text is kept). A manager id
 // that is not in the table (a team changed under a running process) is
 // logged without the reference rather than refused: the log must not lose
 // a line.
 func (s *StatsStore) LogStaffCommand(ctx context.Context, c crm.StaffCommand) error {
 	_, err := s.db.Pool.Exec(ctx, `
-		INSERT INTO staff_log (at, manager_id, manager, channel, command, args, lead_id, outcome)
-		VALUES ($1, (SELECT id FROM managers WHERE id = $2), $3, $4, $5, $6, nullif($7::bigint, 0), $8)`,
-		c.At, c.ManagerID, c.Manager, c.Channel, c.Command, c.Args, c.LeadID, c.Outcome)
+		INSERT INTO staff_log (at, manager_id, manager, channel, command, args, lead_id, outcome, lead_ids)
+		VALUES ($1, (SELECT id FROM managers WHERE id = $2), $3, $4, $5, $6, nullif($7::bigint, 0), $8,
+			coalesce($9::bigint[], '{}'))`,
+		c.At, c.ManagerID, c.Manager, c.Channel, c.Command, c.Args, c.LeadID, c.Outcome, c.LeadIDs)
 	if err != nil {
 		return fmt.Errorf("log staff command: %w", translate(err, "manager not found"))
 	}

@@ -56,6 +56,7 @@ type App struct {
 	queue      *postgres.Queue
 	sales      *crm.Sales
 	engagement *crm.Engagement
+	campaigns  *crm.Campaigns
 	salesGroup *telegram.SalesGroupHandler
 	schedule   *schedule.Scheduler
 	clock      crm.Clock
@@ -133,6 +134,9 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		a.clock = crm.ClockFunc(time.Now)
 	}
 	if err := a.wireSales(ctx, sender); err != nil {
+		return nil, err
+	}
+	if err := a.wireCampaigns(ctx, sender); err != nil {
 		return nil, err
 	}
 	if err := a.wireStaff(ctx); err != nil {
@@ -247,6 +251,9 @@ func (a *App) runJob(ctx context.Context, job crm.Job) error {
 	if a.engagement.Handles(job.Kind) {
 		return a.engagement.Run(ctx, job)
 	}
+	if a.campaigns != nil && a.campaigns.Handles(job.Kind) {
+		return a.campaigns.Run(ctx, job)
+	}
 	return a.sales.Run(ctx, job)
 }
 
@@ -355,7 +362,14 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 		select {
 		case err = <-errs[i]:
 		case <-ctx.Done():
-			err = fmt.Errorf("no answer within %s: %w", readyTimeout, ctx.Err())
+			// A check that answered while an earlier one used up the
+			// deadline has its answer waiting: select picks at random
+			// among ready cases, so look again before calling it late.
+			select {
+			case err = <-errs[i]:
+			default:
+				err = fmt.Errorf("no answer within %s: %w", readyTimeout, ctx.Err())
+			}
 		}
 		if err != nil {
 			a.log.WarnContext(r.Context(), "not ready", "dependency", c.name, "err", err)

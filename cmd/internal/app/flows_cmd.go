@@ -15,8 +15,6 @@ import (
 	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/voronka/voronka/configs"
 	"github.com/voronka/voronka/flows"
 )
@@ -130,80 +128,19 @@ func flowsLint(args []string, getenv func(string) string, stdout, stderr io.Writ
 	return nil
 }
 
-// lint parses every file, which runs every check of the flows package
-// (form and unknown keys, references, unreachable steps, loops, missing
-// translations, conditions, an unreachable hot threshold, duplicate ids),
-// and adds what no single file can show: that each flow id is used once,
-// since start links pick a flow by its id. The id of a broken file still
-// counts, read straight from its YAML, so a clash is not hidden behind an
-// unrelated typo.
-//
-// There is no separate check for a warm threshold no path can reach: the
-// loader requires hot > warm, and a hot threshold that no path reaches is
-// already a problem, so whenever hot is reachable, warm is too.
+// lint runs flows.Lint over the files; a directory without flow files
+// counts as a problem but not as a file.
 func lint(files []flowFile) lintResult {
-	r := lintResult{problems: make([]flows.Problems, len(files))}
-	firstWithID := map[string]string{}
+	srcs := make([]flows.Source, len(files))
+	r := lintResult{}
 	for i, ff := range files {
 		if !ff.dir {
 			r.files++
 		}
-		if ff.err != nil {
-			r.problems[i] = flows.Problems{{File: ff.name, Msg: ff.err.Error()}}
-			continue
-		}
-		f, err := flows.Parse(ff.name, ff.data)
-		var ps flows.Problems
-		switch {
-		case errors.As(err, &ps):
-			r.problems[i] = append(r.problems[i], ps...)
-		case err != nil:
-			r.problems[i] = append(r.problems[i], flows.Problem{File: ff.name, Msg: err.Error()})
-		default:
-			r.flows = append(r.flows, f)
-		}
-		id, line := yamlFlowID(ff.data)
-		if id == "" {
-			continue
-		}
-		if other, ok := firstWithID[id]; ok {
-			r.problems[i] = append(r.problems[i], flows.Problem{File: ff.name, Line: line,
-				Msg: fmt.Sprintf("duplicate flow id %q: %s has it too", id, other)})
-			slices.SortStableFunc(r.problems[i], func(a, b flows.Problem) int { return a.Line - b.Line })
-			if f != nil {
-				r.flows = r.flows[:len(r.flows)-1]
-			}
-			continue
-		}
-		firstWithID[id] = ff.name
+		srcs[i] = flows.Source{Name: ff.name, Data: ff.data, Err: ff.err}
 	}
+	r.problems, r.flows = flows.Lint(srcs)
 	return r
-}
-
-// yamlFlowID reads the top-level id of a flow file and its line, or "" when
-// the file has none that can be read. Like the flows parser, it survives a
-// panic of the YAML library on hostile input.
-func yamlFlowID(data []byte) (id string, line int) {
-	defer func() {
-		if recover() != nil {
-			id, line = "", 0
-		}
-	}()
-	var doc yaml.Node
-	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
-		return "", 0
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return "", 0
-	}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
-		if k.Value == "id" && v.Kind == yaml.ScalarNode {
-			return v.Value, k.Line
-		}
-	}
-	return "", 0
 }
 
 // argFlowFiles reads the files and directories named on the command line.
@@ -392,7 +329,7 @@ func findFlow(arg string, getenv func(string) string, stderr io.Writer) (*flows.
 		}
 		var ids []string
 		for _, ff := range all {
-			id, _ := yamlFlowID(ff.data)
+			id, _ := flows.FlowID(ff.data)
 			if id == arg {
 				files = append(files, ff)
 			}
