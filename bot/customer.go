@@ -10,15 +10,15 @@ import (
 
 // handle is one customer update under the chat's lock. raw is the stored
 // session; the result is the session as the update leaves it, with the
-// reply to send (nil when a staff command answered and the session is
-// untouched).
+// reply to send.
+//
+// The buttons under a sweep's message (a survey's score, a follow-up's
+// reason, "come back") are handled here, not routed elsewhere: they are
+// the customer's, pressed in their private chat, and need what every
+// customer update has, the gate (each press once, in the chat's order
+// with their typed messages), the session's contact, and the reply that
+// answers the press, on the webhook's response when it can.
 func (d *Dispatcher) handle(ctx context.Context, u Update, raw []byte) (*session, error) {
-	if d.cfg.Staff != nil && u.Kind == InputCommand {
-		handled, err := d.cfg.Staff.HandleStaff(ctx, u)
-		if handled || err != nil {
-			return nil, err
-		}
-	}
 	s, applied, err := d.loadSession(ctx, u, raw)
 	if err != nil {
 		return nil, err
@@ -133,11 +133,13 @@ func (d *Dispatcher) restart(ctx context.Context, u Update, s *session) error {
 	if !s.open() {
 		return d.newLead(ctx, u, s, crm.ParseStartPayload(u.Text))
 	}
-	flow := d.cfg.Flows[d.cfg.DefaultFlow]
+	// The lead keeps its flow and its experiment arms: a restart is the
+	// same customer in the same variant.
+	flow := d.flowOf(s.State.Flow)
 	if err := d.cfg.Leads.RestartLead(ctx, s.LeadID, flow.Start, d.now()); err != nil {
 		return err
 	}
-	res := flows.Begin(flow, flow.Lang(u.User.Language), u.User.FirstName)
+	res := flows.BeginWith(flow, flow.Lang(u.User.Language), u.User.FirstName, s.State.Variants)
 	s.Stage, s.State = crm.StageNew, res.State
 	return s.say("", res.Prompts)
 }
@@ -158,9 +160,10 @@ func (d *Dispatcher) cancel(ctx context.Context, u Update, s *session) error {
 }
 
 func (d *Dispatcher) newLead(ctx context.Context, u Update, s *session, a crm.Attribution) error {
-	flow := d.cfg.Flows[d.cfg.DefaultFlow]
-	res := flows.Begin(flow, flow.Lang(u.User.Language), u.User.FirstName)
+	flow, variants := d.startFlow(s.ContactID)
+	res := flows.BeginWith(flow, flow.Lang(u.User.Language), u.User.FirstName, variants)
 	lead := &crm.Lead{
+		Variants:    variants,
 		ContactID:   s.ContactID,
 		Stage:       crm.StageNew,
 		Temperature: crm.Cold,
@@ -176,6 +179,26 @@ func (d *Dispatcher) newLead(ctx context.Context, u Update, s *session, a crm.At
 	}
 	s.LeadID, s.Stage, s.State = lead.ID, lead.Stage, res.State
 	return s.say("", res.Prompts)
+}
+
+// startFlow is the flow a new lead of contact follows and its arms of
+// the experiments: the default flow's, and, when its whole-flow
+// experiment sends the contact to another flow, that flow's too. The
+// arms are a hash of the contact and the experiment, so the contact's
+// next lead gets the same ones while the weights stay.
+func (d *Dispatcher) startFlow(contact int64) (*flows.Flow, map[string]string) {
+	flow := d.cfg.Flows[d.cfg.DefaultFlow]
+	variants := flow.Assign(contact)
+	if other := d.cfg.Flows[flow.Route(variants)]; other != nil && other != flow {
+		flow = other
+		for e, v := range other.Assign(contact) {
+			if variants == nil {
+				variants = map[string]string{}
+			}
+			variants[e] = v
+		}
+	}
+	return flow, variants
 }
 
 // outsideDialogue handles input when no question is waiting. A first
@@ -309,9 +332,10 @@ func (d *Dispatcher) flowAndLang(u Update, s *session) (*flows.Flow, string) {
 }
 
 // reply is what the update says back: the answer to a pressed button
-// (always, so the spinner stops) and the messages.
+// (always, so the spinner stops) and the messages, with the update's reply
+// slot, so that one call may ride on the channel's response.
 func (d *Dispatcher) reply(u Update, s *session) Reply {
-	r := Reply{ChatID: u.ChatID}
+	r := Reply{ChatID: u.ChatID, Slot: u.Slot}
 	if u.CallbackID != "" {
 		r.Callback = &CallbackAnswer{CallbackID: u.CallbackID, Text: s.notice}
 	}
