@@ -53,6 +53,18 @@ type StaffConfig struct {
 	Language string
 }
 
+// stepName names a step of flow as the team reads it in lang.
+func (s *Staff) stepName(flow, lang string) func(string) string {
+	return func(id string) string {
+		if f := s.cfg.Flows[flow]; f != nil {
+			if st := f.Step(id); st != nil {
+				return fieldNameIn(st, TeamLang(lang))
+			}
+		}
+		return id
+	}
+}
+
 // lang is the language m reads.
 func (s *Staff) lang(m crm.Manager) string { return MemberLang(m, s.cfg.Language) }
 
@@ -108,10 +120,32 @@ var staffCommands = []StaffCommand{
 	{"cohorts", "[period]", "weekly cohorts of new leads: share won by week since arrival"},
 	{"lead", "<id>", "a lead's card and timeline"},
 	{"find", "<text>", "leads by name, phone, email or @username"},
+	{"help", "", "the commands, and what each figure counts"},
 	{"export", "[period] [csv]", "the period's leads as an Excel file (.xlsx): answers, NPS, stage dates, rep, source; csv for a CSV with your locale's separator"},
 	{"campaigns", "[name] [promote <variant>]", "per campaign and variant: audience, sent, delivered, blocked, replied, goal, with 95% intervals"},
 	{"model", "", "the win-probability model: how it did on recent leads, its strongest features, vs the score"},
 	{"ab", "[period]", "flow experiments per arm: leads, started, completed, qualified, hot, won, with 95% intervals, P(beats the first arm), split check"},
+}
+
+// StaffHelp is the managers' help in lang: the commands (prefix "/" in
+// Telegram, "/voronka " in Slack) and what each figure counts, so that a
+// number means one thing wherever it appears.
+func StaffHelp(lang, prefix string) string {
+	var b strings.Builder
+	b.WriteString(TeamText(lang, "help.title") + "\n")
+	for _, c := range staffCommands {
+		line := prefix + c.Name
+		if c.Usage != "" {
+			line += " " + c.Usage
+		}
+		what := TeamText(lang, "help.cmd."+c.Name)
+		if what == "help.cmd."+c.Name {
+			what = c.What
+		}
+		b.WriteString(line + " — " + what + "\n")
+	}
+	b.WriteString("\n" + TeamText(lang, "help.periods") + "\n\n" + TeamText(lang, "help.figures"))
+	return b.String()
 }
 
 // StaffCommandList lists the managers' commands (for /voronka help).
@@ -237,13 +271,15 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 		if err != nil {
 			return nil, []int64{id}, err
 		}
-		return []Message{{Text: renderLead(v, st.Location(m))}}, []int64{id}, nil
+		return []Message{{Text: renderLead(s.lang(m), v, st.Location(m), s.stepName(v.Card.Lead.FlowID, s.lang(m)))}}, []int64{id}, nil
 	case "model":
 		r, err := st.Model(ctx, m)
 		if err != nil {
 			return nil, nil, err
 		}
 		return []Message{{Text: RenderModel(r, st.Location(m))}}, nil, nil
+	case "help":
+		return []Message{{Text: StaffHelp(s.lang(m), "/")}}, nil, nil
 	case "find":
 		found, err := st.Find(ctx, m, args)
 		if err != nil {
@@ -253,7 +289,7 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 		for i, f := range found {
 			ids[i] = f.LeadID
 		}
-		return []Message{{Text: renderFound(args, found, st, st.Location(m))}}, ids, nil
+		return []Message{{Text: renderFound(s.lang(m), args, found, st, st.Location(m))}}, ids, nil
 	}
 
 	def := defaultPeriod
@@ -274,40 +310,40 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 		if err != nil {
 			return nil, nil, err
 		}
-		return []Message{{Text: renderSummary("📊 Stats", sum)}}, nil, nil
+		return []Message{{Text: renderSummary(s.lang(m), "title.stats", sum)}}, nil, nil
 	case "funnel":
 		r, err := st.Funnel(ctx, m, p)
 		if err != nil {
 			return nil, nil, err
 		}
 		lang := s.lang(m)
-		return s.withChart(ctx, lang, renderFunnel(r), "funnel.png", TeamTextf(lang, "chart.funnel", p.Label()), func() ([]byte, error) { return s.cfg.Charts.Funnel(r, lang) }), nil, nil
+		return s.withChart(ctx, lang, renderFunnel(lang, r), "funnel.png", TeamTextf(lang, "chart.funnel", p.Label()), func() ([]byte, error) { return s.cfg.Charts.Funnel(r, lang) }), nil, nil
 	case "nps":
 		r, err := st.NPS(ctx, m, p)
 		if err != nil {
 			return nil, nil, err
 		}
 		lang := s.lang(m)
-		return s.withChart(ctx, lang, renderNPS(r), "nps.png", TeamText(lang, "chart.nps"), func() ([]byte, error) { return s.cfg.Charts.NPSTrend(r, lang) }), nil, nil
+		return s.withChart(ctx, lang, renderNPS(lang, r), "nps.png", TeamText(lang, "chart.nps"), func() ([]byte, error) { return s.cfg.Charts.NPSTrend(r, lang) }), nil, nil
 	case "team":
 		r, err := st.Team(ctx, m, p)
 		if err != nil {
 			return nil, nil, err
 		}
-		return []Message{{Text: renderTeam(r)}}, nil, nil
+		return []Message{{Text: renderTeam(s.lang(m), r)}}, nil, nil
 	case "sources":
 		r, err := st.Sources(ctx, m, p)
 		if err != nil {
 			return nil, nil, err
 		}
-		return []Message{{Text: renderSources(r)}}, nil, nil
+		return []Message{{Text: renderSources(s.lang(m), r)}}, nil, nil
 	case "cohorts":
 		r, err := st.Cohorts(ctx, m, p)
 		if err != nil {
 			return nil, nil, err
 		}
 		lang := s.lang(m)
-		return s.withChart(ctx, lang, renderCohorts(r), "cohorts.png", TeamText(lang, "chart.cohorts"), func() ([]byte, error) { return s.cfg.Charts.Cohorts(r, lang) }), nil, nil
+		return s.withChart(ctx, lang, renderCohorts(lang, r), "cohorts.png", TeamText(lang, "chart.cohorts"), func() ([]byte, error) { return s.cfg.Charts.Cohorts(r, lang) }), nil, nil
 	case "campaigns":
 		return s.campaigns(ctx, m, args)
 	case "ab":
@@ -358,18 +394,19 @@ func (s *Staff) withChart(ctx context.Context, lang, text, name, caption string,
 // channel. A recipient who cannot be reached is logged and the others still
 // get theirs; the error reports every failure.
 func (s *Staff) Digest(ctx context.Context, to []crm.Manager, sum *crm.Summary) error {
-	text := renderSummary("🗓 Daily digest", sum)
 	var errs []error
 	for _, m := range to {
 		if m.TelegramID == 0 {
 			continue
 		}
+		text := renderSummary(s.lang(m), "title.digest", sum) // in each reader's language
 		if _, err := s.cfg.Sender.Send(ctx, Message{ChatID: m.TelegramID, Text: text}); err != nil {
 			s.cfg.Logger.WarnContext(ctx, "digest not delivered", "manager", m.Name, "err", err)
 			errs = append(errs, fmt.Errorf("digest to %s: %w", m.Name, err))
 		}
 	}
 	if s.cfg.Post != nil {
+		text := renderSummary(s.cfg.Language, "title.digest", sum) // the channel: the team's language
 		if err := s.cfg.Post(ctx, Message{Text: text}); err != nil {
 			errs = append(errs, fmt.Errorf("digest to the sales channel: %w", err))
 		}

@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,8 +34,29 @@ func clip(s string) string {
 // num writes a count grouped like an amount: 1 500 000.
 func num(n int) string { return Format{Lang: TeamLanguage}.Count(n) }
 
-// money writes an amount as the cards do (Format.Amount).
-func money(f float64) string { return Format{Lang: TeamLanguage}.Amount(f) }
+// report writes one report in one reader's language.
+type report struct {
+	lang string
+	f    Format
+}
+
+func newReport(lang string, loc *time.Location) report {
+	lang = TeamLang(lang)
+	return report{lang: lang, f: Format{Lang: lang, Loc: loc}}
+}
+
+func (r report) t(key string, args ...any) string {
+	if len(args) == 0 {
+		return TeamText(r.lang, "rep."+key)
+	}
+	return TeamTextf(r.lang, "rep."+key, args...)
+}
+
+func (r report) num(n int) string       { return r.f.Count(n) }
+func (r report) money(f float64) string { return r.f.Amount(f) }
+func (r report) count(n int, key string) string {
+	return strings.Replace(Count(r.lang, n, key), strconv.Itoa(n), r.num(n), 1)
+}
 
 // ratio writes "45% (9/20)", or "—" without a base.
 func ratio(r crm.Ratio) string {
@@ -45,94 +67,153 @@ func ratio(r crm.Ratio) string {
 }
 
 // change writes the comparison with the previous period: "prev 100, +20%".
-func change(cur, prev float64, format func(float64) string) string {
+func (r report) change(cur, prev float64, format func(float64) string) string {
 	pct, ok := crm.Change(cur, prev)
 	if !ok {
-		return "prev " + format(prev)
+		return r.t("prev", format(prev))
 	}
 	sign := "+"
 	if pct < 0 {
 		sign = "−"
 		pct = -pct
 	}
-	return "prev " + format(prev) + ", " + sign + crm.FormatPercent(pct)
+	return r.t("prev", format(prev)) + ", " + sign + crm.FormatPercent(pct)
 }
 
-func countf(f float64) string { return num(int(f)) }
-
-func header(title string, p crm.Period) string {
-	return fmt.Sprintf("%s · %s · %s\n(%s time)", title, p.Name, p.Label(), p.Loc)
-}
-
-func renderSummary(title string, s *crm.Summary) string {
-	var b strings.Builder
-	b.WriteString(header(title, s.Period))
-	prev := s.Period.Previous()
-	fmt.Fprintf(&b, "\ncompared with %s\n\n", prev.Label())
-	c, p := s.Cur, s.Prev
-	line := func(name string, cur, was int) {
-		fmt.Fprintf(&b, "%s: %s (%s)\n", name, num(cur), change(float64(cur), float64(was), countf))
+// duration writes a span as crm.FormatDuration does ("3m 30s", "6h 3m"),
+// with the units of the reader's language («3 мин 30 с»).
+func (r report) duration(d time.Duration) string {
+	s := crm.FormatDuration(d)
+	if r.lang != LangRU {
+		return s
 	}
-	line("New leads", c.New, p.New)
-	line("Qualified", c.Qualified, p.Qualified)
-	line("Hot", c.Hot, p.Hot)
-	line("Contacted", c.Contacted, p.Contacted)
-	line("Won", c.Won, p.Won)
-	line("Lost", c.Lost, p.Lost)
-	fmt.Fprintf(&b, "Revenue: %s (%s)\n", money(c.Revenue), change(c.Revenue, p.Revenue, money))
-	b.WriteString("\nConversion of the period's new leads, so far:\n")
-	fmt.Fprintf(&b, "Lead → qualified: %s\n", ratio(c.LeadToQualified))
-	fmt.Fprintf(&b, "Qualified → sale: %s\n", ratio(c.QualifiedToSale))
-	fmt.Fprintf(&b, "Sale → repeat sale: %s of the period's sales\n", ratio(c.RepeatShare))
-	b.WriteString("\nMedian time to first contact: ")
-	b.WriteString(median(c.MedianFirstContact, c.HasMedian))
+	return durationUnit.ReplaceAllStringFunc(s, func(m string) string {
+		unit := map[byte]string{'s': " с", 'm': " мин", 'h': " ч", 'd': " дн."}[m[len(m)-1]]
+		return m[:len(m)-1] + unit
+	})
+}
+
+var durationUnit = regexp.MustCompile(`[0-9]+[smhd]\b`)
+
+// period is the period's dates in the reader's language: "16–22 Nov
+// 2026", «16–22 ноября 2026».
+func (r report) period(p crm.Period) string {
+	if r.lang != LangRU {
+		return p.Label()
+	}
+	months := [...]string{"января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"}
+	from, last := p.From.In(p.Loc), p.To.In(p.Loc).AddDate(0, 0, -1)
+	dm := func(t time.Time) string { return strconv.Itoa(t.Day()) + " " + months[t.Month()-1] }
+	switch {
+	case from.Year() == last.Year() && from.YearDay() == last.YearDay():
+		return dm(from) + " " + strconv.Itoa(from.Year())
+	case from.Year() != last.Year():
+		return dm(from) + " " + strconv.Itoa(from.Year()) + " – " + dm(last) + " " + strconv.Itoa(last.Year())
+	case from.Month() != last.Month():
+		return dm(from) + " – " + dm(last) + " " + strconv.Itoa(last.Year())
+	}
+	return strconv.Itoa(from.Day()) + "–" + dm(last) + " " + strconv.Itoa(last.Year())
+}
+
+func (r report) header(title string, p crm.Period) string {
+	return fmt.Sprintf("%s · %s · %s\n%s", title, p.Name, r.period(p), r.t("zone", p.Loc))
+}
+
+func renderSummary(lang, titleKey string, s *crm.Summary) string {
+	r := newReport(lang, s.Period.Loc)
+	var b strings.Builder
+	b.WriteString(r.header(r.t(titleKey), s.Period))
+	prev := s.Period.Previous()
+	b.WriteString("\n" + r.t("compared", r.period(prev)) + "\n\n")
+	c, p := s.Cur, s.Prev
+	countf := func(f float64) string { return r.num(int(f)) }
+	line := func(key string, cur, was int) {
+		fmt.Fprintf(&b, "%s: %s (%s)\n", r.t(key), r.num(cur), r.change(float64(cur), float64(was), countf))
+	}
+	line("new", c.New, p.New)
+	line("qualified", c.Qualified, p.Qualified)
+	line("hot", c.Hot, p.Hot)
+	line("contacted", c.Contacted, p.Contacted)
+	line("won", c.Won, p.Won)
+	line("lost", c.Lost, p.Lost)
+	fmt.Fprintf(&b, "%s: %s (%s)\n", r.t("revenue"), r.money(c.Revenue), r.change(c.Revenue, p.Revenue, r.money))
+	b.WriteString("\n" + r.t("conversion") + "\n")
+	fmt.Fprintf(&b, "%s: %s\n", r.t("lead_to_qualified"), ratio(c.LeadToQualified))
+	fmt.Fprintf(&b, "%s: %s\n", r.t("qualified_to_sale"), ratio(c.QualifiedToSale))
+	b.WriteString(r.t("repeat", ratio(c.RepeatShare)) + "\n")
+	b.WriteString("\n" + r.t("median_contact") + ": ")
+	b.WriteString(r.median(c.MedianFirstContact, c.HasMedian))
 	if p.HasMedian {
-		b.WriteString(" (prev " + crm.FormatDuration(p.MedianFirstContact) + ")")
+		b.WriteString(" (" + r.t("prev", r.duration(p.MedianFirstContact)) + ")")
 	}
 	b.WriteString("\n")
 	if o := s.Own; o != nil {
-		b.WriteString("\nYour leads:\n")
-		fmt.Fprintf(&b, "New %s · contacted %s · won %s · lost %s\n", num(o.New), num(o.Contacted), num(o.Won), num(o.Lost))
-		fmt.Fprintf(&b, "Revenue %s · first contact %s\n", money(o.Revenue), median(o.MedianFirstContact, o.HasMedian))
+		b.WriteString("\n" + r.t("yours") + "\n")
+		b.WriteString(r.t("yours_line", r.num(o.New), r.num(o.Contacted), r.num(o.Won), r.num(o.Lost)) + "\n")
+		b.WriteString(r.t("yours_money", r.money(o.Revenue), r.median(o.MedianFirstContact, o.HasMedian)) + "\n")
 	}
 	return clip(strings.TrimRight(b.String(), "\n"))
 }
 
-func median(d time.Duration, ok bool) string {
+func (r report) median(d time.Duration, ok bool) string {
 	if !ok {
 		return "—"
 	}
-	return crm.FormatDuration(d)
+	return r.duration(d)
 }
 
-func renderFunnel(r *crm.FunnelReport) string {
+// funnelStageKeys name crm's funnel stages, top first, in the report.
+var funnelStageKeys = map[string]string{
+	"Leads": "f.leads", "Started dialogue": "f.started", "Qualified": "f.qualified", "Contacted": "f.contacted", "Won": "f.won",
+}
+
+func (r report) stageName(name string) string {
+	if key, ok := funnelStageKeys[name]; ok {
+		return r.t(key)
+	}
+	return name
+}
+
+func renderFunnel(lang string, fr *crm.FunnelReport) string {
+	r := newReport(lang, fr.Period.Loc)
 	var b strings.Builder
-	b.WriteString(header("🔻 Funnel", r.Period))
-	b.WriteString("\nLeads created in the period, by the furthest stage reached:\n")
-	for i, st := range r.Stages {
+	b.WriteString(r.header("🔻 "+r.t("funnel"), fr.Period))
+	b.WriteString("\n" + r.t("funnel_intro") + "\n")
+	for i, st := range fr.Stages {
 		if i == 0 {
-			fmt.Fprintf(&b, "%s: %s\n", st.Name, num(st.Count))
+			fmt.Fprintf(&b, "%s: %s\n", r.stageName(st.Name), r.num(st.Count))
 			continue
 		}
-		fmt.Fprintf(&b, "%s: %s · %s of the previous · %s of all\n", st.Name, num(st.Count), st.FromPrev, st.FromTop)
+		b.WriteString(r.t("funnel_row", r.stageName(st.Name), r.num(st.Count), st.FromPrev, st.FromTop) + "\n")
 	}
-	fmt.Fprintf(&b, "Lost: %s", num(r.Lost))
-	if len(r.LostReasons) > 0 {
-		var rs []string
-		for _, lr := range r.LostReasons {
-			name := lr.Name
+	fmt.Fprintf(&b, "%s: %s", r.t("f.lost"), r.num(fr.Lost))
+	if len(fr.LostReasons) > 0 {
+		// Reasons stored in older words and the customers' own answers
+		// are one reason of the list.
+		merged := map[string]int{}
+		var order []string
+		for _, lr := range fr.LostReasons {
+			name := LostReasonText(r.lang, lr.Name)
 			if name == "" {
-				name = "no reason"
+				name = r.t("no_reason")
 			}
-			rs = append(rs, fmt.Sprintf("%s %s", name, num(lr.Count)))
+			if _, ok := merged[name]; !ok {
+				order = append(order, name)
+			}
+			merged[name] += lr.Count
 		}
-		b.WriteString(" (" + strings.Join(rs, ", ") + ")")
+		sort.SliceStable(order, func(i, j int) bool { return merged[order[i]] > merged[order[j]] })
+		var rs []string
+		for _, name := range order {
+			rs = append(rs, fmt.Sprintf("%s: %s", name, r.num(merged[name])))
+		}
+		b.WriteString(" (" + strings.Join(rs, "; ") + ")")
 	}
 	b.WriteString("\n")
-	if len(r.Steps) > 0 {
-		b.WriteString("\nWhere customers stop in the dialogue (stopped of reached):\n")
-		for _, st := range r.Steps {
-			fmt.Fprintf(&b, "%s: %s of %s stopped (%s)\n", st.Label, num(st.Stopped), num(st.Reached), st.Drop)
+	if len(fr.Steps) > 0 {
+		b.WriteString("\n" + r.t("steps_intro") + "\n")
+		for _, st := range fr.Steps {
+			b.WriteString(r.t("step_row", st.Label, r.num(st.Stopped), r.num(st.Reached), st.Drop) + "\n")
 		}
 	}
 	return clip(strings.TrimRight(b.String(), "\n"))
@@ -152,30 +233,31 @@ func signedScore(score float64, ok bool) string {
 	return "0"
 }
 
-func renderNPS(r *crm.NPSReport) string {
+func renderNPS(lang string, nr *crm.NPSReport) string {
+	r := newReport(lang, nr.Period.Loc)
 	var b strings.Builder
-	b.WriteString(header("⭐ NPS", r.Period))
-	n := r.Responses()
-	fmt.Fprintf(&b, "\n\nNPS: %s (%s responses)\n", signedScore(r.Score, r.HasScore), num(n))
-	fmt.Fprintf(&b, "Promoters (9-10): %s · %s\n", num(r.Promoters), crm.Ratio{Num: r.Promoters, Den: n})
-	fmt.Fprintf(&b, "Passives (7-8): %s · %s\n", num(r.Passives), crm.Ratio{Num: r.Passives, Den: n})
-	fmt.Fprintf(&b, "Detractors (0-6): %s · %s\n", num(r.Detractors), crm.Ratio{Num: r.Detractors, Den: n})
-	if o := r.Own; o != nil {
+	b.WriteString(r.header("⭐ NPS", nr.Period))
+	n := nr.Responses()
+	fmt.Fprintf(&b, "\n\nNPS: %s (%s)\n", signedScore(nr.Score, nr.HasScore), r.count(n, "n.responses"))
+	fmt.Fprintf(&b, "%s (9-10): %s · %s\n", r.t("promoters"), r.num(nr.Promoters), crm.Ratio{Num: nr.Promoters, Den: n})
+	fmt.Fprintf(&b, "%s (7-8): %s · %s\n", r.t("passives"), r.num(nr.Passives), crm.Ratio{Num: nr.Passives, Den: n})
+	fmt.Fprintf(&b, "%s (0-6): %s · %s\n", r.t("detractors"), r.num(nr.Detractors), crm.Ratio{Num: nr.Detractors, Den: n})
+	if o := nr.Own; o != nil {
 		score, ok := o.Score()
-		fmt.Fprintf(&b, "Your leads: NPS %s (%s responses)\n", signedScore(score, ok), num(o.Responses()))
+		b.WriteString(r.t("your_nps", signedScore(score, ok), r.count(o.Responses(), "n.responses")) + "\n")
 	}
-	b.WriteString("\nTrend by week (NPS, responses):\n")
-	for _, pt := range r.Trend {
-		fmt.Fprintf(&b, "%s: %s (%s)\n", pt.Week.Format("2 Jan"), signedScore(pt.Score, pt.Has), num(pt.Responses))
+	b.WriteString("\n" + r.t("nps_trend") + "\n")
+	for _, pt := range nr.Trend {
+		fmt.Fprintf(&b, "%s: %s (%s)\n", r.f.DayMonth(pt.Week), signedScore(pt.Score, pt.Has), r.num(pt.Responses))
 	}
-	if len(r.Comments) > 0 {
-		b.WriteString("\nLatest comments:\n")
-		for _, c := range r.Comments {
+	if len(nr.Comments) > 0 {
+		b.WriteString("\n" + r.t("comments") + "\n")
+		for _, c := range nr.Comments {
 			score := "—"
 			if c.Score >= 0 {
 				score = strconv.Itoa(c.Score)
 			}
-			fmt.Fprintf(&b, "#%d · %s · %s: %s\n", c.LeadID, score, c.At.In(r.Period.Loc).Format("2 Jan"), quote(c.Comment, 200))
+			fmt.Fprintf(&b, "#%d · %s · %s: %s\n", c.LeadID, score, r.f.DayMonth(c.At.In(nr.Period.Loc)), quote(c.Comment, 200))
 		}
 	}
 	return clip(strings.TrimRight(b.String(), "\n"))
@@ -190,102 +272,156 @@ func quote(s string, n int) string {
 	return "«" + s + "»"
 }
 
-func renderTeam(r *crm.TeamReport) string {
+func renderTeam(lang string, tr *crm.TeamReport) string {
+	r := newReport(lang, tr.Period.Loc)
 	var b strings.Builder
-	b.WriteString(header("👥 Team", r.Period))
+	b.WriteString(r.header("👥 "+r.t("team"), tr.Period))
 	b.WriteString("\n")
 	row := func(f crm.RepFigures) {
-		fmt.Fprintf(&b, "\n%s\n", f.Name)
-		fmt.Fprintf(&b, "open %s · claimed %s · contacted %s · won %s · revenue %s\n",
-			num(f.Open), num(f.Claimed), num(f.Contacted), num(f.Won), money(f.Revenue))
-		fmt.Fprintf(&b, "to claim %s · to contact %s · SLA breaches %s\n",
-			median(f.ToClaim, f.HasClaim), median(f.ToContact, f.HasContact), num(f.Breaches))
+		name := f.Name
+		if name == "Team" {
+			name = r.t("team")
+		}
+		fmt.Fprintf(&b, "\n%s\n", name)
+		b.WriteString(r.t("team_row", r.num(f.Open), r.num(f.Claimed), r.num(f.Contacted), r.num(f.Won), r.money(f.Revenue)) + "\n")
+		b.WriteString(r.t("team_times", r.median(f.ToClaim, f.HasClaim), r.median(f.ToContact, f.HasContact), r.num(f.Breaches)) + "\n")
 	}
-	for _, f := range r.Reps {
+	for _, f := range tr.Reps {
 		row(f)
 	}
-	row(r.Total)
-	b.WriteString("\n(open: now; the rest: in the period; times are medians)")
+	row(tr.Total)
+	b.WriteString("\n" + r.t("team_note"))
 	return clip(b.String())
 }
 
-func renderSources(r *crm.SourcesReport) string {
+func renderSources(lang string, sr *crm.SourcesReport) string {
+	r := newReport(lang, sr.Period.Loc)
 	var b strings.Builder
-	b.WriteString(header("📣 Sources", r.Period))
-	b.WriteString("\nLeads created in the period:\n")
+	b.WriteString(r.header("📣 "+r.t("sources"), sr.Period))
+	b.WriteString("\n" + r.t("sources_intro") + "\n")
 	row := func(s crm.SourceRow) {
 		name := s.Source
+		switch name {
+		case "direct":
+			name = TeamText(r.lang, "source.direct")
+		case "Total":
+			name = r.t("total")
+		case "other":
+			name = r.t("other")
+		}
 		if s.Campaign != "" {
 			name += " / " + s.Campaign
 		}
-		fmt.Fprintf(&b, "%s: %s leads · qualified %s · won %s (%s) · revenue %s\n",
-			name, num(s.Leads), s.QualifiedRate, num(s.Won), s.WinRate, money(s.Revenue))
+		b.WriteString(r.t("source_row", name, r.count(s.Leads, "n.leads"), s.QualifiedRate, r.num(s.Won), s.WinRate, r.money(s.Revenue)) + "\n")
 	}
-	for _, s := range r.Rows {
+	for _, s := range sr.Rows {
 		row(s)
 	}
-	if len(r.Rows) == 0 {
-		b.WriteString("No leads.\n")
+	if len(sr.Rows) == 0 {
+		b.WriteString(r.t("no_leads") + "\n")
 	}
-	row(r.Total)
+	row(sr.Total)
 	return clip(strings.TrimRight(b.String(), "\n"))
 }
 
-func renderCohorts(r *crm.CohortReport) string {
+func renderCohorts(lang string, cr *crm.CohortReport) string {
+	r := newReport(lang, cr.Period.Loc)
 	var b strings.Builder
-	b.WriteString(header("📅 Cohorts", r.Period))
-	b.WriteString("\nLeads by week of arrival; share won by the end of week 0, 1, 2… since:\n")
-	for _, c := range r.Cohorts {
+	b.WriteString(r.header("📅 "+r.t("cohorts"), cr.Period))
+	b.WriteString("\n" + r.t("cohorts_intro") + "\n")
+	for _, c := range cr.Cohorts {
 		shares := make([]string, len(c.Shares))
 		for i, s := range c.Shares {
 			shares[i] = s.String()
 		}
-		fmt.Fprintf(&b, "%s (%s leads): %s\n", c.Week.Format("2 Jan"), num(c.Size), strings.Join(shares, " · "))
+		fmt.Fprintf(&b, "%s (%s): %s\n", r.f.DayMonth(c.Week), r.count(c.Size, "n.leads"), strings.Join(shares, " · "))
 	}
 	return clip(strings.TrimRight(b.String(), "\n"))
 }
 
-// eventLine is one line of a lead's timeline.
-func eventLine(e crm.Event, loc *time.Location) string {
-	var details []string
-	keys := make([]string, 0, len(e.Data))
-	for k := range e.Data {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if k == "manager_id" || k == "flow_version" {
-			continue
+// eventLine is one line of a lead's timeline, as a person would say it:
+// "17 Nov 12:16 claimed by Vera", «17 нояб. 12:16 отказ: дорого или нет
+// бюджета (Вера)», never "amount=1.2e+06".
+func (r report) eventLine(e crm.Event, step func(string) string) string {
+	str := func(k string) string {
+		if v, ok := e.Data[k]; ok && v != nil {
+			return strings.TrimSpace(fmt.Sprint(v))
 		}
-		v := fmt.Sprint(e.Data[k])
-		if v == "" {
-			continue
+		return ""
+	}
+	var what string
+	switch e.Kind {
+	case crm.EventCreated:
+		what = r.t("ev.created")
+		if src := str("source"); src != "" {
+			what += " (" + src + ")"
 		}
-		details = append(details, k+"="+v)
-	}
-	line := e.At.In(loc).Format("2 Jan 15:04") + " " + e.Kind
-	if e.Actor != "" {
-		line += " (" + e.Actor + ")"
-	}
-	if len(details) > 0 {
-		d := strings.Join(details, ", ")
-		if utf8.RuneCountInString(d) > 120 {
-			d = string([]rune(d)[:119]) + "…"
+	case crm.EventAnswered:
+		what = r.t("ev.answered", step(str("step")))
+		if n, ok := e.Data["score"].(float64); ok && n != 0 {
+			what += fmt.Sprintf(" (%+d)", int(n))
 		}
-		line += ": " + d
+	case crm.EventQualified:
+		what = r.t("ev.qualified", TemperatureName(r.lang, crm.Temperature(str("temperature"))), str("score"))
+	case "assigned":
+		what = r.t("ev.assigned", str("manager"))
+	case "waiting":
+		what = r.t("ev.waiting")
+	case "claimed":
+		what = r.t("ev.claimed", e.Actor)
+	case crm.EventStage:
+		to := crm.Stage(str("to"))
+		what = r.t("ev.stage", StageName(r.lang, to))
+		switch to {
+		case crm.StageWon:
+			if a, ok := e.Data["amount"].(float64); ok && a > 0 {
+				what += ": " + r.money(a)
+			}
+		case crm.StageLost:
+			if reason := LostReasonText(r.lang, str("reason")); reason != "" {
+				what += ": " + reason
+			}
+		}
+		if e.Actor != "" && e.Actor != "customer" && e.Actor != "system" {
+			what += " (" + e.Actor + ")"
+		}
+	case "sla_breached":
+		what = r.t("ev.sla", str("sla"))
+	case crm.EventRestarted:
+		what = r.t("ev.restarted")
+	case crm.EventCancelled:
+		what = r.t("ev.cancelled")
+	case crm.EventTouch:
+		what = r.t("ev.touch", Format{Lang: r.lang}.Source(crm.Attribution{Source: str("source"), Campaign: str("campaign")}))
+	case crm.EventMessage:
+		what = r.t("ev.message", quote(str("text"), 100))
+	case crm.EventTemperature:
+		what = r.t("ev.temperature", TemperatureName(r.lang, crm.Temperature(str("to"))))
+	case crm.EventNPSAnswered:
+		if c := str("comment"); c != "" {
+			what = r.t("ev.nps_comment", quote(c, 100))
+		} else {
+			what = r.t("ev.nps", str("score"))
+		}
+	case "followup_reason":
+		what = r.t("ev.why", LostReasonText(r.lang, str("reason")))
+	default:
+		what = strings.ReplaceAll(e.Kind, "_", " ")
 	}
-	return line
+	return r.f.DayMonth(e.At.In(r.f.loc())) + " " + e.At.In(r.f.loc()).Format("15:04") + " " + what
 }
 
 // renderLead is /lead: the card's facts as NewCard writes them (contact
 // fields or the erased note, source, answers), then the dates and the
-// timeline.
-func renderLead(lv *crm.LeadView, loc *time.Location) string {
+// timeline. step names a step id as the team reads it.
+func renderLead(lang string, lv *crm.LeadView, loc *time.Location, step func(string) string) string {
+	r := newReport(lang, loc)
 	c := lv.Card
 	l, ct := c.Lead, c.Contact
-	v := NewCard(c, Format{Lang: TeamLanguage, Loc: loc})
+	v := NewCard(c, r.f)
+	clock := func(t time.Time) string { return r.f.DayMonth(t.In(loc)) + " " + t.In(loc).Format("15:04") }
 	var b strings.Builder
-	fmt.Fprintf(&b, "Lead #%d · %s · %s · score %d\n", l.ID, l.Stage, l.Temperature, l.Score)
+	b.WriteString(r.t("lead_head", v.Number, strings.ToLower(v.Stage), strings.ToLower(v.Temperature), l.Score) + "\n")
 	var who []string
 	if ct.FirstName != "" || ct.LastName != "" {
 		who = append(who, v.Name)
@@ -299,38 +435,39 @@ func renderLead(lv *crm.LeadView, loc *time.Location) string {
 	case v.Erased != "":
 		who = append(who, "🔒 "+v.Erased)
 	case len(who) == 0:
-		who = append(who, "(no contact details)")
+		who = append(who, r.t("no_contact"))
 	}
 	b.WriteString(strings.Join(who, " · ") + "\n")
 	if a := l.Attribution; a.Source != "" || a.Medium != "" || a.Campaign != "" {
-		b.WriteString("Source: " + v.Source + "\n")
+		b.WriteString(TeamText(r.lang, "card.source") + ": " + v.Source + "\n")
 	}
-	fmt.Fprintf(&b, "Created %s", l.CreatedAt.In(loc).Format("2 Jan 2006 15:04"))
+	created := l.CreatedAt.In(loc)
+	b.WriteString(r.t("created", r.f.DayMonth(created)+" "+created.Format("2006 15:04")))
 	if l.QualifiedAt != nil {
-		fmt.Fprintf(&b, " · qualified %s", l.QualifiedAt.In(loc).Format("2 Jan 15:04"))
+		b.WriteString(" · " + r.t("qualified_at", clock(*l.QualifiedAt)))
 	}
 	b.WriteString("\n")
 	if c.Assignee != nil {
-		fmt.Fprintf(&b, "Manager: %s", c.Assignee.Name)
+		b.WriteString(r.t("manager", c.Assignee.Name))
 		if c.ClaimedAt != nil {
-			fmt.Fprintf(&b, " · claimed %s", c.ClaimedAt.In(loc).Format("2 Jan 15:04"))
+			b.WriteString(" · " + r.t("claimed_at", clock(*c.ClaimedAt)))
 		}
 		if c.ContactedAt != nil {
-			fmt.Fprintf(&b, " · contacted %s", c.ContactedAt.In(loc).Format("2 Jan 15:04"))
+			b.WriteString(" · " + r.t("contacted_at", clock(*c.ContactedAt)))
 		}
 		b.WriteString("\n")
 	}
 	if l.Stage == crm.StageWon {
-		fmt.Fprintf(&b, "Sale: %s\n", money(c.Amount))
+		b.WriteString(r.t("sale", r.money(c.Amount)) + "\n")
 	}
 	if l.LostReason != "" {
-		fmt.Fprintf(&b, "Lost: %s\n", l.LostReason)
+		b.WriteString(r.t("lost_reason", v.Lost) + "\n")
 	}
-	for _, line := range WinLines(c.Win) {
+	for _, line := range WinLinesIn(c.Win, r.lang) {
 		b.WriteString(line + "\n")
 	}
 	if len(v.Answers) > 0 {
-		b.WriteString("\nAnswers:\n")
+		b.WriteString("\n" + r.t("answers") + "\n")
 		for _, ans := range v.Answers {
 			val := ans.Value
 			if val == "" {
@@ -344,9 +481,9 @@ func renderLead(lv *crm.LeadView, loc *time.Location) string {
 		}
 	}
 	if len(lv.Timeline) > 0 {
-		b.WriteString("\nTimeline:\n")
+		b.WriteString("\n" + r.t("timeline") + "\n")
 		for _, e := range lv.Timeline {
-			b.WriteString(eventLine(e, loc) + "\n")
+			b.WriteString(r.eventLine(e, step) + "\n")
 		}
 	}
 	return clip(strings.TrimRight(b.String(), "\n"))
@@ -359,12 +496,13 @@ func atName(u string) string {
 	return "@" + u
 }
 
-func renderFound(text string, found []crm.FoundLead, st *crm.Stats, loc *time.Location) string {
+func renderFound(lang, text string, found []crm.FoundLead, st *crm.Stats, loc *time.Location) string {
+	r := newReport(lang, loc)
 	if len(found) == 0 {
-		return "🔎 Nothing found for " + quote(text, 60) + "."
+		return "🔎 " + r.t("found_none", quote(text, 60))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "🔎 %d leads for %s (newest first):\n", len(found), quote(text, 60))
+	b.WriteString("🔎 " + r.t("found", r.count(len(found), "n.leads"), quote(text, 60)) + "\n")
 	for _, f := range found {
 		parts := []string{fmt.Sprintf("#%d", f.LeadID)}
 		for _, s := range []string{f.Name, atName(f.Username), f.Phone, f.Email} {
@@ -372,15 +510,16 @@ func renderFound(text string, found []crm.FoundLead, st *crm.Stats, loc *time.Lo
 				parts = append(parts, s)
 			}
 		}
-		parts = append(parts, string(f.Stage))
+		parts = append(parts, StageName(r.lang, f.Stage))
 		if name := st.ManagerName(f.ManagerID); name != "" {
 			parts = append(parts, name)
 		}
-		parts = append(parts, f.CreatedAt.In(loc).Format("2 Jan 2006"))
+		t := f.CreatedAt.In(loc)
+		parts = append(parts, r.f.DayMonth(t)+" "+strconv.Itoa(t.Year()))
 		b.WriteString(strings.Join(parts, " · ") + "\n")
 	}
 	if len(found) == crm.FindLimit {
-		fmt.Fprintf(&b, "(the first %d; type more to narrow it down)", crm.FindLimit)
+		b.WriteString(r.t("found_more", crm.FindLimit))
 	}
 	return clip(strings.TrimRight(b.String(), "\n"))
 }

@@ -343,6 +343,188 @@ func teamTexts(key string) (ru, en string, ok bool) {
 	case "export.capped":
 		return " (первые %d; остальное — выгрузкой за период покороче)", " (the first %d; export a shorter period for the rest)", true
 
+	// Reports (staff_render.go).
+	case "rep.title.stats":
+		return "📊 Показатели", "📊 Stats", true
+	case "rep.title.digest":
+		return "🗓 Сводка за день", "🗓 Daily digest", true
+	case "rep.zone":
+		return "(время: %s)", "(%s time)", true
+	case "rep.compared":
+		return "в сравнении с периодом %s", "compared with %s", true
+	case "rep.prev":
+		return "было %s", "prev %s", true
+	case "rep.new":
+		return "Новые лиды", "New leads", true
+	case "rep.qualified":
+		return "Квалифицированы", "Qualified", true
+	case "rep.hot":
+		return "Горячие", "Hot", true
+	case "rep.contacted":
+		return "Первый контакт", "Contacted", true
+	case "rep.won":
+		return "Продажи", "Won", true
+	case "rep.lost":
+		return "Отказы", "Lost", true
+	case "rep.revenue":
+		return "Выручка", "Revenue", true
+	case "rep.conversion":
+		return "Конверсия новых лидов периода на сегодня:", "Conversion of the period's new leads, so far:", true
+	case "rep.lead_to_qualified":
+		return "Лид → квалифицирован", "Lead → qualified", true
+	case "rep.qualified_to_sale":
+		return "Квалифицирован → продажа", "Qualified → sale", true
+	case "rep.repeat":
+		return "Продажа → повторная продажа: %s продаж периода", "Sale → repeat sale: %s of the period's sales", true
+	case "rep.median_contact":
+		return "Медиана времени до первого контакта", "Median time to first contact", true
+	case "rep.yours":
+		return "Ваши лиды:", "Your leads:", true
+	case "rep.yours_line":
+		return "Взято в работу %s · первый контакт %s · продажи %s · отказы %s", "Claimed %s · contacted %s · won %s · lost %s", true
+	case "rep.yours_money":
+		return "Выручка %s · до первого контакта %s", "Revenue %s · first contact %s", true
+	case "rep.funnel":
+		return "Воронка", "Funnel", true
+	case "rep.funnel_intro":
+		return "Лиды, пришедшие за период, по самому дальнему этапу:", "Leads created in the period, by the furthest stage reached:", true
+	case "rep.funnel_row":
+		return "%s: %s · %s от предыдущего · %s от всех", "%s: %s · %s of the previous · %s of all", true
+	case "rep.f.leads":
+		return "Лиды", "Leads", true
+	case "rep.f.started":
+		return "Начали диалог", "Started dialogue", true
+	case "rep.f.qualified":
+		return "Квалифицированы", "Qualified", true
+	case "rep.f.contacted":
+		return "Первый контакт", "Contacted", true
+	case "rep.f.won":
+		return "Продажи", "Won", true
+	case "rep.f.lost":
+		return "Отказы", "Lost", true
+	case "rep.no_reason":
+		return "без причины", "no reason", true
+	case "rep.steps_intro":
+		return "Где клиенты останавливаются в диалоге (остановились из дошедших):", "Where customers stop in the dialogue (stopped of reached):", true
+	case "rep.step_row":
+		return "%s: остановились %s из %s (%s)", "%s: %s of %s stopped (%s)", true
+	case "rep.promoters":
+		return "Сторонники", "Promoters", true
+	case "rep.passives":
+		return "Нейтральные", "Passives", true
+	case "rep.detractors":
+		return "Критики", "Detractors", true
+	case "rep.your_nps":
+		return "Ваши лиды: NPS %s (%s)", "Your leads: NPS %s (%s)", true
+	case "rep.nps_trend":
+		return "По неделям (NPS, ответов):", "Trend by week (NPS, responses):", true
+	case "rep.comments":
+		return "Последние комментарии:", "Latest comments:", true
+	case "rep.team":
+		return "Команда", "Team", true
+	case "rep.team_row":
+		return "в работе %s · взято %s · первый контакт %s · продажи %s · выручка %s", "open %s · claimed %s · contacted %s · won %s · revenue %s", true
+	case "rep.team_times":
+		return "до взятия %s · до контакта %s · нарушений SLA %s", "to claim %s · to contact %s · SLA breaches %s", true
+	case "rep.team_note":
+		return "(в работе — сейчас; остальное — за период; время — медиана)", "(open: now; the rest: in the period; times are medians)", true
+	case "rep.sources":
+		return "Источники", "Sources", true
+	case "rep.sources_intro":
+		return "Лиды, пришедшие за период:", "Leads created in the period:", true
+	case "rep.source_row":
+		return "%s: %s · квалифицированы %s · продажи %s (%s) · выручка %s", "%s: %s · qualified %s · won %s (%s) · revenue %s", true
+	case "rep.total":
+		return "Итого", "Total", true
+	case "rep.other":
+		return "прочие", "other", true
+	case "rep.no_leads":
+		return "Лидов нет.", "No leads.", true
+	case "rep.cohorts":
+		return "Когорты", "Cohorts", true
+	case "rep.cohorts_intro":
+		return "Лиды по неделе прихода; доля продаж к концу недели 0, 1, 2… с прихода:", "Leads by week of arrival; share won by the end of week 0, 1, 2… since:", true
+	case "rep.lead_head":
+		return "%s · %s · %s · баллы: %d", "%s · %s · %s · score %d", true
+	case "rep.no_contact":
+		return "(контактов нет)", "(no contact details)", true
+	case "rep.created":
+		return "Создан %s", "Created %s", true
+	case "rep.qualified_at":
+		return "квалифицирован %s", "qualified %s", true
+	case "rep.manager":
+		return "Менеджер: %s", "Manager: %s", true
+	case "rep.claimed_at":
+		return "взят %s", "claimed %s", true
+	case "rep.contacted_at":
+		return "первый контакт %s", "contacted %s", true
+	case "rep.sale":
+		return "Продажа: %s", "Sale: %s", true
+	case "rep.lost_reason":
+		return "Отказ: %s", "Lost: %s", true
+	case "rep.answers":
+		return "Ответы:", "Answers:", true
+	case "rep.timeline":
+		return "История:", "Timeline:", true
+	case "rep.found_none":
+		return "Ничего не нашлось по запросу %s.", "Nothing found for %s.", true
+	case "rep.found":
+		return "%s по запросу %s (сначала новые):", "%s for %s (newest first):", true
+	case "rep.found_more":
+		return "(первые %d; уточните запрос)", "(the first %d; type more to narrow it down)", true
+	case "rep.ev.created":
+		return "лид создан", "created", true
+	case "rep.ev.answered":
+		return "ответ: %s", "answered %s", true
+	case "rep.ev.qualified":
+		return "квалифицирован: %s, баллы: %s", "qualified: %s, score %s", true
+	case "rep.ev.assigned":
+		return "назначен: %s", "assigned to %s", true
+	case "rep.ev.waiting":
+		return "ждёт менеджера на смене", "waiting for a rep on duty", true
+	case "rep.ev.claimed":
+		return "взят в работу: %s", "claimed by %s", true
+	case "rep.ev.stage":
+		return "этап: %s", "stage: %s", true
+	case "rep.ev.sla":
+		return "нарушен SLA (%s)", "SLA breached (%s)", true
+	case "rep.ev.restarted":
+		return "клиент начал заново", "the customer started over", true
+	case "rep.ev.cancelled":
+		return "клиент прервал диалог", "the customer cancelled the dialogue", true
+	case "rep.ev.touch":
+		return "клиент снова пришёл по ссылке: %s", "the customer came back via %s", true
+	case "rep.ev.message":
+		return "сообщение клиента: %s", "the customer wrote %s", true
+	case "rep.ev.temperature":
+		return "температура: %s", "temperature: %s", true
+	case "rep.ev.nps":
+		return "оценка NPS: %s", "NPS score %s", true
+	case "rep.ev.nps_comment":
+		return "комментарий к оценке: %s", "NPS comment %s", true
+	case "rep.ev.why":
+		return "ответ на «что случилось?»: %s", "answer to “what happened?”: %s", true
+
+	// The managers' /help (StaffHelp).
+	case "help.title":
+		return "Команды:", "Commands:", true
+	case "help.periods":
+		return "Период: today, yesterday, 7d, 30d (любое Nd до 366d), month или ГГГГ-ММ-ДД..ГГГГ-ММ-ДД; по умолчанию 7d.",
+			"Period: today, yesterday, 7d, 30d (any Nd up to 366d), month, or YYYY-MM-DD..YYYY-MM-DD; default 7d.", true
+	case "help.figures":
+		return "Что значат цифры:\n" +
+				"• /stats считает события периода: «Новые лиды» — пришли в период; «Квалифицированы», «Первый контакт», «Продажи», «Отказы» — случились в период, когда бы лид ни пришёл.\n" +
+				"• /funnel и /sources следят за лидами, пришедшими в период: каждый считается на самом дальнем этапе, которого достиг к сегодняшнему дню. Поэтому «Первый контакт» в /funnel может отличаться от /stats.\n" +
+				"• «Взято в работу» — лиды, которые менеджер взял себе; «в работе» в /team — открытые лиды сейчас.\n" +
+				"• Время до первого контакта — медиана от квалификации до отметки «Связались».\n" +
+				"• NPS = % сторонников (9–10) − % критиков (0–6).",
+			"What the figures count:\n" +
+				"• /stats counts the period's events: \"New leads\" arrived in the period; \"Qualified\", \"Contacted\", \"Won\", \"Lost\" happened in the period, whenever the lead arrived.\n" +
+				"• /funnel and /sources follow the leads that arrived in the period: each counts at the furthest stage it has reached by now. So /funnel's \"Contacted\" may differ from /stats'.\n" +
+				"• \"Claimed\" are leads a rep took; \"open\" in /team are open leads now.\n" +
+				"• Time to first contact is the median from qualification to Contacted.\n" +
+				"• NPS = % promoters (9–10) − % detractors (0–6).", true
+
 	// Charts.
 	case "chart.funnel":
 		return "Воронка · %s", "Funnel · %s", true

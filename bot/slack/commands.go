@@ -232,6 +232,7 @@ func helpText(slash, name string) string {
 		fmt.Fprintf(&b, "%s %s %s — %s\n", slash, c.Name, c.Usage, c.What)
 	}
 	b.WriteString(crm.PeriodUsage + "; default 7d")
+	b.WriteString("\n\n" + bot.TeamText(bot.LangEN, "help.figures"))
 	return b.String()
 }
 

@@ -153,7 +153,7 @@ func TestStaffStatsInTelegramAndSlack(t *testing.T) {
 	// A rep: the team's figures and their own.
 	texts, _ = b.ask(9002, "/stats 2026-11-16..2026-11-22")
 	require.Contains(t, texts[0], "New leads: 7 (prev 3, +133%)")
-	require.Contains(t, texts[0], "Your leads:\nNew 2 · contacted 1 · won 2 · lost 0\nRevenue 150\u202f000 · first contact 20m")
+	require.Contains(t, texts[0], "Your leads:\nClaimed 2 · contacted 1 · won 2 · lost 0\nRevenue 150\u202f000 · first contact 20m")
 
 	require.Equal(t, 3, b.count(`SELECT count(*) FROM staff_log WHERE command = 'stats' AND outcome = 'ok'`))
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM staff_log WHERE manager = 'Anna' AND channel = 'slack' AND args = '2026-11-16..2026-11-22'`))
@@ -197,7 +197,7 @@ func TestStaffFunnelWithChart(t *testing.T) {
 		"Qualified: 3 · 60% of the previous · 43% of all",
 		"Contacted: 3 · 100% of the previous · 43% of all",
 		"Won: 2 · 67% of the previous · 29% of all",
-		"Lost: 2 (cancelled 1, no budget 1)",
+		"Lost: 2 (the customer cancelled the dialogue: 1; too expensive or no budget: 1)",
 		"Need: 2 of 7 stopped (29%)",
 		"Budget: 1 of 5 stopped (20%)",
 		"Timeline: 1 of 3 stopped (33%)",
@@ -254,8 +254,8 @@ func TestStaffNPSTeamSourcesCohorts(t *testing.T) {
 	texts, _ = b.ask(9001, "/sources 2026-11-16..2026-11-22")
 	require.Contains(t, texts[0], "google / bf: 3 leads · qualified 100% · won 2 (67%) · revenue 150\u202f000\n"+
 		"direct: 2 leads · qualified 0% · won 0 (0%) · revenue 0\n"+
-		"telegram: 1 leads · qualified 0% · won 0 (0%) · revenue 0\n"+
-		"vk / spring: 1 leads · qualified 0% · won 0 (0%) · revenue 0\n"+
+		"telegram: 1 lead · qualified 0% · won 0 (0%) · revenue 0\n"+
+		"vk / spring: 1 lead · qualified 0% · won 0 (0%) · revenue 0\n"+
 		"Total: 7 leads · qualified 43% · won 2 (29%) · revenue 150\u202f000")
 
 	texts, files = b.ask(9001, "/cohorts 2026-11-10..2026-11-20")
@@ -274,8 +274,8 @@ func TestStaffLeadFindExport(t *testing.T) {
 	texts, _ := b.ask(9003, "/lead "+itoa(L["L3"]))
 	require.Contains(t, texts[0], "Lead #"+itoa(L["L3"])+" · lost · hot · score 50\nAnnabel Lee · @annabel · annabel@example.org\n")
 	require.Contains(t, texts[0], "Manager: Vera · claimed 17 Nov 12:16 · contacted 17 Nov 13:06", "Moscow time")
-	require.Contains(t, texts[0], "Lost: no budget")
-	require.Contains(t, texts[0], "Timeline:\n17 Nov 12:00 created (fixture)")
+	require.Contains(t, texts[0], "Lost: too expensive or no budget")
+	require.Contains(t, texts[0], "Timeline:\n17 Nov 12:00 created (google)\n17 Nov 12:01 answered Need\n")
 	texts, _ = b.ask(9002, "/lead "+itoa(L["L3"]))
 	require.Equal(t, []string{"Lead #" + itoa(L["L3"]) + " is not among your leads."}, texts)
 	texts, _ = b.ask(9002, "/lead 999999")
