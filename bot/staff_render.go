@@ -31,9 +31,6 @@ func clip(s string) string {
 	return string(r[:maxStaffText-1]) + "…"
 }
 
-// num writes a count grouped like an amount: 1 500 000.
-func num(n int) string { return Format{Lang: TeamLanguage}.Count(n) }
-
 // report writes one report in one reader's language.
 type report struct {
 	lang string
