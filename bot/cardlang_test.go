@@ -1,15 +1,18 @@
 package bot_test
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/crm"
+	"github.com/voronka/voronka/flows"
 )
 
 // Words that read the same in both languages' texts: product names and
@@ -96,4 +99,30 @@ func TestLostReasonsOneList(t *testing.T) {
 	assert.Equal(t, "ушли на паузу", bot.LostReasonText(bot.LangRU, " ушли на паузу "))
 	assert.Equal(t, "expensive", bot.LostReasonID("Дорого или нет бюджета"))
 	assert.Equal(t, "unreachable", bot.LostReasonID("not reachable"))
+}
+
+// recorder keeps what was sent.
+type recorder struct{ sent []bot.Message }
+
+func (r *recorder) Send(_ context.Context, m bot.Message) (int, error) {
+	r.sent = append(r.sent, m)
+	return len(r.sent), nil
+}
+func (r *recorder) AnswerCallback(context.Context, bot.CallbackAnswer) error { return nil }
+
+// TestCustomerReadsTheCustomerName: the customer is told of the member by
+// customer_name, never the team's internal name.
+func TestCustomerReadsTheCustomerName(t *testing.T) {
+	t.Parallel()
+	f, err := flows.Load("../configs/flows/qualify.yaml")
+	require.NoError(t, err)
+	rec := &recorder{}
+	n := bot.CustomerNotices{Flows: map[string]*flows.Flow{"qualify": f}, Sender: rec}
+	card := &crm.LeadCard{Lead: crm.Lead{ID: 1, FlowID: "qualify", Temperature: crm.Hot}, Contact: crm.Contact{ChatID: 5, Language: "ru"}}
+	require.NoError(t, n.LeadClaimed(context.Background(), card, crm.Manager{Name: "Anna Head", CustomerName: "Анна"}))
+	require.Len(t, rec.sent, 1)
+	assert.True(t, strings.HasPrefix(rec.sent[0].Text, "Анна из нашей команды"), rec.sent[0].Text)
+	assert.NotContains(t, rec.sent[0].Text, "Head")
+	require.NoError(t, n.LeadClaimed(context.Background(), card, crm.Manager{Name: "Boris"}))
+	assert.True(t, strings.HasPrefix(rec.sent[1].Text, "Boris из нашей команды"), "no customer_name: the name")
 }
