@@ -170,7 +170,7 @@ func (d *Dispatcher) newLead(ctx context.Context, u Update, s *session, a crm.At
 		FlowID:      flow.ID,
 		FlowVersion: flow.Version,
 		Step:        res.State.Step,
-		Attribution: a,
+		Attribution: crm.Referred(a, s.ContactID),
 		CreatedAt:   d.now(),
 		UpdatedAt:   d.now(),
 	}

@@ -69,6 +69,10 @@ type DispatcherConfig struct {
 	// Engagement, when set, takes survey answers, follow-up reasons,
 	// /stop and /forget.
 	Engagement Engagement
+	// BotUsername is the bot's @username, for the personal referral link
+	// a promoter is sent (t.me/<bot>?start=r-<code>); "" sends the
+	// referral text without a link.
+	BotUsername string
 	// Alerts queues a sales alert with the answer that qualifies a hot lead
 	// (needs the job queue on the store's database).
 	Alerts bool

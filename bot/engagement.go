@@ -67,6 +67,10 @@ func (d *Dispatcher) thankForComment(ctx context.Context, u Update, s *session, 
 	text := flow.T("nps_thanks", lang)
 	if survey.Score != nil && crm.NPSCategory(*survey.Score) == crm.Promoter {
 		text = flow.T("referral", lang)
+		if d.cfg.BotUsername != "" && s.ContactID != 0 {
+			link := "https://t.me/" + d.cfg.BotUsername + "?start=r-" + crm.ReferralCode(s.ContactID)
+			text = strings.ReplaceAll(flow.T("referral_link", lang), "{link}", link)
+		}
 	}
 	return s.say("", []flows.Prompt{{Text: text}})
 }

@@ -71,6 +71,9 @@ func builtin(key string) (ru, en string, ok bool) {
 	case "referral":
 		return "Спасибо! Если кому-то из ваших знакомых нужно то же, что и вам, — просто перешлите им этот чат, мы поможем.",
 			"Thank you! If a friend needs what you needed, just forward them this chat and we'll help.", true
+	case "referral_link":
+		return "Спасибо! Если кому-то из ваших знакомых нужно то же, что и вам, — отправьте им вашу ссылку, мы поможем: {link}",
+			"Thank you! If a friend needs what you needed, send them your link and we'll help: {link}", true
 	case "nudge":
 		return "{name}, вы ещё здесь? Давайте продолжим — осталось совсем немного.",
 			"{name}, still there? Let's carry on, there's not much left.", true
@@ -123,7 +126,7 @@ func textKeys() []string {
 		"invalid_number", "number_too_small", "number_too_large", "invalid_text", "text_too_short",
 		"text_too_long", "share_contact", "done", "skip", "skipped", "skip_prompt", "thanks", "stale_button",
 		"help", "cancelled", "claimed", "already_done",
-		"nps_question", "nps_reason", "nps_thanks", "referral", "nudge", "ask_why", "why_later", "why_question",
+		"nps_question", "nps_reason", "nps_thanks", "referral", "referral_link", "nudge", "ask_why", "why_later", "why_question",
 		"why_expensive", "why_elsewhere", "why_not_needed", "why_thanks", "reengage", "reengage_button", "stopped", "forgotten", "erased_card", "expect_hot", "expect_warm", "expect_cold",
 	}
 }

@@ -157,6 +157,7 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		Alerts:      true,
 		Engagement:  a.engagement,
 		Qualified:   a.metrics.observeLead,
+		BotUsername: botUsername(a.api),
 	})
 	if err != nil {
 		return nil, err
@@ -521,4 +522,12 @@ var (
 
 func (l redisLimiter) ReserveAll(ctx context.Context, buckets []bot.Bucket) ([][]time.Duration, error) {
 	return l.Store.ReserveAll(ctx, redisBuckets(buckets))
+}
+
+// botUsername is the bot's @username for links to it, "" without Telegram.
+func botUsername(api *telegram.API) string {
+	if api == nil {
+		return ""
+	}
+	return api.Username()
 }

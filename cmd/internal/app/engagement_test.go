@@ -115,7 +115,17 @@ func TestNPSSurveyAfterWin(t *testing.T) {
 	// A 10: asked why, then for a referral.
 	b.say(en(telegramtest.Callback(promoter, promoter, 1, fmt.Sprintf("nps:%d:10", survey(promoter)))))
 	b.say(en(telegramtest.Text(promoter, promoter, "Fast and friendly")))
-	require.Contains(t, b.lastText(promoter), "forward them this chat")
+	// The promoter's own link: whoever starts the bot by it is their referral.
+	var promoterID int64
+	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT id FROM contacts WHERE telegram_user_id = $1`, promoter).Scan(&promoterID))
+	code := crm.ReferralCode(promoterID)
+	require.Contains(t, b.lastText(promoter), "send them your link and we'll help: https://t.me/voronka_test_bot?start=r-"+code)
+	const friend = 1103
+	b.say(en(telegramtest.Text(friend, friend, "/start r-"+code)))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM leads l JOIN contacts c ON c.id = l.contact_id
+		WHERE c.telegram_user_id = $1 AND l.referrer = $2 AND l.source = 'referral'`, friend, code), "attributed to the referrer, counted as a referral")
+	b.say(en(telegramtest.Text(promoter, promoter, "/start r-"+code)))
+	require.Zero(t, b.count(`SELECT count(*) FROM leads WHERE referrer <> '' AND contact_id = $1`, promoterID), "nobody refers themselves")
 	// A second press changes nothing.
 	b.say(en(telegramtest.Callback(promoter, promoter, 1, fmt.Sprintf("nps:%d:2", survey(promoter)))))
 
