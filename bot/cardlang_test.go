@@ -126,3 +126,18 @@ func TestCustomerReadsTheCustomerName(t *testing.T) {
 	require.NoError(t, n.LeadClaimed(context.Background(), card, crm.Manager{Name: "Boris"}))
 	assert.True(t, strings.HasPrefix(rec.sent[1].Text, "Boris из нашей команды"), "no customer_name: the name")
 }
+
+// TestDetractorNotice: the alert names the customer, their phone, the
+// lead and its rep in the team's language; the reason follows.
+func TestDetractorNotice(t *testing.T) {
+	t.Parallel()
+	card := RichCard(bot.LangRU)
+	ru := bot.Labels{Language: "ru"}
+	alert := ru.DetractorNotice(card, 3, "", false)
+	assert.Equal(t, "⚠️ Критик, оценка 3/10: Иван Петров · 📞 +79161234567 · Лид №42 · менеджер: Иван Петров. Позвоните клиенту, пока не поздно.", alert)
+	AssertOneLanguage(t, bot.LangRU, alert, "detractor alert")
+	why := ru.DetractorNotice(card, 3, "доставка три недели", true)
+	assert.Equal(t, "💬 Почему 3/10 (Лид №42, Иван Петров): «доставка три недели»", why)
+	en := bot.Labels{Language: "en"}.DetractorNotice(RichCard(bot.LangEN), 3, "", false)
+	AssertOneLanguage(t, bot.LangEN, en, "detractor alert")
+}

@@ -31,7 +31,35 @@ func (l Labels) lang(f *flows.Flow) string {
 var (
 	_ crm.Labeler        = Labels{}
 	_ crm.ErasureLabeler = Labels{}
+	_ crm.NoticeWriter   = Labels{}
 )
+
+// DetractorNotice implements crm.NoticeWriter in the team's language: who
+// scored how low, their phone, the lead and its rep, and what to do; or,
+// later, the reason they gave.
+func (l Labels) DetractorNotice(card *crm.LeadCard, score int, comment string, reason bool) string {
+	lang := TeamLang(l.Language)
+	if l.Language == "" {
+		lang = LangEN
+	}
+	f := Format{Lang: lang}
+	name := strings.TrimSpace(card.Contact.Name())
+	if name == "" {
+		name = f.LeadNumber(card.Lead.ID)
+	}
+	if reason {
+		return "💬 " + TeamTextf(lang, "notice.detractor_why", score, f.LeadNumber(card.Lead.ID), name, comment)
+	}
+	parts := []string{"⚠️ " + TeamTextf(lang, "notice.detractor", score) + ": " + name}
+	if card.Contact.Phone != "" {
+		parts = append(parts, "📞 "+card.Contact.Phone)
+	}
+	parts = append(parts, f.LeadNumber(card.Lead.ID))
+	if card.Assignee != nil {
+		parts = append(parts, TeamTextf(lang, "notice.rep", card.Assignee.Name))
+	}
+	return strings.Join(parts, " · ") + ". " + TeamText(lang, "notice.call")
+}
 
 // ErasedNote implements crm.ErasureLabeler: "the customer's data are
 // erased at their request" in the flow's first language, like the labels.

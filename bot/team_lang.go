@@ -260,6 +260,16 @@ func teamTexts(key string) (ru, en string, ok bool) {
 	case "win.line":
 		return "Вероятность продажи %s в течение %s", "Win probability %s within %s", true
 
+	// Notices about a lead (crm.NoticeWriter).
+	case "notice.detractor":
+		return "Критик, оценка %d/10", "Detractor, %d/10", true
+	case "notice.rep":
+		return "менеджер: %s", "rep: %s", true
+	case "notice.call":
+		return "Позвоните клиенту, пока не поздно.", "Please call them.", true
+	case "notice.detractor_why":
+		return "Почему %d/10 (%s, %s): «%s»", "Why %d/10 (%s, %s): “%s”", true
+
 	// Lost reasons: one list for the team's buttons and the customers'
 	// answers (LostReasonText).
 	case "lost.expensive":

@@ -86,9 +86,10 @@ type EngagementStore interface {
 	// with an EventNPSAnswered event {"score": N} on the lead (see the
 	// contract in stats.go), and the jobs.
 	ScoreSurvey(ctx context.Context, id int64, score int, at time.Time, jobs []Job) error
-	// CommentSurvey records the reason once, with an EventNPSAnswered
+	// CommentSurvey records the reason once (and queues jobs: the
+	// detractor alert's reason), with an EventNPSAnswered
 	// event {"comment": "..."}.
-	CommentSurvey(ctx context.Context, id int64, comment string, at time.Time) error
+	CommentSurvey(ctx context.Context, id int64, comment string, at time.Time, jobs []Job) error
 	// AwaitingComment is the contact's survey scored after since and not
 	// commented, ENOTFOUND if none.
 	AwaitingComment(ctx context.Context, contactID int64, since time.Time) (*Survey, error)

@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"strings"
 	"context"
 	"errors"
 	"fmt"
@@ -289,7 +290,12 @@ func (e *Engagement) Comment(ctx context.Context, contactID int64, text string) 
 	if err != nil {
 		return nil, false, err
 	}
-	if err := e.store.CommentSurvey(ctx, s.ID, text, now); err != nil {
+	var jobs []Job
+	if s.Score != nil && NPSCategory(*s.Score) == Detractor {
+		// The team heard of the score at once; now it hears why.
+		jobs = append(jobs, Job{Kind: JobDetractor, LeadID: s.LeadID, Key: detractorReasonKey + surveyKey(s.ID)})
+	}
+	if err := e.store.CommentSurvey(ctx, s.ID, text, now, jobs); err != nil {
 		return nil, false, err
 	}
 	s.Comment = text
@@ -333,9 +339,16 @@ func (e *Engagement) Forget(ctx context.Context, contactID int64) error {
 	return e.store.Forget(ctx, contactID, e.clock.Now())
 }
 
-// detractorAlert tells the rep and the sales channel about a low score.
+// detractorReasonKey marks the detractor job that carries the reason
+// the customer gave after the score (the alert itself has the bare key).
+const detractorReasonKey = "reason:"
+
+// detractorAlert tells the rep and the sales channel about a low score:
+// who, their phone, whose sale it was; and, as a second message, the
+// reason once the customer gives it.
 func (e *Engagement) detractorAlert(ctx context.Context, job Job) error {
-	id, err := parseID(job.Key)
+	key, reason := strings.CutPrefix(job.Key, detractorReasonKey)
+	id, err := parseID(key)
 	if err != nil {
 		return err
 	}
@@ -343,16 +356,35 @@ func (e *Engagement) detractorAlert(ctx context.Context, job Job) error {
 	if err != nil || s.Score == nil || e.sales == nil {
 		return err
 	}
+	if reason && s.Comment == "" {
+		return nil
+	}
+	comment := ""
+	if reason { // the alert goes at once; the reason has its own message
+		comment = s.Comment
+	}
 	return e.sales.Announce(ctx, s.LeadID, func(c *LeadCard) string {
-		text := fmt.Sprintf("⚠️ Detractor: %s scored %d/10 after lead #%d", displayName(c), *s.Score, c.Lead.ID)
-		if c.Assignee != nil {
-			text += " (" + c.Assignee.Name + "'s sale)"
+		if w, ok := e.sales.labels.(NoticeWriter); ok {
+			return w.DetractorNotice(c, *s.Score, comment, reason)
 		}
-		if s.Comment != "" {
-			text += ": “" + s.Comment + "”"
-		}
-		return text + ". Please call them."
+		return DetractorNoticeEN(c, *s.Score, comment, reason)
 	})
+}
+
+// DetractorNoticeEN is the detractor notice in English, for a Labeler
+// without a NoticeWriter.
+func DetractorNoticeEN(c *LeadCard, score int, comment string, reason bool) string {
+	if reason {
+		return fmt.Sprintf("💬 Why %d/10 (lead #%d, %s): “%s”", score, c.Lead.ID, displayName(c), comment)
+	}
+	text := fmt.Sprintf("⚠️ Detractor: %s scored %d/10 after lead #%d", displayName(c), score, c.Lead.ID)
+	if c.Contact.Phone != "" {
+		text += " · 📞 " + c.Contact.Phone
+	}
+	if c.Assignee != nil {
+		text += " (" + c.Assignee.Name + "'s sale)"
+	}
+	return text + ". Please call them."
 }
 
 func displayName(c *LeadCard) string {

@@ -352,10 +352,10 @@ func TestEngagementComment(t *testing.T) {
 		if !waiting {
 			return nil, crm.Errorf(crm.ENOTFOUND, "none")
 		}
-		return &crm.Survey{ID: 5, ContactID: contact}, nil
+		return &crm.Survey{ID: 5, LeadID: 3, ContactID: contact}, nil
 	}
-	e.store.CommentSurveyFn = func(_ context.Context, id int64, text string, _ time.Time) error {
-		e.record("comment %d %s", id, text)
+	e.store.CommentSurveyFn = func(_ context.Context, id int64, text string, _ time.Time, jobs []crm.Job) error {
+		e.record("comment %d %s %v", id, text, jobs)
 		return nil
 	}
 	s, ok, err := e.eng.Comment(context.Background(), 7, "slow delivery")
@@ -367,7 +367,18 @@ func TestEngagementComment(t *testing.T) {
 	_, ok, err = e.eng.Comment(context.Background(), 7, "hello?")
 	require.NoError(t, err)
 	assert.False(t, ok, "no survey waits: the text is not a comment")
-	assert.Equal(t, []string{"comment 5 slow delivery"}, e.calls)
+	assert.Equal(t, []string{"comment 5 slow delivery []"}, e.calls)
+
+	// A detractor's reason follows their alert to the team.
+	waiting, e.calls = true, nil
+	three := 3
+	e.store.AwaitingCommentFn = func(_ context.Context, contact int64, _ time.Time) (*crm.Survey, error) {
+		return &crm.Survey{ID: 5, LeadID: 3, ContactID: contact, Score: &three}, nil
+	}
+	_, ok, err = e.eng.Comment(context.Background(), 7, "late")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, []string{"comment 5 late [{nps_detractor 3 reason:5 0001-01-01 00:00:00 +0000 UTC false 0}]"}, e.calls)
 }
 
 func TestEngagementReason(t *testing.T) {
@@ -433,6 +444,10 @@ func TestEngagementDetractorAlert(t *testing.T) {
 	}
 	// Run even when interrupted: the alert goes to the team, never the customer.
 	require.NoError(t, e.eng.Run(context.Background(), crm.Job{Kind: crm.JobDetractor, LeadID: 3, Key: strconv.Itoa(5), Interrupted: true}))
-	assert.Equal(t, []string{"ts-3 ⚠️ Detractor: Ivan scored 3/10 after lead #3 (Boris's sale): “late”. Please call them. @Boris,@Anna"}, notes,
-		"under the card, mentioning the rep and the heads")
+	// The reason, once given, follows in a message of its own.
+	require.NoError(t, e.eng.Run(context.Background(), crm.Job{Kind: crm.JobDetractor, LeadID: 3, Key: "reason:5"}))
+	assert.Equal(t, []string{
+		"ts-3 ⚠️ Detractor: Ivan scored 3/10 after lead #3 (Boris's sale). Please call them. @Boris,@Anna",
+		"ts-3 💬 Why 3/10 (lead #3, Ivan): “late” @Boris,@Anna",
+	}, notes, "under the card, mentioning the rep and the heads")
 }

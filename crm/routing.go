@@ -80,6 +80,15 @@ type Labeler interface {
 	Label(lead *Lead, answers []CardAnswer) []CardAnswer
 }
 
+// NoticeWriter writes the team's notices about a lead in the team's
+// language. A Labeler may implement it (bot.Labels does); without it the
+// notices are English.
+type NoticeWriter interface {
+	// DetractorNotice is the alert about a low score (reason false), or
+	// the follow-up with the reason the customer gave (reason true).
+	DetractorNotice(card *LeadCard, score int, comment string, reason bool) string
+}
+
 // CustomerNotifier tells a customer that a person has their request.
 type CustomerNotifier interface {
 	LeadClaimed(ctx context.Context, card *LeadCard, by Manager) error

@@ -257,10 +257,10 @@ func surveyExists(ctx context.Context, tx pgx.Tx, id int64) error {
 }
 
 // CommentSurvey records the customer's "why" once, after the score, with
-// an EventNPSAnswered event {"comment": "..."} on the lead, in one
-// transaction. A blank comment is EINVALID; a survey without a score yet,
+// an EventNPSAnswered event {"comment": "..."} on the lead and jobs (the
+// detractor alert's reason), in one transaction. A blank comment is EINVALID; a survey without a score yet,
 // or with a comment already, is ECONFLICT.
-func (s *EngagementStore) CommentSurvey(ctx context.Context, id int64, comment string, at time.Time) error {
+func (s *EngagementStore) CommentSurvey(ctx context.Context, id int64, comment string, at time.Time, jobs []crm.Job) error {
 	if strings.TrimSpace(comment) == "" {
 		return fmt.Errorf("comment survey: %w", crm.Errorf(crm.EINVALID, "the comment is empty"))
 	}
@@ -286,8 +286,10 @@ func (s *EngagementStore) CommentSurvey(ctx context.Context, id int64, comment s
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, insertEvent, leadID, crm.EventNPSAnswered, "customer", js, timeArg(at))
-		return err
+		if _, err := tx.Exec(ctx, insertEvent, leadID, crm.EventNPSAnswered, "customer", js, timeArg(at)); err != nil {
+			return err
+		}
+		return s.db.enqueue(ctx, tx, jobs)
 	})
 	if err != nil {
 		return fmt.Errorf("comment survey: %w", translate(err, fmt.Sprintf("survey %d not found", id)))

@@ -356,7 +356,7 @@ func TestEngagementCommentSurvey(t *testing.T) {
 
 	_, err := b.store.AwaitingComment(b.ctx, c.ID, b.at.Add(-day))
 	requireEngCode(t, err, crm.ENOTFOUND)
-	requireEngCode(t, b.store.CommentSurvey(b.ctx, s.ID, "too slow", b.at), crm.ECONFLICT)
+	requireEngCode(t, b.store.CommentSurvey(b.ctx, s.ID, "too slow", b.at, nil), crm.ECONFLICT)
 
 	scored := b.at.Add(time.Hour)
 	require.NoError(t, b.store.ScoreSurvey(b.ctx, s.ID, 6, scored, nil))
@@ -368,12 +368,12 @@ func TestEngagementCommentSurvey(t *testing.T) {
 	_, err = b.store.AwaitingComment(b.ctx, c.ID+1000, scored.Add(-day))
 	requireEngCode(t, err, crm.ENOTFOUND)
 
-	requireEngCode(t, b.store.CommentSurvey(b.ctx, s.ID, "  ", scored), crm.EINVALID)
+	requireEngCode(t, b.store.CommentSurvey(b.ctx, s.ID, "  ", scored, nil), crm.EINVALID)
 	commented := scored.Add(time.Minute)
-	require.NoError(t, b.store.CommentSurvey(b.ctx, s.ID, "доставка долгая 🐢", commented))
-	err = b.store.CommentSurvey(b.ctx, s.ID, "again", commented)
+	require.NoError(t, b.store.CommentSurvey(b.ctx, s.ID, "доставка долгая 🐢", commented, nil))
+	err = b.store.CommentSurvey(b.ctx, s.ID, "again", commented, nil)
 	requireEngCode(t, err, crm.ECONFLICT)
-	requireEngCode(t, b.store.CommentSurvey(b.ctx, s.ID+1000, "x", commented), crm.ENOTFOUND)
+	requireEngCode(t, b.store.CommentSurvey(b.ctx, s.ID+1000, "x", commented, nil), crm.ENOTFOUND)
 
 	got, err = b.store.Survey(b.ctx, s.ID)
 	require.NoError(t, err)
@@ -676,7 +676,7 @@ func (b *engBundle) seedPerson(t *testing.T, p person) (contactID int64, leadIDs
 		VALUES ($1, 'stage_changed', 'Anna', '{"to": "won", "amount": 1000}', $2)`, l.ID, won)
 	s := b.survey(t, l.ID, won.Add(7*day))
 	require.NoError(t, b.store.ScoreSurvey(ctx, s.ID, 4, won.Add(8*day), []crm.Job{{Kind: crm.JobDetractor, LeadID: l.ID, Key: strconv.FormatInt(s.ID, 10)}}))
-	require.NoError(t, b.store.CommentSurvey(ctx, s.ID, p.comment, won.Add(8*day+time.Minute)))
+	require.NoError(t, b.store.CommentSurvey(ctx, s.ID, p.comment, won.Add(8*day+time.Minute), nil))
 
 	// A lead that stalled, was asked why, and was closed by the answer.
 	stalled := &crm.Lead{ContactID: c.ID, Stage: crm.StageQualifying, FlowID: "qualify", FlowVersion: 1,

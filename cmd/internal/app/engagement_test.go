@@ -106,7 +106,7 @@ func TestNPSSurveyAfterWin(t *testing.T) {
 	require.Contains(t, b.lastText(detractor), "Thank you for taking the time")
 	b.waitFor(func() bool {
 		for _, c := range b.tg.Sent(salesChat) {
-			if strings.Contains(c.Text, "Detractor") && strings.Contains(c.Text, "3/10") && strings.Contains(c.Text, "Boris") {
+			if strings.Contains(c.Text, "Detractor, 3/10") && strings.Contains(c.Text, "rep: Boris") && strings.Contains(c.Text, "📞 +") {
 				return true
 			}
 		}
@@ -132,7 +132,15 @@ func TestNPSSurveyAfterWin(t *testing.T) {
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM surveys WHERE score = 3 AND comment = 'Delivery took three weeks' AND manager_id IS NOT NULL`))
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM surveys WHERE score = 10 AND comment = 'Fast and friendly'`))
 	require.Equal(t, 4, b.count(`SELECT count(*) FROM events WHERE kind = 'nps_answered'`))
-	require.Equal(t, 1, b.count(`SELECT count(*) FROM river_job WHERE args->>'job' = 'nps_detractor'`))
+	require.Equal(t, 2, b.count(`SELECT count(*) FROM river_job WHERE args->>'job' = 'nps_detractor'`), "the alert, and its reason")
+	b.waitFor(func() bool {
+		for _, c := range b.tg.Sent(salesChat) {
+			if strings.Contains(c.Text, "Why 3/10") && strings.Contains(c.Text, "Delivery took three weeks") {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // TestSurveysOnceAcrossSchedulersAndFailures: two replicas' schedulers
