@@ -1,11 +1,11 @@
 package crm
 
 import (
-	"strings"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
