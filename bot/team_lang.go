@@ -251,6 +251,16 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "%s, %s (%s) %sвсё ещё ждёт звонка.", "%s, %s (%s) %sstill waits for contact.", true
 	case "tg.remind_claimed":
 		return "взят %s и ", "was claimed %s and ", true
+	case "tg.marked_lost":
+		return "Отмечен отказ", "Marked lost", true
+	case "tg.why_lost":
+		return "Почему отказ?", "Why was it lost?", true
+	case "tg.why_lost_of":
+		return "%s, почему отказ по лиду %s?", "%s, why was %s lost?", true
+	case "tg.lost_of":
+		return "%s — отказ: %s (%s)", "%s lost: %s (%s)", true
+	case "tg.back":
+		return "Назад", "Back", true
 	case "digest.more":
 		return "и ещё %d", "and %d more", true
 

@@ -87,7 +87,7 @@ func builtin(key string) (ru, en string, ok bool) {
 	case "why_expensive":
 		return "Дорого", "Too expensive", true
 	case "why_elsewhere":
-		return "Выбрал другое решение", "Chose something else", true
+		return "Нашлось другое решение", "Found another solution", true
 	case "why_not_needed":
 		return "Уже не нужно", "No longer needed", true
 	case "why_thanks":

@@ -755,7 +755,7 @@ func (h *SalesGroupHandler) amountReply(ctx context.Context, in salesInput, lead
 func (h *SalesGroupHandler) showReasons(ctx context.Context, in salesInput, m crm.Manager, leadID int64) error {
 	reasons := h.desk.LostReasons()
 	if len(reasons) == 0 {
-		notice := "Marked lost"
+		notice := bot.TeamText(h.opts.Language, "tg.marked_lost")
 		if err := h.act(ctx, crm.Action{LeadID: leadID, Kind: crm.ActLost, By: m}); err != nil {
 			notice = h.failure(ctx, err, leadID, string(crm.ActLost))
 		}
@@ -764,19 +764,20 @@ func (h *SalesGroupHandler) showReasons(ctx context.Context, in salesInput, m cr
 	}
 	var rows [][]bot.Button
 	for i, r := range reasons[:min(len(reasons), maxReasonButtons)] {
-		rows = append(rows, []bot.Button{{Text: clipText(r, 40), Data: callbackData(actLostReason, leadID, strconv.Itoa(i))}})
+		rows = append(rows, []bot.Button{{Text: clipText(bot.LostReasonText(h.opts.Language, r), 40), Data: callbackData(actLostReason, leadID, strconv.Itoa(i))}})
 	}
-	h.answer(ctx, in, "Why was it lost?")
+	h.answer(ctx, in, bot.TeamText(h.opts.Language, "tg.why_lost"))
+	back := "↩ " + bot.TeamText(h.opts.Language, "tg.back")
 	if in.messageText == "" {
-		rows = append(rows, []bot.Button{{Text: "↩ Back", Data: callbackData(actBack, leadID)}})
-		text := fmt.Sprintf("%s, why was lead #%d lost?", m.Name, leadID)
+		rows = append(rows, []bot.Button{{Text: back, Data: callbackData(actBack, leadID)}})
+		text := bot.TeamTextf(h.opts.Language, "tg.why_lost_of", m.Name, bot.Format{Lang: h.opts.Language}.LeadNumber(leadID))
 		if _, err := h.sender.Send(ctx, bot.Message{ChatID: h.chatID, Text: text, Buttons: rows}); err != nil {
 			return fmt.Errorf("list lost reasons for lead %d: %w", leadID, err)
 		}
 		return nil
 	}
 	// Back remembers the actions the message had, and the links stay.
-	rows = append(rows, []bot.Button{{Text: "↩ Back", Data: callbackData(actBack, leadID, actionCodes(in.keyboard))}})
+	rows = append(rows, []bot.Button{{Text: back, Data: callbackData(actBack, leadID, actionCodes(in.keyboard))}})
 	rows = append(rows, linkRows(in.keyboard)...)
 	edit := bot.Message{ChatID: h.chatID, Text: in.messageText, Buttons: rows, EditMessageID: in.messageID}
 	if _, err := h.sender.Send(ctx, edit); err != nil {
@@ -800,9 +801,10 @@ func (h *SalesGroupHandler) lostReason(ctx context.Context, in salesInput, m crm
 		h.answer(ctx, in, h.failure(ctx, err, leadID, string(crm.ActLost)))
 		return nil
 	}
-	h.answer(ctx, in, "Marked lost: "+reason)
+	said := bot.LostReasonText(h.opts.Language, reason)
+	h.answer(ctx, in, bot.TeamText(h.opts.Language, "tg.marked_lost")+": "+said)
 	if in.messageText == "" {
-		text := fmt.Sprintf("❌ Lead #%d lost: %s (%s)", leadID, reason, m.Name)
+		text := "❌ " + bot.TeamTextf(h.opts.Language, "tg.lost_of", bot.Format{Lang: h.opts.Language}.LeadNumber(leadID), said, m.Name)
 		if _, err := h.sender.Send(ctx, bot.Message{ChatID: h.chatID, Text: text, EditMessageID: in.messageID}); err != nil {
 			h.opts.Logger.WarnContext(ctx, "sales group: close reasons", "lead_id", leadID, "err", err)
 		}

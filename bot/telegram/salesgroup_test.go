@@ -217,7 +217,7 @@ func TestSalesGroupCardPerStage(t *testing.T) {
 				c.Lead.Stage, c.Lead.LostReason = crm.StageLost, "too expensive"
 				return c
 			},
-			has: []string{"📍 Stage: Lost\n👤 Claimed by Boris at 12:05\n❌ Lost: too expensive"},
+			has: []string{"📍 Stage: Lost\n👤 Claimed by Boris at 12:05\n❌ Lost: too expensive or no budget"},
 		},
 		{
 			name: "no username: a link by user id; no source: direct",
@@ -499,7 +499,7 @@ func TestSalesGroupHandlerLostOnTheCard(t *testing.T) {
 	sb := setupSales(t)
 	cardID := postCard(t, sb, claimed(sampleCard(), anna))
 	reasons := keyboard(
-		`[{"text":"too expensive","callback_data":"vk:lostr:42:0"}]`,
+		`[{"text":"too expensive or no budget","callback_data":"vk:lostr:42:0"}]`,
 		`[{"text":"went to a competitor","callback_data":"vk:lostr:42:1"}]`,
 		`[{"text":"no answer","callback_data":"vk:lostr:42:2"}]`,
 		`[{"text":"↩ Back","callback_data":"vk:back:42:cwl"}]`,
@@ -555,9 +555,9 @@ func TestSalesGroupHandlerLostWithoutTheMessage(t *testing.T) {
 	pressNeutral(t, sb, boris.TelegramID, cardID, "vk:lost:42")
 	sent := sb.srv.Sent(salesChat)
 	require.Len(t, sent, 2)
-	require.Equal(t, "Boris, why was lead #42 lost?", sent[1].Text)
+	require.Equal(t, "Boris, why was Lead #42 lost?", sent[1].Text)
 	require.JSONEq(t, keyboard(
-		`[{"text":"too expensive","callback_data":"vk:lostr:42:0"}]`,
+		`[{"text":"too expensive or no budget","callback_data":"vk:lostr:42:0"}]`,
 		`[{"text":"went to a competitor","callback_data":"vk:lostr:42:1"}]`,
 		`[{"text":"no answer","callback_data":"vk:lostr:42:2"}]`,
 		`[{"text":"↩ Back","callback_data":"vk:back:42"}]`,
@@ -569,7 +569,7 @@ func TestSalesGroupHandlerLostWithoutTheMessage(t *testing.T) {
 	pressNeutral(t, sb, boris.TelegramID, listID, "vk:lostr:42:0")
 	require.Equal(t, []crm.Action{{LeadID: 42, Kind: crm.ActLost, By: boris, Reason: "too expensive"}}, sb.desk.Acts())
 	text, markup, _ := sb.srv.Message(salesChat, listID)
-	require.Equal(t, "❌ Lead #42 lost: too expensive (Boris)", text)
+	require.Equal(t, "❌ Lead #42 lost: too expensive or no budget (Boris)", text)
 	require.Empty(t, markup)
 
 	// Back on a list of its own closes it.
