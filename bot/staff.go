@@ -239,6 +239,9 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 			ids[i] = f.LeadID
 		}
 		return []Message{{Text: renderFound(args, found, st, st.Location(m))}}, ids, nil
+	case "campaigns":
+		// Its arguments are a campaign and a promotion, not a period.
+		return s.campaigns(ctx, m, args)
 	}
 
 	def := defaultPeriod
@@ -286,8 +289,6 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 			return nil, nil, err
 		}
 		return s.withChart(ctx, renderCohorts(r), "cohorts.png", "Share won by week since arrival", func() ([]byte, error) { return s.cfg.Charts.Cohorts(r) }), nil, nil
-	case "campaigns":
-		return s.campaigns(ctx, m, args)
 	case "export":
 		var buf bytes.Buffer
 		buf.Grow(1 << 20) // a week's leads; a month's grows it a few times, not twenty
