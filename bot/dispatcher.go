@@ -73,6 +73,8 @@ type DispatcherConfig struct {
 	// a promoter is sent (t.me/<bot>?start=r-<code>); "" sends the
 	// referral text without a link.
 	BotUsername string
+	// Campaigns, when set, takes presses of campaign buttons (cmp:).
+	Campaigns CampaignClicks
 	// Alerts queues a sales alert with the answer that qualifies a hot lead
 	// (needs the job queue on the store's database).
 	Alerts bool

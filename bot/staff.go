@@ -290,6 +290,9 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 			ids[i] = f.LeadID
 		}
 		return []Message{{Text: renderFound(s.lang(m), args, found, st, st.Location(m))}}, ids, nil
+	case "campaigns":
+		// Its arguments are a campaign and a promotion, not a period.
+		return s.campaigns(ctx, m, args)
 	}
 
 	def := defaultPeriod
@@ -344,8 +347,6 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 		}
 		lang := s.lang(m)
 		return s.withChart(ctx, lang, renderCohorts(lang, r), "cohorts.png", TeamText(lang, "chart.cohorts"), func() ([]byte, error) { return s.cfg.Charts.Cohorts(r, lang) }), nil, nil
-	case "campaigns":
-		return s.campaigns(ctx, m, args)
 	case "ab":
 		r, err := st.AB(ctx, m, p)
 		if err != nil {
