@@ -320,7 +320,7 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 			return nil, nil, err
 		}
 		lang := s.lang(m)
-		return s.withChart(ctx, lang, renderFunnel(lang, r), "funnel.png", TeamTextf(lang, "chart.funnel", p.Label()), func() ([]byte, error) { return s.cfg.Charts.Funnel(r, lang) }), nil, nil
+		return s.withChart(ctx, lang, renderFunnel(lang, r), "funnel.png", TeamTextf(lang, "chart.funnel", PeriodLabel(lang, p)), func() ([]byte, error) { return s.cfg.Charts.Funnel(r, lang) }), nil, nil
 	case "nps":
 		r, err := st.NPS(ctx, m, p)
 		if err != nil {
@@ -359,7 +359,7 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 			return nil, nil, err
 		}
 		lang := s.lang(m)
-		text := TeamTextf(lang, "export.caption", p.Name, p.Label(), Count(lang, n, "n.leads"))
+		text := TeamTextf(lang, "export.caption", p.Name, PeriodLabel(lang, p), Count(lang, n, "n.leads"))
 		if n >= crm.ExportLimit {
 			text += TeamTextf(lang, "export.capped", crm.ExportLimit)
 		}

@@ -108,7 +108,7 @@ func TestExportXLSX(t *testing.T) {
 
 	doc := exportDoc(t, s, anna, "7d")
 	assert.Equal(t, "leads-2026-11-17--2026-11-23.xlsx", doc.DocumentName)
-	assert.Equal(t, "📎 Выгрузка · 7d · 17–23 Nov 2026: 2 лида", doc.Text)
+	assert.Equal(t, "📎 Выгрузка · 7d · 17–23 ноября 2026: 2 лида", doc.Text)
 	x, err := excelize.OpenReader(bytes.NewReader(doc.Document))
 	require.NoError(t, err)
 	defer x.Close()

@@ -92,10 +92,12 @@ func (r report) duration(d time.Duration) string {
 
 var durationUnit = regexp.MustCompile(`[0-9]+[smhd]\b`)
 
-// period is the period's dates in the reader's language: "16–22 Nov
+func (r report) period(p crm.Period) string { return PeriodLabel(r.lang, p) }
+
+// PeriodLabel is the period's dates in the reader's language: "16–22 Nov
 // 2026", «16–22 ноября 2026».
-func (r report) period(p crm.Period) string {
-	if r.lang != LangRU {
+func PeriodLabel(lang string, p crm.Period) string {
+	if TeamLang(lang) != LangRU {
 		return p.Label()
 	}
 	months := [...]string{"января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"}
@@ -164,9 +166,13 @@ var funnelStageKeys = map[string]string{
 	"Leads": "f.leads", "Started dialogue": "f.started", "Qualified": "f.qualified", "Contacted": "f.contacted", "Won": "f.won",
 }
 
-func (r report) stageName(name string) string {
+func (r report) stageName(name string) string { return FunnelStageName(r.lang, name) }
+
+// FunnelStageName is a stage of crm's funnel report as the reader calls
+// it (the report and its chart).
+func FunnelStageName(lang, name string) string {
 	if key, ok := funnelStageKeys[name]; ok {
-		return r.t(key)
+		return TeamText(lang, "rep."+key)
 	}
 	return name
 }

@@ -415,11 +415,11 @@ func teamTexts(key string) (ru, en string, ok bool) {
 	case "rep.f.started":
 		return "Начали диалог", "Started dialogue", true
 	case "rep.f.qualified":
-		return "Квалифицированы", "Qualified", true
+		return "Дошли до квалификации", "Reached qualified", true
 	case "rep.f.contacted":
-		return "Первый контакт", "Contacted", true
+		return "Дошли до контакта", "Reached contact", true
 	case "rep.f.won":
-		return "Продажи", "Won", true
+		return "Дошли до продажи", "Reached a sale", true
 	case "rep.f.lost":
 		return "Отказы", "Lost", true
 	case "rep.no_reason":
@@ -534,13 +534,13 @@ func teamTexts(key string) (ru, en string, ok bool) {
 	case "help.figures":
 		return "Что значат цифры:\n" +
 				"• /stats считает события периода: «Новые лиды» — пришли в период; «Квалифицированы», «Первый контакт», «Продажи», «Отказы» — случились в период, когда бы лид ни пришёл.\n" +
-				"• /funnel и /sources следят за лидами, пришедшими в период: каждый считается на самом дальнем этапе, которого достиг к сегодняшнему дню. Поэтому «Первый контакт» в /funnel может отличаться от /stats.\n" +
+				"• /funnel и /sources следят за лидами, пришедшими в период: каждый считается на самом дальнем этапе, которого достиг к сегодняшнему дню («Дошли до контакта»). Поэтому их числа называются иначе и могут отличаться от «Первого контакта» в /stats.\n" +
 				"• «Взято в работу» — лиды, которые менеджер взял себе; «в работе» в /team — открытые лиды сейчас.\n" +
 				"• Время до первого контакта — медиана от квалификации до отметки «Связались».\n" +
 				"• NPS = % сторонников (9–10) − % критиков (0–6).",
 			"What the figures count:\n" +
 				"• /stats counts the period's events: \"New leads\" arrived in the period; \"Qualified\", \"Contacted\", \"Won\", \"Lost\" happened in the period, whenever the lead arrived.\n" +
-				"• /funnel and /sources follow the leads that arrived in the period: each counts at the furthest stage it has reached by now. So /funnel's \"Contacted\" may differ from /stats'.\n" +
+				"• /funnel and /sources follow the leads that arrived in the period: each counts at the furthest stage it has reached by now (\"Reached contact\"). So they have names of their own and may differ from /stats' \"Contacted\".\n" +
 				"• \"Claimed\" are leads a rep took; \"open\" in /team are open leads now.\n" +
 				"• Time to first contact is the median from qualification to Contacted.\n" +
 				"• NPS = % promoters (9–10) − % detractors (0–6).", true

@@ -91,7 +91,7 @@ func (Charts) Funnel(r *crm.FunnelReport, lang string) ([]byte, error) {
 	for i, st := range r.Stages {
 		j := n - 1 - i
 		values[j] = float64(st.Count)
-		names[j] = st.Name
+		names[j] = bot.FunnelStageName(lang, st.Name)
 		text := strconv.Itoa(st.Count)
 		if i > 0 {
 			text += " · " + st.FromTop.String()
@@ -99,7 +99,7 @@ func (Charts) Funnel(r *crm.FunnelReport, lang string) ([]byte, error) {
 		labels.XYs[j] = plotter.XY{X: float64(st.Count), Y: float64(j)}
 		labels.Labels[j] = "  " + text
 	}
-	p := newPlot(bot.TeamTextf(lang, "chart.funnel", r.Period.Label()))
+	p := newPlot(bot.TeamTextf(lang, "chart.funnel", bot.PeriodLabel(lang, r.Period)))
 	bars, err := plotter.NewBarChart(values, rowHeight*0.6)
 	if err != nil {
 		return nil, fmt.Errorf("chart: %w", err)

@@ -194,9 +194,9 @@ func TestStaffFunnelWithChart(t *testing.T) {
 	for _, line := range []string{
 		"Leads: 7",
 		"Started dialogue: 5 · 71% of the previous · 71% of all",
-		"Qualified: 3 · 60% of the previous · 43% of all",
-		"Contacted: 3 · 100% of the previous · 43% of all",
-		"Won: 2 · 67% of the previous · 29% of all",
+		"Reached qualified: 3 · 60% of the previous · 43% of all",
+		"Reached contact: 3 · 100% of the previous · 43% of all",
+		"Reached a sale: 2 · 67% of the previous · 29% of all",
 		"Lost: 2 (the customer cancelled the dialogue: 1; too expensive or no budget: 1)",
 		"Need: 2 of 7 stopped (29%)",
 		"Budget: 1 of 5 stopped (20%)",
