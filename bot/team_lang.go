@@ -251,6 +251,42 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "%s, %s (%s) %sвсё ещё ждёт звонка.", "%s, %s (%s) %sstill waits for contact.", true
 	case "tg.remind_claimed":
 		return "взят %s и ", "was claimed %s and ", true
+	case "modal.won_title":
+		return "Продажа", "Lead won", true
+	case "modal.lost_title":
+		return "Отказ", "Lead lost", true
+	case "modal.save":
+		return "Сохранить", "Save", true
+	case "modal.cancel":
+		return "Отмена", "Cancel", true
+	case "modal.won_ask":
+		return "%s — продажа. На какую сумму?", "%s is won. How much was the sale?", true
+	case "modal.amount":
+		return "Сумма", "Amount", true
+	case "modal.amount_hint":
+		return "Сумма продажи, больше нуля.", "The sale's total, more than zero.", true
+	case "modal.lost_ask":
+		return "%s — отказ. Почему?", "%s is lost. Why?", true
+	case "modal.what_happened":
+		return "Что случилось?", "What happened?", true
+	case "modal.pick_reason":
+		return "Выберите причину", "Pick a reason", true
+	case "modal.reason":
+		return "Причина", "Reason", true
+	case "tg.team_only":
+		return "Это может только команда продаж", "Only the sales team can do this", true
+	case "tg.unknown_button":
+		return "Неизвестная кнопка", "Unknown button", true
+	case "tg.done_claim":
+		return "Лид ваш", "Claimed", true
+	case "tg.done_contacted":
+		return "Отмечено: связались", "Marked contacted", true
+	case "tg.try_again":
+		return "Не получилось сохранить, попробуйте ещё раз", "Could not save that, please try again", true
+	case "tg.reason_gone":
+		return "Этой причины уже нет в списке, нажмите «%s» ещё раз", "That reason is no longer on the list, press %s again", true
+	case "tg.stays_open":
+		return "%s остаётся открытым.", "%s stays open.", true
 	case "tg.marked_lost":
 		return "Отмечен отказ", "Marked lost", true
 	case "tg.why_lost":

@@ -28,6 +28,9 @@ type Once interface {
 
 // InteractionOptions tune Interactions. Zero values take the defaults.
 type InteractionOptions struct {
+	// Language is the team's language; the Won and Lost forms speak the
+	// language of the member who pressed (their own, else this).
+	Language string
 	// Now is the clock the signature window is checked against and actions
 	// are dated by; time.Now by default. Tests inject a fake one.
 	Now func() time.Time
@@ -179,9 +182,9 @@ func (h *Interactions) blockActions(ctx context.Context, cb *slackapi.Interactio
 	}
 	switch kind {
 	case crm.ActWon:
-		h.openModal(ctx, cb, wonModal(leadID))
+		h.openModal(ctx, cb, wonModal(leadID, bot.MemberLang(manager, h.opts.Language)))
 	case crm.ActLost:
-		h.openModal(ctx, cb, lostModal(leadID, h.desk.LostReasons()))
+		h.openModal(ctx, cb, lostModal(leadID, h.desk.LostReasons(), bot.MemberLang(manager, h.opts.Language)))
 	default:
 		_, err := h.desk.Act(ctx, crm.Action{LeadID: leadID, Kind: kind, By: manager, At: h.opts.Now()})
 		if err != nil {

@@ -62,9 +62,9 @@ const (
 	actBack       = "back"
 )
 
-// Texts the team reads, and the one the handler finds in a reply.
+// The text the handler finds in a reply, and sizes (the team's texts are
+// bot.TeamText keys).
 const (
-	teamOnly = "Only the sales team can do this"
 	// amountMarker is how the handler recognises a reply to its own
 	// question: the question names the lead after it, and Telegram hands
 	// the replied-to text back with the reply.
@@ -605,17 +605,18 @@ func (h *SalesGroupHandler) handle(ctx context.Context, in salesInput) error {
 func (h *SalesGroupHandler) press(ctx context.Context, in salesInput) error {
 	m, ok := h.desk.ManagerByTelegram(in.user.ID)
 	if !ok || in.user.ID == 0 {
-		h.answer(ctx, in, teamOnly)
+		h.answer(ctx, in, bot.TeamText(h.opts.Language, "tg.team_only"))
 		return nil
 	}
+	lang := bot.MemberLang(m, h.opts.Language) // a notice goes to the one who pressed
 	action, leadID, extra, ok := parseData(in.data)
 	if !ok {
-		h.answer(ctx, in, "Unknown button")
+		h.answer(ctx, in, bot.TeamText(lang, "tg.unknown_button"))
 		return nil
 	}
 	switch action {
 	case string(crm.ActClaim), string(crm.ActContacted):
-		notice := map[string]string{string(crm.ActClaim): "Claimed", string(crm.ActContacted): "Marked contacted"}[action]
+		notice := bot.TeamText(lang, "tg.done_"+action)
 		if err := h.act(ctx, crm.Action{LeadID: leadID, Kind: crm.ActionKind(action), By: m}); err != nil {
 			notice = h.failure(ctx, err, leadID, action)
 		}
@@ -631,7 +632,7 @@ func (h *SalesGroupHandler) press(ctx context.Context, in salesInput) error {
 	case actBack:
 		return h.back(ctx, in, leadID, extra)
 	}
-	h.answer(ctx, in, "Unknown button")
+	h.answer(ctx, in, bot.TeamText(lang, "tg.unknown_button"))
 	return nil
 }
 
@@ -669,7 +670,7 @@ func (h *SalesGroupHandler) failure(ctx context.Context, err error, leadID int64
 		return crm.ErrorMessage(err)
 	}
 	h.opts.Logger.ErrorContext(ctx, "sales group: action failed", "lead_id", leadID, "action", action, "err", err)
-	return "Could not save that, please try again"
+	return bot.TeamText(h.opts.Language, "tg.try_again")
 }
 
 // answer stops the button's spinner with a notice. A failure is logged
@@ -728,7 +729,7 @@ func (h *SalesGroupHandler) wonCommand(ctx context.Context, in salesInput) error
 func (h *SalesGroupHandler) amountReply(ctx context.Context, in salesInput, leadID int64, text string) error {
 	m, ok := h.desk.ManagerByTelegram(in.user.ID)
 	if !ok || in.user.ID == 0 {
-		h.say(ctx, teamOnly+".")
+		h.say(ctx, bot.TeamText(h.opts.Language, "tg.team_only")+".")
 		return nil
 	}
 	typed := clipText(strings.TrimSpace(text), 40)
@@ -793,7 +794,7 @@ func (h *SalesGroupHandler) lostReason(ctx context.Context, in salesInput, m crm
 	reasons := h.desk.LostReasons()
 	i, err := strconv.Atoi(extra)
 	if err != nil || i < 0 || i >= len(reasons) {
-		h.answer(ctx, in, "That reason is no longer on the list, press Lost again")
+		h.answer(ctx, in, bot.TeamTextf(h.opts.Language, "tg.reason_gone", bot.ActionLabel(h.opts.Language, crm.ActLost)))
 		return nil
 	}
 	reason := reasons[i]
@@ -820,7 +821,7 @@ func (h *SalesGroupHandler) back(ctx context.Context, in salesInput, leadID int6
 	var m bot.Message
 	switch {
 	case codes == "":
-		m = bot.Message{ChatID: h.chatID, Text: fmt.Sprintf("Lead #%d stays open.", leadID), EditMessageID: in.messageID}
+		m = bot.Message{ChatID: h.chatID, Text: bot.TeamTextf(h.opts.Language, "tg.stays_open", bot.Format{Lang: h.opts.Language}.LeadNumber(leadID)), EditMessageID: in.messageID}
 	case in.messageText != "":
 		rows := [][]bot.Button{actionRow(decodeActions(codes), leadID, h.opts.Language)}
 		rows = append(rows, linkRows(in.keyboard)...)
