@@ -466,6 +466,13 @@ func renderLead(lang string, lv *crm.LeadView, loc *time.Location, step func(str
 	if l.LostReason != "" {
 		b.WriteString(r.t("lost_reason", v.Lost) + "\n")
 	}
+	if n := len(lv.Referred); n > 0 {
+		ids := make([]string, n)
+		for i, id := range lv.Referred {
+			ids[i] = fmt.Sprintf("#%d", id)
+		}
+		b.WriteString(r.t("referred", r.count(n, "n.leads"), strings.Join(ids, ", ")) + "\n")
+	}
 	for _, line := range WinLinesIn(c.Win, r.lang) {
 		b.WriteString(line + "\n")
 	}

@@ -518,6 +518,8 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "Продажа: %s", "Sale: %s", true
 	case "rep.lost_reason":
 		return "Отказ: %s", "Lost: %s", true
+	case "rep.referred":
+		return "Пришли по рекомендации клиента: %s (%s)", "Referred by this customer: %s (%s)", true
 	case "rep.answers":
 		return "Ответы:", "Answers:", true
 	case "rep.timeline":

@@ -156,6 +156,9 @@ type StatsStore interface {
 	Cohorts(ctx context.Context, s Scope, from, to time.Time, weeks []time.Time) ([]CohortWins, error)
 	// Timeline is the lead's latest events, oldest first.
 	Timeline(ctx context.Context, leadID int64, limit int) ([]Event, error)
+	// Referred returns the ids of the leads that came by a referral code
+	// (Attribution.Referrer), newest first, at most limit.
+	Referred(ctx context.Context, code string, limit int) ([]int64, error)
 	Find(ctx context.Context, s Scope, q FindQuery, limit int) ([]FoundLead, error)
 	// Export calls fn for each lead created in [from, to), oldest first,
 	// at most limit of them.
@@ -601,7 +604,13 @@ const LeadTimelineShown = 25
 type LeadView struct {
 	Card     *LeadCard
 	Timeline []Event
+	// Referred are the leads that came by this lead's customer's personal
+	// link (ReferralCode), newest first, at most LeadReferredShown.
+	Referred []int64
 }
+
+// LeadReferredShown is how many referred leads /lead lists.
+const LeadReferredShown = 20
 
 // Lead answers /lead: a rep may look at their own leads only, and is told
 // the same "not among your leads" for a lead that is someone else's as for
@@ -636,7 +645,13 @@ func (s *Stats) Lead(ctx context.Context, m Manager, id int64) (*LeadView, error
 	if err != nil {
 		return nil, fmt.Errorf("lead timeline: %w", err)
 	}
-	return &LeadView{Card: card, Timeline: events}, nil
+	view := &LeadView{Card: card, Timeline: events}
+	if card.Contact.ID != 0 {
+		if view.Referred, err = s.store.Referred(ctx, ReferralCode(card.Contact.ID), LeadReferredShown); err != nil {
+			return nil, fmt.Errorf("lead referrals: %w", err)
+		}
+	}
+	return view, nil
 }
 
 // FindQuery is what /find looks for, read from what the manager typed.

@@ -489,6 +489,20 @@ func (s *StatsStore) Timeline(ctx context.Context, leadID int64, limit int) ([]c
 	return out, nil
 }
 
+// Referred returns the leads that came by a referral code, newest first
+// (leads_referrer_idx, migration 0010).
+func (s *StatsStore) Referred(ctx context.Context, code string, limit int) ([]int64, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT id FROM leads WHERE referrer = $1 AND referrer <> '' ORDER BY id DESC LIMIT $2`, code, limit)
+	if err != nil {
+		return nil, fmt.Errorf("referred: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("referred: %w", err)
+	}
+	return ids, nil
+}
+
 // likePrefix escapes LIKE's wildcards in a prefix typed by a person
 // ("anna_p" must not match "annaXp") and appends the "%".
 func likePrefix(s string) string {

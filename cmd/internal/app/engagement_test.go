@@ -126,6 +126,9 @@ func TestNPSSurveyAfterWin(t *testing.T) {
 		WHERE c.telegram_user_id = $1 AND l.referrer = $2 AND l.source = 'referral'`, friend, code), "attributed to the referrer, counted as a referral")
 	b.say(en(telegramtest.Text(promoter, promoter, "/start r-"+code)))
 	require.Zero(t, b.count(`SELECT count(*) FROM leads WHERE referrer <> '' AND contact_id = $1`, promoterID), "nobody refers themselves")
+	// The referrer's /lead shows whom they brought.
+	b.say(telegramtest.Text(9001, 9001, fmt.Sprintf("/lead %d", b.leadID(promoter))))
+	require.Contains(t, b.lastText(9001), fmt.Sprintf("Referred by this customer: 1 lead (#%d)", b.leadID(friend)))
 	// A second press changes nothing.
 	b.say(en(telegramtest.Callback(promoter, promoter, 1, fmt.Sprintf("nps:%d:2", survey(promoter)))))
 
