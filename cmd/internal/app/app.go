@@ -99,6 +99,8 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		if err := a.db.Migrate(ctx); err != nil {
 			return nil, err
 		}
+	} else if err := checkMigrated(ctx, a.db); err != nil {
+		return nil, err
 	}
 	a.redis = deps.Redis
 	if a.redis == nil {
@@ -157,6 +159,32 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 	}
 	ok = true
 	return a, nil
+}
+
+// checkMigrated fails when a migration this binary knows is not applied,
+// saying how to apply it, rather than letting the first query fail with
+// `relation "managers" does not exist`. Migrations the database has and
+// this binary does not (a newer replica ran them) are fine.
+func checkMigrated(ctx context.Context, db *postgres.DB) error {
+	all, err := db.Migrations(ctx)
+	if err != nil {
+		return err
+	}
+	var pending []string
+	for _, m := range all {
+		if m.AppliedAt == nil {
+			pending = append(pending, fmt.Sprintf("%04d_%s", m.Version, m.Name))
+		}
+	}
+	switch {
+	case len(pending) == 0:
+		return nil
+	case len(pending) == len(all):
+		return errors.New("database: no migrations applied: run `voronka migrate` first, or `voronka serve --migrate`")
+	default:
+		return fmt.Errorf("database: %d migrations pending (%s): run `voronka migrate` first, or `voronka serve --migrate`",
+			len(pending), strings.Join(pending, ", "))
+	}
 }
 
 // wireSales builds the job queue, the sales desk and its channels, and
@@ -275,6 +303,21 @@ func openDB(ctx context.Context, cfg *Config, logger *slog.Logger) (*postgres.DB
 // config says "embedded" or the default directory is not there (the binary
 // run from anywhere).
 func loadFlows(cfg *Config) (map[string]*flows.Flow, error) {
+	fl, err := loadFlowDir(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, file := range cfg.FlowFiles {
+		f, err := flows.Load(file)
+		if err != nil {
+			return nil, err
+		}
+		fl[f.ID] = f
+	}
+	return fl, nil
+}
+
+func loadFlowDir(cfg *Config) (map[string]*flows.Flow, error) {
 	if cfg.Flows == "embedded" {
 		return flows.LoadFS(configs.FS(), "flows")
 	}
