@@ -30,11 +30,13 @@ type Charts interface {
 
 // StaffConfig wires Staff. Stats, Team and Sender are required.
 type StaffConfig struct {
-	Stats  *crm.Stats
-	Team   StaffTeam
-	Sender Sender // Telegram: replies in the private chat, digest DMs
-	Charts Charts
-	Logger *slog.Logger
+	Stats *crm.Stats
+	// Campaigns answers /campaigns; nil means none are configured.
+	Campaigns *crm.Campaigns
+	Team      StaffTeam
+	Sender    Sender // Telegram: replies in the private chat, digest DMs
+	Charts    Charts
+	Logger    *slog.Logger
 	// Post, when set, also posts the daily digest to the sales team's
 	// channel (Slack).
 	Post func(ctx context.Context, m Message) error
@@ -92,6 +94,7 @@ var staffCommands = []StaffCommand{
 	{"lead", "<id>", "a lead's card and timeline"},
 	{"find", "<text>", "leads by name, phone, email or @username"},
 	{"export", "[period]", "the period's leads as a CSV file"},
+	{"campaigns", "[name] [promote <variant>]", "per campaign and variant: audience, sent, delivered, blocked, replied, goal, with 95% intervals"},
 }
 
 // StaffCommandList lists the managers' commands (for /voronka help).
@@ -276,6 +279,8 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 			return nil, nil, err
 		}
 		return s.withChart(ctx, renderCohorts(r), "cohorts.png", "Share won by week since arrival", func() ([]byte, error) { return s.cfg.Charts.Cohorts(r) }), nil, nil
+	case "campaigns":
+		return s.campaigns(ctx, m, args)
 	case "export":
 		var buf bytes.Buffer
 		buf.Grow(1 << 20) // a week's leads; a month's grows it a few times, not twenty

@@ -102,6 +102,9 @@ type Job struct {
 	// Key makes the job unique beyond (Kind, LeadID): the event id of a
 	// card update, the day of a digest.
 	Key string
+	// At, when set, is the earliest the job runs (a campaign send's
+	// planned moment); zero means at once.
+	At time.Time
 	// Interrupted says an earlier run of this job was cut short by its
 	// process dying (kill -9, a lost machine), so it may have done what it
 	// is for, posted a card or sent a message, without recording it. A

@@ -41,6 +41,9 @@ commands:
             in a sandbox schema of its own unless --live; "chat -h" for details
   flows     "flows lint [FILE|DIR...]" checks flow files, "flows graph FLOW" draws one
             as DOT, Mermaid or PNG; "flows help" for details
+  campaigns "campaigns lint [FILE|DIR...]" checks campaign and segment files,
+            "campaigns preview NAME" shows the audience and when each would be sent,
+            "campaigns send NAME --dry-run" lists what a send would queue
   bench     load and fault suite: replicas of this binary against PostgreSQL and Redis,
             simulated customers, invariants checked (runs voronka-bench, built beside
             this binary by "make build"); "bench -h" for details
@@ -90,6 +93,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return app.Migrate(ctx, getenv, stdout, stderr)
 	case "flows":
 		return app.Flows(ctx, args, getenv, stdout, stderr)
+	case "campaigns":
+		return app.Campaigns(ctx, args, getenv, stdout, stderr)
 	case "bench":
 		return bench(ctx, args, stdout, stderr)
 	case "version":

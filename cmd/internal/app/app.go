@@ -56,6 +56,7 @@ type App struct {
 	queue      *postgres.Queue
 	sales      *crm.Sales
 	engagement *crm.Engagement
+	campaigns  *crm.Campaigns
 	salesGroup *telegram.SalesGroupHandler
 	schedule   *schedule.Scheduler
 	clock      crm.Clock
@@ -133,6 +134,9 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		a.clock = crm.ClockFunc(time.Now)
 	}
 	if err := a.wireSales(ctx, sender); err != nil {
+		return nil, err
+	}
+	if err := a.wireCampaigns(ctx, sender); err != nil {
 		return nil, err
 	}
 	if err := a.wireStaff(ctx); err != nil {
@@ -270,6 +274,9 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 func (a *App) runJob(ctx context.Context, job crm.Job) error {
 	if a.engagement.Handles(job.Kind) {
 		return a.engagement.Run(ctx, job)
+	}
+	if a.campaigns != nil && a.campaigns.Handles(job.Kind) {
+		return a.campaigns.Run(ctx, job)
 	}
 	return a.sales.Run(ctx, job)
 }

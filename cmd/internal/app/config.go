@@ -54,7 +54,10 @@ type Config struct {
 	} `yaml:"quiet_hours"`
 	// Stats is what managers ask the bot for.
 	Stats StatsConfig `yaml:"stats"`
-	Queue struct {
+	// Campaigns is marketing: where the campaign files are and the limits
+	// every campaign shares.
+	Campaigns CampaignsConfig `yaml:"campaigns"`
+	Queue     struct {
 		// Workers is how many durable jobs (cards, notices, escalations)
 		// this replica runs at once.
 		Workers int `yaml:"workers"`
@@ -168,6 +171,26 @@ type FollowupsConfig struct {
 	ReengageSchedule string   `yaml:"reengage_schedule"`
 }
 
+// CampaignsConfig configures the marketing campaigns.
+type CampaignsConfig struct {
+	// Dir holds the campaign and segment files (configs/campaigns); a
+	// missing directory means no campaigns.
+	Dir string `yaml:"dir"`
+	// FrequencyCap is the most marketing messages a customer gets in a
+	// window, across all campaigns: "1/72h" (the default); "" for none.
+	FrequencyCap string `yaml:"frequency_cap"`
+	// Schedule is the cron of the sweep of event and once triggers
+	// (every 5 minutes).
+	Schedule string `yaml:"schedule"`
+	// Explore is the share of best-time sends made at a random allowed
+	// moment instead (0.1).
+	Explore *float64 `yaml:"explore"`
+	// BulkSlots is how many campaign messages may hold a rate-limit
+	// reservation at once on a replica (4): the most a live reply waits
+	// behind.
+	BulkSlots int `yaml:"bulk_slots"`
+}
+
 // StatsConfig configures the managers' reports.
 type StatsConfig struct {
 	// DailyDigest is the cron schedule of the day's /stats sent to the
@@ -235,6 +258,7 @@ func defaultConfig() Config {
 		},
 	}
 	c.Log.Level, c.Log.Format = "info", "json"
+	c.Campaigns = CampaignsConfig{Dir: "configs/campaigns", FrequencyCap: "1/72h", Schedule: "*/5 * * * *", BulkSlots: 4}
 	c.Routing = RoutingConfig{
 		Strategy:      string(crm.FirstClaim),
 		ClaimWithin:   dur(5 * time.Minute),
@@ -472,6 +496,12 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 }
 
 func (c *Config) validateEngagement(bad func(key, format string, args ...any)) {
+	if _, err := crm.ParseFrequencyCap(c.Campaigns.FrequencyCap, flows.ParseDuration); err != nil {
+		bad("campaigns.frequency_cap", "%v", err)
+	}
+	if e := c.Campaigns.Explore; e != nil && (*e < 0 || *e > 1) {
+		bad("campaigns.explore", "must be between 0 and 1")
+	}
 	for key, d := range map[string]Duration{
 		"surveys.nps_after": c.Surveys.NPSAfter, "surveys.repeat_after": c.Surveys.RepeatAfter,
 		"followups.nudge_after": c.Followups.NudgeAfter, "followups.ask_after": c.Followups.AskAfter,

@@ -45,12 +45,13 @@ func (a *App) wireStaff(ctx context.Context) error {
 		post = slack.PostStaff(a.slack, a.cfg.SlackSalesChannel)
 	}
 	staff, err := bot.NewStaff(bot.StaffConfig{
-		Stats:  a.stats,
-		Team:   a.sales,
-		Sender: sender,
-		Charts: chart.Charts{},
-		Logger: a.log,
-		Post:   post,
+		Stats:     a.stats,
+		Campaigns: a.campaigns,
+		Team:      a.sales,
+		Sender:    sender,
+		Charts:    chart.Charts{},
+		Logger:    a.log,
+		Post:      post,
 	})
 	if err != nil {
 		return err
