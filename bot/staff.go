@@ -33,10 +33,13 @@ type StaffConfig struct {
 	Stats *crm.Stats
 	// Campaigns answers /campaigns; nil means none are configured.
 	Campaigns *crm.Campaigns
-	Team      StaffTeam
-	Sender    Sender // Telegram: replies in the private chat, digest DMs
-	Charts    Charts
-	Logger    *slog.Logger
+	// Desk answers the rep's daily tools (/my, /note, /callback,
+	// /unclaim, /assign); nil leaves them out.
+	Desk   *crm.Desk
+	Team   StaffTeam
+	Sender Sender // Telegram: replies in the private chat, digest DMs
+	Charts Charts
+	Logger *slog.Logger
 	// Post, when set, also posts the daily digest to the sales team's
 	// channel (Slack).
 	Post func(ctx context.Context, m Message) error
@@ -110,7 +113,7 @@ func staffCommand(name string) (StaffCommand, bool) {
 			return c, true
 		}
 	}
-	return StaffCommand{}, false
+	return deskCommand(name)
 }
 
 // IsStaffCommand reports whether name is one of the managers' commands.
@@ -209,6 +212,9 @@ func (s *Staff) period(m crm.Manager, c StaffCommand, args, def string) (crm.Per
 
 // run does the work of one command and says which leads it showed.
 func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([]Message, []int64, error) {
+	if msgs, ids, ok, err := s.runDesk(ctx, m, command, args); ok {
+		return msgs, ids, err
+	}
 	c, _ := staffCommand(command)
 	st := s.cfg.Stats
 	switch command {
@@ -221,7 +227,11 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 		if err != nil {
 			return nil, []int64{id}, err
 		}
-		return []Message{{Text: renderLead(v, st.Location(m))}}, []int64{id}, nil
+		text := renderLead(v, st.Location(m))
+		if notes := s.leadNotes(ctx, m, id); notes != "" {
+			text = strings.TrimRight(text, "\n") + "\n" + notes
+		}
+		return []Message{{Text: text}}, []int64{id}, nil
 	case "find":
 		found, err := st.Find(ctx, m, args)
 		if err != nil {

@@ -127,6 +127,9 @@ type Desk struct {
 // NewDesk wires the desk to the sales desk it extends.
 func NewDesk(sales *Sales, store DeskStore) *Desk { return &Desk{sales: sales, store: store} }
 
+// Now is the desk's clock.
+func (d *Desk) Now() time.Time { return d.sales.clock.Now() }
+
 // Location is m's time zone, else the team's.
 func (d *Desk) Location(m Manager) *time.Location {
 	if m.TimeZone != "" {

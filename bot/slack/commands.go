@@ -149,7 +149,7 @@ func (h *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name, args, _ := strings.Cut(strings.TrimSpace(bot.StorableText(form.Get("text"))), " ")
 	name = strings.TrimPrefix(strings.ToLower(name), "/")
 	if !bot.IsStaffCommand(name) {
-		h.reply(w, helpText(form.Get("command"), name))
+		h.reply(w, helpText(form.Get("command"), name, m))
 		return
 	}
 	if !h.first(r.Context(), form, body) {
@@ -217,9 +217,9 @@ func commandKey(form url.Values, body []byte) string {
 	return "slack:command:" + hex.EncodeToString(sum[:16])
 }
 
-// helpText lists the commands; for a name that is not one of them it says
-// so first.
-func helpText(slash, name string) string {
+// helpText lists the commands m's role allows; for a name that is not
+// one of them it says so first.
+func helpText(slash, name string, m crm.Manager) string {
 	if slash == "" {
 		slash = "/voronka"
 	}
@@ -228,7 +228,7 @@ func helpText(slash, name string) string {
 		fmt.Fprintf(&b, "Unknown command %q.\n", name)
 	}
 	b.WriteString("Usage: " + slash + " <command> [argument]\n")
-	for _, c := range bot.StaffCommandList() {
+	for _, c := range bot.StaffCommandsFor(m) {
 		fmt.Fprintf(&b, "%s %s %s — %s\n", slash, c.Name, c.Usage, c.What)
 	}
 	b.WriteString(crm.PeriodUsage + "; default 7d")

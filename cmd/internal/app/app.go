@@ -55,6 +55,7 @@ type App struct {
 	metrics    *metrics
 	queue      *postgres.Queue
 	sales      *crm.Sales
+	desk       *crm.Desk // the rep's daily tools and the warm digest
 	engagement *crm.Engagement
 	campaigns  *crm.Campaigns
 	salesGroup *telegram.SalesGroupHandler
@@ -252,8 +253,13 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	if err := a.schedule.Add(ctx, "sla_sweep", cfg.Routing.SLASweep, a.sales.Sweep); err != nil {
 		return fmt.Errorf("config: routing.sla_sweep: %w", err)
 	}
-	if err := a.schedule.Add(ctx, "warm_digest", cfg.Routing.WarmDigest, a.sales.Digest); err != nil {
+	a.desk = crm.NewDesk(a.sales, postgres.NewDeskStore(a.db))
+	if err := a.schedule.Add(ctx, "warm_digest", cfg.Routing.WarmDigest, a.desk.Digest); err != nil {
 		return fmt.Errorf("config: routing.warm_digest: %w", err)
+	}
+	// Call-backs come due on the SLA sweep's beat (every minute by default).
+	if err := a.schedule.Add(ctx, "callbacks", cfg.Routing.SLASweep, a.desk.SweepCallbacks); err != nil {
+		return fmt.Errorf("config: routing.sla_sweep: %w", err)
 	}
 	for _, s := range []struct {
 		name, spec string
@@ -274,6 +280,9 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 func (a *App) runJob(ctx context.Context, job crm.Job) error {
 	if a.engagement.Handles(job.Kind) {
 		return a.engagement.Run(ctx, job)
+	}
+	if a.desk.Handles(job) {
+		return a.desk.Run(ctx, job)
 	}
 	if a.campaigns != nil && a.campaigns.Handles(job.Kind) {
 		return a.campaigns.Run(ctx, job)

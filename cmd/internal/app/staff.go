@@ -47,6 +47,7 @@ func (a *App) wireStaff(ctx context.Context) error {
 	staff, err := bot.NewStaff(bot.StaffConfig{
 		Stats:     a.stats,
 		Campaigns: a.campaigns,
+		Desk:      a.desk,
 		Team:      a.sales,
 		Sender:    sender,
 		Charts:    chart.Charts{},

@@ -1,0 +1,294 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/voronka/voronka/bot/telegram/telegramtest"
+)
+
+// deskConfig is salesConfig in Moscow time: the team's zone, so that the
+// reps' call-back times are Moscow's.
+const deskConfig = "timezone: Europe/Moscow\n" + salesConfig
+
+// deskBundle is an App with a Telegram sales group, serving, its clock
+// on Friday 4 December 2026, 12:00 in Moscow.
+type deskBundle struct {
+	*bundle
+	clock *fakeClock
+}
+
+func setupDesk(t *testing.T) *deskBundle {
+	t.Helper()
+	clock := &fakeClock{t: time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)}
+	b := setupWithDeps(t, deskConfig, map[string]string{"TELEGRAM_SALES_CHAT_ID": fmt.Sprint(salesChat)}, clock)
+	b.serving(clock)
+	return &deskBundle{bundle: b, clock: clock}
+}
+
+// dm sends text as a team member in their private chat with the bot and
+// returns the bot's answers there.
+func (b *deskBundle) dm(user int64, text string) []string {
+	b.t.Helper()
+	before := len(b.tg.Sent(user))
+	b.say(telegramtest.Text(user, user, text))
+	var out []string
+	for _, c := range b.tg.Sent(user)[before:] {
+		out = append(out, c.Text)
+	}
+	return out
+}
+
+// hotClaimed walks a customer to a hot lead and claims it for rep in the
+// sales group; it returns the lead's id and its card's message id.
+func (b *deskBundle) hotClaimed(chat, rep int64) (int64, int) {
+	b.t.Helper()
+	cards := len(b.tg.Sent(salesChat))
+	b.hotDialogueTo(chat)
+	b.waitSent(salesChat, cards+1)
+	id := b.leadID(chat)
+	msgID := b.tg.LastMessageID(salesChat)
+	b.say(b.tg.Press(salesChat, rep, msgID, fmt.Sprintf("vk:claim:%d", id)))
+	require.Equal(b.t, 1, b.count(`SELECT count(*) FROM leads WHERE id = $1 AND claimed_at IS NOT NULL`, id))
+	return id, msgID
+}
+
+// cardSays waits until the card's message in the sales group says want.
+func (b *deskBundle) cardSays(msgID int, want string) {
+	b.t.Helper()
+	b.waitFor(func() bool {
+		text, _, _ := b.tg.Message(salesChat, msgID)
+		return strings.Contains(text, want)
+	})
+}
+
+// TestDeskNotesReassignUnclaimAndMy: /my lists exactly the rep's open
+// leads, oldest first; a note is kept and shown under /lead; a rep may
+// not reassign, a head may, and the card follows; unclaim puts the lead
+// back with its Claim button.
+func TestDeskNotesReassignUnclaimAndMy(t *testing.T) {
+	t.Parallel()
+	b := setupDesk(t)
+	const boris, vera, anna = 9002, 9003, 9001
+	first, firstCard := b.hotClaimed(811, boris)
+	b.clock.Add(time.Hour)
+	second, _ := b.hotClaimed(812, boris)
+	third, _ := b.hotClaimed(813, vera)
+	b.clock.Add(30 * time.Minute)
+
+	my := b.dm(boris, "/my")
+	require.Len(t, my, 1)
+	lines := strings.Split(my[0], "\n")
+	require.Equal(t, "Your open leads (2), oldest first:", lines[0])
+	require.Len(t, lines, 3)
+	require.True(t, strings.HasPrefix(lines[1], fmt.Sprintf("#%d Anna Petrova · 1 h 30 min · Qualified · no call-back", first)), lines[1])
+	require.True(t, strings.HasPrefix(lines[2], fmt.Sprintf("#%d ", second)), lines[2])
+	require.NotContains(t, my[0], fmt.Sprintf("#%d ", third), "Vera's lead is not Boris's")
+
+	// A note, shown under /lead, never to the customer.
+	customerMsgs := len(b.tg.Sent(811))
+	require.Equal(t, []string{fmt.Sprintf("📝 Note added to lead #%d.", first)}, b.dm(boris, fmt.Sprintf("/note %d wants a discount on 3 seats", first)))
+	lead := b.dm(boris, fmt.Sprintf("/lead %d", first))
+	require.Len(t, lead, 1)
+	require.Contains(t, lead[0], "Notes:\n  13:30 Boris: wants a discount on 3 seats")
+	require.Len(t, b.tg.Sent(811), customerMsgs, "the customer sees no note")
+	require.Equal(t, []string{"Usage: /note <id> <text>"}, b.dm(boris, "/note 12"))
+
+	// Reassign: heads only; the card and /my follow.
+	forbidden := b.dm(boris, fmt.Sprintf("/assign %d Vera", first))
+	require.Equal(t, []string{fmt.Sprintf("only a head of sales reassigns leads; /unclaim %d gives yours back", first)}, forbidden)
+	require.Equal(t, []string{fmt.Sprintf("👤 Lead #%d is Vera's now.", first)}, b.dm(anna, fmt.Sprintf("/assign %d vera", first)))
+	require.Equal(t, "Vera", b.owner(first))
+	b.cardSays(firstCard, "Vera")
+	b.waitFor(func() bool { return strings.Contains(b.lastText(811), "Vera") })
+	require.Contains(t, b.dm(boris, "/my")[0], "Your open leads (1)")
+	require.Contains(t, b.dm(vera, "/my")[0], "Your open leads (2)")
+	require.Contains(t, b.dm(anna, fmt.Sprintf("/assign %d olga", first))[0], "nobody called \"olga\" in the team: Anna, Boris, Vera")
+
+	// Unclaim: Boris cannot give back Vera's lead; Vera can, and the card
+	// offers Claim again (first_claim).
+	require.Equal(t, []string{fmt.Sprintf("lead #%d is Vera's", first)}, b.dm(boris, fmt.Sprintf("/unclaim %d", first)))
+	require.Equal(t, []string{fmt.Sprintf("↩️ Lead #%d is nobody's now: the next rep can claim it.", first)}, b.dm(vera, fmt.Sprintf("/unclaim %d", first)))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM leads WHERE id = $1 AND manager_id IS NULL AND claimed_at IS NULL`, first))
+	b.waitFor(func() bool {
+		_, markup, _ := b.tg.Message(salesChat, firstCard)
+		return strings.Contains(markup, fmt.Sprintf("vk:claim:%d", first))
+	})
+	require.Contains(t, b.dm(vera, "/my")[0], "Your open leads (1)")
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM events WHERE lead_id = $1 AND kind = 'unclaimed'`, first))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM events WHERE lead_id = $1 AND kind = 'reassigned'`, first))
+
+	// A customer typing the commands learns nothing and changes nothing.
+	before := b.count(`SELECT count(*) FROM notes`)
+	b.say(en(telegramtest.Text(899, 899, fmt.Sprintf("/note %d hello", second))))
+	require.Equal(t, before, b.count(`SELECT count(*) FROM notes`))
+}
+
+// TestDeskCallbackAcrossAWeekend: a call-back set on Friday for Monday
+// 10:00 in the rep's zone reminds nobody over the weekend and the rep,
+// with the card, on Monday at 10:00, once.
+func TestDeskCallbackAcrossAWeekend(t *testing.T) {
+	t.Parallel()
+	b := setupDesk(t)
+	const boris = 9002
+	ctx := context.Background()
+	id, _ := b.hotClaimed(821, boris)
+
+	set := b.dm(boris, fmt.Sprintf("/callback %d mon 10:00", id))
+	require.Equal(t, []string{fmt.Sprintf("⏰ I'll remind you to call back lead #%d on Mon 7 Dec 10:00 (Europe/Moscow).", id)}, set)
+	require.Contains(t, b.dm(boris, "/my")[0], "call back 7 Dec 10:00")
+	require.Contains(t, b.dm(boris, fmt.Sprintf("/callback %d yesterday 10:00", id))[0], "tomorrow 15:00")
+
+	reminders := func() int {
+		n := 0
+		for _, c := range b.tg.Sent(salesChat) {
+			if strings.HasPrefix(c.Text, "⏰ Call back now") {
+				n++
+			}
+		}
+		return n
+	}
+	for _, at := range []time.Time{
+		time.Date(2026, 12, 5, 7, 0, 0, 0, time.UTC),  // Saturday 10:00
+		time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC),  // Sunday 10:00
+		time.Date(2026, 12, 7, 6, 59, 0, 0, time.UTC), // Monday 09:59
+	} {
+		b.clock.set(at)
+		require.NoError(t, b.app.desk.SweepCallbacks(ctx, at))
+	}
+	require.Zero(t, b.count(`SELECT count(*) FROM events WHERE kind = 'callback_due'`))
+	monday := time.Date(2026, 12, 7, 7, 0, 0, 0, time.UTC)
+	b.clock.set(monday)
+	require.NoError(t, b.app.desk.SweepCallbacks(ctx, monday))
+	require.NoError(t, b.app.desk.SweepCallbacks(ctx, monday.Add(time.Minute)))
+	b.waitFor(func() bool { return reminders() == 1 })
+	var reminder telegramtest.Call
+	for _, c := range b.tg.Sent(salesChat) {
+		if strings.HasPrefix(c.Text, "⏰ Call back now") {
+			reminder = c
+		}
+	}
+	require.Contains(t, reminder.Text, fmt.Sprintf("lead #%d, as Boris planned for Mon 7 Dec 10:00", id))
+	require.Contains(t, reminder.ReplyMarkup, fmt.Sprintf("vk:contacted:%d", id), "with the card's buttons")
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM events WHERE kind = 'callback_due'`))
+	require.NotContains(t, b.dm(boris, "/my")[0], "call back", "a reminded call-back is not the next one")
+}
+
+// warmDialogue walks a customer to a warm lead (35 points): pricing, a
+// small budget, this month, an influencer, an email.
+func warmDialogue(chat int64) []tgbotapi.Update {
+	return []tgbotapi.Update{
+		en(telegramtest.Text(chat, chat, "/start s-site")),
+		en(telegramtest.Callback(chat, chat, 1, "need:pricing")),
+		en(telegramtest.Text(chat, chat, "50000")),
+		en(telegramtest.Callback(chat, chat, 2, "timeline:month")),
+		en(telegramtest.Callback(chat, chat, 3, "role:influencer")),
+		en(telegramtest.Callback(chat, chat, 4, "company_size:!skip")),
+		en(telegramtest.Text(chat, chat, "warm@example.com")),
+		en(telegramtest.Text(chat, chat, "later")),
+	}
+}
+
+// TestWarmDigestAcrossAWeekend: with the Monday-Friday schedule, Monday's
+// digest lists the warm leads of Friday after the digest, Saturday and
+// Sunday that nobody claimed, each with a Claim button; a lead listed
+// once is not listed again.
+func TestWarmDigestAcrossAWeekend(t *testing.T) {
+	t.Parallel()
+	b := setupDesk(t)
+	ctx := context.Background()
+	digests := func() []telegramtest.Call {
+		var out []telegramtest.Call
+		for _, c := range b.tg.Sent(salesChat) {
+			if strings.HasPrefix(c.Text, "Warm leads since") {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	warm := func(chat int64, at time.Time) int64 {
+		b.clock.set(at)
+		for _, u := range warmDialogue(chat) {
+			b.say(u)
+		}
+		require.Equal(t, "warm", b.lead(chat).Temperature)
+		return b.leadID(chat)
+	}
+	thursday := warm(831, time.Date(2026, 12, 3, 15, 0, 0, 0, time.UTC))
+	friday10 := time.Date(2026, 12, 4, 7, 0, 0, 0, time.UTC)
+	b.clock.set(friday10)
+	require.NoError(t, b.app.desk.Digest(ctx, friday10))
+	b.waitFor(func() bool { return len(digests()) == 1 })
+	require.Contains(t, digests()[0].Text, fmt.Sprintf("#%d", thursday))
+	firstDigest := b.tg.LastMessageID(salesChat)
+
+	friday := warm(832, time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC))
+	saturday := warm(833, time.Date(2026, 12, 5, 11, 0, 0, 0, time.UTC))
+	claimed := warm(834, time.Date(2026, 12, 6, 11, 0, 0, 0, time.UTC))
+	b.say(b.tg.Press(salesChat, 9003, firstDigest, fmt.Sprintf("vk:claim:%d", claimed)))
+	require.Equal(t, "Vera", b.owner(claimed))
+
+	monday10 := time.Date(2026, 12, 7, 7, 0, 0, 0, time.UTC)
+	b.clock.set(monday10)
+	require.NoError(t, b.app.desk.Digest(ctx, monday10))
+	require.NoError(t, b.app.desk.Digest(ctx, monday10), "a tick run twice queues one digest")
+	b.waitFor(func() bool { return len(digests()) == 2 })
+	d := digests()[1]
+	require.True(t, strings.HasPrefix(d.Text, "Warm leads since Fri 4 Dec 10:00 (2)"), d.Text)
+	for _, id := range []int64{friday, saturday} {
+		require.Contains(t, d.Text, fmt.Sprintf("#%d", id))
+		require.Contains(t, d.ReplyMarkup, fmt.Sprintf("vk:claim:%d", id))
+	}
+	require.NotContains(t, d.Text, fmt.Sprintf("#%d ", thursday), "listed on Friday already")
+	require.NotContains(t, d.Text, fmt.Sprintf("#%d ", claimed), "claimed since")
+	time.Sleep(100 * time.Millisecond)
+	require.Len(t, digests(), 2)
+}
+
+func (c *fakeClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// TestDeskInSlack: the same tools by /voronka, and its help lists what
+// the member's role allows: /assign for a head, not for a rep. /my there
+// agrees with an SQL count of the rep's open leads.
+func TestDeskInSlack(t *testing.T) {
+	t.Parallel()
+	b := setupStaff(t)
+	at := b.clock.Now()
+	_, repHelp := b.slash("UBORIS", "help", at, true)
+	_, headHelp := b.slash("UANNA", "help", at, true)
+	for _, c := range []string{"my", "note <id> <text>", "callback <id> <when>", "unclaim <id>"} {
+		require.Contains(t, repHelp, "/voronka "+c+" ")
+		require.Contains(t, headHelp, "/voronka "+c+" ")
+	}
+	require.NotContains(t, repHelp, "/voronka assign")
+	require.Contains(t, headHelp, "/voronka assign <id> <name>")
+
+	var borisID int64
+	require.NoError(t, b.db.Pool.QueryRow(context.Background(), `SELECT id FROM managers WHERE name = 'Boris'`).Scan(&borisID))
+	open := b.count(`SELECT count(*) FROM leads WHERE manager_id = $1 AND stage IN ('qualified', 'contacted')`, borisID)
+	status, my := b.slash("UBORIS", "my", at, true)
+	require.Equal(t, 200, status)
+	if open == 0 {
+		require.Equal(t, "You have no open leads.", my)
+	} else {
+		require.Contains(t, my, fmt.Sprintf("Your open leads (%d), oldest first:", open))
+		require.Len(t, strings.Split(my, "\n"), open+1)
+	}
+
+	var leadID int64
+	require.NoError(t, b.db.Pool.QueryRow(context.Background(), `SELECT id FROM leads WHERE stage IN ('qualified', 'contacted')
+		ORDER BY id LIMIT 1`).Scan(&leadID))
+	_, noted := b.slash("UANNA", fmt.Sprintf("note %d called, no answer", leadID), at, true)
+	require.Equal(t, fmt.Sprintf("📝 Note added to lead #%d.", leadID), noted)
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM notes WHERE lead_id = $1 AND author = 'Anna' AND text = 'called, no answer'`, leadID))
+}
