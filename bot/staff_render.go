@@ -326,6 +326,9 @@ func renderLead(lv *crm.LeadView, loc *time.Location) string {
 	if l.LostReason != "" {
 		fmt.Fprintf(&b, "Lost: %s\n", l.LostReason)
 	}
+	for _, line := range WinLines(c.Win) {
+		b.WriteString(line + "\n")
+	}
 	if len(v.Answers) > 0 {
 		b.WriteString("\nAnswers:\n")
 		for _, ans := range v.Answers {

@@ -132,6 +132,7 @@ type CardAnswer struct {
 	Question string
 	Value    string
 	Score    int
+	Kind     string // the step's kind as stored ("choice", "number", ...)
 }
 
 // LeadCard is everything a rep needs to act on a lead.
@@ -153,6 +154,9 @@ type LeadCard struct {
 	Escalations int
 	LostReasons []string
 	Now         time.Time
+	// Win is the predicted win probability; nil when no learning is
+	// wired (or it failed: the card goes out without it).
+	Win *WinEstimate
 	// Erased says the customer asked to be forgotten after this lead
 	// began: Contact holds no name, username, phone, email or Telegram id
 	// and the free-text answers are blank, and every rendering says so

@@ -81,6 +81,9 @@ func cardBlocks(card *crm.LeadCard, loc *time.Location, withTelegram bool) []sla
 	if buttons := cardButtons(card, withTelegram); len(buttons) > 0 {
 		blocks = append(blocks, slackapi.NewActionBlock(blockActions, buttons...))
 	}
+	if win := bot.WinLines(card.Win); len(win) > 0 {
+		blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(escape("🎯 "+strings.Join(win, "\n")))))
+	}
 	blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(footer(v))))
 	return blocks
 }

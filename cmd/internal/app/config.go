@@ -57,7 +57,9 @@ type Config struct {
 	// Campaigns is marketing: where the campaign files are and the limits
 	// every campaign shares.
 	Campaigns CampaignsConfig `yaml:"campaigns"`
-	Queue     struct {
+	// Model is the win-probability model.
+	Model ModelConfig `yaml:"model"`
+	Queue struct {
 		// Workers is how many durable jobs (cards, notices, escalations)
 		// this replica runs at once.
 		Workers int `yaml:"workers"`
@@ -198,6 +200,25 @@ type StatsConfig struct {
 	DailyDigest string `yaml:"daily_digest"`
 }
 
+// ModelConfig is the win-probability model (README: "Win probability").
+type ModelConfig struct {
+	// Schedule is the cron of the training ("0 3 * * *"; "" turns
+	// scheduled training off, `voronka model train` still works).
+	Schedule string `yaml:"schedule"`
+	// Horizon: the model predicts a win within this long of
+	// qualification (30d).
+	Horizon     Duration `yaml:"horizon"`
+	MinOutcomes struct {
+		Won  int `yaml:"won"`
+		Lost int `yaml:"lost"`
+	} `yaml:"min_outcomes"`
+	// Holdout is the most recent share of outcomes the model is judged
+	// on (0.2).
+	Holdout float64 `yaml:"holdout"`
+	// L2 is the regularisation on the standardised weights (0.01).
+	L2 float64 `yaml:"l2"`
+}
+
 // RoutingConfig is how hot leads reach the team and the SLAs on them.
 type RoutingConfig struct {
 	// Strategy: first_claim, round_robin, least_loaded or sticky.
@@ -209,6 +230,10 @@ type RoutingConfig struct {
 	// SLASweep is the cron schedule of the SLA and queue sweep.
 	SLASweep    string   `yaml:"sla_sweep"`
 	LostReasons []string `yaml:"lost_reasons"`
+	// OrderBy is how the queue of leads waiting for a rep is served:
+	// "age" (oldest first, the default) or "probability" (the highest
+	// predicted win probability first).
+	OrderBy string `yaml:"order_by"`
 }
 
 // Duration reads "15m", "4h" and "2d" from YAML. A value that does not
@@ -277,6 +302,10 @@ func defaultConfig() Config {
 		ReengageAfter: dur(30 * 24 * time.Hour), Schedule: "*/10 * * * *", ReengageSchedule: "0 11 * * *"}
 	c.QuietHours.From, c.QuietHours.To = "21:00", "09:00"
 	c.Stats.DailyDigest = "0 19 * * *"
+	c.Routing.OrderBy = "age"
+	c.Model.Schedule, c.Model.Horizon = "0 3 * * *", dur(30*24*time.Hour)
+	c.Model.MinOutcomes.Won, c.Model.MinOutcomes.Lost = 30, 30
+	c.Model.Holdout, c.Model.L2 = 0.2, 0.01
 	return c
 }
 
@@ -467,6 +496,12 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 			bad("stats.daily_digest", "not a cron schedule: %v", err)
 		}
 	}
+	switch r.OrderBy {
+	case "age", "probability":
+	default:
+		bad("routing.order_by", "must be age or probability, not %q", r.OrderBy)
+	}
+	c.validateModel(bad)
 	if len(r.LostReasons) == 0 {
 		bad("routing.lost_reasons", "needs at least one reason")
 	}
@@ -493,6 +528,36 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 	if c.Slack.ChannelBurst < 1 {
 		bad("slack.channel_burst", "must be at least 1")
 	}
+}
+
+func (c *Config) validateModel(bad func(key, format string, args ...any)) {
+	m := c.Model
+	if m.Schedule != "" {
+		if err := schedule.Check(m.Schedule); err != nil {
+			bad("model.schedule", "not a cron schedule: %v", err)
+		}
+	}
+	if m.Horizon.bad != "" {
+		bad("model.horizon", "%s", m.Horizon.bad)
+	} else if m.Horizon.Duration < 24*time.Hour {
+		bad("model.horizon", "must be at least 1d")
+	}
+	if m.MinOutcomes.Won < 1 || m.MinOutcomes.Lost < 1 {
+		bad("model.min_outcomes", "won and lost must be at least 1")
+	}
+	if m.Holdout <= 0 || m.Holdout >= 1 {
+		bad("model.holdout", "must be between 0 and 1, not %v", m.Holdout)
+	}
+	if m.L2 <= 0 {
+		bad("model.l2", "must be positive")
+	}
+}
+
+// ModelPolicy is the learning's policy from the config.
+func (c *Config) ModelPolicy() crm.ModelPolicy {
+	tz, _ := time.LoadLocation(c.TimeZone) // validated
+	return crm.ModelPolicy{Horizon: c.Model.Horizon.Duration, MinWon: c.Model.MinOutcomes.Won, MinLost: c.Model.MinOutcomes.Lost,
+		Holdout: c.Model.Holdout, L2: c.Model.L2, TimeZone: tz, Flow: c.DefaultFlow}
 }
 
 func (c *Config) validateEngagement(bad func(key, format string, args ...any)) {
