@@ -124,18 +124,36 @@ func IsStaffCommand(name string) bool {
 	return ok
 }
 
-// Handle implements Handler for Telegram: a configured manager's staff
-// command in a private chat is answered there. The router sends only
-// those (IsStaffCommand, Team.ManagerByTelegram); anything else is logged
-// and left alone. A reply that cannot be sent is an error, so the update
-// is delivered again.
+// Handle implements Handler for Telegram: whatever a team member sends
+// in their private chat with the bot (telegram.Router sends all of it
+// here) is answered as the team's: a staff command runs, /start and /help
+// list the commands the member's role allows, any other command or text
+// gets a one-line pointer to /help, and a button (one the member pressed
+// as a customer once) is answered with nothing. None of it reaches the
+// customers' flow. Anyone else's update is logged and left alone. A reply
+// that cannot be sent is an error, so the update is delivered again.
 func (s *Staff) Handle(ctx context.Context, u Update) error {
 	m, ok := s.cfg.Team.ManagerByTelegram(u.User.ID)
-	if u.Kind != InputCommand || !u.Private || !IsStaffCommand(u.Command) || !ok {
-		s.cfg.Logger.WarnContext(ctx, "staff: not a team member's command", "update_id", u.ID, "chat_id", u.ChatID)
+	if !u.Private || !ok {
+		s.cfg.Logger.WarnContext(ctx, "staff: not a team member's update", "update_id", u.ID, "chat_id", u.ChatID)
 		return nil
 	}
-	for _, msg := range s.Answer(ctx, m, "telegram", u.Command, u.Text) {
+	var msgs []Message
+	switch {
+	case u.Kind == InputCommand && IsStaffCommand(u.Command):
+		msgs = s.Answer(ctx, m, "telegram", u.Command, u.Text)
+	case u.Kind == InputCommand && (u.Command == "start" || u.Command == "help"):
+		msgs = []Message{{Text: StaffHelp(m, "/")}}
+	case u.Kind == InputCommand:
+		msgs = []Message{{Text: fmt.Sprintf(staffUnknownCommand, "/"+u.Command)}}
+	case u.Kind == InputText || u.Kind == InputContact:
+		msgs = []Message{{Text: staffNotACustomer}}
+	case u.Kind == InputButton && u.CallbackID != "":
+		if err := s.cfg.Sender.AnswerCallback(ctx, CallbackAnswer{CallbackID: u.CallbackID}); err != nil {
+			s.cfg.Logger.WarnContext(ctx, "staff: answer a button", "err", err)
+		}
+	}
+	for _, msg := range msgs {
 		msg.ChatID = u.ChatID
 		if _, err := s.cfg.Sender.Send(ctx, msg); err != nil {
 			return fmt.Errorf("staff /%s: %w", u.Command, err)

@@ -22,6 +22,10 @@ var deskCommands = []deskCommandSpec{
 	{StaffCommand{"assign", "<id> <name>", "give a lead to someone in the team (heads)"}, true},
 }
 
+// headsOnlyReports are the reports crm.Stats answers for heads and
+// admins only (crm.SeesAll); a rep's help leaves them out.
+var headsOnlyReports = map[string]bool{"model": true}
+
 type deskCommandSpec struct {
 	StaffCommand
 	headsOnly bool
@@ -163,7 +167,13 @@ func deskCommand(name string) (StaffCommand, bool) {
 // StaffCommandsFor lists the commands m's role allows, in help order: the
 // reports, then the desk's (without the heads' ones for a rep).
 func StaffCommandsFor(m crm.Manager) []StaffCommand {
-	out := StaffCommandList()
+	var out []StaffCommand
+	for _, c := range staffCommands {
+		if headsOnlyReports[c.Name] && !crm.SeesAll(m) {
+			continue
+		}
+		out = append(out, c)
+	}
 	for _, c := range deskCommands {
 		if c.headsOnly && !crm.MayAssign(m) {
 			continue

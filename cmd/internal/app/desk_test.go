@@ -292,3 +292,31 @@ func TestDeskInSlack(t *testing.T) {
 	require.Equal(t, fmt.Sprintf("📝 Note added to lead #%d.", leadID), noted)
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM notes WHERE lead_id = $1 AND author = 'Anna' AND text = 'called, no answer'`, leadID))
 }
+
+// TestTeamMemberIsNeverACustomer: a team member's /start, /help, text and
+// button in their private chat open no contact and no lead; /help lists
+// the commands of their role (/assign and /model for a head only).
+func TestTeamMemberIsNeverACustomer(t *testing.T) {
+	t.Parallel()
+	b := setupDesk(t)
+	const boris, anna = 9002, 9001
+	repHelp := b.dm(boris, "/start")
+	require.Len(t, repHelp, 1)
+	require.True(t, strings.HasPrefix(repHelp[0], "Voronka for the team: you are Boris (rep). Your commands:"), repHelp[0])
+	for _, c := range []string{"/stats [period]", "/lead <id>", "/my —", "/note <id> <text>", "/callback <id> <when>", "/unclaim <id>"} {
+		require.Contains(t, repHelp[0], c)
+	}
+	require.NotContains(t, repHelp[0], "/assign")
+	require.NotContains(t, repHelp[0], "/model")
+	require.Equal(t, repHelp, b.dm(boris, "/help"))
+	headHelp := b.dm(anna, "/help")[0]
+	require.Contains(t, headHelp, "you are Anna (head)")
+	require.Contains(t, headHelp, "/assign <id> <name>")
+	require.Contains(t, headHelp, "/model")
+
+	require.Equal(t, []string{"This chat takes the team's commands, not customers' messages. /help lists yours."}, b.dm(boris, "hello"))
+	require.Equal(t, []string{"Unknown command /manager. /help lists yours."}, b.dm(boris, "/manager"))
+	b.say(telegramtest.Callback(boris, boris, 1, "need:buy"))
+	require.Zero(t, b.count(`SELECT count(*) FROM contacts WHERE telegram_user_id IN ($1, $2)`, boris, anna))
+	require.Zero(t, b.count(`SELECT count(*) FROM leads`))
+}
