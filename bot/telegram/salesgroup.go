@@ -37,6 +37,12 @@ type SalesGroupOptions struct {
 	// Logger receives failures, with lead and user ids; never the text of
 	// cards or replies, which are personal data.
 	Logger *slog.Logger
+	// Staff answers the team's commands in the group (bot.Staff); nil
+	// leaves them to one line of help.
+	Staff GroupStaff
+	// Cards gives /lead its card (crm.Sales); nil turns /lead into a
+	// staff command like the others.
+	Cards CardSource
 }
 
 func (o SalesGroupOptions) withDefaults() SalesGroupOptions {
@@ -582,6 +588,8 @@ func (h *SalesGroupHandler) handle(ctx context.Context, in salesInput) error {
 		return h.press(ctx, in)
 	case in.command == "won":
 		return h.wonCommand(ctx, in)
+	case in.command != "":
+		return h.command(ctx, in)
 	case in.repliedBot:
 		if m := amountFor.FindStringSubmatch(in.repliedText); m != nil {
 			leadID, err := strconv.ParseInt(m[1], 10, 64)

@@ -59,14 +59,17 @@ type App struct {
 	engagement *crm.Engagement
 	campaigns  *crm.Campaigns
 	salesGroup *telegram.SalesGroupHandler
-	schedule   *schedule.Scheduler
-	clock      crm.Clock
-	slack      *slack.Client
-	httpClient *http.Client
-	sleep      func(ctx context.Context, d time.Duration) error
-	learning   *crm.Learning // the win model (model.go)
-	stats      *crm.Stats    // the managers' reports (staff.go)
-	staffDesk  *bot.Staff    // their commands in every channel (staff.go); nil when not wired
+	// salesGroupSender is the customers' sender, which the sales group's
+	// handler shares; nil without a sales group.
+	salesGroupSender bot.Sender
+	schedule         *schedule.Scheduler
+	clock            crm.Clock
+	slack            *slack.Client
+	httpClient       *http.Client
+	sleep            func(ctx context.Context, d time.Duration) error
+	learning         *crm.Learning // the win model (model.go)
+	stats            *crm.Stats    // the managers' reports (staff.go)
+	staffDesk        *bot.Staff    // their commands in every channel (staff.go); nil when not wired
 	// router is the one way in for Telegram updates, webhook and poller
 	// alike: the customers' dispatcher, the sales group, the staff.
 	router *telegram.Router
@@ -146,6 +149,7 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 	if err := a.wireStaff(ctx); err != nil {
 		return nil, err
 	}
+	a.salesGroupHandler()
 	a.dispatcher, err = bot.NewDispatcher(bot.DispatcherConfig{
 		Flows:       fl,
 		DefaultFlow: cfg.DefaultFlow,
@@ -229,8 +233,9 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	a.learning = newLearning(a.db, a.flows, cfg, a.clock)
 	a.sales.SetWinEstimator(a.learning)
 	if cfg.TelegramSalesChatID != 0 {
-		a.salesGroup = telegram.NewSalesGroupHandler(a.sales, sender, cfg.TelegramSalesChatID,
-			telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log})
+		// The group answers the team's commands too (wireStaff sets
+		// opts.Staff before the handler is built in salesGroupHandler).
+		a.salesGroupSender = sender
 	}
 	leads := postgres.NewLeadStore(a.db)
 	quiet, _ := crm.ParseQuietHours(cfg.QuietHours.From, cfg.QuietHours.To) // validated
@@ -288,6 +293,20 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 		}
 	}
 	return nil
+}
+
+// salesGroupHandler builds the sales group's handler once the staff
+// commands are wired: the group answers them, and /lead with the card.
+func (a *App) salesGroupHandler() {
+	if a.salesGroupSender == nil {
+		return
+	}
+	tz, _ := time.LoadLocation(a.cfg.TimeZone) // validated
+	opts := telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log, Cards: a.sales}
+	if a.staffDesk != nil {
+		opts.Staff = a.staffDesk
+	}
+	a.salesGroup = telegram.NewSalesGroupHandler(a.sales, a.salesGroupSender, a.cfg.TelegramSalesChatID, opts)
 }
 
 // runJob does one queued job: engagement's or the sales desk's.

@@ -233,6 +233,16 @@ func TestWarmDigestAcrossAWeekend(t *testing.T) {
 	claimed := warm(834, time.Date(2026, 12, 6, 11, 0, 0, 0, time.UTC))
 	b.say(b.tg.Press(salesChat, 9003, firstDigest, fmt.Sprintf("vk:claim:%d", claimed)))
 	require.Equal(t, "Vera", b.owner(claimed))
+	// Claimed from the digest: the full card, to work the lead from.
+	b.waitFor(func() bool {
+		for _, c := range b.tg.Sent(salesChat) {
+			if strings.Contains(c.ReplyMarkup, fmt.Sprintf("vk:contacted:%d", claimed)) && strings.Contains(c.Text, "Vera") {
+				return true
+			}
+		}
+		return false
+	})
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM lead_cards WHERE lead_id = $1`, claimed))
 
 	monday10 := time.Date(2026, 12, 7, 7, 0, 0, 0, time.UTC)
 	b.clock.set(monday10)
@@ -319,4 +329,59 @@ func TestTeamMemberIsNeverACustomer(t *testing.T) {
 	b.say(telegramtest.Callback(boris, boris, 1, "need:buy"))
 	require.Zero(t, b.count(`SELECT count(*) FROM contacts WHERE telegram_user_id IN ($1, $2)`, boris, anna))
 	require.Zero(t, b.count(`SELECT count(*) FROM leads`))
+}
+
+// group sends text to the sales group as user and returns what the bot
+// posted there in answer.
+func (b *deskBundle) group(user int64, text string) []telegramtest.Call {
+	b.t.Helper()
+	before := len(b.tg.Sent(salesChat))
+	b.say(telegramtest.Text(salesChat, user, text))
+	var out []telegramtest.Call
+	for _, c := range b.tg.Sent(salesChat)[before:] {
+		if c.Method != "editMessageText" { // a card updated meanwhile
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TestSalesGroupCommands: in the sales group a team member's /help lists
+// their commands, /lead shows the card with the buttons of its stage,
+// /claim claims, a report is answered for their role, an unknown command
+// gets one line; a stranger's command gets nothing.
+func TestSalesGroupCommands(t *testing.T) {
+	t.Parallel()
+	b := setupDesk(t)
+	const boris, stranger = 9002, 4242
+	cards := len(b.tg.Sent(salesChat))
+	b.hotDialogueTo(841)
+	b.waitSent(salesChat, cards+1)
+	id := b.leadID(841)
+
+	help := b.group(boris, "/help")
+	require.Len(t, help, 1)
+	require.Contains(t, help[0].Text, "you are Boris (rep)")
+	require.Contains(t, help[0].Text, "/claim <id>")
+
+	lead := b.group(boris, fmt.Sprintf("/lead %d", id))
+	require.Len(t, lead, 1)
+	require.Contains(t, lead[0].Text, "Anna Petrova")
+	require.Contains(t, lead[0].ReplyMarkup, fmt.Sprintf("vk:claim:%d", id))
+	require.Equal(t, "Lead #999999 not found.", b.group(boris, "/lead 999999")[0].Text)
+
+	require.Equal(t, fmt.Sprintf("🙋 Boris claimed lead #%d.", id), b.group(boris, fmt.Sprintf("/claim %d", id))[0].Text)
+	require.Equal(t, "Boris", b.owner(id))
+	lead = b.group(boris, fmt.Sprintf("/lead %d", id))
+	require.Contains(t, lead[0].ReplyMarkup, fmt.Sprintf("vk:contacted:%d", id), "the buttons of a claimed lead")
+	require.NotContains(t, lead[0].ReplyMarkup, "vk:claim")
+
+	stats := b.group(boris, "/stats today")
+	require.Len(t, stats, 1)
+	require.Contains(t, stats[0].Text, "Stats")
+	require.Contains(t, b.group(boris, "/my")[0].Text, fmt.Sprintf("#%d Anna Petrova", id))
+	require.Equal(t, "Unknown command /frobnicate. Here: /lead <id>, /claim <id>, /my, /note, /callback, /stats and the other reports; /help lists them.",
+		b.group(boris, "/frobnicate")[0].Text)
+	require.Empty(t, b.group(stranger, "/stats"))
+	require.Empty(t, b.group(stranger, "/help"))
 }
