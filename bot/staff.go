@@ -33,6 +33,9 @@ type StaffConfig struct {
 	Stats *crm.Stats
 	// Campaigns answers /campaigns; nil means none are configured.
 	Campaigns *crm.Campaigns
+	// OnStart, when set, runs when a team member sends /start in their
+	// private chat (the App sets their command menu then).
+	OnStart func(ctx context.Context, m crm.Manager)
 	// Desk answers the rep's daily tools (/my, /note, /callback,
 	// /unclaim, /assign); nil leaves them out.
 	Desk   *crm.Desk
@@ -143,6 +146,9 @@ func (s *Staff) Handle(ctx context.Context, u Update) error {
 	case u.Kind == InputCommand && IsStaffCommand(u.Command):
 		msgs = s.Answer(ctx, m, "telegram", u.Command, u.Text)
 	case u.Kind == InputCommand && (u.Command == "start" || u.Command == "help"):
+		if u.Command == "start" && s.cfg.OnStart != nil {
+			s.cfg.OnStart(ctx, m)
+		}
 		msgs = []Message{{Text: StaffHelp(m, "/")}}
 	case u.Kind == InputCommand:
 		msgs = []Message{{Text: fmt.Sprintf(staffUnknownCommand, "/"+u.Command)}}

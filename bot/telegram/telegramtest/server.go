@@ -521,6 +521,9 @@ func (s *Server) answer(method string, p map[string]string, upload *uploaded) (a
 		return true, nil
 	case "getWebhookInfo":
 		return tgbotapi.WebhookInfo{URL: s.webhookURL, PendingUpdateCount: len(s.updates)}, nil
+	case "setMyCommands":
+		// Recorded with its scope, language_code and commands (JSON).
+		return true, nil
 	default:
 		return nil, &refusal{status: http.StatusNotFound, description: "Not Found"}
 	}

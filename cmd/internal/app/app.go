@@ -309,6 +309,41 @@ func (a *App) salesGroupHandler() {
 	a.salesGroup = telegram.NewSalesGroupHandler(a.sales, a.salesGroupSender, a.cfg.TelegramSalesChatID, opts)
 }
 
+// menus are the Telegram command menus per audience: the customers' in
+// every private chat (in the default flow's first language, and in each
+// language the menu speaks for clients set to it), each team member's in
+// their own chat, and the sales group's.
+func (a *App) menus() []telegram.Menu {
+	lang := "ru"
+	if f := a.flows[a.cfg.DefaultFlow]; f != nil && len(f.Languages) > 0 {
+		lang = f.Languages[0]
+	}
+	menus := []telegram.Menu{{Commands: bot.CustomerMenu(lang)}}
+	for _, l := range bot.CustomerMenuLanguages() {
+		menus = append(menus, telegram.Menu{Language: l, Commands: bot.CustomerMenu(l)})
+	}
+	for _, m := range a.sales.Team() {
+		if m.TelegramID != 0 {
+			menus = append(menus, telegram.Menu{ChatID: m.TelegramID, Commands: bot.StaffMenu(m)})
+		}
+	}
+	if a.cfg.TelegramSalesChatID != 0 {
+		menus = append(menus, telegram.Menu{ChatID: a.cfg.TelegramSalesChatID, Commands: bot.GroupMenu()})
+	}
+	return menus
+}
+
+// staffMenu sets a team member's menu when they start the bot: before
+// that Telegram has no chat to scope it to.
+func (a *App) staffMenu(ctx context.Context, m crm.Manager) {
+	if a.api == nil || m.TelegramID == 0 {
+		return
+	}
+	if err := telegram.SetMenus(ctx, a.api, []telegram.Menu{{ChatID: m.TelegramID, Commands: bot.StaffMenu(m)}}); err != nil {
+		a.log.WarnContext(ctx, "command menu of a team member", "manager", m.Name, "err", err)
+	}
+}
+
 // runJob does one queued job: engagement's or the sales desk's.
 func (a *App) runJob(ctx context.Context, job crm.Job) error {
 	if a.engagement.Handles(job.Kind) {
@@ -508,6 +543,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		err := srv.Shutdown(sctx)
 		a.schedule.Stop()
 		return errors.Join(err, a.queue.Stop(sctx))
+	})
+	g.Go(func() error {
+		// The menus are a convenience: a failure is logged, never fatal.
+		if err := telegram.SetMenus(gctx, a.api, a.menus()); err != nil && gctx.Err() == nil {
+			a.log.Warn("command menus", "err", err)
+		}
+		return nil
 	})
 	if a.cfg.TelegramWebhookURL != "" {
 		g.Go(func() error {

@@ -385,3 +385,55 @@ func TestSalesGroupCommands(t *testing.T) {
 	require.Empty(t, b.group(stranger, "/stats"))
 	require.Empty(t, b.group(stranger, "/help"))
 }
+
+// TestCommandMenusPerAudience: at start the bot sets its menus with
+// setMyCommands, one scope an audience: the customers' commands in every
+// private chat (in Russian by default, English for English clients),
+// each team member's own list in their chat (the head's with /assign),
+// the group's in the sales group. A member's /start sets theirs again.
+func TestCommandMenusPerAudience(t *testing.T) {
+	t.Parallel()
+	b := setupDesk(t)
+	menus := func() map[string]telegramtest.Call {
+		out := map[string]telegramtest.Call{}
+		for _, c := range b.tg.Calls() {
+			if c.Method == "setMyCommands" {
+				out[c.Params["scope"]+"|"+c.Params["language_code"]] = c
+			}
+		}
+		return out
+	}
+	b.waitFor(func() bool { return len(menus()) == 7 })
+	m := menus()
+	customers := m[`{"type":"all_private_chats"}|`].Params["commands"]
+	for _, c := range []string{`"command":"start"`, `"command":"help"`, `"command":"stop"`, `"command":"forget"`, "Удалить мои данные"} {
+		require.Contains(t, customers, c)
+	}
+	require.NotContains(t, customers, `"command":"stats"`)
+	require.Contains(t, m[`{"type":"all_private_chats"}|en`].Params["commands"], "Delete my data")
+	require.Contains(t, m[`{"type":"all_private_chats"}|ru`].Params["commands"], "Удалить мои данные")
+
+	rep := m[`{"type":"chat","chat_id":9002}|`].Params["commands"]
+	head := m[`{"type":"chat","chat_id":9001}|`].Params["commands"]
+	for _, c := range []string{`"command":"my"`, `"command":"note"`, `"command":"callback"`, `"command":"stats"`} {
+		require.Contains(t, rep, c)
+		require.Contains(t, head, c)
+	}
+	require.NotContains(t, rep, `"command":"assign"`)
+	require.Contains(t, head, `"command":"assign"`)
+	require.NotContains(t, rep, `"command":"stop"`, "a team member never sees the customers' menu")
+	group := m[fmt.Sprintf(`{"type":"chat","chat_id":%d}|`, salesChat)].Params["commands"]
+	for _, c := range []string{`"command":"lead"`, `"command":"claim"`, `"command":"won"`, `"command":"help"`} {
+		require.Contains(t, group, c)
+	}
+
+	before := len(b.tg.Calls())
+	b.dm(9003, "/start")
+	var again int
+	for _, c := range b.tg.Calls()[before:] {
+		if c.Method == "setMyCommands" && c.Params["scope"] == `{"type":"chat","chat_id":9003}` {
+			again++
+		}
+	}
+	require.Equal(t, 1, again)
+}

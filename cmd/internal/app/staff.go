@@ -50,6 +50,7 @@ func (a *App) wireStaff(ctx context.Context) error {
 		Stats:     a.stats,
 		Campaigns: a.campaigns,
 		Desk:      a.desk,
+		OnStart:   a.staffMenu,
 		Team:      a.sales,
 		Sender:    sender,
 		Charts:    chart.Charts{},
