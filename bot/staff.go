@@ -256,7 +256,7 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 		if notes := s.leadNotes(ctx, m, id); notes != "" {
 			text = strings.TrimRight(text, "\n") + "\n" + notes
 		}
-		return []Message{{Text: text}}, []int64{id}, nil
+		return []Message{{Text: text, Card: v.Card}}, []int64{id}, nil
 	case "model":
 		r, err := st.Model(ctx, m)
 		if err != nil {

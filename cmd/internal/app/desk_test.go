@@ -1,8 +1,11 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +13,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voronka/voronka/bot/slack"
 	"github.com/voronka/voronka/bot/telegram/telegramtest"
 )
 
@@ -436,4 +440,42 @@ func TestCommandMenusPerAudience(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, again)
+}
+
+// TestSlackLeadShowsTheCard: /voronka lead N answers with the lead's card
+// and the buttons of its stage (none for a lost one), the timeline under
+// it.
+func TestSlackLeadShowsTheCard(t *testing.T) {
+	t.Parallel()
+	b := setupStaff(t)
+	open, lost := b.fx.Leads["L2"], b.fx.Leads["L3"] // claimed by Vera; lost
+	blocks := func(id int64) string {
+		body := slashForm("UANNA", fmt.Sprintf("lead %d", id))
+		req, err := http.NewRequest(http.MethodPost, b.srv.URL+"/slack/commands", bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range slack.Sign(slackSecret, body, b.clock.Now()) {
+			req.Header[k] = v
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, 200, resp.StatusCode)
+		var out struct {
+			Text   string
+			Blocks json.RawMessage
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		require.NotEmpty(t, out.Blocks)
+		return string(out.Blocks)
+	}
+	card := blocks(open)
+	require.Contains(t, card, `"action_id":"contacted"`)
+	require.Contains(t, card, `"action_id":"lost"`)
+	require.NotContains(t, card, `"action_id":"claim"`)
+	require.Contains(t, card, fmt.Sprintf("Lead #%d", open))
+	closed := blocks(lost)
+	require.NotContains(t, closed, `"action_id":"claim"`)
+	require.NotContains(t, closed, `"action_id":"won"`)
+	require.Contains(t, closed, "no budget")
 }

@@ -79,7 +79,13 @@ func (a *App) staffRoutes(mux *http.ServeMux) {
 		return
 	}
 	mux.Handle("POST /slack/commands", slack.NewCommands(a.staffDesk, a.slack, a.cfg.SlackSigningSecret,
-		slack.CommandOptions{Now: a.clock.Now, Logger: a.log, Once: a.redis}))
+		slack.CommandOptions{Now: a.clock.Now, Logger: a.log, Once: a.redis, TimeZone: a.staffTZ()}))
+}
+
+// staffTZ is the team's time zone (the config's timezone, validated).
+func (a *App) staffTZ() *time.Location {
+	tz, _ := time.LoadLocation(a.cfg.TimeZone)
+	return tz
 }
 
 // Stats is the managers' reports (nil without a Bot API connection).
