@@ -302,7 +302,7 @@ func (a *App) salesGroupHandler() {
 		return
 	}
 	tz, _ := time.LoadLocation(a.cfg.TimeZone) // validated
-	opts := telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log, Cards: a.sales}
+	opts := telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log, Cards: a.sales, Desk: a.desk}
 	if a.staffDesk != nil {
 		opts.Staff = a.staffDesk
 	}

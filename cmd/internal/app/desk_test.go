@@ -479,3 +479,31 @@ func TestSlackLeadShowsTheCard(t *testing.T) {
 	require.NotContains(t, closed, `"action_id":"won"`)
 	require.Contains(t, closed, "no budget")
 }
+
+// TestCallbackButtonOnTheCard: a claimed card's Call back button offers
+// quick times in the rep's zone; a pick schedules the call-back and puts
+// the card's buttons back.
+func TestCallbackButtonOnTheCard(t *testing.T) {
+	t.Parallel()
+	b := setupDesk(t)
+	const boris = 9002
+	id, card := b.hotClaimed(851, boris)
+	b.waitFor(func() bool {
+		_, markup, _ := b.tg.Message(salesChat, card)
+		return strings.Contains(markup, fmt.Sprintf("vk:cb:%d", id))
+	})
+	b.say(b.tg.Press(salesChat, boris, card, fmt.Sprintf("vk:cb:%d", id)))
+	_, markup, _ := b.tg.Message(salesChat, card)
+	// Friday 12:00 in Moscow: in 1h, today 18:00, tomorrow 10:00 and 15:00, Monday 10:00.
+	for _, c := range []string{"⏰ in 1h", "⏰ today 18:00", "⏰ tomorrow 15:00", "⏰ mon 10:00", "↩ Back"} {
+		require.Contains(t, markup, c)
+	}
+	require.NotContains(t, markup, fmt.Sprintf("vk:contacted:%d", id))
+	b.say(b.tg.Press(salesChat, boris, card, fmt.Sprintf("vk:cbat:%d:cwlb:tomorrow 15.00", id)))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM callbacks WHERE lead_id = $1 AND due_at = $2`, id,
+		time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)))
+	_, markup, _ = b.tg.Message(salesChat, card)
+	require.Contains(t, markup, fmt.Sprintf("vk:contacted:%d", id), "the card's buttons are back")
+	require.Contains(t, markup, fmt.Sprintf("vk:cb:%d", id))
+	require.Contains(t, b.dm(boris, "/my")[0], "call back 5 Dec 15:00")
+}
