@@ -65,11 +65,14 @@ const (
 	dataPrefix    = "vk:"
 	actLostReason = "lostr"
 	actBack       = "back"
-	// actCallback offers the quick call-back times, actCallbackAt picks
-	// one ("vk:cbat:<lead>:<codes>:<when>", the time written 15.00).
-	actCallback   crm.ActionKind = "cb"
-	actCallbackAt                = "cbat"
+	// actCallbackAt picks a call-back time
+	// ("vk:cbat:<lead>:<codes>:<when>", the time written 15.00).
+	actCallbackAt = "cbat"
 )
+
+// actCallback offers the quick call-back times; a button on the card like
+// the funnel's actions, though not one of crm's.
+const actCallback crm.ActionKind = "cb"
 
 // Texts the team reads, and the one the handler finds in a reply.
 const (
