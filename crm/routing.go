@@ -174,7 +174,7 @@ func (s *Sales) Act(ctx context.Context, a Action) (*LeadCard, error) {
 		return nil, Errorf(EFORBIDDEN, "only the sales team can do this")
 	}
 	switch a.Kind {
-	case ActClaim, ActContacted:
+	case ActClaim, ActContacted, ActReopen:
 	case ActWon:
 		amount, err := CheckAmount(a.Amount)
 		if err != nil {

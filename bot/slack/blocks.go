@@ -20,6 +20,7 @@ const (
 	actionContacted = string(crm.ActContacted)
 	actionWon       = string(crm.ActWon)
 	actionLost      = string(crm.ActLost)
+	actionReopen    = string(crm.ActReopen)
 	// actionOpenTelegram is the link button. Slack posts an interaction for
 	// link buttons too; Interactions acknowledges it and does nothing.
 	actionOpenTelegram = "open_telegram"
@@ -255,7 +256,7 @@ func closingLine(v bot.Card) string {
 // cardButtons are the actions of the card's state (bot.CardState.Actions),
 // each carrying the lead id as its value, and the link to the customer.
 func cardButtons(card *crm.LeadCard, withTelegram bool) []slackapi.BlockElement {
-	kinds := bot.StateOf(card).Actions()
+	kinds := bot.ActionsOf(card)
 	if len(kinds) == 0 {
 		return nil
 	}
@@ -271,6 +272,8 @@ func cardButtons(card *crm.LeadCard, withTelegram bool) []slackapi.BlockElement 
 			out = append(out, wonButton(id))
 		case crm.ActLost:
 			out = append(out, lostButton(id))
+		case crm.ActReopen:
+			out = append(out, slackapi.NewButtonBlockElement(actionReopen, id, plain("♻️ Reopen")))
 		}
 	}
 	if withTelegram {

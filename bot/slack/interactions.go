@@ -157,7 +157,7 @@ func (h *Interactions) blockActions(ctx context.Context, cb *slackapi.Interactio
 	action := cb.ActionCallback.BlockActions[0]
 	var kind crm.ActionKind
 	switch action.ActionID {
-	case actionClaim, actionContacted, actionWon, actionLost:
+	case actionClaim, actionContacted, actionWon, actionLost, actionReopen:
 		kind = crm.ActionKind(action.ActionID)
 	default:
 		// The Telegram link button, or something not ours.

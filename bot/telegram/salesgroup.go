@@ -291,6 +291,7 @@ func actionButton(kind crm.ActionKind, leadID int64) bot.Button {
 		crm.ActWon:       "✅ Won",
 		crm.ActLost:      "❌ Lost",
 		actCallback:      "⏰ Call back",
+		crm.ActReopen:    "♻️ Reopen",
 	}[kind]
 	return bot.Button{Text: label, Data: callbackData(string(kind), leadID)}
 }
@@ -299,7 +300,7 @@ func actionButton(kind crm.ActionKind, leadID int64) bot.Button {
 // in another once the lead is someone's, and the link to the customer in
 // a third. A closed lead has none, as on Slack.
 func cardButtons(c *crm.LeadCard) [][]bot.Button {
-	kinds := bot.StateOf(c).Actions()
+	kinds := bot.ActionsOf(c)
 	if len(kinds) == 0 {
 		return nil
 	}
@@ -652,8 +653,9 @@ func (h *SalesGroupHandler) press(ctx context.Context, in salesInput) error {
 		return nil
 	}
 	switch action {
-	case string(crm.ActClaim), string(crm.ActContacted):
-		notice := map[string]string{string(crm.ActClaim): "Claimed", string(crm.ActContacted): "Marked contacted"}[action]
+	case string(crm.ActClaim), string(crm.ActContacted), string(crm.ActReopen):
+		notice := map[string]string{string(crm.ActClaim): "Claimed", string(crm.ActContacted): "Marked contacted",
+			string(crm.ActReopen): "Reopened"}[action]
 		if err := h.act(ctx, crm.Action{LeadID: leadID, Kind: crm.ActionKind(action), By: m}); err != nil {
 			notice = h.failure(ctx, err, leadID, action)
 		}
@@ -882,7 +884,7 @@ func (h *SalesGroupHandler) restore(ctx context.Context, in salesInput, leadID i
 
 // Action codes: the actions a message had, one letter each, carried by
 // Back so it can put them back.
-var actionCode = map[crm.ActionKind]byte{crm.ActClaim: 'k', crm.ActContacted: 'c', crm.ActWon: 'w', crm.ActLost: 'l', actCallback: 'b'}
+var actionCode = map[crm.ActionKind]byte{crm.ActClaim: 'k', crm.ActContacted: 'c', crm.ActWon: 'w', crm.ActLost: 'l', actCallback: 'b', crm.ActReopen: 'r'}
 
 func actionCodes(kb *tgbotapi.InlineKeyboardMarkup) string {
 	var b strings.Builder
@@ -908,7 +910,7 @@ func actionCodes(kb *tgbotapi.InlineKeyboardMarkup) string {
 
 func decodeActions(codes string) []crm.ActionKind {
 	var out []crm.ActionKind
-	for _, k := range []crm.ActionKind{crm.ActClaim, crm.ActContacted, crm.ActWon, crm.ActLost, actCallback} {
+	for _, k := range []crm.ActionKind{crm.ActClaim, crm.ActContacted, crm.ActWon, crm.ActLost, actCallback, crm.ActReopen} {
 		if strings.IndexByte(codes, actionCode[k]) >= 0 {
 			out = append(out, k)
 		}

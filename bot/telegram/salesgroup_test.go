@@ -218,7 +218,8 @@ func TestSalesGroupCardPerStage(t *testing.T) {
 				c.Lead.Stage, c.Lead.LostReason = crm.StageLost, "too expensive"
 				return c
 			},
-			has: []string{"📍 Stage: Lost\n👤 Claimed by Boris at 12:05\n❌ Lost: too expensive"},
+			has:    []string{"📍 Stage: Lost\n👤 Claimed by Boris at 12:05\n❌ Lost: too expensive"},
+			markup: keyboard(`[{"text":"♻️ Reopen","callback_data":"vk:reopen:42"}]`, link),
 		},
 		{
 			name: "no username: a link by user id; no source: direct",

@@ -156,3 +156,34 @@ func TestDeskNotes(t *testing.T) {
 	require.NoError(t, postgres.NewEngagementStore(b.db).Forget(ctx, contactID, b.at))
 	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM notes WHERE text <> ''`))
 }
+
+// TestReopenLost: a lost lead goes back to where it was (contacted here)
+// for its rep or a head, with a stage event; anyone else is refused, and
+// an open lead is not "reopened".
+func TestReopenLost(t *testing.T) {
+	t.Parallel()
+	b := setupSales(t)
+	ctx := context.Background()
+	anna, boris, vera := b.team[0], b.team[1], b.team[2]
+	id := b.hotLead(t, 51)
+	b.claim(t, id, boris)
+	act := func(kind crm.ActionKind, by crm.Manager, anyOwner bool) error {
+		_, err := b.sales.Act(ctx, crm.Action{LeadID: id, Kind: kind, By: by, At: b.at, Reason: "too expensive"}, anyOwner, nil)
+		return err
+	}
+	require.NoError(t, act(crm.ActContacted, boris, false))
+	require.NoError(t, act(crm.ActLost, boris, false))
+	err := act(crm.ActReopen, vera, false)
+	require.Equal(t, crm.EFORBIDDEN, crm.ErrorCode(err))
+	require.Contains(t, crm.ErrorMessage(err), "Boris's")
+	require.NoError(t, act(crm.ActReopen, boris, false))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM leads WHERE id = $1 AND stage = 'contacted' AND lost_at IS NULL
+		AND lost_reason = '' AND manager_id = $2`, id, boris.ID))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM events WHERE lead_id = $1 AND kind = 'stage_changed'
+		AND data->>'to' = 'contacted' AND data->>'from' = 'lost'`, id))
+	err = act(crm.ActReopen, anna, true)
+	require.Equal(t, crm.ECONFLICT, crm.ErrorCode(err))
+	require.Contains(t, crm.ErrorMessage(err), "not lost")
+	require.NoError(t, act(crm.ActLost, anna, true))
+	require.NoError(t, act(crm.ActReopen, anna, true), "a head reopens anyone's")
+}

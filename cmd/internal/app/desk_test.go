@@ -477,6 +477,7 @@ func TestSlackLeadShowsTheCard(t *testing.T) {
 	closed := blocks(lost)
 	require.NotContains(t, closed, `"action_id":"claim"`)
 	require.NotContains(t, closed, `"action_id":"won"`)
+	require.Contains(t, closed, `"action_id":"reopen"`)
 	require.Contains(t, closed, "no budget")
 }
 
@@ -506,4 +507,29 @@ func TestCallbackButtonOnTheCard(t *testing.T) {
 	require.Contains(t, markup, fmt.Sprintf("vk:contacted:%d", id), "the card's buttons are back")
 	require.Contains(t, markup, fmt.Sprintf("vk:cb:%d", id))
 	require.Contains(t, b.dm(boris, "/my")[0], "call back 5 Dec 15:00")
+}
+
+// TestReopenALostLead: a lost card offers Reopen; the rep's press brings
+// the lead back to where it was and the card gets its buttons back.
+func TestReopenALostLead(t *testing.T) {
+	t.Parallel()
+	b := setupDesk(t)
+	const boris = 9002
+	id, card := b.hotClaimed(861, boris)
+	b.say(b.tg.Press(salesChat, boris, card, fmt.Sprintf("vk:lost:%d", id)))
+	b.say(b.tg.Press(salesChat, boris, card, fmt.Sprintf("vk:lostr:%d:0", id)))
+	require.Equal(t, "lost", b.lead(861).Stage)
+	b.waitFor(func() bool {
+		_, markup, _ := b.tg.Message(salesChat, card)
+		return strings.Contains(markup, fmt.Sprintf("vk:reopen:%d", id)) && !strings.Contains(markup, "vk:won")
+	})
+	require.Contains(t, b.group(boris, fmt.Sprintf("/lead %d", id))[0].ReplyMarkup, fmt.Sprintf("vk:reopen:%d", id))
+	b.say(b.tg.Press(salesChat, 9003, card, fmt.Sprintf("vk:reopen:%d", id)))
+	require.Equal(t, "lost", b.lead(861).Stage, "Vera may not reopen Boris's lead")
+	b.say(b.tg.Press(salesChat, boris, card, fmt.Sprintf("vk:reopen:%d", id)))
+	require.Equal(t, "qualified", b.lead(861).Stage)
+	b.waitFor(func() bool {
+		_, markup, _ := b.tg.Message(salesChat, card)
+		return strings.Contains(markup, fmt.Sprintf("vk:contacted:%d", id)) && !strings.Contains(markup, "vk:reopen")
+	})
 }
