@@ -133,11 +133,13 @@ func (d *Dispatcher) restart(ctx context.Context, u Update, s *session) error {
 	if !s.open() {
 		return d.newLead(ctx, u, s, crm.ParseStartPayload(u.Text))
 	}
-	flow := d.cfg.Flows[d.cfg.DefaultFlow]
+	// The lead keeps its flow and its experiment arms: a restart is the
+	// same customer in the same variant.
+	flow := d.flowOf(s.State.Flow)
 	if err := d.cfg.Leads.RestartLead(ctx, s.LeadID, flow.Start, d.now()); err != nil {
 		return err
 	}
-	res := flows.Begin(flow, flow.Lang(u.User.Language), u.User.FirstName)
+	res := flows.BeginWith(flow, flow.Lang(u.User.Language), u.User.FirstName, s.State.Variants)
 	s.Stage, s.State = crm.StageNew, res.State
 	return s.say("", res.Prompts)
 }
@@ -158,9 +160,10 @@ func (d *Dispatcher) cancel(ctx context.Context, u Update, s *session) error {
 }
 
 func (d *Dispatcher) newLead(ctx context.Context, u Update, s *session, a crm.Attribution) error {
-	flow := d.cfg.Flows[d.cfg.DefaultFlow]
-	res := flows.Begin(flow, flow.Lang(u.User.Language), u.User.FirstName)
+	flow, variants := d.startFlow(s.ContactID)
+	res := flows.BeginWith(flow, flow.Lang(u.User.Language), u.User.FirstName, variants)
 	lead := &crm.Lead{
+		Variants:    variants,
 		ContactID:   s.ContactID,
 		Stage:       crm.StageNew,
 		Temperature: crm.Cold,
@@ -176,6 +179,26 @@ func (d *Dispatcher) newLead(ctx context.Context, u Update, s *session, a crm.At
 	}
 	s.LeadID, s.Stage, s.State = lead.ID, lead.Stage, res.State
 	return s.say("", res.Prompts)
+}
+
+// startFlow is the flow a new lead of contact follows and its arms of
+// the experiments: the default flow's, and, when its whole-flow
+// experiment sends the contact to another flow, that flow's too. The
+// arms are a hash of the contact and the experiment, so the contact's
+// next lead gets the same ones while the weights stay.
+func (d *Dispatcher) startFlow(contact int64) (*flows.Flow, map[string]string) {
+	flow := d.cfg.Flows[d.cfg.DefaultFlow]
+	variants := flow.Assign(contact)
+	if other := d.cfg.Flows[flow.Route(variants)]; other != nil && other != flow {
+		flow = other
+		for e, v := range other.Assign(contact) {
+			if variants == nil {
+				variants = map[string]string{}
+			}
+			variants[e] = v
+		}
+	}
+	return flow, variants
 }
 
 // outsideDialogue handles input when no question is waiting. A first

@@ -378,11 +378,11 @@ func (d *Dispatcher) rebuildWith(ctx context.Context, u Update) (*session, []crm
 		}
 	}
 	if !lead.Stage.Open() {
-		s.State = flows.State{Flow: lead.FlowID, Version: lead.FlowVersion, Done: true}
+		s.State = flows.State{Flow: lead.FlowID, Version: lead.FlowVersion, Done: true, Variants: lead.Variants}
 		return s, answers, nil
 	}
 	flow := d.flowOf(lead.FlowID)
-	state, err := flows.Replay(flow, flow.Lang(u.User.Language), answers)
+	state, err := flows.ReplayWith(flow, flow.Lang(u.User.Language), lead.Variants, answers)
 	if err != nil {
 		// The flow changed under a dialogue in progress. Its answers stay
 		// in PostgreSQL; the dialogue starts over on the current flow.
@@ -390,7 +390,7 @@ func (d *Dispatcher) rebuildWith(ctx context.Context, u Update) (*session, []crm
 		if err := d.cfg.Leads.RestartLead(ctx, lead.ID, flow.Start, d.now()); err != nil {
 			return nil, nil, err
 		}
-		state = flows.Begin(flow, flow.Lang(u.User.Language), "").State
+		state = flows.BeginWith(flow, flow.Lang(u.User.Language), "", lead.Variants).State
 		s.Stage = crm.StageNew
 		answers = nil
 	}

@@ -176,6 +176,9 @@ type Stats struct {
 	tz     *time.Location
 	win    WinEstimator
 	model  *Learning
+	// The flows' experiments and their counts, for /ab.
+	abStore     ExperimentStore
+	experiments []FlowExperiment
 }
 
 // SetLearning makes /lead and the export show the predicted win
