@@ -24,7 +24,7 @@ var deskCommands = []deskCommandSpec{
 
 // headsOnlyReports are the reports crm.Stats answers for heads and
 // admins only (crm.SeesAll); a rep's help leaves them out.
-var headsOnlyReports = map[string]bool{"model": true}
+var headsOnlyReports = map[string]bool{"model": true, "ab": true}
 
 type deskCommandSpec struct {
 	StaffCommand

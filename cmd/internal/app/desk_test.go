@@ -322,6 +322,7 @@ func TestTeamMemberIsNeverACustomer(t *testing.T) {
 	}
 	require.NotContains(t, repHelp[0], "/assign")
 	require.NotContains(t, repHelp[0], "/model")
+	require.NotContains(t, repHelp[0], "/ab ")
 	require.Equal(t, repHelp, b.dm(boris, "/help"))
 	headHelp := b.dm(anna, "/help")[0]
 	require.Contains(t, headHelp, "you are Anna (head)")
