@@ -246,7 +246,9 @@ func TestWarmDigestAcrossAWeekend(t *testing.T) {
 		}
 		return false
 	})
-	require.Equal(t, 1, b.count(`SELECT count(*) FROM lead_cards WHERE lead_id = $1`, claimed))
+	// Recorded, so that the card follows the lead (the job records it
+	// right after the post).
+	b.waitFor(func() bool { return b.count(`SELECT count(*) FROM lead_cards WHERE lead_id = $1`, claimed) == 1 })
 
 	monday10 := time.Date(2026, 12, 7, 7, 0, 0, 0, time.UTC)
 	b.clock.set(monday10)
