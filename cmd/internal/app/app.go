@@ -523,6 +523,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	if err := a.queue.Start(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting: nothing ran, nothing to drain
+		}
 		return err
 	}
 	a.schedule.Start(ctx)
