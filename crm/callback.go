@@ -172,6 +172,13 @@ func mustMonth(s string) time.Month {
 	return time.Month(n)
 }
 
+// CallbackPresets are the quick choices of a card drawn once and pressed
+// any time later (Slack's Call back menu): relative or a day ahead, so
+// none has passed when it is picked. ParseCallback reads each.
+func CallbackPresets() []string {
+	return []string{"in 1h", "in 3h", "tomorrow 10:00", "tomorrow 15:00", "mon 10:00"}
+}
+
 // CallbackChoices are the quick choices a 'Call back' button offers, in
 // the rep's zone at now: in an hour, this evening when it is still ahead,
 // tomorrow morning and afternoon, and the next Monday morning. Each is a

@@ -71,14 +71,15 @@ func TestParseCallback(t *testing.T) {
 	}
 }
 
-// TestCallbackChoicesParse: every quick choice of the button is a text
-// ParseCallback reads back, in the future.
+// TestCallbackChoicesParse: every quick choice of the button (and of
+// Slack's menu, drawn once and picked any time) is a text ParseCallback
+// reads back, in the future, at any hour of the week.
 func TestCallbackChoicesParse(t *testing.T) {
 	t.Parallel()
 	moscow, _ := time.LoadLocation("Europe/Moscow")
 	for h := 0; h < 24*7; h += 5 {
 		now := time.Date(2026, 12, 6, 0, 0, 0, 0, moscow).Add(time.Duration(h) * time.Hour)
-		for _, c := range crm.CallbackChoices(now, moscow) {
+		for _, c := range append(crm.CallbackChoices(now, moscow), crm.CallbackPresets()...) {
 			due, err := crm.ParseCallback(c, now, moscow)
 			require.NoError(t, err, "%s at %s", c, now)
 			require.True(t, due.After(now))

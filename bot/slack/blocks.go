@@ -21,6 +21,8 @@ const (
 	actionWon       = string(crm.ActWon)
 	actionLost      = string(crm.ActLost)
 	actionReopen    = string(crm.ActReopen)
+	// actionCallback is the Call back menu of a claimed card.
+	actionCallback = "callback"
 	// actionOpenTelegram is the link button. Slack posts an interaction for
 	// link buttons too; Interactions acknowledges it and does nothing.
 	actionOpenTelegram = "open_telegram"
@@ -276,12 +278,25 @@ func cardButtons(card *crm.LeadCard, withTelegram bool) []slackapi.BlockElement 
 			out = append(out, slackapi.NewButtonBlockElement(actionReopen, id, plain("♻️ Reopen")))
 		}
 	}
+	if st := bot.StateOf(card); st == bot.CardClaimed || st == bot.CardContacted {
+		out = append(out, callbackMenu(id))
+	}
 	if withTelegram {
 		if u := telegramURL(card.Contact); u != "" {
 			out = append(out, slackapi.NewButtonBlockElement(actionOpenTelegram, id, plain("Open in Telegram")).WithURL(u))
 		}
 	}
 	return out
+}
+
+// callbackMenu is the card's Call back menu: the presets, each valued
+// "<lead>|<when>".
+func callbackMenu(id string) *slackapi.SelectBlockElement {
+	var opts []*slackapi.OptionBlockObject
+	for _, c := range crm.CallbackPresets() {
+		opts = append(opts, slackapi.NewOptionBlockObject(id+"|"+c, plain(c), nil))
+	}
+	return slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain("⏰ Call back"), actionCallback, opts...)
 }
 
 func claimButton(id string) *slackapi.ButtonBlockElement {

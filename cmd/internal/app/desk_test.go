@@ -536,3 +536,35 @@ func TestReopenALostLead(t *testing.T) {
 		return strings.Contains(markup, fmt.Sprintf("vk:contacted:%d", id)) && !strings.Contains(markup, "vk:reopen")
 	})
 }
+
+// TestSlackCallbackMenu: a claimed card in Slack has a Call back menu; a
+// pick schedules the call-back in the rep's zone and says when.
+func TestSlackCallbackMenu(t *testing.T) {
+	t.Parallel()
+	b, sl, clock := setupSlack(t)
+	const chat = 951
+	b.hotDialogueTo(chat)
+	leadID := b.leadID(chat)
+	post := waitCalls(t, sl, "chat.postMessage", 1)[0]
+	require.NotContains(t, string(post.Blocks), `"action_id":"callback"`, "not before the claim")
+	press, ok := post.Press("UBORIS", "claim")
+	require.True(t, ok)
+	require.Equal(t, http.StatusOK, b.interact(press.Body(), clock.Now()))
+	update := waitCalls(t, sl, "chat.update", 1)[0]
+	require.Contains(t, string(update.Blocks), `"action_id":"callback"`)
+	require.Contains(t, string(update.Blocks), fmt.Sprintf(`"value":"%d|tomorrow 15:00"`, leadID))
+
+	pick := press
+	pick.ActionID, pick.Value, pick.Selected = "callback", "", fmt.Sprintf("%d|in 3h", leadID)
+	pick.TriggerID, pick.ActionTS = "trigger.pick", "1700000000.000200"
+	require.Equal(t, http.StatusOK, b.interact(pick.Body(), clock.Now()))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM callbacks WHERE lead_id = $1 AND due_at = $2`, leadID, clock.Now().Add(3*time.Hour)))
+	eph := waitCalls(t, sl, "chat.postEphemeral", 1)[0]
+	require.Contains(t, eph.Params["text"], fmt.Sprintf("I'll remind you to call back lead #%d on ", leadID))
+
+	// Vera, whose lead it is not, is told so.
+	pick.UserID, pick.TriggerID, pick.ActionTS = "UVERA", "trigger.vera", "1700000000.000300"
+	require.Equal(t, http.StatusOK, b.interact(pick.Body(), clock.Now()))
+	eph = waitCalls(t, sl, "chat.postEphemeral", 2)[1]
+	require.Contains(t, eph.Params["text"], "someone else's")
+}

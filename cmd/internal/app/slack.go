@@ -31,5 +31,5 @@ func (a *App) slackRoutes(mux *http.ServeMux) {
 		return
 	}
 	mux.Handle("POST /slack/interactions", slack.NewInteractions(a.sales, a.slack, a.cfg.SlackSigningSecret, a.redis,
-		slack.InteractionOptions{Now: a.clock.Now, Logger: a.log}))
+		slack.InteractionOptions{Now: a.clock.Now, Logger: a.log, Callbacks: a.desk}))
 }
