@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -422,15 +421,5 @@ func (d *Desk) remindCallback(ctx context.Context, id int64, interrupted bool) e
 			ref = r
 		}
 		return n.Notify(ctx, ref, card, text, []Manager{rep})
-	})
-}
-
-// SortOpenLeads orders /my: oldest qualified first, then by id.
-func SortOpenLeads(ls []OpenLead) {
-	slices.SortStableFunc(ls, func(a, b OpenLead) int {
-		if c := a.QualifiedAt.Compare(b.QualifiedAt); c != 0 {
-			return c
-		}
-		return int(a.LeadID - b.LeadID)
 	})
 }
