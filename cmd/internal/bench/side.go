@@ -77,28 +77,50 @@ type sideRun struct {
 type sideCPU struct {
 	Generator float64 `json:"generator_us"` // the bench process: generator and fake servers
 	Bot       float64 `json:"bot_us"`       // Voronka's replicas, or the peer's node
-	Postgres  float64 `json:"postgres_us"`
-	Redis     float64 `json:"redis_us"`
-	BotDBs    float64 `json:"bot_postgres_redis_us"`
-	Machine   float64 `json:"machine_us"` // everything busy on the machine
-	Busy      float64 `json:"machine_busy_share"`
+	// Postgres is the CPU of the bot's own connections' server processes;
+	// PostgresAll that of every PostgreSQL process on the machine (its
+	// WAL writer and checkpointer too, but also other programs' queries).
+	Postgres    float64 `json:"postgres_us"`
+	PostgresAll float64 `json:"postgres_all_us"`
+	Redis       float64 `json:"redis_us"`
+	BotDBs      float64 `json:"bot_postgres_redis_us"`
+	Machine     float64 `json:"machine_us"` // everything busy on the machine
+	Busy        float64 `json:"machine_busy_share"`
 }
 
 // sideSample is the CPU used so far by the processes of a side run.
 type sideSample struct {
-	self, bot, pg, redis, busy, all time.Duration
+	self, bot, pgAll, redis, busy, all time.Duration
+	backends                           map[int]time.Duration
 }
 
-func takeSideSample(bot func() time.Duration) sideSample {
+func takeSideSample(bot func() time.Duration, backends func() []int) sideSample {
 	var s sideSample
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		s.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	s.bot = bot()
-	s.pg, s.redis, _ = serverCPU()
+	s.pgAll, s.redis, _ = serverCPU()
 	s.busy, _, s.all = machineCPU()
+	s.backends = map[int]time.Duration{}
+	for _, pid := range backends() {
+		if st, ok := procStat(pid); ok && st.comm == "postgres" {
+			s.backends[pid] = st.own
+		}
+	}
 	return s
+}
+
+// backendCPU is the CPU the backends used between from and s: a backend
+// born meanwhile counts whole, one that ended meanwhile is lost (the
+// bots' pools keep theirs).
+func (s sideSample) backendCPU(from sideSample) time.Duration {
+	var d time.Duration
+	for pid, t := range s.backends {
+		d += t - from.backends[pid]
+	}
+	return d
 }
 
 func (s sideSample) per(from sideSample, updates int64) sideCPU {
@@ -107,7 +129,8 @@ func (s sideSample) per(from sideSample, updates int64) sideCPU {
 	}
 	us := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(updates) }
 	c := sideCPU{Generator: us(s.self - from.self), Bot: us(s.bot - from.bot),
-		Postgres: us(s.pg - from.pg), Redis: us(s.redis - from.redis), Machine: us(s.busy - from.busy)}
+		Postgres: us(s.backendCPU(from)), PostgresAll: us(s.pgAll - from.pgAll),
+		Redis: us(s.redis - from.redis), Machine: us(s.busy - from.busy)}
 	c.BotDBs = c.Bot + c.Postgres + c.Redis
 	if all := s.all - from.all; all > 0 {
 		c.Busy = float64(s.busy-from.busy) / float64(all)
@@ -208,17 +231,24 @@ func (sb *sideBySide) newSideBench() (*bench, error) {
 
 // measure drives the bot behind urls with the reactive generator, with
 // the CPU of every process counted, then measures pgbench.
-func (sb *sideBySide) measure(ctx context.Context, b *bench, name string, urls []string, base int64, botCPU func() time.Duration, settle func()) sideRun {
+func (sb *sideBySide) measure(ctx context.Context, b *bench, name, app string, urls []string, base int64, botCPU func() time.Duration, settle func()) sideRun {
 	r := sideRun{Bot: name, Load1: loadAverage(), Customers: sb.o.Customers, Concurrency: sb.o.Concurrency}
 	gen := newReactive(reactiveOptions{Customers: sb.o.Customers, Concurrency: sb.o.Concurrency, ChatBase: base},
 		urls, benchSecret, b.tg)
 	sb.logf("%s: %d customers, %d in flight", name, sb.o.Customers, sb.o.Concurrency)
-	from := takeSideSample(botCPU)
+	backends := func() []int {
+		pids, err := postgrestest.BackendPIDs(ctx, b.dbURL, app)
+		if err != nil {
+			sb.logf("%s: its PostgreSQL backends: %v", name, err)
+		}
+		return pids
+	}
+	from := takeSideSample(botCPU, backends)
 	res := gen.run(ctx)
 	if settle != nil {
 		settle()
 	}
-	to := takeSideSample(botCPU)
+	to := takeSideSample(botCPU, backends)
 	r.Updates, r.Failures = res.Acked, res.Failures
 	r.Seconds = res.Elapsed.Seconds()
 	if r.Seconds > 0 {
@@ -276,7 +306,7 @@ func (sb *sideBySide) voronka(ctx context.Context, base int64) (sideRun, error) 
 	}
 	// The sales alerts the hot leads queued are part of the job: the CPU
 	// is counted until they are done.
-	return sb.measure(ctx, b, "voronka", urls, base, botCPU, func() { b.waitJobs(ctx, "cards") }), nil
+	return sb.measure(ctx, b, "voronka", b.app, urls, base, botCPU, func() { b.waitJobs(ctx, "cards") }), nil
 }
 
 // peer is the grammY peer's part of a run: `node bot.js` with its own
@@ -296,7 +326,8 @@ func (sb *sideBySide) peer(ctx context.Context, base int64) (sideRun, error) {
 			_ = postgrestest.DropSchema(context.WithoutCancel(ctx), b.dbURL, b.id)
 		}
 	}()
-	peerDB, err := withParams(b.dbURL, map[string]string{"options": "-c search_path=" + b.id, "application_name": "peer-" + b.id})
+	app := "peer-" + b.id
+	peerDB, err := withParams(b.dbURL, map[string]string{"options": "-c search_path=" + b.id, "application_name": app})
 	if err != nil {
 		return sideRun{}, err
 	}
@@ -359,7 +390,7 @@ func (sb *sideBySide) peer(ctx context.Context, base int64) (sideRun, error) {
 		st, _ := procStat(pid)
 		return st.own
 	}
-	r := sb.measure(ctx, b, "peer", []string{"http://" + addr + "/"}, base, botCPU, nil)
+	r := sb.measure(ctx, b, "peer", app, []string{"http://" + addr + "/"}, base, botCPU, nil)
 	if !sb.o.Keep {
 		if err := deletePeerKeys(context.WithoutCancel(ctx), peerRedis, base, sb.o.Customers); err != nil {
 			sb.logf("peer: delete its Redis keys: %v", err)
@@ -415,13 +446,14 @@ func deletePeerKeys(ctx context.Context, redisURL string, base int64, n int) err
 // printSide writes the runs as a table, and the medians per bot.
 func printSide(w io.Writer, runs []sideRun, o benchOptions) {
 	fmt.Fprintf(w, "side by side: %d customers, %d in flight, %d Voronka replicas; %d CPUs\n", o.Customers, o.Concurrency, o.Replicas, runtime.NumCPU())
-	fmt.Fprintf(w, "CPU in µs per update; bot+db = the bot's processes, PostgreSQL and Redis; load = 1-minute load average before the run\n\n")
-	fmt.Fprintf(w, "%-4s %-8s %6s %9s %9s %8s %8s %9s %8s %8s %7s %9s %9s %9s %6s  %s\n",
-		"run", "bot", "load", "updates", "upd/s", "p50 ms", "p99 ms", "generator", "bot", "postgres", "redis", "bot+db", "machine", "pgbench/s", "busy", "outcomes")
+	fmt.Fprintf(w, "CPU in µs per update: postgres = the bot's own connections' server processes (pg all = every PostgreSQL process on the machine);\n")
+	fmt.Fprintf(w, "bot+db = the bot's processes, its PostgreSQL backends and Redis; load = 1-minute load average before the run\n\n")
+	fmt.Fprintf(w, "%-4s %-8s %6s %9s %9s %8s %8s %9s %8s %8s %7s %7s %9s %9s %9s %6s  %s\n",
+		"run", "bot", "load", "updates", "upd/s", "p50 ms", "p99 ms", "generator", "bot", "postgres", "pg all", "redis", "bot+db", "machine", "pgbench/s", "busy", "outcomes")
 	for _, r := range runs {
-		fmt.Fprintf(w, "%-4d %-8s %6.2f %9d %9.0f %8.1f %8.1f %9.0f %8.0f %8.0f %7.0f %9.0f %9.0f %9.0f %5.0f%%  %s\n",
+		fmt.Fprintf(w, "%-4d %-8s %6.2f %9d %9.0f %8.1f %8.1f %9.0f %8.0f %8.0f %7.0f %7.0f %9.0f %9.0f %9.0f %5.0f%%  %s\n",
 			r.Run, r.Bot, r.Load1, r.Updates, r.UpdatesPerSec, r.ReplyP50Ms, r.ReplyP99Ms,
-			r.CPU.Generator, r.CPU.Bot, r.CPU.Postgres, r.CPU.Redis, r.CPU.BotDBs, r.CPU.Machine, r.PGBenchTPS, 100*r.CPU.Busy, outcomesText(r))
+			r.CPU.Generator, r.CPU.Bot, r.CPU.Postgres, r.CPU.PostgresAll, r.CPU.Redis, r.CPU.BotDBs, r.CPU.Machine, r.PGBenchTPS, 100*r.CPU.Busy, outcomesText(r))
 	}
 	med := func(bot string, f func(sideRun) float64) float64 {
 		var v []float64
