@@ -13,7 +13,7 @@ import (
 // reply to send.
 //
 // The buttons under a sweep's message (a survey's score, a follow-up's
-// reason, "come back") are handled here, not routed elsewhere: they are
+// reason, "come back") and a campaign's (cmp:) are handled here, not routed elsewhere: they are
 // the customer's, pressed in their private chat, and need what every
 // customer update has, the gate (each press once, in the chat's order
 // with their typed messages), the session's contact, and the reply that
@@ -40,6 +40,8 @@ func (d *Dispatcher) handle(ctx context.Context, u Update, raw []byte) (*session
 		err = d.membership(ctx, u, s)
 	case d.cfg.Engagement != nil && u.Kind == InputButton && engagementButton(u.Button):
 		err = d.engagementButton(ctx, u, s)
+	case d.cfg.Campaigns != nil && u.Kind == InputButton && campaignButton(u.Button):
+		err = d.campaignPress(ctx, u, s)
 	case u.Kind == InputCommand:
 		err = d.command(ctx, u, s)
 	case !s.open():
@@ -160,7 +162,17 @@ func (d *Dispatcher) cancel(ctx context.Context, u Update, s *session) error {
 }
 
 func (d *Dispatcher) newLead(ctx context.Context, u Update, s *session, a crm.Attribution) error {
+	return d.newLeadOf(ctx, u, s, d.cfg.DefaultFlow, a)
+}
+
+// newLeadOf opens a lead on the flow with id (the default flow, with its
+// experiments' routing, when id is it or is not loaded) and asks its
+// first question.
+func (d *Dispatcher) newLeadOf(ctx context.Context, u Update, s *session, id string, a crm.Attribution) error {
 	flow, variants := d.startFlow(s.ContactID)
+	if f := d.cfg.Flows[id]; f != nil && id != d.cfg.DefaultFlow {
+		flow, variants = f, f.Assign(s.ContactID)
+	}
 	res := flows.BeginWith(flow, flow.Lang(u.User.Language), u.User.FirstName, variants)
 	lead := &crm.Lead{
 		Variants:    variants,

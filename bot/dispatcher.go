@@ -69,6 +69,8 @@ type DispatcherConfig struct {
 	// Engagement, when set, takes survey answers, follow-up reasons,
 	// /stop and /forget.
 	Engagement Engagement
+	// Campaigns, when set, takes presses of campaign buttons (cmp:).
+	Campaigns CampaignClicks
 	// Alerts queues a sales alert with the answer that qualifies a hot lead
 	// (needs the job queue on the store's database).
 	Alerts bool

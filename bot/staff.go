@@ -240,6 +240,9 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 			ids[i] = f.LeadID
 		}
 		return []Message{{Text: renderFound(args, found, st, st.Location(m))}}, ids, nil
+	case "campaigns":
+		// Its arguments are a campaign and a promotion, not a period.
+		return s.campaigns(ctx, m, args)
 	}
 
 	def := defaultPeriod
@@ -287,8 +290,6 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 			return nil, nil, err
 		}
 		return s.withChart(ctx, renderCohorts(r), "cohorts.png", "Share won by week since arrival", func() ([]byte, error) { return s.cfg.Charts.Cohorts(r) }), nil, nil
-	case "campaigns":
-		return s.campaigns(ctx, m, args)
 	case "ab":
 		r, err := st.AB(ctx, m, p)
 		if err != nil {

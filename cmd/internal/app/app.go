@@ -156,6 +156,7 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		Observe:     a.metrics.observeUpdate,
 		Alerts:      true,
 		Engagement:  a.engagement,
+		Campaigns:   a.campaigns,
 		Qualified:   a.metrics.observeLead,
 	})
 	if err != nil {
