@@ -40,10 +40,16 @@ type StaffConfig struct {
 	Stats *crm.Stats
 	// Campaigns answers /campaigns; nil means none are configured.
 	Campaigns *crm.Campaigns
-	Team      StaffTeam
-	Sender    Sender // Telegram: replies in the private chat, digest DMs
-	Charts    Charts
-	Logger    *slog.Logger
+	// OnStart, when set, runs when a team member sends /start in their
+	// private chat (the App sets their command menu then).
+	OnStart func(ctx context.Context, m crm.Manager)
+	// Desk answers the rep's daily tools (/my, /note, /callback,
+	// /unclaim, /assign); nil leaves them out.
+	Desk   *crm.Desk
+	Team   StaffTeam
+	Sender Sender // Telegram: replies in the private chat, digest DMs
+	Charts Charts
+	Logger *slog.Logger
 	// Post, when set, also posts the daily digest to the sales team's
 	// channel (Slack).
 	Post func(ctx context.Context, m Message) error
@@ -120,32 +126,10 @@ var staffCommands = []StaffCommand{
 	{"cohorts", "[period]", "weekly cohorts of new leads: share won by week since arrival"},
 	{"lead", "<id>", "a lead's card and timeline"},
 	{"find", "<text>", "leads by name, phone, email or @username"},
-	{"help", "", "the commands, and what each figure counts"},
 	{"export", "[period] [csv]", "the period's leads as an Excel file (.xlsx): answers, NPS, stage dates, rep, source; csv for a CSV with your locale's separator"},
 	{"campaigns", "[name] [promote <variant>]", "per campaign and variant: audience, sent, delivered, blocked, replied, goal, with 95% intervals"},
 	{"model", "", "the win-probability model: how it did on recent leads, its strongest features, vs the score"},
 	{"ab", "[period]", "flow experiments per arm: leads, started, completed, qualified, hot, won, with 95% intervals, P(beats the first arm), split check"},
-}
-
-// StaffHelp is the managers' help in lang: the commands (prefix "/" in
-// Telegram, "/voronka " in Slack) and what each figure counts, so that a
-// number means one thing wherever it appears.
-func StaffHelp(lang, prefix string) string {
-	var b strings.Builder
-	b.WriteString(TeamText(lang, "help.title") + "\n")
-	for _, c := range staffCommands {
-		line := prefix + c.Name
-		if c.Usage != "" {
-			line += " " + c.Usage
-		}
-		what := TeamText(lang, "help.cmd."+c.Name)
-		if what == "help.cmd."+c.Name {
-			what = c.What
-		}
-		b.WriteString(line + " — " + what + "\n")
-	}
-	b.WriteString("\n" + TeamText(lang, "help.periods") + "\n\n" + TeamText(lang, "help.figures"))
-	return b.String()
 }
 
 // StaffCommandList lists the managers' commands (for /voronka help).
@@ -161,7 +145,7 @@ func staffCommand(name string) (StaffCommand, bool) {
 			return c, true
 		}
 	}
-	return StaffCommand{}, false
+	return deskCommand(name)
 }
 
 // IsStaffCommand reports whether name is one of the managers' commands.
@@ -170,18 +154,39 @@ func IsStaffCommand(name string) bool {
 	return ok
 }
 
-// Handle implements Handler for Telegram: a configured manager's staff
-// command in a private chat is answered there. The router sends only
-// those (IsStaffCommand, Team.ManagerByTelegram); anything else is logged
-// and left alone. A reply that cannot be sent is an error, so the update
-// is delivered again.
+// Handle implements Handler for Telegram: whatever a team member sends
+// in their private chat with the bot (telegram.Router sends all of it
+// here) is answered as the team's: a staff command runs, /start and /help
+// list the commands the member's role allows, any other command or text
+// gets a one-line pointer to /help, and a button (one the member pressed
+// as a customer once) is answered with nothing. None of it reaches the
+// customers' flow. Anyone else's update is logged and left alone. A reply
+// that cannot be sent is an error, so the update is delivered again.
 func (s *Staff) Handle(ctx context.Context, u Update) error {
 	m, ok := s.cfg.Team.ManagerByTelegram(u.User.ID)
-	if u.Kind != InputCommand || !u.Private || !IsStaffCommand(u.Command) || !ok {
-		s.cfg.Logger.WarnContext(ctx, "staff: not a team member's command", "update_id", u.ID, "chat_id", u.ChatID)
+	if !u.Private || !ok {
+		s.cfg.Logger.WarnContext(ctx, "staff: not a team member's update", "update_id", u.ID, "chat_id", u.ChatID)
 		return nil
 	}
-	for _, msg := range s.Answer(ctx, m, "telegram", u.Command, u.Text) {
+	var msgs []Message
+	switch {
+	case u.Kind == InputCommand && IsStaffCommand(u.Command):
+		msgs = s.Answer(ctx, m, "telegram", u.Command, u.Text)
+	case u.Kind == InputCommand && (u.Command == "start" || u.Command == "help"):
+		if u.Command == "start" && s.cfg.OnStart != nil {
+			s.cfg.OnStart(ctx, m)
+		}
+		msgs = []Message{{Text: StaffHelp(m, s.lang(m), "/")}}
+	case u.Kind == InputCommand:
+		msgs = []Message{{Text: TeamTextf(s.lang(m), "help.unknown", "/"+u.Command)}}
+	case u.Kind == InputText || u.Kind == InputContact:
+		msgs = []Message{{Text: TeamText(s.lang(m), "help.not_customer")}}
+	case u.Kind == InputButton && u.CallbackID != "":
+		if err := s.cfg.Sender.AnswerCallback(ctx, CallbackAnswer{CallbackID: u.CallbackID}); err != nil {
+			s.cfg.Logger.WarnContext(ctx, "staff: answer a button", "err", err)
+		}
+	}
+	for _, msg := range msgs {
 		msg.ChatID = u.ChatID
 		if _, err := s.cfg.Sender.Send(ctx, msg); err != nil {
 			return fmt.Errorf("staff /%s: %w", u.Command, err)
@@ -259,6 +264,9 @@ func (s *Staff) period(m crm.Manager, c StaffCommand, args, def string) (crm.Per
 
 // run does the work of one command and says which leads it showed.
 func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([]Message, []int64, error) {
+	if msgs, ids, ok, err := s.runDesk(ctx, m, command, args); ok {
+		return msgs, ids, err
+	}
 	c, _ := staffCommand(command)
 	st := s.cfg.Stats
 	switch command {
@@ -271,15 +279,17 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 		if err != nil {
 			return nil, []int64{id}, err
 		}
-		return []Message{{Text: renderLead(s.lang(m), v, st.Location(m), s.stepName(v.Card.Lead.FlowID, s.lang(m)))}}, []int64{id}, nil
+		text := renderLead(s.lang(m), v, st.Location(m), s.stepName(v.Card.Lead.FlowID, s.lang(m)))
+		if notes := s.leadNotes(ctx, m, id); notes != "" {
+			text = strings.TrimRight(text, "\n") + "\n" + notes
+		}
+		return []Message{{Text: text, Card: v.Card}}, []int64{id}, nil
 	case "model":
 		r, err := st.Model(ctx, m)
 		if err != nil {
 			return nil, nil, err
 		}
 		return []Message{{Text: RenderModel(r, st.Location(m))}}, nil, nil
-	case "help":
-		return []Message{{Text: StaffHelp(s.lang(m), "/")}}, nil, nil
 	case "find":
 		found, err := st.Find(ctx, m, args)
 		if err != nil {

@@ -201,6 +201,10 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "Продажа", "Won", true
 	case "button.lost":
 		return "Отказ", "Lost", true
+	case "button.cb":
+		return "Перезвонить", "Call back", true
+	case "button.reopen":
+		return "Открыть снова", "Reopen", true
 	case "button.customer_tg":
 		return "Клиент в Telegram", "Customer in Telegram", true
 	case "slack.fallback":
@@ -281,12 +285,16 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "Лид ваш", "Claimed", true
 	case "tg.done_contacted":
 		return "Отмечено: связались", "Marked contacted", true
+	case "tg.done_reopen":
+		return "Лид снова открыт", "Reopened", true
 	case "tg.try_again":
 		return "Не получилось сохранить, попробуйте ещё раз", "Could not save that, please try again", true
 	case "tg.reason_gone":
 		return "Этой причины уже нет в списке, нажмите «%s» ещё раз", "That reason is no longer on the list, press %s again", true
 	case "tg.stays_open":
 		return "%s остаётся открытым.", "%s stays open.", true
+	case "tg.callback_when":
+		return "Когда? Или отправьте /callback %d <когда>", "When? Or send /callback %d <when>", true
 	case "tg.marked_lost":
 		return "Отмечен отказ", "Marked lost", true
 	case "tg.why_lost":
@@ -565,10 +573,24 @@ func teamTexts(key string) (ru, en string, ok bool) {
 
 	// The managers' /help (StaffHelp).
 	case "help.title":
-		return "Команды:", "Commands:", true
+		return "Воронка для команды: вы — %s (%s). Ваши команды:", "Voronka for the team: you are %s (%s). Your commands:", true
 	case "help.periods":
-		return "Период: today, yesterday, 7d, 30d (любое Nd до 366d), month или ГГГГ-ММ-ДД..ГГГГ-ММ-ДД; по умолчанию 7d.",
-			"Period: today, yesterday, 7d, 30d (any Nd up to 366d), month, or YYYY-MM-DD..YYYY-MM-DD; default 7d.", true
+		return "Период отчёта: today, yesterday, 7d, 30d (любое Nd до 366d), month или ГГГГ-ММ-ДД..ГГГГ-ММ-ДД; по умолчанию %s.",
+			"A report takes a period: today, yesterday, 7d, 30d (any Nd up to 366d), month, or YYYY-MM-DD..YYYY-MM-DD; default %s.", true
+	case "help.unknown":
+		return "Неизвестная команда %s. Список ваших — /help.", "Unknown command %s. /help lists yours.", true
+	case "help.not_customer":
+		return "Этот чат принимает команды команды продаж, а не сообщения клиентов. Список ваших — /help.",
+			"This chat takes the team's commands, not customers' messages. /help lists yours.", true
+	case "help.group_unknown":
+		return "Неизвестная команда %s. Здесь: /lead <id>, /claim <id>, /my, /note, /callback, /stats и другие отчёты; список — /help.",
+			"Unknown command %s. Here: /lead <id>, /claim <id>, /my, /note, /callback, /stats and the other reports; /help lists them.", true
+	case "role.head":
+		return "руководитель", "head", true
+	case "role.rep":
+		return "менеджер", "rep", true
+	case "role.admin":
+		return "администратор", "admin", true
 	case "help.figures":
 		return "Что значат цифры:\n" +
 				"• /stats считает события периода: «Новые лиды» — пришли в период; «Квалифицированы», «Первый контакт», «Продажи», «Отказы» — случились в период, когда бы лид ни пришёл.\n" +
@@ -664,4 +686,27 @@ func LostReasonID(text string) string {
 // ActionLabel is the label of a card's button in lang.
 func ActionLabel(lang string, kind crm.ActionKind) string {
 	return TeamText(lang, "button."+string(kind))
+}
+
+// CallbackText is a call-back preset (crm.CallbackPresets: "in 1h",
+// "tomorrow 10:00", "mon 10:00") as the team reads it; the preset itself
+// stays the value crm parses.
+func CallbackText(lang, preset string) string {
+	if TeamLang(lang) != LangRU {
+		return preset
+	}
+	f := strings.Fields(preset)
+	switch {
+	case len(f) == 2 && f[0] == "in" && strings.HasSuffix(f[1], "h"):
+		return "через " + strings.TrimSuffix(f[1], "h") + " ч"
+	case len(f) == 2 && f[0] == "in" && strings.HasSuffix(f[1], "m"):
+		return "через " + strings.TrimSuffix(f[1], "m") + " мин"
+	case len(f) == 2:
+		day := map[string]string{"today": "сегодня", "tonight": "сегодня", "tomorrow": "завтра", "mon": "в понедельник",
+			"tue": "во вторник", "wed": "в среду", "thu": "в четверг", "fri": "в пятницу", "sat": "в субботу", "sun": "в воскресенье"}[f[0]]
+		if day != "" {
+			return day + " в " + f[1]
+		}
+	}
+	return preset
 }

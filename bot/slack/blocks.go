@@ -18,6 +18,9 @@ const (
 	actionContacted = string(crm.ActContacted)
 	actionWon       = string(crm.ActWon)
 	actionLost      = string(crm.ActLost)
+	actionReopen    = string(crm.ActReopen)
+	// actionCallback is the Call back menu of a claimed card.
+	actionCallback = "callback"
 	// actionOpenTelegram is the link button. Slack posts an interaction for
 	// link buttons too; Interactions acknowledges it and does nothing.
 	actionOpenTelegram = "open_telegram"
@@ -251,7 +254,7 @@ func closingLine(v bot.Card) string {
 // cardButtons are the actions of the card's state (bot.CardState.Actions),
 // each carrying the lead id as its value, and the link to the customer.
 func cardButtons(card *crm.LeadCard, withTelegram bool, lang string) []slackapi.BlockElement {
-	kinds := bot.StateOf(card).Actions()
+	kinds := bot.ActionsOf(card)
 	if len(kinds) == 0 {
 		return nil
 	}
@@ -267,7 +270,12 @@ func cardButtons(card *crm.LeadCard, withTelegram bool, lang string) []slackapi.
 			out = append(out, wonButton(id, lang))
 		case crm.ActLost:
 			out = append(out, lostButton(id, lang))
+		case crm.ActReopen:
+			out = append(out, slackapi.NewButtonBlockElement(actionReopen, id, plain("♻️ "+bot.ActionLabel(lang, crm.ActReopen))))
 		}
+	}
+	if st := bot.StateOf(card); st == bot.CardClaimed || st == bot.CardContacted {
+		out = append(out, callbackMenu(id, lang))
 	}
 	if withTelegram {
 		if u := telegramURL(card.Contact); u != "" {
@@ -275,6 +283,16 @@ func cardButtons(card *crm.LeadCard, withTelegram bool, lang string) []slackapi.
 		}
 	}
 	return out
+}
+
+// callbackMenu is the card's Call back menu: the presets, each valued
+// "<lead>|<when>".
+func callbackMenu(id, lang string) *slackapi.SelectBlockElement {
+	var opts []*slackapi.OptionBlockObject
+	for _, c := range crm.CallbackPresets() {
+		opts = append(opts, slackapi.NewOptionBlockObject(id+"|"+c, plain(bot.CallbackText(lang, c)), nil))
+	}
+	return slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain("⏰ "+bot.TeamText(lang, "button.cb")), actionCallback, opts...)
 }
 
 func claimButton(id, lang string) *slackapi.ButtonBlockElement {

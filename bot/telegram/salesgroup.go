@@ -41,6 +41,15 @@ type SalesGroupOptions struct {
 	// Logger receives failures, with lead and user ids; never the text of
 	// cards or replies, which are personal data.
 	Logger *slog.Logger
+	// Staff answers the team's commands in the group (bot.Staff); nil
+	// leaves them to one line of help.
+	Staff GroupStaff
+	// Cards gives /lead its card (crm.Sales); nil turns /lead into a
+	// staff command like the others.
+	Cards CardSource
+	// Desk schedules call-backs from the card's Call back button
+	// (crm.Desk); nil answers the button as unknown.
+	Desk CallbackDesk
 }
 
 func (o SalesGroupOptions) withDefaults() SalesGroupOptions {
@@ -60,7 +69,14 @@ const (
 	dataPrefix    = "vk:"
 	actLostReason = "lostr"
 	actBack       = "back"
+	// actCallbackAt picks a call-back time
+	// ("vk:cbat:<lead>:<codes>:<when>", the time written 15.00).
+	actCallbackAt = "cbat"
 )
+
+// actCallback offers the quick call-back times; a button on the card like
+// the funnel's actions, though not one of crm's.
+const actCallback crm.ActionKind = "cb"
 
 // The text the handler finds in a reply, and sizes (the team's texts are
 // bot.TeamText keys).
@@ -280,20 +296,48 @@ func actionButton(kind crm.ActionKind, leadID int64, lang string) bot.Button {
 		crm.ActContacted: "📞 ",
 		crm.ActWon:       "✅ ",
 		crm.ActLost:      "❌ ",
+		actCallback:      "⏰ ",
+		crm.ActReopen:    "♻️ ",
 	}[kind]
 	return bot.Button{Text: mark + bot.ActionLabel(lang, kind), Data: callbackData(string(kind), leadID)}
 }
 
-// cardButtons are the actions of the card's state in one row and the link
-// to the customer in another. A closed lead has none, as on Slack.
+// cardButtons are the actions of the card's state in one row, Call back
+// in another once the lead is someone's, and the link to the customer in
+// a third. A closed lead has none, as on Slack.
 func cardButtons(c *crm.LeadCard, lang string) [][]bot.Button {
-	kinds := bot.StateOf(c).Actions()
+	kinds := bot.ActionsOf(c)
 	if len(kinds) == 0 {
 		return nil
 	}
-	rows := [][]bot.Button{actionRow(kinds, c.Lead.ID, lang)}
+	if st := bot.StateOf(c); st == bot.CardClaimed || st == bot.CardContacted {
+		kinds = append(kinds, actCallback)
+	}
+	rows := actionRows(kinds, c.Lead.ID, lang)
 	if link := customerLink(c.Contact); link != "" {
 		rows = append(rows, []bot.Button{{Text: "💬 " + bot.TeamText(lang, "button.customer_tg"), URL: link}})
+	}
+	return rows
+}
+
+// actionRows are the funnel's actions in one row and Call back, when it
+// is among kinds, in a row of its own.
+func actionRows(kinds []crm.ActionKind, leadID int64, lang string) [][]bot.Button {
+	var funnel []crm.ActionKind
+	callback := false
+	for _, k := range kinds {
+		if k == actCallback {
+			callback = true
+			continue
+		}
+		funnel = append(funnel, k)
+	}
+	var rows [][]bot.Button
+	if len(funnel) > 0 {
+		rows = append(rows, actionRow(funnel, leadID, lang))
+	}
+	if callback {
+		rows = append(rows, []bot.Button{actionButton(actCallback, leadID, lang)})
 	}
 	return rows
 }
@@ -589,6 +633,8 @@ func (h *SalesGroupHandler) handle(ctx context.Context, in salesInput) error {
 		return h.press(ctx, in)
 	case in.command == "won":
 		return h.wonCommand(ctx, in)
+	case in.command != "":
+		return h.command(ctx, in)
 	case in.repliedBot:
 		if m := amountFor.FindStringSubmatch(in.repliedText); m != nil {
 			leadID, err := strconv.ParseInt(m[1], 10, 64)
@@ -615,7 +661,7 @@ func (h *SalesGroupHandler) press(ctx context.Context, in salesInput) error {
 		return nil
 	}
 	switch action {
-	case string(crm.ActClaim), string(crm.ActContacted):
+	case string(crm.ActClaim), string(crm.ActContacted), string(crm.ActReopen):
 		notice := bot.TeamText(lang, "tg.done_"+action)
 		if err := h.act(ctx, crm.Action{LeadID: leadID, Kind: crm.ActionKind(action), By: m}); err != nil {
 			notice = h.failure(ctx, err, leadID, action)
@@ -631,6 +677,10 @@ func (h *SalesGroupHandler) press(ctx context.Context, in salesInput) error {
 		return h.lostReason(ctx, in, m, leadID, extra)
 	case actBack:
 		return h.back(ctx, in, leadID, extra)
+	case string(actCallback):
+		return h.callbackChoices(ctx, in, m, leadID)
+	case actCallbackAt:
+		return h.callbackAt(ctx, in, m, leadID, extra)
 	}
 	h.answer(ctx, in, bot.TeamText(lang, "tg.unknown_button"))
 	return nil
@@ -818,12 +868,18 @@ func (h *SalesGroupHandler) lostReason(ctx context.Context, in salesInput, m crm
 // is not known is left for its next refresh rather than overwritten.
 func (h *SalesGroupHandler) back(ctx context.Context, in salesInput, leadID int64, codes string) error {
 	h.answer(ctx, in, "")
+	return h.restore(ctx, in, leadID, codes)
+}
+
+// restore puts back the actions codes names on the message in (a list
+// sent on its own says the lead stays open instead).
+func (h *SalesGroupHandler) restore(ctx context.Context, in salesInput, leadID int64, codes string) error {
 	var m bot.Message
 	switch {
 	case codes == "":
 		m = bot.Message{ChatID: h.chatID, Text: bot.TeamTextf(h.opts.Language, "tg.stays_open", bot.Format{Lang: h.opts.Language}.LeadNumber(leadID)), EditMessageID: in.messageID}
 	case in.messageText != "":
-		rows := [][]bot.Button{actionRow(decodeActions(codes), leadID, h.opts.Language)}
+		rows := actionRows(decodeActions(codes), leadID, h.opts.Language)
 		rows = append(rows, linkRows(in.keyboard)...)
 		m = bot.Message{ChatID: h.chatID, Text: in.messageText, Buttons: rows, EditMessageID: in.messageID}
 	default:
@@ -837,7 +893,7 @@ func (h *SalesGroupHandler) back(ctx context.Context, in salesInput, leadID int6
 
 // Action codes: the actions a message had, one letter each, carried by
 // Back so it can put them back.
-var actionCode = map[crm.ActionKind]byte{crm.ActClaim: 'k', crm.ActContacted: 'c', crm.ActWon: 'w', crm.ActLost: 'l'}
+var actionCode = map[crm.ActionKind]byte{crm.ActClaim: 'k', crm.ActContacted: 'c', crm.ActWon: 'w', crm.ActLost: 'l', actCallback: 'b', crm.ActReopen: 'r'}
 
 func actionCodes(kb *tgbotapi.InlineKeyboardMarkup) string {
 	var b strings.Builder
@@ -863,7 +919,7 @@ func actionCodes(kb *tgbotapi.InlineKeyboardMarkup) string {
 
 func decodeActions(codes string) []crm.ActionKind {
 	var out []crm.ActionKind
-	for _, k := range []crm.ActionKind{crm.ActClaim, crm.ActContacted, crm.ActWon, crm.ActLost} {
+	for _, k := range []crm.ActionKind{crm.ActClaim, crm.ActContacted, crm.ActWon, crm.ActLost, actCallback, crm.ActReopen} {
 		if strings.IndexByte(codes, actionCode[k]) >= 0 {
 			out = append(out, k)
 		}

@@ -618,6 +618,11 @@ func (s *EngagementStore) Forget(ctx context.Context, contactID int64, at time.T
 			contactID); err != nil {
 			return err
 		}
+		// What the team wrote about the customer may name them too.
+		if _, err := tx.Exec(ctx, `UPDATE notes SET text = ''
+			WHERE lead_id IN (SELECT id FROM leads WHERE contact_id = $1) AND text <> ''`, contactID); err != nil {
+			return err
+		}
 		return s.eraseCards(ctx, tx, contactID, at)
 	})
 	if err != nil {

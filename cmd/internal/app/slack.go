@@ -32,5 +32,5 @@ func (a *App) slackRoutes(mux *http.ServeMux) {
 		return
 	}
 	mux.Handle("POST /slack/interactions", slack.NewInteractions(a.sales, a.slack, a.cfg.SlackSigningSecret, a.redis,
-		slack.InteractionOptions{Now: a.clock.Now, Logger: a.log, Language: a.cfg.Language}))
+		slack.InteractionOptions{Now: a.clock.Now, Logger: a.log, Callbacks: a.desk, Language: a.cfg.Language}))
 }
