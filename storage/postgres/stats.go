@@ -490,7 +490,7 @@ func (s *StatsStore) Timeline(ctx context.Context, leadID int64, limit int) ([]c
 }
 
 // Referred returns the leads that came by a referral code, newest first
-// (leads_referrer_idx, migration 0010).
+// (leads_referrer_idx, migration 0011).
 func (s *StatsStore) Referred(ctx context.Context, code string, limit int) ([]int64, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT id FROM leads WHERE referrer = $1 AND referrer <> '' ORDER BY id DESC LIMIT $2`, code, limit)
 	if err != nil {
