@@ -141,3 +141,16 @@ func TestDetractorNotice(t *testing.T) {
 	en := bot.Labels{Language: "en"}.DetractorNotice(RichCard(bot.LangEN), 3, "", false)
 	AssertOneLanguage(t, bot.LangEN, en, "detractor alert")
 }
+
+// TestWarmDigestTitle: the digest's title in the team's language.
+func TestWarmDigestTitle(t *testing.T) {
+	t.Parallel()
+	msk, err := time.LoadLocation("Europe/Moscow")
+	require.NoError(t, err)
+	day := time.Date(2026, 11, 22, 0, 0, 0, 0, msk)
+	assert.Equal(t, "Тёплые лиды за 22 ноября 2026", bot.Labels{Language: "ru"}.WarmDigestTitle(day, false))
+	assert.Equal(t, "Warm leads of 2026-11-22", bot.Labels{Language: "en"}.WarmDigestTitle(day, false))
+	since := time.Date(2026, 11, 23, 10, 0, 0, 0, msk)
+	assert.Equal(t, "Тёплые лиды с пн 23 нояб. 10:00", bot.Labels{Language: "ru"}.WarmDigestTitle(since, true))
+	assert.Equal(t, "Warm leads since Mon 23 Nov 10:00", bot.Labels{Language: "en"}.WarmDigestTitle(since, true))
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/voronka/voronka/crm"
 	"github.com/voronka/voronka/flows"
@@ -33,6 +34,23 @@ var (
 	_ crm.ErasureLabeler = Labels{}
 	_ crm.NoticeWriter   = Labels{}
 )
+
+// WarmDigestTitle implements crm.NoticeWriter: "Warm leads of
+// 2026-11-22", «Тёплые лиды за 22 ноября», "… since Mon 23 Nov 10:00".
+func (l Labels) WarmDigestTitle(t time.Time, since bool) string {
+	lang := LangEN
+	if l.Language != "" {
+		lang = TeamLang(l.Language)
+	}
+	if since {
+		f := Format{Lang: lang}
+		return TeamTextf(lang, "digest.warm_since", TeamText(lang, "wd."+strings.ToLower(t.Format("Mon")))+" "+f.DayMonth(t)+" "+t.Format("15:04"))
+	}
+	if lang == LangRU {
+		return TeamTextf(lang, "digest.warm_day", PeriodLabel(lang, crm.Period{From: t, To: t.AddDate(0, 0, 1), Loc: t.Location()}))
+	}
+	return TeamTextf(lang, "digest.warm_day", t.Format(time.DateOnly))
+}
 
 // DetractorNotice implements crm.NoticeWriter in the team's language: who
 // scored how low, their phone, the lead and its rep, and what to do; or,

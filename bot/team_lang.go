@@ -305,6 +305,24 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "%s — отказ: %s (%s)", "%s lost: %s (%s)", true
 	case "tg.back":
 		return "Назад", "Back", true
+	case "digest.warm_day":
+		return "Тёплые лиды за %s", "Warm leads of %s", true
+	case "digest.warm_since":
+		return "Тёплые лиды с %s", "Warm leads since %s", true
+	case "wd.mon":
+		return "пн", "Mon", true
+	case "wd.tue":
+		return "вт", "Tue", true
+	case "wd.wed":
+		return "ср", "Wed", true
+	case "wd.thu":
+		return "чт", "Thu", true
+	case "wd.fri":
+		return "пт", "Fri", true
+	case "wd.sat":
+		return "сб", "Sat", true
+	case "wd.sun":
+		return "вс", "Sun", true
 	case "digest.more":
 		return "и ещё %d", "and %d more", true
 

@@ -376,7 +376,7 @@ func (d *Desk) digest(ctx context.Context, to time.Time) error {
 		cards = append(cards, c)
 	}
 	tz := d.sales.policy.TimeZone
-	title := "Warm leads since " + from.In(tz).Format("Mon 2 Jan 15:04")
+	title := d.sales.warmDigestTitle(from.In(tz), true)
 	var errs []error
 	for _, n := range d.sales.notifiers {
 		errs = append(errs, n.Digest(ctx, title, cards))

@@ -88,6 +88,21 @@ type NoticeWriter interface {
 	// DetractorNotice is the alert about a low score (reason false), or
 	// the follow-up with the reason the customer gave (reason true).
 	DetractorNotice(card *LeadCard, score int, comment string, reason bool) string
+	// WarmDigestTitle heads a digest of warm leads: of one day (since
+	// false) or since a time (since true), t in the team's zone.
+	WarmDigestTitle(t time.Time, since bool) string
+}
+
+// warmDigestTitle is the title of a warm digest in the team's language
+// when the Labeler writes notices, else in English.
+func (s *Sales) warmDigestTitle(t time.Time, since bool) string {
+	if w, ok := s.labels.(NoticeWriter); ok {
+		return w.WarmDigestTitle(t, since)
+	}
+	if since {
+		return "Warm leads since " + t.Format("Mon 2 Jan 15:04")
+	}
+	return "Warm leads of " + t.Format(time.DateOnly)
 }
 
 // CustomerNotifier tells a customer that a person has their request.
@@ -587,7 +602,7 @@ func (s *Sales) digest(ctx context.Context, day string) error {
 	}
 	var errs []error
 	for _, n := range s.notifiers {
-		errs = append(errs, n.Digest(ctx, "Warm leads of "+day, cards))
+		errs = append(errs, n.Digest(ctx, s.warmDigestTitle(from, false), cards))
 	}
 	return errors.Join(errs...)
 }
