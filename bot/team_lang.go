@@ -295,6 +295,19 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "%s остаётся открытым.", "%s stays open.", true
 	case "tg.callback_when":
 		return "Когда? Или отправьте /callback %d <когда>", "When? Or send /callback %d <when>", true
+	case "slack.msg.not_team":
+		return "Это может только команда продаж. Попросите администратора добавить ваш Slack id в команду в конфигурации.",
+			"Only the sales team can do this. Ask an admin to add your Slack id to the team in the configuration.", true
+	case "slack.msg.bad_button":
+		return "Эта кнопка больше не ведёт к лиду.", "This button does not point to a lead any more.", true
+	case "slack.msg.try_again":
+		return "У нас что-то пошло не так. Попробуйте ещё раз через минуту.", "Something went wrong on our side. Please try again in a moment.", true
+	case "slack.msg.bad_amount":
+		return "Введите сумму продажи — число больше нуля.", "Enter the amount of the sale, a number above zero.", true
+	case "slack.msg.bad_reason":
+		return "Выберите одну из причин.", "Pick one of the reasons.", true
+	case "slack.msg.form_failed":
+		return "Не удалось открыть форму. Нажмите кнопку ещё раз.", "Could not open the form. Please press the button again.", true
 	case "tg.marked_lost":
 		return "Отмечен отказ", "Marked lost", true
 	case "tg.why_lost":

@@ -77,14 +77,16 @@ func (o InteractionOptions) withDefaults() InteractionOptions {
 // keeps an unauthenticated caller from filling memory.
 const maxInteractionBody = 1 << 20
 
-// Texts shown to the person who pressed a button.
+// Texts shown to the person who pressed a button: bot.TeamText keys,
+// written in the team's language by ephemeral and fieldError (any other
+// text, such as the desk's own words, passes through as it is).
 const (
-	msgNotTeam    = "Only the sales team can do this. Ask an admin to add your Slack id to the team in the configuration."
-	msgBadButton  = "This button does not point to a lead any more."
-	msgTryAgain   = "Something went wrong on our side. Please try again in a moment."
-	msgBadAmount  = "Enter the amount of the sale, a number above zero."
-	msgBadReason  = "Pick one of the reasons."
-	msgFormFailed = "Could not open the form. Please press the button again."
+	msgNotTeam    = "slack.msg.not_team"
+	msgBadButton  = "slack.msg.bad_button"
+	msgTryAgain   = "slack.msg.try_again"
+	msgBadAmount  = "slack.msg.bad_amount"
+	msgBadReason  = "slack.msg.bad_reason"
+	msgFormFailed = "slack.msg.form_failed"
 	// msgCallbackSet says the same as the private chat's /callback.
 	msgCallbackSet = "⏰ I'll remind you to call back lead #%d on %s (%s)."
 )
@@ -223,7 +225,7 @@ func (h *Interactions) viewSubmission(ctx context.Context, cb *slackapi.Interact
 		input, a.Kind = inputAmount, crm.ActWon
 		amount, problem := parseAmount(stateValue(cb.View, inputAmount))
 		if problem != "" {
-			return fieldError(input, problem)
+			return h.fieldError(input, problem)
 		}
 		a.Amount = amount
 	case callbackLost:
@@ -232,7 +234,7 @@ func (h *Interactions) viewSubmission(ctx context.Context, cb *slackapi.Interact
 		// as far as PostgreSQL's text can hold it.
 		reason, ok := matchReason(bot.StorableText(stateValue(cb.View, inputReason)), h.desk.LostReasons())
 		if !ok {
-			return fieldError(input, msgBadReason)
+			return h.fieldError(input, msgBadReason)
 		}
 		a.Reason = reason
 	default:
@@ -240,18 +242,18 @@ func (h *Interactions) viewSubmission(ctx context.Context, cb *slackapi.Interact
 	}
 	leadID, err := strconv.ParseInt(cb.View.PrivateMetadata, 10, 64)
 	if err != nil || leadID <= 0 {
-		return fieldError(input, msgBadButton)
+		return h.fieldError(input, msgBadButton)
 	}
 	if !h.first(ctx, cb) {
 		return nil
 	}
 	manager, ok := h.desk.ManagerBySlack(cb.User.ID)
 	if !ok {
-		return fieldError(input, msgNotTeam)
+		return h.fieldError(input, msgNotTeam)
 	}
 	a.LeadID, a.By, a.At = leadID, manager, h.opts.Now()
 	if _, err := h.desk.Act(ctx, a); err != nil {
-		return fieldError(input, h.actError(ctx, leadID, a.Kind, err))
+		return h.fieldError(input, h.actError(ctx, leadID, a.Kind, err))
 	}
 	return nil
 }
@@ -312,6 +314,7 @@ func dedupKey(cb *slackapi.InteractionCallback) string {
 // ephemeral tells the presser alone, in the channel (and thread) where
 // they pressed. Best effort: the interaction is answered either way.
 func (h *Interactions) ephemeral(ctx context.Context, cb *slackapi.InteractionCallback, text string) {
+	text = bot.TeamText(h.opts.Language, text)
 	channel := cb.Channel.ID
 	if channel == "" {
 		channel = cb.Container.ChannelID
@@ -343,8 +346,8 @@ func (h *Interactions) openModal(ctx context.Context, cb *slackapi.InteractionCa
 	}
 }
 
-func fieldError(blockID, msg string) *slackapi.ViewSubmissionResponse {
-	return slackapi.NewErrorsViewSubmissionResponse(map[string]string{blockID: msg})
+func (h *Interactions) fieldError(blockID, msg string) *slackapi.ViewSubmissionResponse {
+	return slackapi.NewErrorsViewSubmissionResponse(map[string]string{blockID: bot.TeamText(h.opts.Language, msg)})
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
