@@ -89,6 +89,12 @@ func (d *Dispatcher) command(ctx context.Context, u Update, s *session) error {
 		return d.restart(ctx, u, s)
 	case "cancel":
 		return d.cancel(ctx, u, s)
+	case "manager":
+		if d.cfg.Conversations != nil {
+			return d.handOff(ctx, u, s, "")
+		}
+		flow, lang := d.flowAndLang(u, s)
+		return s.say("", []flows.Prompt{{Text: flow.T("help", lang)}})
 	case "stop", "forget":
 		if d.cfg.Engagement != nil {
 			return d.consent(ctx, u, s)
@@ -191,8 +197,12 @@ func (d *Dispatcher) outsideDialogue(ctx context.Context, u Update, s *session) 
 			return d.thankForComment(ctx, u, s, survey)
 		}
 	}
-	if s.LeadID == 0 || (s.Stage == crm.StageLost || s.Stage == crm.StageWon) && u.Kind == InputText {
+	if s.LeadID == 0 || d.cfg.Conversations == nil && (s.Stage == crm.StageLost || s.Stage == crm.StageWon) && u.Kind == InputText {
 		return d.newLead(ctx, u, s, crm.Attribution{})
+	}
+	if d.cfg.Conversations != nil && u.Kind != InputButton {
+		// The flow is over: whatever the customer writes is for a person.
+		return d.toTeam(ctx, u, s, "", "")
 	}
 	flow, lang := d.flowAndLang(u, s)
 	switch u.Kind {
@@ -221,6 +231,11 @@ func (d *Dispatcher) answer(ctx context.Context, u Update, s *session) error {
 	}
 	if u.Kind == InputOther {
 		in = flows.Input{SenderID: u.User.ID, Name: u.User.FirstName}
+	}
+	if u.Media != nil && d.cfg.Conversations != nil {
+		// A photo, a file, a voice note or a location answers no
+		// question: the team gets it, and the question is asked again.
+		return d.toTeam(ctx, u, s, "", "")
 	}
 	res := flows.Advance(flow, s.State, in)
 	for _, c := range res.Overbudget {

@@ -80,6 +80,12 @@ type DispatcherConfig struct {
 	// Engagement, when set, takes survey answers, follow-up reasons,
 	// /stop and /forget.
 	Engagement Engagement
+	// Conversations, when set, takes what a customer writes to the team
+	// (after the flow, /manager, a hand-off, photos and the like) and
+	// relays it to the sales channels.
+	Conversations Conversations
+	// TimeZone is the team's, for "we'll answer after 09:00" (UTC when nil).
+	TimeZone *time.Location
 	// Alerts queues a sales alert with the answer that qualifies a hot lead
 	// (needs the job queue on the store's database).
 	Alerts bool
@@ -107,6 +113,9 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.TimeZone == nil {
+		cfg.TimeZone = time.UTC
 	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 30 * 24 * time.Hour

@@ -58,6 +58,21 @@ type Update struct {
 	// CallbackID must be answered so the client stops its spinner.
 	CallbackID string
 	Contact    *SharedContact
+	// Media is a photo, document, voice note or location the customer
+	// sent (Kind InputOther; Text is its caption).
+	Media *Media
+	// MessageID is the message's id in its chat (0 for a button press).
+	MessageID int
+}
+
+// Media is what a customer sent besides text. A channel that relays it
+// to the team fetches the file by FileID.
+type Media struct {
+	Kind   string // crm.MessagePhoto, MessageDocument, MessageVoice, MessageLocation
+	FileID string
+	Name   string  // a document's file name
+	Lat    float64 // a location
+	Lon    float64
 }
 
 // Button is one button under a message: a callback button (Data) or a link

@@ -23,11 +23,14 @@ func (r Role) Valid() bool { return r == RoleRep || r == RoleHead || r == RoleAd
 // is the source; it is mirrored into PostgreSQL at start so that leads and
 // events can refer to a manager by id.
 type Manager struct {
-	ID         int64
-	Name       string
-	Role       Role
-	SlackID    string
-	TelegramID int64
+	ID   int64
+	Name string
+	// CustomerName signs the member's messages to customers (their first
+	// name, say); Name when empty.
+	CustomerName string
+	Role         Role
+	SlackID      string
+	TelegramID   int64
 	// OnDuty is the switch for someone without working hours. With Hours
 	// set, Hours decide.
 	OnDuty   bool

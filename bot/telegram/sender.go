@@ -137,6 +137,10 @@ func (e *APIError) Error() string {
 // account; writing to them again only earns more 403s.
 func (e *APIError) Blocked() bool { return e.Code == 403 }
 
+// Permanent reports a refusal no retry will change (400: the chat is
+// gone, the text is unacceptable).
+func (e *APIError) Permanent() bool { return e.Code == 400 }
+
 // NewSender returns a Sender over api. limiter nil means a LocalLimiter,
 // right for one process only.
 func NewSender(api *API, limiter bot.Limiter, opts SenderOptions) *Sender {

@@ -56,6 +56,7 @@ type App struct {
 	queue      *postgres.Queue
 	sales      *crm.Sales
 	engagement *crm.Engagement
+	convs      *crm.Conversations
 	salesGroup *telegram.SalesGroupHandler
 	schedule   *schedule.Scheduler
 	clock      crm.Clock
@@ -137,20 +138,22 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		return nil, err
 	}
 	a.dispatcher, err = bot.NewDispatcher(bot.DispatcherConfig{
-		Flows:       fl,
-		DefaultFlow: cfg.DefaultFlow,
-		Leads:       postgres.NewLeadStore(a.db),
-		Gate:        redisGate{a.redis},
-		Sender:      sender,
-		Clock:       a.clock,
-		Logger:      logger,
-		SessionTTL:  cfg.SessionTTL.Duration,
-		Lease:       cfg.Updates.Lease.Duration,
-		Observe:     a.metrics.observeUpdate,
-		Alerts:      true,
-		Engagement:  a.engagement,
-		Staff:       a.staff,
-		Qualified:   a.metrics.observeLead,
+		Flows:         fl,
+		DefaultFlow:   cfg.DefaultFlow,
+		Leads:         postgres.NewLeadStore(a.db),
+		Gate:          redisGate{a.redis},
+		Sender:        sender,
+		Clock:         a.clock,
+		Logger:        logger,
+		SessionTTL:    cfg.SessionTTL.Duration,
+		Lease:         cfg.Updates.Lease.Duration,
+		Observe:       a.metrics.observeUpdate,
+		Alerts:        true,
+		Engagement:    a.engagement,
+		Staff:         a.staff,
+		Conversations: a.convs,
+		TimeZone:      a.tz(),
+		Qualified:     a.metrics.observeLead,
 	})
 	if err != nil {
 		return nil, err
@@ -211,6 +214,9 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 			TimeZone:      tz,
 			LostReasons:   bot.WhyLostReasons(),
 		}, a.clock)
+	engagements := postgres.NewEngagementStore(a.db)
+	a.convs = crm.NewConversations(postgres.NewConversationStore(a.db), a.sales, engagements.Reach, engagements.MarkUnreachable,
+		bot.Relay{Sender: sender}, crm.ConversationPolicy{OpenFor: cfg.Relay.OpenFor.Duration, RespondWithin: cfg.Routing.RespondWithin.Duration}, a.clock)
 	a.queue, err = postgres.NewQueue(a.db, a.runJob, postgres.QueueOptions{Workers: cfg.Queue.Workers, Logger: a.log,
 		JobTimeout: cfg.Queue.JobTimeout.Duration, RescueAfter: cfg.Queue.RescueAfter.Duration, ID: cfg.ReplicaID})
 	if err != nil {
@@ -218,6 +224,9 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	}
 	a.schedule = schedule.New(tz, a.db, a.clock, a.log, cfg.Queue.JobTimeout.Duration)
 	if err := a.schedule.Add(ctx, "sla_sweep", cfg.Routing.SLASweep, a.sales.Sweep); err != nil {
+		return fmt.Errorf("config: routing.sla_sweep: %w", err)
+	}
+	if err := a.schedule.Add(ctx, "respond_sweep", cfg.Routing.SLASweep, a.convs.Sweep); err != nil {
 		return fmt.Errorf("config: routing.sla_sweep: %w", err)
 	}
 	if err := a.schedule.Add(ctx, "warm_digest", cfg.Routing.WarmDigest, a.sales.Digest); err != nil {
@@ -240,6 +249,9 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 
 // runJob does one queued job: engagement's or the sales desk's.
 func (a *App) runJob(ctx context.Context, job crm.Job) error {
+	if a.convs.Handles(job.Kind) {
+		return a.convs.Run(ctx, job)
+	}
 	if a.engagement.Handles(job.Kind) {
 		return a.engagement.Run(ctx, job)
 	}
@@ -503,4 +515,13 @@ var (
 
 func (l redisLimiter) ReserveAll(ctx context.Context, buckets []bot.Bucket) ([][]time.Duration, error) {
 	return l.Store.ReserveAll(ctx, redisBuckets(buckets))
+}
+
+// tz is the configured time zone (validated at load).
+func (a *App) tz() *time.Location {
+	tz, err := time.LoadLocation(a.cfg.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return tz
 }

@@ -41,10 +41,16 @@ type Config struct {
 	} `yaml:"log"`
 	Telegram TelegramConfig `yaml:"telegram"`
 	// Team is the sales team: who gets leads, who may press the buttons.
-	Team       []TeamMember    `yaml:"team"`
-	Routing    RoutingConfig   `yaml:"routing"`
-	Surveys    SurveysConfig   `yaml:"surveys"`
-	Followups  FollowupsConfig `yaml:"followups"`
+	Team      []TeamMember    `yaml:"team"`
+	Routing   RoutingConfig   `yaml:"routing"`
+	Surveys   SurveysConfig   `yaml:"surveys"`
+	Followups FollowupsConfig `yaml:"followups"`
+	// Relay is the two-way conversation between customers and the team.
+	Relay struct {
+		// OpenFor: a conversation stays open this long after its last
+		// message (24h); nudges, "what happened?" and surveys wait.
+		OpenFor Duration `yaml:"open_for"`
+	} `yaml:"relay"`
 	QuietHours struct {
 		From string `yaml:"from"`
 		To   string `yaml:"to"`
@@ -135,10 +141,12 @@ type TelegramConfig struct {
 
 // TeamMember is one member of the sales team in the config file.
 type TeamMember struct {
-	Name       string `yaml:"name"`
-	Role       string `yaml:"role"` // rep | head | admin
-	SlackID    string `yaml:"slack_id"`
-	TelegramID int64  `yaml:"telegram_id"`
+	Name string `yaml:"name"`
+	// CustomerName signs the member's replies to customers (default Name).
+	CustomerName string `yaml:"customer_name"`
+	Role         string `yaml:"role"` // rep | head | admin
+	SlackID      string `yaml:"slack_id"`
+	TelegramID   int64  `yaml:"telegram_id"`
 	// OnDuty switches a member without hours on or off (default on).
 	OnDuty *bool `yaml:"on_duty"`
 	// Hours like "Mon-Fri 09:00-18:00", in TimeZone (default: timezone).
@@ -183,6 +191,9 @@ type RoutingConfig struct {
 	// SLASweep is the cron schedule of the SLA and queue sweep.
 	SLASweep    string   `yaml:"sla_sweep"`
 	LostReasons []string `yaml:"lost_reasons"`
+	// RespondWithin: a customer message nobody answered this long (10m,
+	// in working hours) is escalated like an unclaimed hot lead.
+	RespondWithin Duration `yaml:"respond_within"`
 }
 
 // Duration reads "15m", "4h" and "2d" from YAML. A value that does not
@@ -238,6 +249,7 @@ func defaultConfig() Config {
 		ContactWithin: dur(15 * time.Minute),
 		WarmDigest:    "0 10 * * 1-5",
 		SLASweep:      "* * * * *",
+		RespondWithin: dur(10 * time.Minute),
 		LostReasons:   []string{"no budget", "chose a competitor", "not reachable", "not interested", "duplicate"},
 	}
 	c.Queue.Workers = 10
@@ -249,6 +261,7 @@ func defaultConfig() Config {
 	c.Followups = FollowupsConfig{NudgeAfter: dur(2 * time.Hour), AskAfter: dur(24 * time.Hour), MaxNudges: 2,
 		ReengageAfter: dur(30 * 24 * time.Hour), Schedule: "*/10 * * * *", ReengageSchedule: "0 11 * * *"}
 	c.QuietHours.From, c.QuietHours.To = "21:00", "09:00"
+	c.Relay.OpenFor = dur(24 * time.Hour)
 	c.Stats.DailyDigest = "0 19 * * *"
 	return c
 }
@@ -424,7 +437,8 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 	if !crm.Strategy(r.Strategy).Valid() {
 		bad("routing.strategy", "must be first_claim, round_robin, least_loaded or sticky, not %q", r.Strategy)
 	}
-	for key, d := range map[string]Duration{"routing.claim_within": r.ClaimWithin, "routing.contact_within": r.ContactWithin} {
+	for key, d := range map[string]Duration{"routing.claim_within": r.ClaimWithin, "routing.contact_within": r.ContactWithin,
+		"routing.respond_within": r.RespondWithin, "relay.open_for": c.Relay.OpenFor} {
 		if d.bad != "" {
 			bad(key, "%s", d.bad)
 		}
@@ -498,7 +512,7 @@ func (c *Config) validateEngagement(bad func(key, format string, args ...any)) {
 func (c *Config) Managers() []crm.Manager {
 	out := make([]crm.Manager, len(c.Team))
 	for i, m := range c.Team {
-		out[i] = crm.Manager{Name: m.Name, Role: crm.Role(m.Role), SlackID: m.SlackID, TelegramID: m.TelegramID,
+		out[i] = crm.Manager{Name: m.Name, CustomerName: m.CustomerName, Role: crm.Role(m.Role), SlackID: m.SlackID, TelegramID: m.TelegramID,
 			OnDuty: m.OnDuty == nil || *m.OnDuty, TimeZone: m.TimeZone, MaxOpen: m.MaxOpen}
 		out[i].Hours, _ = crm.ParseHours(m.Hours) // validated; "" stays zero
 	}

@@ -1,0 +1,168 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/voronka/voronka/crm"
+)
+
+var (
+	_ crm.ConversationNotifier = (*Notifier)(nil)
+	_ crm.MessageFinder        = (*Notifier)(nil)
+)
+
+// messageEvent is the metadata event type of a relayed message; its
+// payload names the message, which is what FindMessage looks for.
+const messageEvent = "voronka_message"
+
+// PostMessage implements crm.ConversationNotifier: m as a reply in the
+// thread of the card at cardRef, with metadata naming the message.
+func (n *Notifier) PostMessage(ctx context.Context, cardRef string, card *crm.LeadCard, m *crm.Message) (string, error) {
+	channel, ts, err := parseRef(cardRef)
+	if err != nil {
+		return "", fmt.Errorf("slack: post message %d: %w", m.ID, err)
+	}
+	respChannel, msgTS, err := n.send(ctx, channel,
+		slackapi.MsgOptionPost(),
+		slackapi.MsgOptionTS(ts),
+		slackapi.MsgOptionText(messageText(card, m), false),
+		slackapi.MsgOptionDisableLinkUnfurl(),
+		slackapi.MsgOptionMetadata(slackapi.SlackMetadata{EventType: messageEvent, EventPayload: map[string]any{"message_id": m.ID}}),
+	)
+	if err != nil {
+		return "", fmt.Errorf("slack: post message %d of lead %d: %w", m.ID, m.LeadID, err)
+	}
+	if respChannel == "" {
+		respChannel = channel
+	}
+	return respChannel + ":" + msgTS, nil
+}
+
+// FindMessage implements crm.MessageFinder: the card's thread is read for
+// the reply whose metadata names messageID (channels:history scope).
+func (n *Notifier) FindMessage(ctx context.Context, cardRef string, messageID int64) (string, bool, error) {
+	channel, ts, err := parseRef(cardRef)
+	if err != nil {
+		return "", false, err
+	}
+	cursor := ""
+	for range findPages {
+		msgs, more, next, err := n.api.GetConversationRepliesContext(ctx, &slackapi.GetConversationRepliesParameters{
+			ChannelID: channel, Timestamp: ts, Cursor: cursor, Limit: 200, IncludeAllMetadata: true,
+		})
+		var se slackapi.SlackErrorResponse
+		if errors.As(err, &se) && (se.Err == "missing_scope" || se.Err == "not_in_channel" || se.Err == "channel_not_found" || se.Err == "thread_not_found") {
+			return "", false, nil
+		}
+		if err != nil {
+			return "", false, fmt.Errorf("slack: find message %d: %w", messageID, err)
+		}
+		for _, m := range msgs {
+			if m.Metadata.EventType != messageEvent {
+				continue
+			}
+			if id, ok := m.Metadata.EventPayload["message_id"].(float64); ok && int64(id) == messageID {
+				return channel + ":" + m.Timestamp, true, nil
+			}
+		}
+		if !more || next == "" {
+			break
+		}
+		cursor = next
+	}
+	return "", false, nil
+}
+
+// ShowDelivery implements crm.ConversationNotifier: a ✅ on the message
+// when the customer got it; otherwise a ❌ and a reply in the thread
+// saying why, so that nobody believes it went out.
+func (n *Notifier) ShowDelivery(ctx context.Context, cardRef, ref string, m *crm.Message) error {
+	channel, ts, err := parseRef(ref)
+	if err != nil {
+		return err
+	}
+	emoji := "white_check_mark"
+	if m.Delivery != crm.DeliveryDelivered {
+		emoji = "x"
+	}
+	err = n.do(ctx, channel, func(ctx context.Context) error {
+		return n.api.AddReactionContext(ctx, emoji, slackapi.NewRefToMessage(channel, ts))
+	})
+	var se slackapi.SlackErrorResponse
+	if errors.As(err, &se) && se.Err == "already_reacted" {
+		err = nil
+	}
+	if err != nil || m.Delivery == crm.DeliveryDelivered {
+		return err
+	}
+	_, thread, err := parseRef(cardRef)
+	if err != nil {
+		return err
+	}
+	_, _, err = n.send(ctx, channel, slackapi.MsgOptionPost(), slackapi.MsgOptionTS(thread),
+		slackapi.MsgOptionText(":x: "+DeliveryText(m), false))
+	return err
+}
+
+// DeliveryText says, in the team's words, what became of a message.
+func DeliveryText(m *crm.Message) string {
+	switch m.Delivery {
+	case crm.DeliveryDelivered:
+		return "Delivered."
+	case crm.DeliveryBlocked:
+		return "Not delivered: the customer has blocked the bot."
+	case crm.DeliveryStopped:
+		return "Not delivered: the customer opted out with /stop."
+	case crm.DeliveryErased:
+		return "Not delivered: the customer asked to be forgotten (/forget)."
+	case crm.DeliveryUnknown:
+		return "May not have been delivered: the relay was cut short. Check with the customer before repeating it."
+	default:
+		return "Not delivered: Telegram refused the message."
+	}
+}
+
+// messageText is a conversation message as the team reads it in the
+// thread.
+func messageText(card *crm.LeadCard, m *crm.Message) string {
+	var who string
+	switch m.Direction {
+	case crm.In:
+		name := ""
+		if card != nil && !card.Erased {
+			name = card.Contact.Name()
+		}
+		who = "*Customer*"
+		if name != "" {
+			who = "*" + escape(name) + "* (customer)"
+		}
+	case crm.Note:
+		who = "📝 *" + escape(m.Author) + "* (note)"
+	default:
+		who = "*" + escape(m.Author) + "* → customer"
+	}
+	if m.ErasedAt != nil {
+		return who + ": _erased at the customer's request_"
+	}
+	body := escape(m.Text)
+	switch m.Kind {
+	case crm.MessageHandoff:
+		body = strings.TrimSpace("🙋 asks for a person. " + body)
+	case crm.MessagePhoto:
+		body = strings.TrimSpace("📷 photo " + body)
+	case crm.MessageDocument:
+		body = strings.TrimSpace("📎 file " + body)
+	case crm.MessageVoice:
+		body = "🎤 voice note"
+	case crm.MessageLocation:
+		body = "📍 location https://maps.google.com/?q=" + m.Media
+	case crm.MessageContact:
+		body = "📱 shared a contact: " + body
+	}
+	return who + ": " + body
+}

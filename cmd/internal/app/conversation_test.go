@@ -1,0 +1,162 @@
+package app
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/voronka/voronka/bot/slack"
+	"github.com/voronka/voronka/bot/slack/slackfake"
+	"github.com/voronka/voronka/bot/telegram/telegramtest"
+)
+
+// event posts a signed Events API body to /slack/events and returns the
+// status and the answer's body.
+func (b *bundle) event(body []byte, at time.Time) (int, string) {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, b.srv.URL+"/slack/events", bytes.NewReader(body))
+	require.NoError(b.t, err)
+	for k, v := range slack.Sign(slackSecret, body, at) {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(b.t, err)
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(answer)
+}
+
+// waitThread waits for n posts of the bot under the card at channel/ts
+// and returns them (people's messages left out).
+func waitThread(t *testing.T, sl *slackfake.Server, channel, ts string, n int) []slackfake.Message {
+	t.Helper()
+	posts := func() []slackfake.Message {
+		var out []slackfake.Message
+		for _, m := range sl.Thread(channel, ts) {
+			if m.User == "" {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if th := posts(); len(th) >= n {
+			return th
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.FailNow(t, "thread too short", "want %d posts, have %d", n, len(posts()))
+	return nil
+}
+
+// textsTo are the texts the bot sent to chat.
+func (b *bundle) textsTo(chat int64) []string {
+	var out []string
+	for _, c := range b.tg.Sent(chat) {
+		out = append(out, c.Text)
+	}
+	return out
+}
+
+func TestConversationInSlackThread(t *testing.T) {
+	t.Parallel()
+	b, sl, clock := setupSlack(t)
+	const chat = 1501
+	b.hotDialogueTo(chat)
+	leadID := b.leadID(chat)
+	card := waitCalls(t, sl, "chat.postMessage", 1)[0]
+
+	// Slack's URL check, and unsigned or stale events.
+	status, answer := b.event(slackfake.URLVerification("ch4llenge"), clock.Now())
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "ch4llenge", answer)
+	stale := sl.Say(card.ChannelID, card.TS, "UBORIS", "stale")
+	status, _ = b.event(stale.Body, clock.Now().Add(-6*time.Minute))
+	require.Equal(t, http.StatusUnauthorized, status)
+	req, _ := http.NewRequest(http.MethodPost, b.srv.URL+"/slack/events", bytes.NewReader(stale.Body))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	// After the flow, the customer's question reaches the card's thread
+	// instead of the qualification flow; they are told a person answers.
+	before := len(b.tg.Sent(chat))
+	b.say(en(telegramtest.Text(chat, chat, "Can I pay in instalments?")))
+	th := waitThread(t, sl, card.ChannelID, card.TS, 1)
+	require.Contains(t, th[0].Text, "Can I pay in instalments?")
+	require.Contains(t, th[0].Text, "Anna Petrova")
+	sent := b.textsTo(chat)[before:]
+	require.Len(t, sent, 1)
+	require.Contains(t, sent[0], "passed your message to a manager")
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM messages WHERE lead_id = $1 AND direction = 'in'`, leadID))
+
+	// Boris answers in the thread; Slack delivers the event twice. The
+	// customer gets it once, signed, and the lead is his and contacted.
+	reply := sl.Say(card.ChannelID, card.TS, "UBORIS", "Yes, in up to 12 months.")
+	for range 2 {
+		status, _ := b.event(reply.Body, clock.Now())
+		require.Equal(t, http.StatusOK, status)
+	}
+	b.waitFor(func() bool {
+		m, _ := sl.Message(reply.ChannelID, reply.TS)
+		return len(m.Reactions) > 0
+	})
+	m, _ := sl.Message(reply.ChannelID, reply.TS)
+	require.Equal(t, []string{"white_check_mark"}, m.Reactions)
+	var relayed int
+	for _, text := range b.textsTo(chat) {
+		if strings.Contains(text, "Yes, in up to 12 months.") {
+			relayed++
+			require.Equal(t, "Boris:\nYes, in up to 12 months.", text)
+		}
+	}
+	require.Equal(t, 1, relayed)
+	require.Equal(t, "Boris", b.owner(leadID))
+	require.Equal(t, "contacted", b.stage(leadID))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM messages WHERE lead_id = $1 AND direction = 'out' AND delivery = 'delivered'`, leadID))
+
+	// A note stays with the team.
+	n := len(b.tg.Sent(chat))
+	note := sl.Say(card.ChannelID, card.TS, "UBORIS", "note: wants a discount, call after 5")
+	status, _ = b.event(note.Body, clock.Now())
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM messages WHERE lead_id = $1 AND direction = 'note' AND body = 'wants a discount, call after 5'`, leadID))
+
+	// Channel chatter and the bot's own posts are not relayed.
+	chatter := sl.Say(card.ChannelID, "", "UBORIS", "lunch?")
+	status, _ = b.event(chatter.Body, clock.Now())
+	require.Equal(t, http.StatusOK, status)
+
+	// The customer blocked the bot: the next reply is marked not delivered
+	// with the reason, in the thread.
+	b.tg.Block(chat)
+	lost := sl.Say(card.ChannelID, card.TS, "UBORIS", "Are you there?")
+	status, _ = b.event(lost.Body, clock.Now())
+	require.Equal(t, http.StatusOK, status)
+	b.waitFor(func() bool {
+		m, _ := sl.Message(lost.ChannelID, lost.TS)
+		return len(m.Reactions) > 0
+	})
+	m, _ = sl.Message(lost.ChannelID, lost.TS)
+	require.Equal(t, []string{"x"}, m.Reactions)
+	th = waitThread(t, sl, card.ChannelID, card.TS, 2)
+	require.Contains(t, th[len(th)-1].Text, "blocked the bot")
+	require.Equal(t, "blocked", b.delivery(lost.ChannelID+":"+lost.TS))
+	require.Len(t, b.tg.Sent(chat), n, "neither the note nor the blocked reply reached the customer")
+}
+
+// delivery is the delivery state of the message written at ref.
+func (b *bundle) delivery(ref string) string {
+	b.t.Helper()
+	var d string
+	require.NoError(b.t, b.db.Pool.QueryRow(b.t.Context(), `SELECT delivery FROM messages WHERE source_ref = $1`, ref).Scan(&d))
+	return d
+}
