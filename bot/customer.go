@@ -158,7 +158,7 @@ func (d *Dispatcher) cancel(ctx context.Context, u Update, s *session) error {
 		if err != nil && crm.ErrorCode(err) != crm.ECONFLICT {
 			return err
 		}
-		s.Stage, s.State.Done, s.State.Step = crm.StageLost, true, ""
+		s.Stage, s.State.Done, s.State.Step, s.Cancelled = crm.StageLost, true, "", true
 	}
 	return s.say("", []flows.Prompt{{Text: flow.T("cancelled", lang), RemoveKeyboard: true}})
 }
@@ -197,7 +197,8 @@ func (d *Dispatcher) outsideDialogue(ctx context.Context, u Update, s *session) 
 			return d.thankForComment(ctx, u, s, survey)
 		}
 	}
-	if s.LeadID == 0 || d.cfg.Conversations == nil && (s.Stage == crm.StageLost || s.Stage == crm.StageWon) && u.Kind == InputText {
+	closed := s.Stage == crm.StageLost || s.Stage == crm.StageWon
+	if s.LeadID == 0 || (d.cfg.Conversations == nil && closed || s.Cancelled && s.Stage == crm.StageLost) && u.Kind == InputText {
 		return d.newLead(ctx, u, s, crm.Attribution{})
 	}
 	if d.cfg.Conversations != nil && u.Kind != InputButton {

@@ -291,6 +291,9 @@ type session struct {
 	// late). Rebuilt from the answers' update ids when Redis lost it.
 	Last   int64 `json:"last,omitempty"`
 	LastAt int64 `json:"last_at,omitempty"`
+	// Cancelled: the customer left the lead's dialogue with /cancel, so
+	// what they write next begins a new one rather than a conversation.
+	Cancelled bool `json:"cancelled,omitempty"`
 
 	notice  string         // the answer to a pressed button
 	prompts []flows.Prompt // the messages to send
@@ -373,6 +376,7 @@ func (d *Dispatcher) rebuildWith(ctx context.Context, u Update) (*session, []crm
 			s.Last, s.LastAt = a.UpdateID, a.At.Unix()
 		}
 	}
+	s.Cancelled = lead.Stage == crm.StageLost && lead.LostReason == "cancelled"
 	if !lead.Stage.Open() {
 		s.State = flows.State{Flow: lead.FlowID, Version: lead.FlowVersion, Done: true}
 		return s, answers, nil

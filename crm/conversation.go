@@ -237,7 +237,7 @@ func (c *Conversations) Receive(ctx context.Context, m *Message) (Receipt, error
 		return Receipt{Duplicate: true}, nil
 	}
 	r := Receipt{Opened: last.IsZero() || m.At.Sub(last) > c.policy.OpenFor}
-	if next, ok := c.nextOnDuty(now); !ok || next.After(now) {
+	if next, ok := c.nextOnDuty(now); len(c.sales.team) > 0 && (!ok || next.After(now)) {
 		r.OffHours, r.NextOnDuty = true, next
 	}
 	return r, nil
