@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/voronka/voronka/crm"
@@ -63,7 +62,9 @@ func (l Labels) Label(lead *crm.Lead, answers []crm.CardAnswer) []crm.CardAnswer
 			}
 			out[i].Value = strings.Join(texts, ", ")
 		case st.Kind == flows.KindNumber:
-			out[i].Value = groupDigits(a.Value)
+			// Written like the label around it, in the flow's first
+			// language (Format.Number: "1 500 000,5" in Russian).
+			out[i].Value = Format{Lang: lang}.Number(a.Value, 4)
 		}
 	}
 	return out
@@ -77,25 +78,6 @@ func fieldName(st *flows.Step) string {
 	}
 	name := strings.ReplaceAll(st.ID, "_", " ")
 	return strings.ToUpper(name[:1]) + name[1:]
-}
-
-// groupDigits writes 1500000 as "1 500 000" so amounts read at a glance.
-func groupDigits(v string) string {
-	whole, frac, _ := strings.Cut(v, ".")
-	if _, err := strconv.ParseInt(whole, 10, 64); err != nil || len(whole) <= 3 {
-		return v
-	}
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
-	}
-	if frac != "" {
-		return b.String() + "," + frac
-	}
-	return b.String()
 }
 
 // CustomerNotices tells customers, in their dialogue's language, that a

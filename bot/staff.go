@@ -30,11 +30,13 @@ type Charts interface {
 
 // StaffConfig wires Staff. Stats, Team and Sender are required.
 type StaffConfig struct {
-	Stats  *crm.Stats
-	Team   StaffTeam
-	Sender Sender // Telegram: replies in the private chat, digest DMs
-	Charts Charts
-	Logger *slog.Logger
+	Stats *crm.Stats
+	// Campaigns answers /campaigns; nil means none are configured.
+	Campaigns *crm.Campaigns
+	Team      StaffTeam
+	Sender    Sender // Telegram: replies in the private chat, digest DMs
+	Charts    Charts
+	Logger    *slog.Logger
 	// Post, when set, also posts the daily digest to the sales team's
 	// channel (Slack).
 	Post func(ctx context.Context, m Message) error
@@ -92,6 +94,8 @@ var staffCommands = []StaffCommand{
 	{"lead", "<id>", "a lead's card and timeline"},
 	{"find", "<text>", "leads by name, phone, email or @username"},
 	{"export", "[period]", "the period's leads as a CSV file"},
+	{"campaigns", "[name] [promote <variant>]", "per campaign and variant: audience, sent, delivered, blocked, replied, goal, with 95% intervals"},
+	{"model", "", "the win-probability model: how it did on recent leads, its strongest features, vs the score"},
 }
 
 // StaffCommandList lists the managers' commands (for /voronka help).
@@ -219,6 +223,12 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 			return nil, []int64{id}, err
 		}
 		return []Message{{Text: renderLead(v, st.Location(m))}}, []int64{id}, nil
+	case "model":
+		r, err := st.Model(ctx, m)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []Message{{Text: RenderModel(r, st.Location(m))}}, nil, nil
 	case "find":
 		found, err := st.Find(ctx, m, args)
 		if err != nil {
@@ -276,6 +286,8 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 			return nil, nil, err
 		}
 		return s.withChart(ctx, renderCohorts(r), "cohorts.png", "Share won by week since arrival", func() ([]byte, error) { return s.cfg.Charts.Cohorts(r) }), nil, nil
+	case "campaigns":
+		return s.campaigns(ctx, m, args)
 	case "export":
 		var buf bytes.Buffer
 		buf.Grow(1 << 20) // a week's leads; a month's grows it a few times, not twenty

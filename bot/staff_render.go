@@ -30,16 +30,11 @@ func clip(s string) string {
 	return string(r[:maxStaffText-1]) + "…"
 }
 
-// num writes a count with thin groups: 1 500 000.
-func num(n int) string { return groupDigits(strconv.Itoa(n)) }
+// num writes a count grouped like an amount: 1 500 000.
+func num(n int) string { return Format{Lang: TeamLanguage}.Count(n) }
 
-// money writes an amount: whole amounts without decimals, others with two.
-func money(f float64) string {
-	if f == math.Trunc(f) {
-		return groupDigits(strconv.FormatFloat(f, 'f', 0, 64))
-	}
-	return groupDigits(strconv.FormatFloat(f, 'f', 2, 64))
-}
+// money writes an amount as the cards do (Format.Amount).
+func money(f float64) string { return Format{Lang: TeamLanguage}.Amount(f) }
 
 // ratio writes "45% (9/20)", or "—" without a base.
 func ratio(r crm.Ratio) string {
@@ -282,33 +277,33 @@ func eventLine(e crm.Event, loc *time.Location) string {
 	return line
 }
 
-func renderLead(v *crm.LeadView, loc *time.Location) string {
-	c := v.Card
+// renderLead is /lead: the card's facts as NewCard writes them (contact
+// fields or the erased note, source, answers), then the dates and the
+// timeline.
+func renderLead(lv *crm.LeadView, loc *time.Location) string {
+	c := lv.Card
 	l, ct := c.Lead, c.Contact
+	v := NewCard(c, Format{Lang: TeamLanguage, Loc: loc})
 	var b strings.Builder
 	fmt.Fprintf(&b, "Lead #%d · %s · %s · score %d\n", l.ID, l.Stage, l.Temperature, l.Score)
 	var who []string
 	if ct.FirstName != "" || ct.LastName != "" {
-		who = append(who, ct.Name())
+		who = append(who, v.Name)
 	}
-	for _, s := range []string{atName(ct.Username), ct.Phone, ct.Email} {
+	for _, s := range []string{atName(v.Username), v.Phone, v.Email} {
 		if s != "" {
 			who = append(who, s)
 		}
 	}
-	if len(who) == 0 {
+	switch {
+	case v.Erased != "":
+		who = append(who, "🔒 "+v.Erased)
+	case len(who) == 0:
 		who = append(who, "(no contact details)")
 	}
 	b.WriteString(strings.Join(who, " · ") + "\n")
-	a := l.Attribution
-	var src []string
-	for _, s := range []string{a.Source, a.Medium, a.Campaign} {
-		if s != "" {
-			src = append(src, s)
-		}
-	}
-	if len(src) > 0 {
-		b.WriteString("Source: " + strings.Join(src, " / ") + "\n")
+	if a := l.Attribution; a.Source != "" || a.Medium != "" || a.Campaign != "" {
+		b.WriteString("Source: " + v.Source + "\n")
 	}
 	fmt.Fprintf(&b, "Created %s", l.CreatedAt.In(loc).Format("2 Jan 2006 15:04"))
 	if l.QualifiedAt != nil {
@@ -331,9 +326,12 @@ func renderLead(v *crm.LeadView, loc *time.Location) string {
 	if l.LostReason != "" {
 		fmt.Fprintf(&b, "Lost: %s\n", l.LostReason)
 	}
-	if len(c.Answers) > 0 {
+	for _, line := range WinLines(c.Win) {
+		b.WriteString(line + "\n")
+	}
+	if len(v.Answers) > 0 {
 		b.WriteString("\nAnswers:\n")
-		for _, ans := range c.Answers {
+		for _, ans := range v.Answers {
 			val := ans.Value
 			if val == "" {
 				val = "—"
@@ -345,9 +343,9 @@ func renderLead(v *crm.LeadView, loc *time.Location) string {
 			b.WriteString("\n")
 		}
 	}
-	if len(v.Timeline) > 0 {
+	if len(lv.Timeline) > 0 {
 		b.WriteString("\nTimeline:\n")
-		for _, e := range v.Timeline {
+		for _, e := range lv.Timeline {
 			b.WriteString(eventLine(e, loc) + "\n")
 		}
 	}

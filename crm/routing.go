@@ -20,6 +20,10 @@ type SalesPolicy struct {
 	ContactWithin time.Duration
 	LostReasons   []string
 	TimeZone      *time.Location
+	// OrderByProbability hands the routing queue's waiting leads out by
+	// predicted win probability instead of by age (routing.order_by:
+	// probability); it needs a WinEstimator.
+	OrderByProbability bool
 }
 
 // SalesStore keeps the team and the sales side of leads. Writes that cause
@@ -92,6 +96,7 @@ type Sales struct {
 	labels    Labeler
 	clock     Clock
 	team      []Manager
+	win       WinEstimator // nil: cards without a probability
 }
 
 // NewSales wires the sales desk. Call Sync before use.
@@ -209,6 +214,11 @@ func (s *Sales) card(ctx context.Context, leadID int64) (*LeadCard, error) {
 		}
 	}
 	eraseCard(c)
+	if s.win != nil {
+		// A card without its probability beats no card: an error only
+		// leaves the line out.
+		c.Win, _ = s.win.Estimate(ctx, c)
+	}
 	if s.labels != nil {
 		c.Answers = s.labels.Label(&c.Lead, c.Answers)
 	}
@@ -487,6 +497,9 @@ func (s *Sales) Sweep(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("sweep queue: %w", err)
 	}
+	if s.policy.OrderByProbability && s.win != nil {
+		waiting = s.byProbability(ctx, waiting)
+	}
 	for _, id := range waiting {
 		load, err := s.store.OpenLoad(ctx)
 		if err != nil {
@@ -503,6 +516,36 @@ func (s *Sales) Sweep(ctx context.Context, now time.Time) error {
 	}
 	return nil
 }
+
+// byProbability orders the queue by predicted win probability, highest
+// first; leads without one (no model, an error) keep their place after
+// them, oldest first.
+func (s *Sales) byProbability(ctx context.Context, ids []int64) []int64 {
+	prob := make(map[int64]float64, len(ids))
+	for _, id := range ids {
+		prob[id] = -1
+		if c, _, err := s.store.Card(ctx, id); err == nil {
+			if est, err := s.win.Estimate(ctx, c); err == nil && est.Ready {
+				prob[id] = est.Probability
+			}
+		}
+	}
+	out := slices.Clone(ids)
+	slices.SortStableFunc(out, func(a, b int64) int {
+		switch {
+		case prob[a] > prob[b]:
+			return -1
+		case prob[a] < prob[b]:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// SetWinEstimator makes cards show the predicted win probability (and,
+// with SalesPolicy.OrderByProbability, orders the routing queue by it).
+func (s *Sales) SetWinEstimator(e WinEstimator) { s.win = e }
 
 // Digest queues the warm-lead digest for the day before now (in the
 // policy's time zone), once per day.

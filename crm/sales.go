@@ -102,6 +102,9 @@ type Job struct {
 	// Key makes the job unique beyond (Kind, LeadID): the event id of a
 	// card update, the day of a digest.
 	Key string
+	// At, when set, is the earliest the job runs (a campaign send's
+	// planned moment); zero means at once.
+	At time.Time
 	// Interrupted says an earlier run of this job was cut short by its
 	// process dying (kill -9, a lost machine), so it may have done what it
 	// is for, posted a card or sent a message, without recording it. A
@@ -129,6 +132,7 @@ type CardAnswer struct {
 	Question string
 	Value    string
 	Score    int
+	Kind     string // the step's kind as stored ("choice", "number", ...)
 }
 
 // LeadCard is everything a rep needs to act on a lead.
@@ -150,6 +154,9 @@ type LeadCard struct {
 	Escalations int
 	LostReasons []string
 	Now         time.Time
+	// Win is the predicted win probability; nil when no learning is
+	// wired (or it failed: the card goes out without it).
+	Win *WinEstimate
 	// Erased says the customer asked to be forgotten after this lead
 	// began: Contact holds no name, username, phone, email or Telegram id
 	// and the free-text answers are blank, and every rendering says so

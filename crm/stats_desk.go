@@ -108,6 +108,11 @@ type ExportRow struct {
 	WonAt       *time.Time
 	LostAt      *time.Time
 	Amount      float64
+	// Answers are the lead's current answers as stored (for the win
+	// probability); WinProbability is filled by Stats.Export when a model
+	// is in use and the lead is qualified.
+	Answers        []Answer
+	WinProbability *float64
 }
 
 // StaffCommand is one command a manager gave, for the audit log.
@@ -169,6 +174,24 @@ type Stats struct {
 	team   []Manager
 	clock  Clock
 	tz     *time.Location
+	win    WinEstimator
+	model  *Learning
+}
+
+// SetLearning makes /lead and the export show the predicted win
+// probability and answers /model.
+func (s *Stats) SetLearning(l *Learning) { s.win, s.model = l, l }
+
+// Model answers /model: heads and admins only, as it describes the whole
+// team's outcomes.
+func (s *Stats) Model(ctx context.Context, m Manager) (*ModelReport, error) {
+	if !SeesAll(m) {
+		return nil, Errorf(EFORBIDDEN, "/model is for heads of sales and admins.")
+	}
+	if s.model == nil {
+		return nil, Errorf(ENOTFOUND, "Win probability is not set up in this deployment.")
+	}
+	return s.model.Report(ctx)
 }
 
 // NewStats wires the reports. team is the configured team with ids (after
@@ -595,6 +618,9 @@ func (s *Stats) Lead(ctx context.Context, m Manager, id int64) (*LeadView, error
 			}
 		}
 	}
+	if s.win != nil {
+		card.Win, _ = s.win.Estimate(ctx, card) // without it the card still stands
+	}
 	if s.labels != nil {
 		card.Answers = s.labels.Label(&card.Lead, card.Answers)
 	}
@@ -687,6 +713,12 @@ func (s *Stats) Export(ctx context.Context, m Manager, p Period, fn func(ExportR
 	n := 0
 	err := s.store.Export(ctx, scopeOf(m), p.From, p.To, ExportLimit, func(r ExportRow) error {
 		n++
+		if s.win != nil && r.Lead.QualifiedAt != nil {
+			facts := LeadFacts{Lead: r.Lead, Language: r.Contact.Language, Answers: r.Answers}
+			if p, ok, err := s.win.Score(ctx, facts); err == nil && ok {
+				r.WinProbability = &p
+			}
+		}
 		return fn(r)
 	})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/crm"
 )
 
@@ -41,15 +42,16 @@ const (
 	maxOptionValue = 150
 )
 
-// cardBlocks renders a lead card. It is pure: everything it shows comes
-// from card (including card.Now, the time the card is rendered for) and
-// loc, the time zone the sales team reads clock times in. withTelegram
-// adds the "Open in Telegram" link button; it exists so a card can be sent
-// again without the tg:// link should Slack ever refuse that scheme.
+// cardBlocks renders a lead card: bot.NewCard's facts laid out as Block
+// Kit. It is pure: everything it shows comes from card (including
+// card.Now, the time the card is rendered for) and loc, the time zone the
+// sales team reads clock times in. withTelegram adds the "Open in
+// Telegram" link button; it exists so a card can be sent again without
+// the tg:// link should Slack ever refuse that scheme.
 //
 // Layout, top to bottom:
 //
-//	header   🔥 Ivan Petrov (🔥 Lead #42 once the customer is forgotten)
+//	header   🔥 Ivan Petrov · Lead #42 (🔥 Lead #42 once the customer is forgotten)
 //	context  🔒 Customer data erased at their request (erased cards only)
 //	section  fields: Contact | Score | Temperature | Source | Landing |
 //	         Arrived | Stage | Assignee | SLA (Landing and SLA only when set)
@@ -59,20 +61,18 @@ const (
 //	actions  Claim | Contacted, Won, Lost | Won, Lost, and Open in Telegram
 //	context  Lead #42 · flow qualify v1
 func cardBlocks(card *crm.LeadCard, loc *time.Location, withTelegram bool) []slackapi.Block {
-	if loc == nil {
-		loc = time.UTC
-	}
+	v := bot.NewCard(card, bot.Format{Lang: bot.TeamLanguage, Loc: loc})
 	blocks := []slackapi.Block{
-		slackapi.NewHeaderBlock(plain(truncate(temperatureEmoji(card.Lead.Temperature)+" "+leadName(card), maxHeader))),
+		slackapi.NewHeaderBlock(plain(truncate(v.Title(), maxHeader))),
 	}
-	if note := erasedNote(card); note != "" {
+	if note := erasedNote(v); note != "" {
 		blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(note)))
 	}
-	blocks = append(blocks, slackapi.NewSectionBlock(nil, cardFields(card, loc), nil))
-	if why := whyText(card); why != "" {
+	blocks = append(blocks, slackapi.NewSectionBlock(nil, cardFields(v), nil))
+	if why := whyText(v); why != "" {
 		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(why), nil, nil))
 	}
-	if closing := closingLine(card); closing != "" {
+	if closing := closingLine(v); closing != "" {
 		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(closing), nil, nil))
 	}
 	if nudge := assigneeNudge(card); nudge != "" {
@@ -81,63 +81,79 @@ func cardBlocks(card *crm.LeadCard, loc *time.Location, withTelegram bool) []sla
 	if buttons := cardButtons(card, withTelegram); len(buttons) > 0 {
 		blocks = append(blocks, slackapi.NewActionBlock(blockActions, buttons...))
 	}
-	blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(footer(card))))
+	if win := bot.WinLines(card.Win); len(win) > 0 {
+		blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(escape("🎯 "+strings.Join(win, "\n")))))
+	}
+	blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(footer(v))))
 	return blocks
 }
 
 // cardText is the plain-text fallback of a card: what a notification, a
 // screen reader and an old client show.
 func cardText(card *crm.LeadCard, loc *time.Location) string {
-	if loc == nil {
-		loc = time.UTC
-	}
+	v := bot.NewCard(card, bot.Format{Lang: bot.TeamLanguage, Loc: loc})
 	parts := []string{
-		fmt.Sprintf("%s %s lead: %s", temperatureEmoji(card.Lead.Temperature),
-			temperatureLabel(card.Lead.Temperature), leadName(card)),
-		fmt.Sprintf("score %d", card.Lead.Score),
-		strings.ToLower(stageLabel(card.Lead.Stage)),
+		fmt.Sprintf("%s %s lead: %s", v.Mark, v.Temperature, v.Name),
+		fmt.Sprintf("score %d", v.Score),
+		strings.ToLower(v.Stage),
 	}
-	if card.Erased {
-		parts = append(parts, erasedText(card))
+	if v.Erased != "" {
+		parts = append(parts, v.Erased)
 	}
-	if a := assigneeLine(card, loc); card.Assignee != nil {
-		parts = append(parts, strings.ToLower(a[:1])+a[1:])
+	if v.OwnerName != "" {
+		parts = append(parts, lowerFirst(v.Owner))
 	}
 	return escape(truncate(strings.Join(parts, ", "), maxFallback))
 }
 
+// lowerFirst puts a sentence inside another: "Claimed by …" → "claimed by …".
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// erasedNote is the card's erased note as mrkdwn with its mark; "" for a
+// card that was not erased.
+func erasedNote(v bot.Card) string {
+	if v.Erased == "" {
+		return ""
+	}
+	return "🔒 " + escape(v.Erased)
+}
+
 // cardFields are the facts a rep scans before calling: who, how good, from
 // where, how long ago, who has it.
-func cardFields(card *crm.LeadCard, loc *time.Location) []*slackapi.TextBlockObject {
-	l, a := card.Lead, card.Lead.Attribution
+func cardFields(v bot.Card) []*slackapi.TextBlockObject {
 	fields := []*slackapi.TextBlockObject{
-		field("Contact", contactText(card.Contact)),
-		field("Score", strconv.Itoa(l.Score)),
-		field("Temperature", temperatureEmoji(l.Temperature)+" "+temperatureLabel(l.Temperature)),
-		field("Source", sourceText(a)),
+		field("Contact", contactText(v)),
+		field("Score", strconv.Itoa(v.Score)),
+		field("Temperature", v.Mark+" "+v.Temperature),
+		field("Source", escape(v.Source)),
 	}
-	if landing := landingText(a); landing != "" {
-		fields = append(fields, field("Landing", landing))
+	if v.Landing != "" {
+		fields = append(fields, field("Landing", escape(v.Landing)))
 	}
 	arrived := "—"
-	if !l.CreatedAt.IsZero() {
-		arrived = ago(card.Now, l.CreatedAt) + " · " + clock(l.CreatedAt, card.Now, loc)
+	if v.Age != "" {
+		arrived = v.Age + " · " + v.Arrived
 	}
 	fields = append(fields, field("Arrived", arrived))
-	stage := stageLabel(l.Stage)
-	if card.ContactedAt != nil && l.Stage == crm.StageContacted {
-		stage += " · " + clock(*card.ContactedAt, card.Now, loc)
+	stage := v.Stage
+	if v.Contacted != "" && v.State == bot.CardContacted {
+		stage += " · " + v.Contacted
 	}
 	fields = append(fields,
 		field("Stage", stage),
-		field("Assignee", escape(assigneeLine(card, loc))),
+		field("Assignee", escape(v.Owner)),
 	)
-	if card.Escalations > 0 {
+	if v.Escalations > 0 {
 		word := "escalations"
-		if card.Escalations == 1 {
+		if v.Escalations == 1 {
 			word = "escalation"
 		}
-		fields = append(fields, field("SLA", fmt.Sprintf("⚠️ %d %s", card.Escalations, word)))
+		fields = append(fields, field("SLA", fmt.Sprintf("⚠️ %d %s", v.Escalations, word)))
 	}
 	return fields
 }
@@ -150,72 +166,24 @@ func field(label, value string) *slackapi.TextBlockObject {
 	return mrkdwn(truncate("*"+label+"*\n"+value, maxField))
 }
 
-func contactText(c crm.Contact) string {
+func contactText(v bot.Card) string {
 	var lines []string
-	if c.Phone != "" {
-		lines = append(lines, escape(c.Phone))
+	for _, s := range []string{v.Phone, v.Email} {
+		if s != "" {
+			lines = append(lines, escape(s))
+		}
 	}
-	if c.Email != "" {
-		lines = append(lines, escape(c.Email))
-	}
-	if u := strings.TrimPrefix(c.Username, "@"); u != "" {
-		lines = append(lines, "@"+escape(u))
+	if v.Username != "" {
+		lines = append(lines, "@"+escape(v.Username))
 	}
 	return strings.Join(lines, "\n")
-}
-
-// sourceText is "source / medium / campaign"; a missing part shows as a
-// dash so the positions stay readable, and no attribution at all is a
-// single dash ("direct" would be a guess).
-func sourceText(a crm.Attribution) string {
-	if a.Source == "" && a.Medium == "" && a.Campaign == "" {
-		return ""
-	}
-	parts := []string{a.Source, a.Medium, a.Campaign}
-	for i, p := range parts {
-		if p == "" {
-			parts[i] = "—"
-		} else {
-			parts[i] = escape(p)
-		}
-	}
-	return strings.Join(parts, " / ")
-}
-
-func landingText(a crm.Attribution) string {
-	switch {
-	case a.Landing != "" && a.Referrer != "":
-		return escape(a.Landing) + " · via " + escape(a.Referrer)
-	case a.Landing != "":
-		return escape(a.Landing)
-	case a.Referrer != "":
-		return "via " + escape(a.Referrer)
-	}
-	return ""
-}
-
-// assigneeLine says who has the lead, unescaped.
-func assigneeLine(card *crm.LeadCard, loc *time.Location) string {
-	switch {
-	case card.Assignee != nil && card.Claimed:
-		if card.ClaimedAt != nil {
-			return fmt.Sprintf("Claimed by %s at %s", card.Assignee.Name, clock(*card.ClaimedAt, card.Now, loc))
-		}
-		return "Claimed by " + card.Assignee.Name
-	case card.Assignee != nil:
-		return "Assigned to " + card.Assignee.Name
-	case card.Waiting:
-		return "Waiting for a rep on duty"
-	default:
-		return "Unclaimed: first to claim takes it"
-	}
 }
 
 // assigneeNudge mentions the rep a lead was assigned to, so that routing's
 // choice reaches them as a Slack notification and not only as a line on a
 // card in a busy channel.
 func assigneeNudge(card *crm.LeadCard) string {
-	if card.Assignee == nil || card.Claimed || closed(card.Lead.Stage) || !slackIDRE.MatchString(card.Assignee.SlackID) {
+	if card.Assignee == nil || bot.StateOf(card) != bot.CardUnclaimed || !slackIDRE.MatchString(card.Assignee.SlackID) {
 		return ""
 	}
 	return mention(*card.Assignee) + ", this lead is yours: press Claim to take it."
@@ -223,16 +191,16 @@ func assigneeNudge(card *crm.LeadCard) string {
 
 // whyText explains the score answer by answer, so a rep sees what the
 // customer said before calling and why the bot thinks it is hot.
-func whyText(card *crm.LeadCard) string {
-	if len(card.Answers) == 0 {
+func whyText(v bot.Card) string {
+	if len(v.Answers) == 0 {
 		return ""
 	}
-	head := fmt.Sprintf("*Score %d, why:*", card.Lead.Score)
+	head := fmt.Sprintf("*Score %d, why:*", v.Score)
 	var b strings.Builder
 	b.WriteString(head)
-	for i, a := range card.Answers {
+	for i, a := range v.Answers {
 		line := "\n• " + answerLine(a)
-		rest := fmt.Sprintf("\n…and %d more", len(card.Answers)-i)
+		rest := fmt.Sprintf("\n…and %d more", len(v.Answers)-i)
 		if b.Len()+len(line)+len(rest) > maxSection {
 			b.WriteString(rest)
 			break
@@ -246,11 +214,11 @@ func whyText(card *crm.LeadCard) string {
 // a question mark is not followed by a colon.
 func answerLine(a crm.CardAnswer) string {
 	q := strings.TrimRight(strings.TrimSpace(a.Question), " :")
-	v := strings.TrimSpace(a.Value)
+	v := a.Value
 	if v == "" {
 		v = "—"
 	}
-	v = truncate(groupDigits(v, 5), 300)
+	v = truncate(v, 300)
 	sep := ": "
 	if strings.HasSuffix(q, "?") {
 		sep = " "
@@ -266,48 +234,44 @@ func answerLine(a crm.CardAnswer) string {
 }
 
 // closingLine is what became of a closed lead; empty for an open one.
-func closingLine(card *crm.LeadCard) string {
+func closingLine(v bot.Card) string {
 	by := ""
-	if card.Assignee != nil && card.Assignee.Name != "" {
-		by = " · by " + escape(card.Assignee.Name)
+	if v.OwnerName != "" {
+		by = " · by " + escape(v.OwnerName)
 	}
-	switch card.Lead.Stage {
-	case crm.StageWon:
+	switch {
+	case v.Won:
 		amount := ""
-		if card.Amount > 0 {
-			amount = " · " + formatAmount(card.Amount)
+		if v.Amount != "" {
+			amount = " · " + v.Amount
 		}
 		return "✅ *Won*" + amount + by
-	case crm.StageLost:
-		reason := strings.TrimSpace(card.Lead.LostReason)
-		if reason == "" {
-			reason = "no reason given"
-		}
-		return "❌ *Lost* · " + escape(truncate(reason, 500)) + by
+	case v.Lost != "":
+		return "❌ *Lost* · " + escape(truncate(v.Lost, 500)) + by
 	}
 	return ""
 }
 
-func closed(s crm.Stage) bool { return s == crm.StageWon || s == crm.StageLost }
-
-// cardButtons are the next steps the stage allows: Claim while nobody has
-// the lead; then Contacted, Won, Lost; once contacted, Won or Lost; none
-// once it is closed. Each carries the lead id as its value.
+// cardButtons are the actions of the card's state (bot.CardState.Actions),
+// each carrying the lead id as its value, and the link to the customer.
 func cardButtons(card *crm.LeadCard, withTelegram bool) []slackapi.BlockElement {
-	if closed(card.Lead.Stage) {
+	kinds := bot.StateOf(card).Actions()
+	if len(kinds) == 0 {
 		return nil
 	}
 	id := strconv.FormatInt(card.Lead.ID, 10)
 	var out []slackapi.BlockElement
-	switch {
-	case card.Lead.Stage == crm.StageContacted:
-		out = append(out, wonButton(id), lostButton(id))
-	case !card.Claimed:
-		out = append(out, claimButton(id))
-	default:
-		out = append(out,
-			slackapi.NewButtonBlockElement(actionContacted, id, plain("📞 Contacted")),
-			wonButton(id), lostButton(id))
+	for _, k := range kinds {
+		switch k {
+		case crm.ActClaim:
+			out = append(out, claimButton(id))
+		case crm.ActContacted:
+			out = append(out, slackapi.NewButtonBlockElement(actionContacted, id, plain("📞 Contacted")))
+		case crm.ActWon:
+			out = append(out, wonButton(id))
+		case crm.ActLost:
+			out = append(out, lostButton(id))
+		}
 	}
 	if withTelegram {
 		if u := telegramURL(card.Contact); u != "" {
@@ -330,13 +294,10 @@ func lostButton(id string) *slackapi.ButtonBlockElement {
 }
 
 // footer names the lead the way /lead <id> finds it.
-func footer(card *crm.LeadCard) string {
-	s := fmt.Sprintf("Lead #%d", card.Lead.ID)
-	if card.Lead.FlowID != "" {
-		s += " · flow " + escape(card.Lead.FlowID)
-		if card.Lead.FlowVersion > 0 {
-			s += fmt.Sprintf(" v%d", card.Lead.FlowVersion)
-		}
+func footer(v bot.Card) string {
+	s := fmt.Sprintf("Lead #%d", v.LeadID)
+	if v.Flow != "" {
+		s += " · flow " + escape(v.Flow)
 	}
 	return s
 }
@@ -352,5 +313,5 @@ func mrkdwn(s string) *slackapi.TextBlockObject {
 // hasTelegramScheme reports whether blocks link to tg://, the one URL
 // scheme on a card that Slack might refuse.
 func hasTelegramScheme(card *crm.LeadCard) bool {
-	return strings.HasPrefix(telegramURL(card.Contact), "tg://") && !closed(card.Lead.Stage)
+	return strings.HasPrefix(telegramURL(card.Contact), "tg://") && bot.StateOf(card) != bot.CardClosed
 }

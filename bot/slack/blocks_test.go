@@ -62,14 +62,14 @@ func TestCardBlocksByStage(t *testing.T) {
 	t.Parallel()
 
 	common := []string{
-		"🔥 Ivan Petrov",
+		"🔥 Ivan Petrov · Lead #42",
 		"*Contact*\n+79991234567\nivan@example.com\n@ivanp",
 		"*Score*\n75",
 		"*Temperature*\n🔥 Hot",
 		"*Source*\ngoogle / cpc / black_friday",
 		"*Landing*\npricing",
 		"*Arrived*\n12 min ago · 14:05",
-		"*Score 75, why:*\n• Budget: 1 500 000 (+30)\n• What brings you here? Buy (+45)\n• Email: ivan@example.com",
+		"*Score 75, why:*\n• Budget: 1\u202f500\u202f000 (+30)\n• What brings you here? Buy (+45)\n• Email: ivan@example.com",
 		"Lead #42 · flow qualify v1",
 	}
 	tests := []struct {
@@ -82,7 +82,7 @@ func TestCardBlocksByStage(t *testing.T) {
 		{
 			name:    "unclaimed, first to claim",
 			edit:    func(c *crm.LeadCard) {},
-			want:    []string{"*Stage*\nQualified", "*Assignee*\nUnclaimed: first to claim takes it"},
+			want:    []string{"*Stage*\nQualified", "*Assignee*\nNot claimed yet: first to claim takes it"},
 			notWant: []string{"*SLA*", "this lead is yours"},
 			buttons: []string{"claim", "open_telegram"},
 		},
@@ -128,7 +128,7 @@ func TestCardBlocksByStage(t *testing.T) {
 				c.Lead.Stage = crm.StageWon
 				c.Assignee, c.Claimed, c.Amount = &anna, true, 150000
 			},
-			want:    []string{"*Stage*\nWon", "✅ *Won* · 150 000 · by Anna"},
+			want:    []string{"*Stage*\nWon", "✅ *Won* · 150\u202f000 · by Anna"},
 			buttons: []string{},
 		},
 		{
@@ -207,7 +207,7 @@ func TestCardErasedContact(t *testing.T) {
 	texts, buttons := rendered(t, card, true)
 	require.Contains(t, texts, "🌤 Lead #42")
 	require.Contains(t, texts, "*Contact*\n—")
-	require.Contains(t, texts, "*Source*\n—")
+	require.Contains(t, texts, "*Source*\ndirect")
 	require.NotContains(t, texts, "*Landing*")
 	require.NotContains(t, texts, "why:")
 	require.Equal(t, []string{"claim"}, actionIDs(buttons))
@@ -329,7 +329,7 @@ func TestCardOfForgottenCustomer(t *testing.T) {
 	require.Contains(t, texts, "🔥 Lead #42")
 	require.Contains(t, texts, "🔒 Данные клиента удалены по его просьбе")
 	require.Contains(t, texts, "*Contact*\n—")
-	require.Contains(t, texts, "150 000")
+	require.Contains(t, texts, "150\u202f000")
 	require.Empty(t, actionIDs(buttons), "a won lead has no buttons and nobody to link to")
 	fallback := cardText(card, moscow)
 	require.Contains(t, fallback, "Lead #42")

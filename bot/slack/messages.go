@@ -7,6 +7,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/crm"
 )
 
@@ -31,20 +32,18 @@ func escalationText(card *crm.LeadCard, heads []crm.Manager) string {
 		}
 		who = strings.Join(names, " ")
 	}
-	wait := humanDuration(card.Now.Sub(since))
-	if wait == "just now" {
-		wait = "less than a minute"
-	}
+	v := bot.NewCard(card, bot.Format{Lang: bot.TeamLanguage})
 	return fmt.Sprintf("⏰ Unclaimed for %s: %s %s — %s",
-		wait, temperatureEmoji(card.Lead.Temperature), escape(leadName(card)), who)
+		bot.Format{Lang: bot.TeamLanguage}.Age(card.Now.Sub(since)), v.Mark, escape(v.Name), who)
 }
 
 // reminderText nudges the rep who claimed a lead and has not yet marked it
 // contacted.
 func reminderText(card *crm.LeadCard, rep crm.Manager) string {
-	s := fmt.Sprintf("⏳ %s, %s is still waiting for your call", mention(rep), escape(leadName(card)))
+	f := bot.Format{Lang: bot.TeamLanguage}
+	s := fmt.Sprintf("⏳ %s, %s is still waiting for your call", mention(rep), escape(bot.NewCard(card, f).Name))
 	if card.ClaimedAt != nil {
-		s += ": claimed " + ago(card.Now, *card.ClaimedAt)
+		s += ": claimed " + f.Ago(card.Now, *card.ClaimedAt)
 	}
 	return s + ". Press Contacted once you have talked."
 }
@@ -66,9 +65,6 @@ func followUpBlocks(text string, card *crm.LeadCard, withTelegram bool) []slacka
 // There is no link to a lead card because digest leads have none: warm
 // leads go to the digest instead of getting a card one by one.
 func digestBlocks(title string, cards []*crm.LeadCard, loc *time.Location) []slackapi.Block {
-	if loc == nil {
-		loc = time.UTC
-	}
 	if strings.TrimSpace(title) == "" {
 		title = "Leads"
 	}
@@ -80,7 +76,7 @@ func digestBlocks(title string, cards []*crm.LeadCard, loc *time.Location) []sla
 			break
 		}
 		var accessory *slackapi.Accessory
-		if !card.Claimed && !closed(card.Lead.Stage) && card.Lead.Stage != crm.StageContacted {
+		if bot.StateOf(card) == bot.CardUnclaimed {
 			accessory = slackapi.NewAccessory(claimButton(fmt.Sprint(card.Lead.ID)))
 		}
 		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(digestLine(card, loc)), nil, accessory))
@@ -90,22 +86,20 @@ func digestBlocks(title string, cards []*crm.LeadCard, loc *time.Location) []sla
 
 // digestLine is one lead of a digest, two lines of mrkdwn.
 func digestLine(card *crm.LeadCard, loc *time.Location) string {
-	name := "*" + strings.ReplaceAll(escape(leadName(card)), "|", "¦") + "*"
+	v := bot.NewCard(card, bot.Format{Lang: bot.TeamLanguage, Loc: loc})
+	name := "*" + strings.ReplaceAll(escape(v.Name), "|", "¦") + "*"
 	if u := telegramURL(card.Contact); strings.HasPrefix(u, "https://") {
 		name = "<" + u + "|" + name + ">"
 	}
-	first := fmt.Sprintf("%s %s · score %d", temperatureEmoji(card.Lead.Temperature), name, card.Lead.Score)
-	if src := sourceText(card.Lead.Attribution); src != "" {
-		first += " · " + src
+	first := fmt.Sprintf("%s %s · score %d · %s", v.Mark, name, v.Score, escape(v.Source))
+	second := fmt.Sprintf("Lead #%d · %s", v.LeadID, strings.ToLower(v.Stage))
+	if v.Age != "" {
+		second += " · arrived " + v.Age + " (" + v.Arrived + ")"
 	}
-	second := fmt.Sprintf("Lead #%d · %s", card.Lead.ID, strings.ToLower(stageLabel(card.Lead.Stage)))
-	if !card.Lead.CreatedAt.IsZero() {
-		second += " · arrived " + ago(card.Now, card.Lead.CreatedAt) + " (" + clock(card.Lead.CreatedAt, card.Now, loc) + ")"
+	if v.OwnerName != "" {
+		second += " · " + escape(lowerFirst(v.Owner))
 	}
-	if card.Assignee != nil {
-		second += " · " + escape(strings.ToLower(assigneeLine(card, loc)[:1])+assigneeLine(card, loc)[1:])
-	}
-	if note := erasedNote(card); note != "" {
+	if note := erasedNote(v); note != "" {
 		second += " · " + note
 	}
 	return truncate(first+"\n"+second, maxSection)
@@ -119,7 +113,7 @@ func digestText(title string, cards []*crm.LeadCard) string {
 			names = append(names, "…")
 			break
 		}
-		names = append(names, fmt.Sprintf("%s (%d)", leadName(c), c.Lead.Score))
+		names = append(names, fmt.Sprintf("%s (%d)", bot.NewCard(c, bot.Format{}).Name, c.Lead.Score))
 	}
 	return escape(truncate(fmt.Sprintf("%s: %d leads: %s", title, len(cards), strings.Join(names, ", ")), maxFallback))
 }

@@ -88,7 +88,7 @@ func TestPostCardThenUpdateInPlace(t *testing.T) {
 	require.Equal(t, "#sales", post.Channel)
 	require.Equal(t, "🔥 Hot lead: Ivan Petrov, score 75, qualified", post.Text, "a plain-text fallback")
 	require.Contains(t, post.Texts(), "🔥 Ivan Petrov")
-	require.Contains(t, post.Texts(), "Budget: 1 500 000 (+30)")
+	require.Contains(t, post.Texts(), "Budget: 1\u202f500\u202f000 (+30)")
 	require.Contains(t, post.Texts(), "*Arrived*\n12 min ago · 14:05")
 	require.Equal(t, []string{"claim", "open_telegram"}, actionIDs(post.Buttons()))
 	require.Equal(t, "false", post.Params["unfurl_links"])
@@ -199,7 +199,7 @@ func TestDigestOneMessage(t *testing.T) {
 	texts := posts[0].Texts()
 	require.Contains(t, texts, "Warm leads, Monday")
 	require.Contains(t, texts, "🌤 <https://t.me/ivanp|*Ivan Petrov*> · score 40 · google / cpc / black_friday")
-	require.Contains(t, texts, "🔥 *Olga* · score 75 · instagram / — / —")
+	require.Contains(t, texts, "🔥 *Olga* · score 75 · instagram")
 	require.Contains(t, posts[0].Text, "Warm leads, Monday: 2 leads")
 	require.Equal(t, []string{"claim", "claim"}, actionIDs(posts[0].Buttons()))
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -127,10 +126,12 @@ func (g *SalesGroup) UpdateCard(ctx context.Context, ref string, card *crm.LeadC
 // message, so the group is notified again, and it carries the card's
 // buttons so nobody has to scroll up to claim.
 func (g *SalesGroup) Escalate(ctx context.Context, _ string, card *crm.LeadCard, heads []crm.Manager) error {
+	f := g.format()
+	v := bot.NewCard(card, f)
 	var b strings.Builder
-	fmt.Fprintf(&b, "⏰ Lead #%d not claimed for %s\n", card.Lead.ID, slaMinutes(cardNow(card).Sub(arrivedAt(card))))
-	fmt.Fprintf(&b, "%s %s · score %d · %s", temperatureMark(card.Lead.Temperature), cardName(card), card.Lead.Score, card.Lead.Temperature)
-	if c := contactLine(card.Contact); c != "" {
+	fmt.Fprintf(&b, "⏰ Lead #%d not claimed for %s\n", card.Lead.ID, f.Age(cardNow(card).Sub(arrivedAt(card))))
+	fmt.Fprintf(&b, "%s %s · score %d · %s", v.Mark, clipText(v.Name, 80), v.Score, v.Temperature)
+	if c := contactLine(v); c != "" {
 		b.WriteString("\n" + c)
 	}
 	if names := managerNames(heads); names != "" {
@@ -146,13 +147,15 @@ func (g *SalesGroup) Escalate(ctx context.Context, _ string, card *crm.LeadCard,
 // Remind implements crm.SalesNotifier, with the card's buttons so the rep
 // can mark the lead contacted from the reminder.
 func (g *SalesGroup) Remind(ctx context.Context, _ string, card *crm.LeadCard, rep crm.Manager) error {
+	f := g.format()
+	v := bot.NewCard(card, f)
 	var b strings.Builder
-	fmt.Fprintf(&b, "⏰ %s, lead #%d (%s) ", rep.Name, card.Lead.ID, cardName(card))
+	fmt.Fprintf(&b, "⏰ %s, lead #%d (%s) ", rep.Name, card.Lead.ID, clipText(v.Name, 80))
 	if card.ClaimedAt != nil {
-		fmt.Fprintf(&b, "was claimed %s ago and ", slaMinutes(cardNow(card).Sub(*card.ClaimedAt)))
+		fmt.Fprintf(&b, "was claimed %s and ", f.Ago(cardNow(card), *card.ClaimedAt))
 	}
 	b.WriteString("still waits for contact.")
-	if c := contactLine(card.Contact); c != "" {
+	if c := contactLine(v); c != "" {
 		b.WriteString("\n" + c)
 	}
 	_, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: b.String()}, cardButtons(card))
@@ -172,17 +175,19 @@ func (g *SalesGroup) Digest(ctx context.Context, title string, cards []*crm.Lead
 	fmt.Fprintf(&b, "%s (%d)\n", strings.TrimSpace(title), len(cards))
 	var claims []bot.Button
 	for i, c := range cards {
+		v := bot.NewCard(c, g.format())
 		var entry strings.Builder
-		fmt.Fprintf(&entry, "\n%d. %s %s · lead #%d · score %d · %s · %s ago",
-			i+1, temperatureMark(c.Lead.Temperature), cardName(c), c.Lead.ID, c.Lead.Score,
-			sourceMedium(c.Lead.Attribution), ageText(cardNow(c).Sub(c.Lead.CreatedAt)))
-		if line := contactLine(c.Contact); line != "" {
+		fmt.Fprintf(&entry, "\n%d. %s · score %d · %s", i+1, cardTitle(v), v.Score, v.Source)
+		if v.Age != "" {
+			entry.WriteString(" · " + v.Age)
+		}
+		if line := contactLine(v); line != "" {
 			entry.WriteString("\n   " + line)
 		}
-		if note := erasedNote(c); note != "" {
-			entry.WriteString("\n   " + note)
+		if v.Erased != "" {
+			entry.WriteString("\n   🔒 " + v.Erased)
 		}
-		if who := statusLine(c, g.opts.TimeZone); who != "" && stateOf(c) != stateUnclaimed {
+		if who := statusLine(v); who != "" && v.State != bot.CardUnclaimed {
 			entry.WriteString("\n   " + who)
 		}
 		if utf8.RuneCountInString(b.String())+utf8.RuneCountInString(entry.String()) > maxText-40 {
@@ -190,7 +195,7 @@ func (g *SalesGroup) Digest(ctx context.Context, title string, cards []*crm.Lead
 			break
 		}
 		b.WriteString(entry.String())
-		if stateOf(c) == stateUnclaimed {
+		if v.State == bot.CardUnclaimed {
 			claims = append(claims, bot.Button{Text: fmt.Sprintf("🙋 Claim #%d", c.Lead.ID), Data: callbackData(string(crm.ActClaim), c.Lead.ID)})
 		}
 	}
@@ -262,29 +267,6 @@ func parseRef(ref string) (chatID int64, msgID int, err error) {
 	return chatID, msgID, nil
 }
 
-// cardState is what the buttons of a card depend on.
-type cardState int
-
-const (
-	stateUnclaimed cardState = iota
-	stateClaimed
-	stateContacted
-	stateClosed
-)
-
-func stateOf(c *crm.LeadCard) cardState {
-	switch {
-	case c.Lead.Stage == crm.StageWon || c.Lead.Stage == crm.StageLost:
-		return stateClosed
-	case c.Lead.Stage == crm.StageContacted || c.ContactedAt != nil:
-		return stateContacted
-	case c.Claimed || c.ClaimedAt != nil:
-		return stateClaimed
-	default:
-		return stateUnclaimed
-	}
-}
-
 // actionButton is the button of one action on a card.
 func actionButton(kind crm.ActionKind, leadID int64) bot.Button {
 	label := map[crm.ActionKind]string{
@@ -296,23 +278,10 @@ func actionButton(kind crm.ActionKind, leadID int64) bot.Button {
 	return bot.Button{Text: label, Data: callbackData(string(kind), leadID)}
 }
 
-// stateActions are the buttons of each state, the same as on Slack.
-func stateActions(s cardState) []crm.ActionKind {
-	switch s {
-	case stateUnclaimed:
-		return []crm.ActionKind{crm.ActClaim}
-	case stateClaimed:
-		return []crm.ActionKind{crm.ActContacted, crm.ActWon, crm.ActLost}
-	case stateContacted:
-		return []crm.ActionKind{crm.ActWon, crm.ActLost}
-	}
-	return nil
-}
-
 // cardButtons are the actions of the card's state in one row and the link
 // to the customer in another. A closed lead has none, as on Slack.
 func cardButtons(c *crm.LeadCard) [][]bot.Button {
-	kinds := stateActions(stateOf(c))
+	kinds := bot.StateOf(c).Actions()
 	if len(kinds) == 0 {
 		return nil
 	}
@@ -349,123 +318,94 @@ func callbackData(action string, leadID int64, extra ...string) string {
 	return strings.Join(parts, ":")
 }
 
-// cardText renders everything a rep needs to act on a lead, one fact a line.
+// format is how the group's texts write figures (bot.Format).
+func (g *SalesGroup) format() bot.Format {
+	return bot.Format{Lang: bot.TeamLanguage, Loc: g.opts.TimeZone}
+}
+
+// cardText lays out bot.NewCard's facts as the group's plain text, one
+// fact a line.
 func cardText(c *crm.LeadCard, loc *time.Location) string {
+	v := bot.NewCard(c, bot.Format{Lang: bot.TeamLanguage, Loc: loc})
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s · lead #%d\n", temperatureMark(c.Lead.Temperature), cardName(c), c.Lead.ID)
-	if line := contactLine(c.Contact); line != "" {
+	b.WriteString(cardTitle(v) + "\n")
+	if line := contactLine(v); line != "" {
 		b.WriteString(line + "\n")
 	}
-	if note := erasedNote(c); note != "" {
-		b.WriteString(note + "\n")
+	if v.Erased != "" {
+		b.WriteString("🔒 " + v.Erased + "\n")
 	}
-	fmt.Fprintf(&b, "⭐ Score %d · %s\n", c.Lead.Score, labelOf(string(c.Lead.Temperature)))
-	for _, a := range c.Answers {
-		fmt.Fprintf(&b, "  • %s: %s (%+d)\n", clipText(a.Question, 120), clipText(a.Value, 200), a.Score)
+	fmt.Fprintf(&b, "⭐ Score %d · %s\n", v.Score, v.Temperature)
+	for _, a := range v.Answers {
+		value := a.Value
+		if value == "" {
+			value = "—"
+		}
+		fmt.Fprintf(&b, "  • %s: %s (%+d)\n", clipText(a.Question, 120), clipText(value, 200), a.Score)
 	}
-	fmt.Fprintf(&b, "📣 %s\n", attributionLine(c.Lead.Attribution))
-	now := cardNow(c)
-	fmt.Fprintf(&b, "🕒 Arrived %s ago (%s)\n", ageText(now.Sub(c.Lead.CreatedAt)), cardClock(c.Lead.CreatedAt, now, loc))
-	fmt.Fprintf(&b, "📍 Stage: %s", labelOf(string(c.Lead.Stage)))
-	if s := statusLine(c, loc); s != "" {
+	b.WriteString("📣 Source: " + v.Source)
+	if v.Landing != "" {
+		b.WriteString(" · landing: " + v.Landing)
+	}
+	b.WriteString("\n")
+	if v.Age != "" {
+		fmt.Fprintf(&b, "🕒 Arrived %s (%s)\n", v.Age, v.Arrived)
+	}
+	fmt.Fprintf(&b, "📍 Stage: %s", v.Stage)
+	if s := statusLine(v); s != "" {
 		b.WriteString("\n" + s)
 	}
-	if c.Escalations > 0 {
-		fmt.Fprintf(&b, "\n⏰ Escalated %d× (not claimed in time)", c.Escalations)
+	if v.Escalations > 0 {
+		fmt.Fprintf(&b, "\n⏰ Escalated %d× (not claimed in time)", v.Escalations)
+	}
+	if win := bot.WinLines(c.Win); len(win) > 0 {
+		b.WriteString("\n🎯 " + strings.Join(win, "\n"))
 	}
 	return clipText(b.String(), maxText)
 }
 
+// cardTitle is the card's title with the name clipped to a line.
+func cardTitle(v bot.Card) string {
+	v.Name = clipText(v.Name, 80)
+	return v.Title()
+}
+
 // statusLine says who has the lead and how it ended.
-func statusLine(c *crm.LeadCard, loc *time.Location) string {
-	now := cardNow(c)
+func statusLine(v bot.Card) string {
 	var parts []string
 	switch {
-	case c.Waiting && c.Assignee == nil && stateOf(c) == stateUnclaimed:
-		parts = append(parts, "⏳ Waiting for a rep on duty")
-	case stateOf(c) == stateUnclaimed && c.Assignee != nil:
-		parts = append(parts, fmt.Sprintf("👤 Assigned to %s, not claimed yet", c.Assignee.Name))
-	case stateOf(c) == stateUnclaimed:
-		parts = append(parts, "👤 Not claimed yet")
-	case c.Assignee != nil && c.ClaimedAt != nil:
-		parts = append(parts, fmt.Sprintf("👤 Claimed by %s at %s", c.Assignee.Name, cardClock(*c.ClaimedAt, now, loc)))
-	case c.Assignee != nil:
-		parts = append(parts, "👤 "+c.Assignee.Name)
+	case v.Waiting:
+		parts = append(parts, "⏳ "+v.Owner)
+	case v.Owner != "":
+		parts = append(parts, "👤 "+v.Owner)
 	}
-	if c.ContactedAt != nil {
-		parts = append(parts, "📞 Contacted at "+cardClock(*c.ContactedAt, now, loc))
+	if v.Contacted != "" {
+		parts = append(parts, "📞 Contacted at "+v.Contacted)
 	}
-	switch c.Lead.Stage {
-	case crm.StageWon:
-		parts = append(parts, "✅ Won: "+salesAmount(c.Amount))
-	case crm.StageLost:
-		reason := c.Lead.LostReason
-		if reason == "" {
-			reason = "no reason given"
-		}
-		parts = append(parts, "❌ Lost: "+reason)
+	switch {
+	case v.Won && v.Amount != "":
+		parts = append(parts, "✅ Won: "+v.Amount)
+	case v.Won:
+		parts = append(parts, "✅ Won")
+	case v.Lost != "":
+		parts = append(parts, "❌ Lost: "+v.Lost)
 	}
 	return strings.Join(parts, "\n")
 }
 
-func cardName(c *crm.LeadCard) string {
-	if n := strings.TrimSpace(c.Contact.Name()); n != "" {
-		return clipText(n, 80)
-	}
-	return "Lead #" + strconv.FormatInt(c.Lead.ID, 10)
-}
-
-// erasedNote says that the card's customer was forgotten; "" for a card
-// that was not erased.
-func erasedNote(c *crm.LeadCard) string {
-	switch {
-	case !c.Erased:
-		return ""
-	case c.ErasedNote != "":
-		return "🔒 " + c.ErasedNote
-	}
-	return "🔒 " + crm.ErasedCustomerNote
-}
-
-func contactLine(c crm.Contact) string {
+func contactLine(v bot.Card) string {
 	var parts []string
-	if c.Phone != "" {
-		parts = append(parts, "📞 "+c.Phone)
+	if v.Phone != "" {
+		parts = append(parts, "📞 "+v.Phone)
 	}
-	if c.Email != "" {
-		parts = append(parts, "✉️ "+c.Email)
+	if v.Email != "" {
+		parts = append(parts, "✉️ "+v.Email)
 	}
-	if c.Username != "" {
-		parts = append(parts, "@"+c.Username)
-	}
-	return strings.Join(parts, " · ")
-}
-
-func attributionLine(a crm.Attribution) string {
-	parts := []string{"Source: " + sourceMedium(a)}
-	if a.Campaign != "" {
-		parts = append(parts, "campaign: "+a.Campaign)
-	}
-	if a.Landing != "" {
-		parts = append(parts, "landing: "+a.Landing)
+	if v.Username != "" {
+		parts = append(parts, "@"+v.Username)
 	}
 	return strings.Join(parts, " · ")
 }
-
-// sourceMedium is "source / medium"; a lead without a source came by a bare
-// /start, which is what "direct" means in web analytics too.
-func sourceMedium(a crm.Attribution) string {
-	s := a.Source
-	if s == "" {
-		s = "direct"
-	}
-	if a.Medium != "" {
-		s += " / " + a.Medium
-	}
-	return s
-}
-
-func temperatureMark(t crm.Temperature) string { return t.Emoji() }
 
 func managerNames(ms []crm.Manager) string {
 	names := make([]string, 0, len(ms))
@@ -495,68 +435,9 @@ func arrivedAt(c *crm.LeadCard) time.Time {
 	return c.Lead.CreatedAt
 }
 
-// slaMinutes is a short SLA span: "7 min", never less than one.
-func slaMinutes(d time.Duration) string {
-	return strconv.Itoa(max(1, int(d/time.Minute))) + " min"
-}
-
-// ageText is an age as people say it: "<1 min", "12 min", "3 h 5 min", "2 d 4 h".
-func ageText(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "<1 min"
-	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + " min"
-	case d < 24*time.Hour:
-		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-		if m == 0 {
-			return fmt.Sprintf("%d h", h)
-		}
-		return fmt.Sprintf("%d h %d min", h, m)
-	default:
-		days, h := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
-		if h == 0 {
-			return fmt.Sprintf("%d d", days)
-		}
-		return fmt.Sprintf("%d d %d h", days, h)
-	}
-}
-
-// cardClock is a time of day in loc, with the date when it is not today.
-func cardClock(t, now time.Time, loc *time.Location) string {
-	t, now = t.In(loc), now.In(loc)
-	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
-		return t.Format("15:04")
-	}
-	return t.Format("2 Jan 15:04")
-}
-
-// salesAmount groups thousands with spaces, as both Russian and
-// international readers read them: 1 500 000, 1 500.50.
-func salesAmount(v float64) string {
-	cents := int64(math.Round(v * 100))
-	whole, frac := cents/100, cents%100
-	digits := strconv.FormatInt(whole, 10)
-	var b strings.Builder
-	for i, r := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
-	}
-	if frac != 0 {
-		fmt.Fprintf(&b, ".%02d", frac)
-	}
-	return b.String()
-}
-
-// labelOf is a stage or temperature as a label: "Qualified", "Hot".
-func labelOf(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
+// salesAmount writes the amount of a sale the way the cards do
+// (bot.Format.Amount).
+func salesAmount(v float64) string { return bot.Format{Lang: bot.TeamLanguage}.Amount(v) }
 
 // clipText cuts s to n runes, marking the cut.
 func clipText(s string, n int) string {

@@ -144,11 +144,11 @@ const (
 	wonLostRow    = `{"text":"✅ Won","callback_data":"vk:won:42"},{"text":"❌ Lost","callback_data":"vk:lost:42"}`
 	claimedRow    = `[{"text":"📞 Contacted","callback_data":"vk:contacted:42"},` + wonLostRow + `]`
 	contactedRow  = `[` + wonLostRow + `]`
-	cardHead      = "🔥 Ivan Petrov · lead #42\n📞 +79001234567 · ✉️ ivan@example.com · @ivanp\n⭐ Score 70 · Hot\n"
-	cardAnswers   = "  • What brings you here?: Buy (+30)\n  • Your budget?: 150000 (+30)\n  • Your phone: +79001234567 (+10)\n"
-	cardSource    = "📣 Source: google / cpc · campaign: black_friday · landing: pricing\n"
+	cardHead      = "🔥 Ivan Petrov · Lead #42\n📞 +79001234567 · ✉️ ivan@example.com · @ivanp\n⭐ Score 70 · Hot\n"
+	cardAnswers   = "  • What brings you here?: Buy (+30)\n  • Your budget?: 150\u202f000 (+30)\n  • Your phone: +79001234567 (+10)\n"
+	cardSource    = "📣 Source: google / cpc / black_friday · landing: pricing\n"
 	cardArrived   = "🕒 Arrived 12 min ago (12:00)\n"
-	cardUnclaimed = cardHead + cardAnswers + cardSource + cardArrived + "📍 Stage: Qualified\n👤 Not claimed yet"
+	cardUnclaimed = cardHead + cardAnswers + cardSource + cardArrived + "📍 Stage: Qualified\n👤 Not claimed yet: first to claim takes it"
 )
 
 func keyboard(rows ...string) string { return `{"inline_keyboard":[` + strings.Join(rows, ",") + `]}` }
@@ -209,7 +209,7 @@ func TestSalesGroupCardPerStage(t *testing.T) {
 				c.Lead.Stage, c.Amount = crm.StageWon, 1500000
 				return c
 			},
-			has: []string{"📍 Stage: Won\n👤 Claimed by Anna at 12:05\n📞 Contacted at 12:10\n✅ Won: 1 500 000"},
+			has: []string{"📍 Stage: Won\n👤 Claimed by Anna at 12:05\n📞 Contacted at 12:10\n✅ Won: 1\u202f500\u202f000"},
 		},
 		{
 			name: "lost",
@@ -237,7 +237,7 @@ func TestSalesGroupCardPerStage(t *testing.T) {
 				c.Contact = crm.Contact{ID: 9}
 				return c
 			},
-			has:    []string{"🔥 Lead #42 · lead #42\n⭐ Score 70"},
+			has:    []string{"🔥 Lead #42\n⭐ Score 70"},
 			markup: keyboard(claimRow),
 		},
 	}
@@ -297,7 +297,7 @@ func TestSalesGroupPostAndUpdateCard(t *testing.T) {
 	card.Lead.Stage, card.Amount = crm.StageWon, 150000
 	require.NoError(t, sb.group.UpdateCard(ctx, ref, card))
 	text, markup, _ = sb.srv.Message(salesChat, msgID)
-	require.Contains(t, text, "✅ Won: 150 000")
+	require.Contains(t, text, "✅ Won: 150\u202f000")
 	require.Empty(t, markup)
 
 	for _, bad := range []string{"", "42", "x:1", "-100777:0", "-100777:abc"} {
@@ -337,7 +337,7 @@ func TestSalesGroupEscalateRemindDigest(t *testing.T) {
 		require.Len(t, sent, 1)
 		require.Equal(t, "sendMessage", sent[0].Method, "a new message, so the group hears of it again")
 		require.Equal(t, "⏰ Lead #42 not claimed for 9 min\n"+
-			"🔥 Ivan Petrov · score 70 · hot\n"+
+			"🔥 Ivan Petrov · score 70 · Hot\n"+
 			"📞 +79001234567 · ✉️ ivan@example.com · @ivanp\n"+
 			"Anna, Oleg: please take it or hand it to someone.", sent[0].Text)
 		require.JSONEq(t, keyboard(claimRow, link), sent[0].ReplyMarkup)
@@ -371,9 +371,9 @@ func TestSalesGroupEscalateRemindDigest(t *testing.T) {
 		sent := sb.srv.Sent(salesChat)
 		require.Len(t, sent, 1, "one message for all the leads")
 		require.Equal(t, "🌤 Warm leads of 2 March (2)\n"+
-			"\n1. 🌤 Maria · lead #43 · score 45 · google / cpc · 3 h 5 min ago"+
+			"\n1. 🌤 Maria · Lead #43 · score 45 · google / cpc / black_friday · 3 h 5 min ago"+
 			"\n   ✉️ maria@example.com"+
-			"\n2. 🌤 Ivan Petrov · lead #44 · score 40 · direct · 12 min ago"+
+			"\n2. 🌤 Ivan Petrov · Lead #44 · score 40 · direct · 12 min ago"+
 			"\n   📞 +79001234567 · ✉️ ivan@example.com · @ivanp"+
 			"\n   👤 Claimed by Boris at 12:05", sent[0].Text)
 		require.JSONEq(t, keyboard(`[{"text":"🙋 Claim #43","callback_data":"vk:claim:43"}]`), sent[0].ReplyMarkup)
@@ -607,7 +607,7 @@ func TestSalesGroupHandlerWonAsksTheAmount(t *testing.T) {
 	require.True(t, handled)
 	require.Equal(t, []crm.Action{{LeadID: 42, Kind: crm.ActWon, By: anna, Amount: 150000}}, sb.desk.Acts())
 	sent = sb.srv.Sent(salesChat)
-	require.Equal(t, "✅ Lead #42 won: 150 000 (Anna)", sent[len(sent)-1].Text)
+	require.Equal(t, "✅ Lead #42 won: 150\u202f000 (Anna)", sent[len(sent)-1].Text)
 }
 
 func TestSalesGroupHandlerReadsAmounts(t *testing.T) {
@@ -703,7 +703,7 @@ func TestSalesGroupHandlerRefusesAnAmountOutOfRange(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []crm.Action{{LeadID: 42, Kind: crm.ActWon, By: boris, Amount: crm.MaxAmount}}, sb.desk.Acts())
 	sent = sb.srv.Sent(salesChat)
-	require.Equal(t, "✅ Lead #42 won: 999 999 999 999.99 (Boris)", sent[len(sent)-1].Text)
+	require.Equal(t, "✅ Lead #42 won: 999\u202f999\u202f999\u202f999.99 (Boris)", sent[len(sent)-1].Text)
 }
 
 func TestSalesGroupHandlerWonCommand(t *testing.T) {
@@ -730,7 +730,7 @@ func TestSalesGroupHandlerWonCommand(t *testing.T) {
 		texts = append(texts, c.Text)
 	}
 	require.Equal(t, []string{
-		"✅ Lead #42 won: 150 000 (Anna)",
+		"✅ Lead #42 won: 150\u202f000 (Anna)",
 		"💰 Anna, “lots” is not an amount I can read. Reply to this message with the amount for lead #42, for example 150000 or 1,5 млн (or send /won 42 <amount>).",
 		"Send /won <lead> <amount>, for example /won 42 150000.",
 		"Only the sales team can do this.",
@@ -816,7 +816,7 @@ func TestSalesGroupCardOfForgottenCustomer(t *testing.T) {
 	require.NoError(t, sb.group.UpdateCard(ctx, ref, card))
 	text, markup, ok := sb.srv.Message(salesChat, msgID)
 	require.True(t, ok)
-	require.True(t, strings.HasPrefix(text, "🔥 Lead #42 · lead #42\n🔒 Данные клиента удалены по его просьбе\n⭐ Score 70"), text)
+	require.True(t, strings.HasPrefix(text, "🔥 Lead #42\n🔒 Данные клиента удалены по его просьбе\n⭐ Score 70"), text)
 	require.Contains(t, text, "👤 Claimed by Anna")
 	require.JSONEq(t, keyboard(claimedRow), markup, "no link to the customer")
 	for _, personal := range []string{"Ivan", "Petrov", "ivanp", "+7900", "ivan@", "777"} {
@@ -826,12 +826,12 @@ func TestSalesGroupCardOfForgottenCustomer(t *testing.T) {
 	card.Lead.Stage, card.Amount = crm.StageWon, 150000
 	require.NoError(t, sb.group.UpdateCard(ctx, ref, card))
 	text, _, _ = sb.srv.Message(salesChat, msgID)
-	require.Contains(t, text, "✅ Won: 150 000")
+	require.Contains(t, text, "✅ Won: 150\u202f000")
 
 	require.NoError(t, sb.group.Digest(ctx, "Warm leads", []*crm.LeadCard{erasedCard()}))
 	digest := sb.srv.Sent(salesChat)
 	last := digest[len(digest)-1].Params["text"]
-	require.Contains(t, last, "Lead #42 · lead #42")
+	require.Contains(t, last, "1. 🔥 Lead #42 · score")
 	require.Contains(t, last, "🔒 Данные клиента удалены по его просьбе")
 	require.NotContains(t, last, "Ivan")
 }

@@ -39,6 +39,11 @@ commands:
             chat [--flow ID] [--lang ru|en] [--payload PAYLOAD] [--user ID]; "chat -h" for details
   flows     "flows lint [FILE|DIR...]" checks flow files, "flows graph FLOW" draws one
             as DOT, Mermaid or PNG; "flows help" for details
+  campaigns "campaigns lint [FILE|DIR...]" checks campaign and segment files,
+            "campaigns preview NAME" shows the audience and when each would be sent,
+            "campaigns send NAME --dry-run" lists what a send would queue
+  model     "model train" fits the win-probability model now and promotes it if it does
+            better on the most recent leads; "model show" prints what /model shows
   bench     load and fault suite: replicas of this binary against PostgreSQL and Redis,
             simulated customers, invariants checked (runs voronka-bench, built beside
             this binary by "make build"); "bench -h" for details
@@ -82,6 +87,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return app.Migrate(ctx, getenv, stdout, stderr)
 	case "flows":
 		return app.Flows(ctx, args, getenv, stdout, stderr)
+	case "campaigns":
+		return app.Campaigns(ctx, args, getenv, stdout, stderr)
+	case "model":
+		return app.Model(ctx, args, getenv, stdout, stderr)
 	case "bench":
 		return bench(ctx, args, stdout, stderr)
 	case "version":

@@ -214,7 +214,11 @@ func (q *Queue) insert(ctx context.Context, tx pgx.Tx, jobs []crm.Job) error {
 			return crm.Errorf(crm.EINVALID, "a job needs a kind")
 		}
 		// One by one: a handful of jobs per fact, each checked unique.
-		if _, err := q.client.InsertTx(ctx, tx, jobArgs{Job: j.Kind, LeadID: j.LeadID, Key: j.Key}, nil); err != nil {
+		var opts *river.InsertOpts
+		if !j.At.IsZero() {
+			opts = &river.InsertOpts{ScheduledAt: j.At}
+		}
+		if _, err := q.client.InsertTx(ctx, tx, jobArgs{Job: j.Kind, LeadID: j.LeadID, Key: j.Key}, opts); err != nil {
 			return fmt.Errorf("queue %s: %w", j.Kind, err)
 		}
 	}

@@ -85,7 +85,7 @@ func (s *SalesStore) Card(ctx context.Context, leadID int64) (*crm.LeadCard, int
 		return nil, 0, fmt.Errorf("lead card: %w", err)
 	}
 	for _, a := range answers {
-		c.Answers = append(c.Answers, crm.CardAnswer{Question: a.StepID, Value: a.Value, Score: a.Score})
+		c.Answers = append(c.Answers, crm.CardAnswer{Question: a.StepID, Value: a.Value, Score: a.Score, Kind: a.Kind})
 	}
 	c.Claimed = c.ClaimedAt != nil
 	var id int64

@@ -630,7 +630,9 @@ func exportRows(ctx context.Context, tx pgx.Tx, sc crm.Scope, from, to time.Time
 			l.source, l.medium, l.campaign, l.landing, l.referrer, l.start_payload, l.lost_reason,
 			l.created_at, l.qualified_at, coalesce(l.manager_id, 0), l.claimed_at, l.contacted_at,
 			l.won_at, l.lost_at, coalesce(l.amount, 0)::float8,
-			c.first_name, c.last_name, c.username, c.phone, c.email, c.language
+			c.first_name, c.last_name, c.username, c.phone, c.email, c.language,
+			coalesce((SELECT jsonb_agg(jsonb_build_array(a.step_id, a.kind, a.value) ORDER BY a.id) FROM answers a
+				WHERE a.lead_id = l.id AND a.superseded_at IS NULL), '[]')
 		FROM leads l JOIN LATERAL (SELECT * FROM contacts c WHERE c.id = l.contact_id LIMIT 1) c ON true
 		WHERE l.created_at >= $1 AND l.created_at < $2`+scope+`
 		ORDER BY l.created_at, l.id LIMIT $`+strconv.Itoa(len(args)), args...)
@@ -640,13 +642,17 @@ func exportRows(ctx context.Context, tx pgx.Tx, sc crm.Scope, from, to time.Time
 	defer rows.Close()
 	for rows.Next() {
 		var r crm.ExportRow
+		var answers [][3]string
 		l, a, c := &r.Lead, &r.Lead.Attribution, &r.Contact
 		err := rows.Scan(&l.ID, &l.Stage, &l.Score, &l.Temperature, &l.FlowID,
 			&a.Source, &a.Medium, &a.Campaign, &a.Landing, &a.Referrer, &a.Payload, &l.LostReason,
 			&l.CreatedAt, &l.QualifiedAt, &r.ManagerID, &r.ClaimedAt, &r.ContactedAt, &r.WonAt, &r.LostAt, &r.Amount,
-			&c.FirstName, &c.LastName, &c.Username, &c.Phone, &c.Email, &c.Language)
+			&c.FirstName, &c.LastName, &c.Username, &c.Phone, &c.Email, &c.Language, &answers)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
+		}
+		for _, an := range answers {
+			r.Answers = append(r.Answers, crm.Answer{LeadID: l.ID, StepID: an[0], Kind: an[1], Value: an[2]})
 		}
 		if err := fn(r); err != nil {
 			return err

@@ -57,12 +57,14 @@ type App struct {
 	sales      *crm.Sales
 	engagement *crm.Engagement
 	convs      *crm.Conversations
+	campaigns  *crm.Campaigns
 	salesGroup *telegram.SalesGroupHandler
 	schedule   *schedule.Scheduler
 	clock      crm.Clock
 	slack      *slack.Client
 	httpClient *http.Client
 	sleep      func(ctx context.Context, d time.Duration) error
+	learning   *crm.Learning     // the win model (model.go)
 	stats      *crm.Stats        // the managers' reports (staff.go)
 	staffDesk  *bot.Staff        // their commands in every channel (staff.go)
 	staff      bot.StaffCommands // the dispatcher's hook; nil when not wired
@@ -134,6 +136,9 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 	if err := a.wireSales(ctx, sender); err != nil {
 		return nil, err
 	}
+	if err := a.wireCampaigns(ctx, sender); err != nil {
+		return nil, err
+	}
 	if err := a.wireStaff(ctx); err != nil {
 		return nil, err
 	}
@@ -185,10 +190,14 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 		ContactWithin: cfg.Routing.ContactWithin.Duration,
 		LostReasons:   cfg.Routing.LostReasons,
 		TimeZone:      tz,
+
+		OrderByProbability: cfg.Routing.OrderBy == "probability",
 	}, cfg.Managers(), notifiers, bot.CustomerNotices{Flows: a.flows, Sender: sender}, bot.Labels{Flows: a.flows}, a.clock)
 	if err := a.sales.Sync(ctx); err != nil {
 		return err
 	}
+	a.learning = newLearning(a.db, a.flows, cfg, a.clock)
+	a.sales.SetWinEstimator(a.learning)
 	if cfg.TelegramSalesChatID != 0 {
 		a.salesGroup = telegram.NewSalesGroupHandler(a.sales, sender, cfg.TelegramSalesChatID,
 			telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log})
@@ -232,6 +241,11 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	if err := a.schedule.Add(ctx, "warm_digest", cfg.Routing.WarmDigest, a.sales.Digest); err != nil {
 		return fmt.Errorf("config: routing.warm_digest: %w", err)
 	}
+	if spec := cfg.Model.Schedule; spec != "" {
+		if err := a.schedule.AddLong(ctx, "model_train", spec, modelTrainTimeout, a.learning.Sweep); err != nil {
+			return fmt.Errorf("config: model.schedule: %w", err)
+		}
+	}
 	for _, s := range []struct {
 		name, spec string
 		sweep      func(context.Context, time.Time) error
@@ -254,6 +268,9 @@ func (a *App) runJob(ctx context.Context, job crm.Job) error {
 	}
 	if a.engagement.Handles(job.Kind) {
 		return a.engagement.Run(ctx, job)
+	}
+	if a.campaigns != nil && a.campaigns.Handles(job.Kind) {
+		return a.campaigns.Run(ctx, job)
 	}
 	return a.sales.Run(ctx, job)
 }

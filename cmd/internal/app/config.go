@@ -57,6 +57,11 @@ type Config struct {
 	} `yaml:"quiet_hours"`
 	// Stats is what managers ask the bot for.
 	Stats StatsConfig `yaml:"stats"`
+	// Campaigns is marketing: where the campaign files are and the limits
+	// every campaign shares.
+	Campaigns CampaignsConfig `yaml:"campaigns"`
+	// Model is the win-probability model.
+	Model ModelConfig `yaml:"model"`
 	Queue struct {
 		// Workers is how many durable jobs (cards, notices, escalations)
 		// this replica runs at once.
@@ -173,11 +178,50 @@ type FollowupsConfig struct {
 	ReengageSchedule string   `yaml:"reengage_schedule"`
 }
 
+// CampaignsConfig configures the marketing campaigns.
+type CampaignsConfig struct {
+	// Dir holds the campaign and segment files (configs/campaigns); a
+	// missing directory means no campaigns.
+	Dir string `yaml:"dir"`
+	// FrequencyCap is the most marketing messages a customer gets in a
+	// window, across all campaigns: "1/72h" (the default); "" for none.
+	FrequencyCap string `yaml:"frequency_cap"`
+	// Schedule is the cron of the sweep of event and once triggers
+	// (every 5 minutes).
+	Schedule string `yaml:"schedule"`
+	// Explore is the share of best-time sends made at a random allowed
+	// moment instead (0.1).
+	Explore *float64 `yaml:"explore"`
+	// BulkSlots is how many campaign messages may hold a rate-limit
+	// reservation at once on a replica (4): the most a live reply waits
+	// behind.
+	BulkSlots int `yaml:"bulk_slots"`
+}
+
 // StatsConfig configures the managers' reports.
 type StatsConfig struct {
 	// DailyDigest is the cron schedule of the day's /stats sent to the
 	// heads and admins ("" turns it off).
 	DailyDigest string `yaml:"daily_digest"`
+}
+
+// ModelConfig is the win-probability model (README: "Win probability").
+type ModelConfig struct {
+	// Schedule is the cron of the training ("0 3 * * *"; "" turns
+	// scheduled training off, `voronka model train` still works).
+	Schedule string `yaml:"schedule"`
+	// Horizon: the model predicts a win within this long of
+	// qualification (30d).
+	Horizon     Duration `yaml:"horizon"`
+	MinOutcomes struct {
+		Won  int `yaml:"won"`
+		Lost int `yaml:"lost"`
+	} `yaml:"min_outcomes"`
+	// Holdout is the most recent share of outcomes the model is judged
+	// on (0.2).
+	Holdout float64 `yaml:"holdout"`
+	// L2 is the regularisation on the standardised weights (0.01).
+	L2 float64 `yaml:"l2"`
 }
 
 // RoutingConfig is how hot leads reach the team and the SLAs on them.
@@ -194,6 +238,10 @@ type RoutingConfig struct {
 	// RespondWithin: a customer message nobody answered this long (10m,
 	// in working hours) is escalated like an unclaimed hot lead.
 	RespondWithin Duration `yaml:"respond_within"`
+	// OrderBy is how the queue of leads waiting for a rep is served:
+	// "age" (oldest first, the default) or "probability" (the highest
+	// predicted win probability first).
+	OrderBy string `yaml:"order_by"`
 }
 
 // Duration reads "15m", "4h" and "2d" from YAML. A value that does not
@@ -243,6 +291,7 @@ func defaultConfig() Config {
 		},
 	}
 	c.Log.Level, c.Log.Format = "info", "json"
+	c.Campaigns = CampaignsConfig{Dir: "configs/campaigns", FrequencyCap: "1/72h", Schedule: "*/5 * * * *", BulkSlots: 4}
 	c.Routing = RoutingConfig{
 		Strategy:      string(crm.FirstClaim),
 		ClaimWithin:   dur(5 * time.Minute),
@@ -263,6 +312,10 @@ func defaultConfig() Config {
 	c.QuietHours.From, c.QuietHours.To = "21:00", "09:00"
 	c.Relay.OpenFor = dur(24 * time.Hour)
 	c.Stats.DailyDigest = "0 19 * * *"
+	c.Routing.OrderBy = "age"
+	c.Model.Schedule, c.Model.Horizon = "0 3 * * *", dur(30*24*time.Hour)
+	c.Model.MinOutcomes.Won, c.Model.MinOutcomes.Lost = 30, 30
+	c.Model.Holdout, c.Model.L2 = 0.2, 0.01
 	return c
 }
 
@@ -454,6 +507,12 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 			bad("stats.daily_digest", "not a cron schedule: %v", err)
 		}
 	}
+	switch r.OrderBy {
+	case "age", "probability":
+	default:
+		bad("routing.order_by", "must be age or probability, not %q", r.OrderBy)
+	}
+	c.validateModel(bad)
 	if len(r.LostReasons) == 0 {
 		bad("routing.lost_reasons", "needs at least one reason")
 	}
@@ -482,7 +541,43 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 	}
 }
 
+func (c *Config) validateModel(bad func(key, format string, args ...any)) {
+	m := c.Model
+	if m.Schedule != "" {
+		if err := schedule.Check(m.Schedule); err != nil {
+			bad("model.schedule", "not a cron schedule: %v", err)
+		}
+	}
+	if m.Horizon.bad != "" {
+		bad("model.horizon", "%s", m.Horizon.bad)
+	} else if m.Horizon.Duration < 24*time.Hour {
+		bad("model.horizon", "must be at least 1d")
+	}
+	if m.MinOutcomes.Won < 1 || m.MinOutcomes.Lost < 1 {
+		bad("model.min_outcomes", "won and lost must be at least 1")
+	}
+	if m.Holdout <= 0 || m.Holdout >= 1 {
+		bad("model.holdout", "must be between 0 and 1, not %v", m.Holdout)
+	}
+	if m.L2 <= 0 {
+		bad("model.l2", "must be positive")
+	}
+}
+
+// ModelPolicy is the learning's policy from the config.
+func (c *Config) ModelPolicy() crm.ModelPolicy {
+	tz, _ := time.LoadLocation(c.TimeZone) // validated
+	return crm.ModelPolicy{Horizon: c.Model.Horizon.Duration, MinWon: c.Model.MinOutcomes.Won, MinLost: c.Model.MinOutcomes.Lost,
+		Holdout: c.Model.Holdout, L2: c.Model.L2, TimeZone: tz, Flow: c.DefaultFlow}
+}
+
 func (c *Config) validateEngagement(bad func(key, format string, args ...any)) {
+	if _, err := crm.ParseFrequencyCap(c.Campaigns.FrequencyCap, flows.ParseDuration); err != nil {
+		bad("campaigns.frequency_cap", "%v", err)
+	}
+	if e := c.Campaigns.Explore; e != nil && (*e < 0 || *e > 1) {
+		bad("campaigns.explore", "must be between 0 and 1")
+	}
 	for key, d := range map[string]Duration{
 		"surveys.nps_after": c.Surveys.NPSAfter, "surveys.repeat_after": c.Surveys.RepeatAfter,
 		"followups.nudge_after": c.Followups.NudgeAfter, "followups.ask_after": c.Followups.AskAfter,

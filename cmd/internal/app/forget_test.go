@@ -108,7 +108,7 @@ func TestForgetReachesEveryCard(t *testing.T) {
 	m, _ := sl.MessageByRef(refs["slack"])
 	require.Contains(t, slackfake.Texts(m.Blocks), fmt.Sprintf("Lead #%d", goneLead))
 	text, markup, _ := b.tg.Message(groupChat, groupMsg)
-	require.Contains(t, text, fmt.Sprintf("lead #%d", goneLead))
+	require.Contains(t, text, fmt.Sprintf("Lead #%d", goneLead))
 	require.NotContains(t, markup, "t.me", "no link to the customer")
 
 	// What is left anywhere: the database, Redis, every message in the

@@ -72,7 +72,7 @@ func TestSlackLeadCardAndButtons(t *testing.T) {
 	// Exactly one card with the facts, the score's reasons and Claim.
 	post := waitCalls(t, sl, "chat.postMessage", 1)[0]
 	texts := post.Texts()
-	for _, want := range []string{"Anna Petrova", "+79161234567", "@anna_p", "bench / — / load", "Hot", "Budget: 1 500 000 (+30)", "Need: Хочу купить (+30)", "Timeline: На этой неделе (+35)"} {
+	for _, want := range []string{"Anna Petrova", "+79161234567", "@anna_p", "bench / — / load", "Hot", "Budget: 1\u202f500\u202f000 (+30)", "Need: Хочу купить (+30)", "Timeline: На этой неделе (+35)"} {
 		require.Contains(t, texts, want)
 	}
 	var actions []string

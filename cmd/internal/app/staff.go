@@ -32,6 +32,7 @@ func (a *App) wireStaff(ctx context.Context) error {
 	tz, _ := time.LoadLocation(a.cfg.TimeZone) // validated
 	a.stats = crm.NewStats(postgres.NewStatsStore(a.db), postgres.NewSalesStore(a.db),
 		bot.Labels{Flows: a.flows}, a.sales.Team(), a.clock, tz)
+	a.stats.SetLearning(a.learning)
 	sender := countingSender{telegram.NewSender(a.api, a.redis, telegram.SenderOptions{
 		GlobalPerSecond: a.cfg.Telegram.GlobalPerSecond,
 		ChatPerSecond:   a.cfg.Telegram.ChatPerSecond,
@@ -45,12 +46,13 @@ func (a *App) wireStaff(ctx context.Context) error {
 		post = slack.PostStaff(a.slack, a.cfg.SlackSalesChannel)
 	}
 	staff, err := bot.NewStaff(bot.StaffConfig{
-		Stats:  a.stats,
-		Team:   a.sales,
-		Sender: sender,
-		Charts: chart.Charts{},
-		Logger: a.log,
-		Post:   post,
+		Stats:     a.stats,
+		Campaigns: a.campaigns,
+		Team:      a.sales,
+		Sender:    sender,
+		Charts:    chart.Charts{},
+		Logger:    a.log,
+		Post:      post,
 	})
 	if err != nil {
 		return err

@@ -129,7 +129,7 @@ func TestStaffStatsInTelegramAndSlack(t *testing.T) {
 		"Contacted: 2 (prev 1, +100%)",
 		"Won: 2 (prev 1, +100%)",
 		"Lost: 2 (prev 0)",
-		"Revenue: 150 000 (prev 20 000, +650%)",
+		"Revenue: 150\u202f000 (prev 20\u202f000, +650%)",
 		"Lead → qualified: 43% (3/7)",
 		"Qualified → sale: 67% (2/3)",
 		"Sale → repeat sale: 50% (1/2) of the period's sales",
@@ -152,7 +152,7 @@ func TestStaffStatsInTelegramAndSlack(t *testing.T) {
 	// A rep: the team's figures and their own.
 	texts, _ = b.ask(9002, "/stats 2026-11-16..2026-11-22")
 	require.Contains(t, texts[0], "New leads: 7 (prev 3, +133%)")
-	require.Contains(t, texts[0], "Your leads:\nNew 2 · contacted 1 · won 2 · lost 0\nRevenue 150 000 · first contact 20m")
+	require.Contains(t, texts[0], "Your leads:\nNew 2 · contacted 1 · won 2 · lost 0\nRevenue 150\u202f000 · first contact 20m")
 
 	require.Equal(t, 3, b.count(`SELECT count(*) FROM staff_log WHERE command = 'stats' AND outcome = 'ok'`))
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM staff_log WHERE manager = 'Anna' AND channel = 'slack' AND args = '2026-11-16..2026-11-22'`))
@@ -244,18 +244,18 @@ func TestStaffNPSTeamSourcesCohorts(t *testing.T) {
 
 	texts, _ = b.ask(9001, "/team 2026-11-16..2026-11-22")
 	tm := texts[0]
-	require.Contains(t, tm, "Boris\nopen 0 · claimed 2 · contacted 1 · won 2 · revenue 150 000\nto claim 3m 30s · to contact 16m · SLA breaches 0\n")
+	require.Contains(t, tm, "Boris\nopen 0 · claimed 2 · contacted 1 · won 2 · revenue 150\u202f000\nto claim 3m 30s · to contact 16m · SLA breaches 0\n")
 	require.Contains(t, tm, "Vera\nopen 1 · claimed 2 · contacted 1 · won 0 · revenue 0\nto claim 6h 3m · to contact 50m · SLA breaches 1\n")
-	require.Contains(t, tm, "Team\nopen 1 · claimed 4 · contacted 2 · won 2 · revenue 150 000\nto claim 7m · to contact 33m · SLA breaches 1\n")
+	require.Contains(t, tm, "Team\nopen 1 · claimed 4 · contacted 2 · won 2 · revenue 150\u202f000\nto claim 7m · to contact 33m · SLA breaches 1\n")
 	texts, _ = b.ask(9003, "/team 2026-11-16..2026-11-22")
 	require.NotContains(t, texts[0], "Boris", "a rep sees their own row and the total")
 
 	texts, _ = b.ask(9001, "/sources 2026-11-16..2026-11-22")
-	require.Contains(t, texts[0], "google / bf: 3 leads · qualified 100% · won 2 (67%) · revenue 150 000\n"+
+	require.Contains(t, texts[0], "google / bf: 3 leads · qualified 100% · won 2 (67%) · revenue 150\u202f000\n"+
 		"direct: 2 leads · qualified 0% · won 0 (0%) · revenue 0\n"+
 		"telegram: 1 leads · qualified 0% · won 0 (0%) · revenue 0\n"+
 		"vk / spring: 1 leads · qualified 0% · won 0 (0%) · revenue 0\n"+
-		"Total: 7 leads · qualified 43% · won 2 (29%) · revenue 150 000")
+		"Total: 7 leads · qualified 43% · won 2 (29%) · revenue 150\u202f000")
 
 	texts, files = b.ask(9001, "/cohorts 2026-11-10..2026-11-20")
 	require.Contains(t, texts[0], "9 Nov (3 leads): 33% · 33% · 33%\n16 Nov (7 leads): 29% · 29%")

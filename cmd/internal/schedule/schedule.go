@@ -49,6 +49,7 @@ type scheduled struct {
 	schedule cron.Schedule
 	sweep    func(ctx context.Context, now time.Time) error
 	running  sync.Mutex
+	timeout  time.Duration // the tick's deadline; 0: the scheduler's
 }
 
 // New returns a scheduler in time zone tz whose ticks end at timeout.
@@ -70,11 +71,18 @@ func New(tz *time.Location, ticks TickStore, clock crm.Clock, log *slog.Logger, 
 // Add registers a sweep under name at spec (a standard cron expression,
 // or with CRON_TZ= for a zone of its own).
 func (s *Scheduler) Add(ctx context.Context, name, spec string, sweep func(ctx context.Context, now time.Time) error) error {
+	return s.AddLong(ctx, name, spec, 0, sweep)
+}
+
+// AddLong is Add for a sweep that does its work in the tick rather than
+// queueing jobs (the model's training): its ticks end at timeout instead
+// of the scheduler's deadline (0 keeps that one).
+func (s *Scheduler) AddLong(ctx context.Context, name, spec string, timeout time.Duration, sweep func(ctx context.Context, now time.Time) error) error {
 	sched, err := cron.ParseStandard(spec)
 	if err != nil {
 		return fmt.Errorf("schedule %s %q: %w", name, spec, err)
 	}
-	j := &scheduled{name: name, schedule: sched, sweep: sweep}
+	j := &scheduled{name: name, schedule: sched, sweep: sweep, timeout: timeout}
 	s.mu.Lock()
 	s.jobs = append(s.jobs, j)
 	s.mu.Unlock()
@@ -92,7 +100,11 @@ func (s *Scheduler) fire(ctx context.Context, j *scheduled, tick, now time.Time)
 		return false
 	}
 	defer j.running.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	timeout := s.timeout
+	if j.timeout > 0 {
+		timeout = j.timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	first, err := s.ticks.ClaimTick(ctx, j.name, tick)
 	if err != nil {
