@@ -95,6 +95,9 @@ type Message struct {
 	RequestContact string
 	// RemoveKeyboard hides a reply keyboard shown earlier.
 	RemoveKeyboard bool
+	// ReplyTo, when set, makes the message a reply to that message of the
+	// chat (sent even when that one is gone).
+	ReplyTo int
 	// EditMessageID, when set, edits that message in place instead of
 	// sending a new one (text and inline buttons only).
 	EditMessageID int

@@ -64,8 +64,9 @@ type Message struct {
 	// Author is "customer" or the team member's name.
 	Author    string
 	ManagerID int64
-	// Via is where it was written: "telegram" (the customer's chat),
-	// "slack", "group" (the Telegram sales group).
+	// Via is where it was written: ViaChat (the customer's own chat) or
+	// the channel of a SalesNotifier ("slack", "telegram" for the sales
+	// group).
 	Via  string
 	Kind string
 	Text string
@@ -85,6 +86,9 @@ type Message struct {
 	DeliveredAt   *time.Time
 	ErasedAt      *time.Time
 }
+
+// ViaChat is the Via of what the customer wrote in their chat with the bot.
+const ViaChat = "chat"
 
 // Job kinds of conversations: one job per message, keyed by its id.
 const (
@@ -140,9 +144,10 @@ type ConversationNotifier interface {
 	// PostMessage posts m in the conversation of the card at cardRef and
 	// returns its reference there.
 	PostMessage(ctx context.Context, cardRef string, card *LeadCard, m *Message) (string, error)
-	// ShowDelivery marks the team message at ref (m as posted or as
-	// written there) with m.Delivery.
-	ShowDelivery(ctx context.Context, cardRef, ref string, m *Message) error
+	// ShowDelivery marks the team message at ref with m.Delivery: the
+	// member's own message, or (copy) the copy PostMessage posted of a
+	// message written in another channel, whose text says it already.
+	ShowDelivery(ctx context.Context, cardRef, ref string, m *Message, copy bool) error
 }
 
 // MessageFinder is a ConversationNotifier that can find a message it
@@ -216,7 +221,7 @@ func (c *Conversations) Receive(ctx context.Context, m *Message) (Receipt, error
 	if m.At.IsZero() {
 		m.At = now
 	}
-	m.Direction, m.Author, m.Via = In, "customer", "telegram"
+	m.Direction, m.Author, m.Via = In, "customer", ViaChat
 	if m.Kind == "" {
 		m.Kind = MessageText
 	}
@@ -568,9 +573,9 @@ func (c *Conversations) show(ctx context.Context, m *Message) error {
 		if !ok || cardRef == "" {
 			continue
 		}
-		ref := refs[n.Channel()]
+		ref, copy := refs[n.Channel()], true
 		if n.Channel() == m.Via {
-			ref = m.SourceRef
+			ref, copy = m.SourceRef, false
 		}
 		if ref == "" {
 			if ref, err = cn.PostMessage(ctx, cardRef, card, m); err != nil {
@@ -582,7 +587,7 @@ func (c *Conversations) show(ctx context.Context, m *Message) error {
 				continue
 			}
 		}
-		errs = append(errs, cn.ShowDelivery(ctx, cardRef, ref, m))
+		errs = append(errs, cn.ShowDelivery(ctx, cardRef, ref, m, copy))
 	}
 	return errors.Join(errs...)
 }

@@ -81,7 +81,7 @@ func (n *Notifier) FindMessage(ctx context.Context, cardRef string, messageID in
 // ShowDelivery implements crm.ConversationNotifier: a ✅ on the message
 // when the customer got it; otherwise a ❌ and a reply in the thread
 // saying why, so that nobody believes it went out.
-func (n *Notifier) ShowDelivery(ctx context.Context, cardRef, ref string, m *crm.Message) error {
+func (n *Notifier) ShowDelivery(ctx context.Context, cardRef, ref string, m *crm.Message, copy bool) error {
 	channel, ts, err := parseRef(ref)
 	if err != nil {
 		return err
@@ -97,8 +97,8 @@ func (n *Notifier) ShowDelivery(ctx context.Context, cardRef, ref string, m *crm
 	if errors.As(err, &se) && se.Err == "already_reacted" {
 		err = nil
 	}
-	if err != nil || m.Delivery == crm.DeliveryDelivered {
-		return err
+	if err != nil || m.Delivery == crm.DeliveryDelivered || copy {
+		return err // a copy says why in its text
 	}
 	_, thread, err := parseRef(cardRef)
 	if err != nil {
@@ -164,5 +164,9 @@ func messageText(card *crm.LeadCard, m *crm.Message) string {
 	case crm.MessageContact:
 		body = "📱 shared a contact: " + body
 	}
-	return who + ": " + body
+	text := who + ": " + body
+	if m.Direction == crm.Out && m.Delivery.Final() && m.Delivery != crm.DeliveryDelivered {
+		text += "\n:x: " + DeliveryText(m)
+	}
+	return text
 }

@@ -463,6 +463,7 @@ func clipText(s string, n int) string {
 // "/won <lead> <amount>", which the question mentions; a command also
 // reaches a bot whose group privacy mode is on.
 type SalesGroupHandler struct {
+	conv   Conversation
 	desk   crm.SalesDesk
 	sender bot.Sender
 	chatID int64
@@ -535,6 +536,8 @@ type salesInput struct {
 	// was the bot's.
 	repliedBot  bool
 	repliedText string
+	// repliedID is the bot's message replied to, messageID the reply.
+	repliedID int
 }
 
 func fromBotUpdate(u bot.Update) salesInput {
@@ -579,8 +582,9 @@ func salesUpdate(u tgbotapi.Update) (salesInput, bool) {
 			in.text = bot.StorableText(m.Text)
 		}
 		if r := m.ReplyToMessage; r != nil && r.From != nil && r.From.IsBot {
-			in.repliedBot, in.repliedText = true, r.Text
+			in.repliedBot, in.repliedText, in.repliedID = true, r.Text, r.MessageID
 		}
+		in.messageID = m.MessageID
 		return in, true
 	}
 	return salesInput{}, false
@@ -598,6 +602,9 @@ func (h *SalesGroupHandler) handle(ctx context.Context, in salesInput) error {
 			if err == nil && leadID > 0 {
 				return h.amountReply(ctx, in, leadID, in.text)
 			}
+		}
+		if _, err := h.reply(ctx, in); err != nil {
+			return err
 		}
 	}
 	return nil

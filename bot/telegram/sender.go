@@ -460,6 +460,9 @@ func toChattable(m bot.Message) (tgbotapi.Chattable, error) {
 		return edit, nil
 	}
 	msg := tgbotapi.NewMessage(m.ChatID, m.Text)
+	if m.ReplyTo != 0 {
+		msg.ReplyToMessageID, msg.AllowSendingWithoutReply = m.ReplyTo, true
+	}
 	switch {
 	case inline != nil:
 		msg.ReplyMarkup = *inline

@@ -171,11 +171,20 @@ func (s *ConversationStore) SetDelivery(ctx context.Context, id int64, d crm.Del
 	return nil
 }
 
-// LeadByCard implements crm.ConversationStore.
+// LeadByCard implements crm.ConversationStore; message_refs_ref_idx and
+// messages_source_idx find a reply to a relayed message.
 func (s *ConversationStore) LeadByCard(ctx context.Context, channel, ref string) (int64, error) {
 	var id int64
-	err := s.db.Pool.QueryRow(ctx, `SELECT lead_id FROM lead_cards WHERE channel = $1 AND ref = $2
-		ORDER BY lead_id DESC LIMIT 1`, channel, ref).Scan(&id)
+	// The card itself, or a message of its conversation posted there (a
+	// reply in the sales group may answer either).
+	err := s.db.Pool.QueryRow(ctx, `SELECT lead_id FROM (
+			(SELECT lead_id FROM lead_cards WHERE channel = $1 AND ref = $2 ORDER BY lead_id DESC LIMIT 1)
+			UNION ALL
+			(SELECT m.lead_id FROM message_refs r JOIN messages m ON m.id = r.message_id
+				WHERE r.channel = $1 AND r.ref = $2 LIMIT 1)
+			UNION ALL
+			(SELECT lead_id FROM messages WHERE via = $1 AND source_ref = $2 LIMIT 1)
+		) found LIMIT 1`, channel, ref).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("lead by card: %w", translate(err, "no lead has this card"))
 	}

@@ -31,6 +31,10 @@ func (s *Server) Reply(chatID, userID int64, msgID int, text string) tgbotapi.Up
 	replied := s.message(chatID, msgID, was.text)
 	replied.ReplyMarkup = decodeInline(was.markup)
 	u.Message.ReplyToMessage = &replied
+	// A person's message has an id of its own, as in Telegram; these
+	// count from far above the bot's so neither meets the other.
+	s.nextUserMessageID++
+	u.Message.MessageID = 1_000_000 + s.nextUserMessageID
 	return u
 }
 

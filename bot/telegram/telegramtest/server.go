@@ -83,6 +83,8 @@ type Server struct {
 	updates       []tgbotapi.Update
 	nextUpdateID  int
 	nextMessageID int
+	// nextUserMessageID numbers the messages Reply makes people write.
+	nextUserMessageID int
 	calls         []Call
 	fails         map[string][]failure
 	failed        map[string]int

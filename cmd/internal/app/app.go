@@ -226,6 +226,9 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	engagements := postgres.NewEngagementStore(a.db)
 	a.convs = crm.NewConversations(postgres.NewConversationStore(a.db), a.sales, engagements.Reach, engagements.MarkUnreachable,
 		bot.Relay{Sender: sender}, crm.ConversationPolicy{OpenFor: cfg.Relay.OpenFor.Duration, RespondWithin: cfg.Routing.RespondWithin.Duration}, a.clock)
+	if a.salesGroup != nil {
+		a.salesGroup.SetConversation(a.convs)
+	}
 	a.queue, err = postgres.NewQueue(a.db, a.runJob, postgres.QueueOptions{Workers: cfg.Queue.Workers, Logger: a.log,
 		JobTimeout: cfg.Queue.JobTimeout.Duration, RescueAfter: cfg.Queue.RescueAfter.Duration, ID: cfg.ReplicaID})
 	if err != nil {

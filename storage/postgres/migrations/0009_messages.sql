@@ -11,7 +11,8 @@ CREATE TABLE messages (
     direction   text        NOT NULL CHECK (direction IN ('in', 'out', 'note')),
     author      text        NOT NULL,
     manager_id  bigint      REFERENCES managers (id),
-    -- where it was written: telegram (the customer's chat), slack, group.
+    -- where it was written: chat (the customer's own chat with the bot),
+    -- slack, telegram (the sales group).
     via         text        NOT NULL,
     kind        text        NOT NULL DEFAULT 'text',
     body        text        NOT NULL DEFAULT '',
@@ -57,3 +58,6 @@ CREATE TABLE message_escalations (
     message_id bigint PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
     at         timestamptz NOT NULL
 );
+
+-- A reply in the sales group may answer a relayed message, not the card.
+CREATE INDEX message_refs_ref_idx ON message_refs (channel, ref);
