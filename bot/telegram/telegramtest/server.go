@@ -85,14 +85,14 @@ type Server struct {
 	nextMessageID int
 	// nextUserMessageID numbers the messages Reply makes people write.
 	nextUserMessageID int
-	calls         []Call
-	fails         map[string][]failure
-	failed        map[string]int
-	blocked       map[int64]bool
-	messages      map[messageKey]sentMessage
-	webhookURL    string
-	webhookSecret string
-	limits        *limits
+	calls             []Call
+	fails             map[string][]failure
+	failed            map[string]int
+	blocked           map[int64]bool
+	messages          map[messageKey]sentMessage
+	webhookURL        string
+	webhookSecret     string
+	limits            *limits
 	// pollAllowed is the allowed_updates of the last getUpdates.
 	pollAllowed string
 }
