@@ -592,14 +592,15 @@ func (c *Conversations) show(ctx context.Context, m *Message) error {
 	return errors.Join(errs...)
 }
 
-// Open reports whether the contact's conversation is open at now: a
-// message either way within OpenFor. Outreach waits while it is.
-func (c *Conversations) Open(ctx context.Context, contactID int64, now time.Time) (bool, error) {
+// OpenUntil is when the contact's conversation closes: OpenFor after its
+// last message either way (zero when there was none). Engagement.PauseFor
+// makes outreach wait for it.
+func (c *Conversations) OpenUntil(ctx context.Context, contactID int64) (time.Time, error) {
 	last, err := c.store.LastMessageAt(ctx, contactID)
-	if err != nil {
-		return false, err
+	if err != nil || last.IsZero() {
+		return time.Time{}, err
 	}
-	return !last.IsZero() && now.Sub(last) < c.policy.OpenFor, nil
+	return last.Add(c.policy.OpenFor), nil
 }
 
 // OpenFor is the configured relay.open_for.

@@ -229,6 +229,7 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	if a.salesGroup != nil {
 		a.salesGroup.SetConversation(a.convs)
 	}
+	a.engagement.PauseFor(a.convs)
 	a.queue, err = postgres.NewQueue(a.db, a.runJob, postgres.QueueOptions{Workers: cfg.Queue.Workers, Logger: a.log,
 		JobTimeout: cfg.Queue.JobTimeout.Duration, RescueAfter: cfg.Queue.RescueAfter.Duration, ID: cfg.ReplicaID})
 	if err != nil {
