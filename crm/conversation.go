@@ -327,7 +327,7 @@ func (c *Conversations) Write(ctx context.Context, tm TeamMessage) (*Message, er
 	// follow it. Each is a guarded update with its own event and card
 	// update, and one lost to someone else is not this reply's failure.
 	if claim {
-		if _, err := c.sales.Act(ctx, Action{LeadID: leadID, Kind: ActClaim, By: tm.By, At: tm.At}); err != nil && !refused(err) {
+		if _, err := c.sales.Act(ctx, Action{LeadID: leadID, Kind: ActClaim, By: tm.By, At: tm.At, ByReply: true}); err != nil && !refused(err) {
 			return m, err
 		}
 	}

@@ -192,7 +192,7 @@ func (s *Sales) Act(ctx context.Context, a Action) (*LeadCard, error) {
 		a.At = s.clock.Now()
 	}
 	jobs := []Job{{Kind: JobCardUpdate, LeadID: a.LeadID, Key: string(a.Kind) + "@" + strconv.FormatInt(a.At.UnixNano(), 10)}}
-	if a.Kind == ActClaim {
+	if a.Kind == ActClaim && !a.ByReply {
 		jobs = append(jobs, Job{Kind: JobCustomerNotice, LeadID: a.LeadID, Key: "claimed"})
 	}
 	anyOwner := a.By.Role == RoleHead || a.By.Role == RoleAdmin

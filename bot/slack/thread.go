@@ -94,7 +94,9 @@ func (n *Notifier) ShowDelivery(ctx context.Context, cardRef, ref string, m *crm
 		return n.api.AddReactionContext(ctx, emoji, slackapi.NewRefToMessage(channel, ts))
 	})
 	var se slackapi.SlackErrorResponse
-	if errors.As(err, &se) && se.Err == "already_reacted" {
+	if errors.As(err, &se) && (se.Err == "already_reacted" || se.Err == "message_not_found") {
+		// Marked before a retry, or the member deleted the message: the
+		// thread note below still says what became of it.
 		err = nil
 	}
 	if err != nil || m.Delivery == crm.DeliveryDelivered || copy {

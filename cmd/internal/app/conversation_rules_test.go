@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -52,8 +53,14 @@ func TestUnansweredMessageEscalates(t *testing.T) {
 
 	// Answered in time: no escalation.
 	b.say(en(telegramtest.Text(chat, chat, "Hello again")))
-	b.waitFor(func() bool { return countContaining(b.groupTexts(), "Hello again") == 1 })
-	relayed := b.tg.LastMessageID(salesChat)
+	b.waitFor(func() bool {
+		return b.count(`SELECT count(*) FROM message_refs r JOIN messages m ON m.id = r.message_id WHERE m.body = 'Hello again'`) == 1
+	})
+	var ref string
+	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT r.ref FROM message_refs r JOIN messages m ON m.id = r.message_id
+		WHERE m.body = 'Hello again'`).Scan(&ref))
+	relayed, err := strconv.Atoi(ref[strings.LastIndexByte(ref, ':')+1:])
+	require.NoError(t, err)
 	b.say(b.tg.Reply(salesChat, 9002, relayed, "Hi, Boris here."))
 	b.waitFor(func() bool { return countContaining(b.textsTo(chat), "Hi, Boris here.") == 1 })
 	require.NoError(t, b.app.convs.Sweep(ctx, clock.Add(30*time.Minute)))
