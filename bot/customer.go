@@ -277,6 +277,17 @@ func (d *Dispatcher) answer(ctx context.Context, u Update, s *session) error {
 		}
 	}
 	s.State = res.State
+	if res.Finished && d.cfg.Conversations != nil {
+		// A dialogue that asked for a person (an option or a step
+		// marked handoff: the support branch) opens its conversation
+		// with the team as it ends, whatever its temperature.
+		if what, ok := flows.Handoff(flow, res.State, res.State.Lang); ok {
+			m := &crm.Message{LeadID: s.LeadID, ContactID: s.ContactID, Kind: crm.MessageHandoff, Text: what, UpdateID: u.ID, At: d.now()}
+			if _, err := d.cfg.Conversations.Receive(ctx, m); err != nil {
+				return err
+			}
+		}
+	}
 	return s.say(res.Notice, res.Prompts)
 }
 

@@ -145,7 +145,10 @@ type Step struct {
 	ScoreWhen []Cond   // {if: expr, score: N}
 	NextWhen  []Cond   // {if: expr, goto: step}
 	Next      string
-	Line      int // line in the file, for errors
+	// Handoff: reaching this step means the customer wants a person (see
+	// Handoff).
+	Handoff bool
+	Line    int // line in the file, for errors
 
 	pos map[string]int // line of each key of the step, for problems
 }
@@ -175,7 +178,10 @@ type Option struct {
 	Text  Text
 	Score int
 	Next  string // choice only: where this option leads, before next_when and next
-	Line  int
+	// Handoff: a customer who picks it wants a person; when the dialogue
+	// ends, the lead's conversation opens with the team (see Handoff).
+	Handoff bool
+	Line    int
 }
 
 // Cond is a condition of score_when (with Score) or next_when (with Goto).

@@ -418,7 +418,7 @@ func (p *parser) step(n *yaml.Node) *Step {
 		}
 	}
 	p.known(pairs, s.ID, "a step", "id", "kind", "label", "segment", "optional", "ask", "say", "options",
-		"min", "max", "score_when", "next_when", "next")
+		"min", "max", "score_when", "next_when", "next", "handoff")
 	for _, kv := range pairs {
 		s.pos[kv.key] = kv.k.Line
 		v := kv.v
@@ -429,6 +429,8 @@ func (p *parser) step(n *yaml.Node) *Step {
 			s.Label, _ = p.str(v, s.ID, "label")
 		case "segment":
 			s.Segment = p.boolean(v, s.ID, "segment")
+		case "handoff":
+			s.Handoff = p.boolean(v, s.ID, "handoff")
 		case "optional":
 			s.Optional = p.boolean(v, s.ID, "optional")
 		case "ask":
@@ -462,7 +464,7 @@ func (p *parser) option(n *yaml.Node, step string) *Option {
 		return nil
 	}
 	o := &Option{Line: n.Line}
-	p.known(pairs, step, "an option", "id", "text", "score", "next")
+	p.known(pairs, step, "an option", "id", "text", "score", "next", "handoff")
 	for _, kv := range pairs {
 		switch kv.key {
 		case "id":
@@ -473,6 +475,8 @@ func (p *parser) option(n *yaml.Node, step string) *Option {
 			o.Score, _ = p.integer(kv.v, step, "option score")
 		case "next":
 			o.Next, _ = p.str(kv.v, step, "option next")
+		case "handoff":
+			o.Handoff = p.boolean(kv.v, step, "option handoff")
 		}
 	}
 	return o

@@ -249,3 +249,44 @@ func TestConversationInSalesGroupAndSlack(t *testing.T) {
 	require.Len(t, b.tg.Sent(chat), n)
 	require.Equal(t, 2, countContaining(b.textsTo(chat), "Vera:\n"))
 }
+
+// TestSupportBranchReachesTheTeam: the default flow's Support option is a
+// hand-off: the cold lead gets a card in Slack as its dialogue ends, with
+// the request in the thread, and /manager in the middle of a dialogue
+// hands that lead to the team at once.
+func TestSupportBranchReachesTheTeam(t *testing.T) {
+	t.Parallel()
+	b, sl, _ := setupSlack(t)
+	const chat = 1507
+	for _, text := range []string{"/start", "Support", "My invoice is wrong", "me@example.org"} {
+		b.say(en(telegramtest.Text(chat, chat, text)))
+	}
+	card := waitCalls(t, sl, "chat.postMessage", 1)[0]
+	th := waitThread(t, sl, card.ChannelID, card.TS, 1)
+	require.Contains(t, th[0].Text, "asks for a person. Support")
+	require.Contains(t, card.Texts(), "My invoice is wrong")
+
+	// /manager at the first question: the lead goes to the team where it
+	// stands, and the customer is asked to write their question.
+	const other = 1508
+	b.say(en(telegramtest.Text(other, other, "/start")))
+	b.say(en(telegramtest.Text(other, other, "/manager")))
+	require.Contains(t, b.lastText(other), "Calling a manager")
+	require.Equal(t, "qualified", b.stage(b.leadID(other)))
+	b.say(en(telegramtest.Text(other, other, "Do you work on weekends?")))
+	b.waitFor(func() bool { return len(sl.CallsTo("chat.postMessage")) >= 4 })
+	var second slackfake.Call
+	for _, c := range sl.CallsTo("chat.postMessage") {
+		if c.ThreadTS == "" && c.TS != card.TS {
+			second = c
+		}
+	}
+	require.NotEmpty(t, second.TS)
+	th = waitThread(t, sl, second.ChannelID, second.TS, 2)
+	require.Contains(t, th[0].Text, "asks for a person")
+	require.Contains(t, th[1].Text, "Do you work on weekends?")
+
+	// /help lists /manager.
+	b.say(en(telegramtest.Text(other, other, "/help")))
+	require.Contains(t, b.lastText(other), "/manager")
+}
