@@ -10,15 +10,15 @@ import (
 
 // handle is one customer update under the chat's lock. raw is the stored
 // session; the result is the session as the update leaves it, with the
-// reply to send (nil when a staff command answered and the session is
-// untouched).
+// reply to send.
+//
+// The buttons under a sweep's message (a survey's score, a follow-up's
+// reason, "come back") are handled here, not routed elsewhere: they are
+// the customer's, pressed in their private chat, and need what every
+// customer update has, the gate (each press once, in the chat's order
+// with their typed messages), the session's contact, and the reply that
+// answers the press, on the webhook's response when it can.
 func (d *Dispatcher) handle(ctx context.Context, u Update, raw []byte) (*session, error) {
-	if d.cfg.Staff != nil && u.Kind == InputCommand {
-		handled, err := d.cfg.Staff.HandleStaff(ctx, u)
-		if handled || err != nil {
-			return nil, err
-		}
-	}
 	s, applied, err := d.loadSession(ctx, u, raw)
 	if err != nil {
 		return nil, err
@@ -336,9 +336,10 @@ func (d *Dispatcher) flowAndLang(u Update, s *session) (*flows.Flow, string) {
 }
 
 // reply is what the update says back: the answer to a pressed button
-// (always, so the spinner stops) and the messages.
+// (always, so the spinner stops) and the messages, with the update's reply
+// slot, so that one call may ride on the channel's response.
 func (d *Dispatcher) reply(u Update, s *session) Reply {
-	r := Reply{ChatID: u.ChatID}
+	r := Reply{ChatID: u.ChatID, Slot: u.Slot}
 	if u.CallbackID != "" {
 		r.Callback = &CallbackAnswer{CallbackID: u.CallbackID, Text: s.notice}
 	}

@@ -47,13 +47,6 @@ type Turn interface {
 // fail there), so it is neither done nor a failure.
 var ErrInProgress = errors.New("the update is being handled elsewhere")
 
-// StaffCommands answers the sales team's commands in the bot's private
-// chat (stats for managers). handled is false when the sender is not on the
-// team or the command is not one of theirs.
-type StaffCommands interface {
-	HandleStaff(ctx context.Context, u Update) (handled bool, err error)
-}
-
 // DispatcherConfig wires a Dispatcher. Every field but Logger and Clock is
 // required.
 type DispatcherConfig struct {
@@ -70,10 +63,6 @@ type DispatcherConfig struct {
 	// Lease is how long a replica that dies mid-update keeps its chat and
 	// its update from the others (15s); a live one renews it.
 	Lease time.Duration
-	// Staff, when set, is offered every command first: a configured
-	// manager's /stats and the like are answered there and never reach the
-	// customers' flow. It returns false for anyone else.
-	Staff StaffCommands
 	// Qualified, when set, is told the temperature of every lead that
 	// finishes its dialogue (for metrics).
 	Qualified func(t crm.Temperature)
@@ -179,7 +168,31 @@ type ReservingTurn interface {
 // unique answer makes that harmless); one that dies after it never does,
 // so no customer is told the same thing twice, at the price of replies a
 // crash can lose (see storage/redis's gate).
-func (d *Dispatcher) Handle(ctx context.Context, u Update) (err error) {
+func (d *Dispatcher) Handle(ctx context.Context, u Update) error {
+	return d.serve(ctx, u, d.handle)
+}
+
+// Gated returns h behind the dispatcher's gate, for the private-chat
+// updates the channel's router gives to someone other than the customers'
+// flow (a team member's staff command, telegram.Router): they share the
+// chat and the update ids with the customer's updates, so they are
+// admitted as those are, each once across replicas and one at a time with
+// the chat's other updates, and h runs in the chat's turn. The chat's
+// session is put back as it was, and h replies itself: the update costs
+// the Redis round trips of a customer's (enter, commit, release). Errors,
+// ErrInProgress and Observe are as for Handle.
+func (d *Dispatcher) Gated(h Handler) Handler {
+	return HandlerFunc(func(ctx context.Context, u Update) error {
+		return d.serve(ctx, u, func(ctx context.Context, u Update, _ []byte) (*session, error) {
+			return nil, h.Handle(ctx, u)
+		})
+	})
+}
+
+// serve takes u through the gate and handle (which returns the session as
+// the update leaves it and what to say, or nil to leave the stored session
+// as it was and say nothing) in the order Handle describes.
+func (d *Dispatcher) serve(ctx context.Context, u Update, handle func(ctx context.Context, u Update, raw []byte) (*session, error)) (err error) {
 	start := time.Now()
 	outcome := "ok"
 	defer func() {
@@ -208,7 +221,7 @@ func (d *Dispatcher) Handle(ctx context.Context, u Update) (err error) {
 		outcome = "in_progress"
 		return fmt.Errorf("handle update %d: %w", u.ID, ErrInProgress)
 	}
-	s, err := d.handle(ctx, u, t.Session())
+	s, err := handle(ctx, u, t.Session())
 	if err != nil {
 		if aerr := t.Abort(ctx); aerr != nil {
 			d.cfg.Logger.WarnContext(ctx, "unmark failed update", "update_id", u.ID, "err", aerr)
@@ -218,7 +231,7 @@ func (d *Dispatcher) Handle(ctx context.Context, u Update) (err error) {
 	if s != nil && u.ID > s.Last {
 		s.Last, s.LastAt = u.ID, d.now().Unix()
 	}
-	raw := t.Session() // a staff command leaves the session as it was
+	raw := t.Session() // a gated handler leaves the session as it was
 	if s != nil {
 		var eerr error
 		if raw, eerr = s.encode(); eerr != nil {

@@ -124,12 +124,16 @@ func (s *sender) said() []string {
 	return out
 }
 
-// staff answers /stats from user 1001 only.
-type staff struct{ asked []string }
+// staff is a staff-command handler: it records the commands it answers
+// and fails with err.
+type staff struct {
+	asked []string
+	err   error
+}
 
-func (s *staff) HandleStaff(_ context.Context, u bot.Update) (bool, error) {
+func (s *staff) Handle(_ context.Context, u bot.Update) error {
 	s.asked = append(s.asked, u.Command)
-	return u.User.ID == 1001 && u.Command == "stats", nil
+	return s.err
 }
 
 const miniFlow = `
@@ -179,7 +183,6 @@ func setupDispatcher(t *testing.T) *dispatcherEnv {
 		Gate:        e.gate,
 		Sender:      e.sender,
 		Clock:       crmtest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)),
-		Staff:       e.staff,
 		Alerts:      true,
 		Qualified:   func(t crm.Temperature) { e.qualified = append(e.qualified, t) },
 	})
@@ -397,7 +400,7 @@ func TestDispatcherCommands(t *testing.T) {
 	c := &crm.Contact{TelegramUserID: 42}
 	require.NoError(t, e.leads.UpsertContact(context.Background(), c))
 	assert.Len(t, e.leads.Leads(c.ID), 2)
-	assert.Equal(t, []string{"start", "help", "restart", "cancel"}, e.staff.asked, "every command is offered to the staff first")
+	assert.Empty(t, e.staff.asked, "the dispatcher offers no command to the staff: the router decides")
 }
 
 func TestDispatcherStartWhenTheRequestIsWithTheTeam(t *testing.T) {
@@ -411,18 +414,40 @@ func TestDispatcherStartWhenTheRequestIsWithTheTeam(t *testing.T) {
 	e.theLead(t)
 }
 
-func TestDispatcherStaffCommands(t *testing.T) {
+// TestDispatcherGatedStaffCommands: a team member's command, which the
+// router gives to the staff behind the dispatcher's gate, is handled once
+// per update id, in the chat's turn, and leaves the chat's dialogue as it
+// was (a manager may be a customer too); a failure is unmarked for
+// redelivery.
+func TestDispatcherGatedStaffCommands(t *testing.T) {
 	t.Parallel()
 	e := setupDispatcher(t)
-	u := e.command("stats", "7d")
-	u.User.ID, u.ChatID = 1001, 1001
-	require.NoError(t, e.d.Handle(context.Background(), u))
-	assert.Empty(t, e.sender.said(), "the staff handler answers, not the dispatcher")
-	c := &crm.Contact{TelegramUserID: 1001}
-	require.NoError(t, e.leads.UpsertContact(context.Background(), c))
-	assert.Empty(t, e.leads.Leads(c.ID), "a manager's command opens no lead")
+	staff := e.d.Gated(e.staff)
+	e.handle(t, e.command("start", ""))
+	e.handle(t, e.button("need:buy"))
 
-	// A customer's /stats is not the staff's: it gets the help.
+	u := e.command("stats", "7d")
+	require.NoError(t, staff.Handle(context.Background(), u))
+	require.NoError(t, staff.Handle(context.Background(), u), "a redelivery")
+	assert.Equal(t, []string{"stats"}, e.staff.asked, "once per update")
+	assert.Empty(t, e.sender.said(), "the staff handler answers, not the dispatcher")
+	assert.True(t, e.gate.done[u.ID])
+	assert.Equal(t, []string{"Thanks, Ivan! We'll reply within 15 minutes."}, e.handle(t, e.text("ivan@example.com")),
+		"the dialogue goes on where it was")
+	e.theLead(t) // the command opened no lead
+	assert.Len(t, e.leads.Saved(), 2, "both answers of the dialogue, nothing of the command")
+
+	e.staff.err = errors.New("telegram is down")
+	failing := e.command("stats", "")
+	require.Error(t, staff.Handle(context.Background(), failing))
+	assert.False(t, e.gate.done[failing.ID])
+	assert.Equal(t, 1, e.gate.aborted)
+	e.staff.err = nil
+	require.NoError(t, staff.Handle(context.Background(), failing), "the redelivery is handled")
+	assert.Equal(t, []string{"stats", "stats", "stats"}, e.staff.asked)
+
+	// A customer's /stats reaches the dispatcher (the router sends only a
+	// team member's to the staff): it gets the help.
 	said := e.handle(t, e.command("stats", ""))
 	require.NotEmpty(t, said)
 	assert.Equal(t, e.flow.T("help", "en"), said[0])

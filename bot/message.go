@@ -63,6 +63,11 @@ type Update struct {
 	Media *Media
 	// MessageID is the message's id in its chat (0 for a button press).
 	MessageID int
+	// Slot is where this delivery's reply may ride on the channel's
+	// response (Telegram's webhook 200), nil when there is none. It is
+	// the delivery's, not the customer's input: the dispatcher only hands
+	// it on in its Reply.
+	Slot ReplySlot
 }
 
 // Media is what a customer sent besides text. A channel that relays it
@@ -73,6 +78,19 @@ type Media struct {
 	Name   string  // a document's file name
 	Lat    float64 // a location
 	Lon    float64
+}
+
+// ReplySlot is the response to the request an update came in, when the
+// channel lets one call of the update's reply ride on it instead of being
+// a call of its own (Telegram's webhook: the body of its 200, see
+// telegram.WebhookReply). The channel makes one per request and passes it
+// explicitly, on the Update (Update.Slot); whoever replies to the update
+// hands it to the channel's Sender in the Reply (Reply.Slot), and only
+// that Sender looks inside. nil means there is no such response: long
+// polling, jobs, the console.
+type ReplySlot interface {
+	// Taken reports whether a call rides on the response now.
+	Taken() bool
 }
 
 // Button is one button under a message: a callback button (Data) or a link
@@ -133,6 +151,11 @@ type Reply struct {
 	ChatID   int64
 	Callback *CallbackAnswer
 	Messages []Message
+	// Slot is the update's Update.Slot: with one, the Sender may let one
+	// call of the reply ride on the channel's response, and a later Reply
+	// with the same Slot keeps the chat's order (see telegram.Sender).
+	// nil: every call is a call.
+	Slot ReplySlot
 }
 
 // Replier is a Sender that delivers a whole Reply with one reservation of

@@ -43,21 +43,22 @@ type StaffConfig struct {
 }
 
 // Staff answers the sales team's commands, the same in every channel:
-// Telegram (a private chat with the bot, through the dispatcher's
-// StaffCommands hook) and Slack (the /voronka slash command, which calls
-// Answer). The text is plain and short-lined, for a phone screen; charts
-// and the CSV go as a photo and a document after it.
+// Telegram (a private chat with the bot: telegram.Router gives a team
+// member's staff command to Handle, behind the dispatcher's gate) and
+// Slack (the /voronka slash command, which calls Answer). The text is
+// plain and short-lined, for a phone screen; charts and the CSV go as a
+// photo and a document after it.
 //
-// Only configured managers get answers. For anyone else HandleStaff
-// reports the command as not handled, so a customer who types /stats goes
-// on through the customers' flow (which answers an unknown command with
-// its help) and learns nothing, not even that the command exists.
+// Only configured managers get answers. The router sends anyone else's
+// command to the customers' flow, so a customer who types /stats gets the
+// flow's help for an unknown command and learns nothing, not even that
+// the command exists.
 type Staff struct {
 	cfg StaffConfig
 }
 
 var (
-	_ StaffCommands      = (*Staff)(nil)
+	_ Handler            = (*Staff)(nil)
 	_ crm.DigestNotifier = (*Staff)(nil)
 )
 
@@ -120,25 +121,24 @@ func IsStaffCommand(name string) bool {
 	return ok
 }
 
-// HandleStaff implements StaffCommands for Telegram: a configured manager's
-// command in a private chat is answered there; anything else is left to
-// the customers' flow. A reply that cannot be sent is an error, so the
-// update is delivered again.
-func (s *Staff) HandleStaff(ctx context.Context, u Update) (bool, error) {
-	if u.Kind != InputCommand || !u.Private || !IsStaffCommand(u.Command) {
-		return false, nil
-	}
+// Handle implements Handler for Telegram: a configured manager's staff
+// command in a private chat is answered there. The router sends only
+// those (IsStaffCommand, Team.ManagerByTelegram); anything else is logged
+// and left alone. A reply that cannot be sent is an error, so the update
+// is delivered again.
+func (s *Staff) Handle(ctx context.Context, u Update) error {
 	m, ok := s.cfg.Team.ManagerByTelegram(u.User.ID)
-	if !ok {
-		return false, nil
+	if u.Kind != InputCommand || !u.Private || !IsStaffCommand(u.Command) || !ok {
+		s.cfg.Logger.WarnContext(ctx, "staff: not a team member's command", "update_id", u.ID, "chat_id", u.ChatID)
+		return nil
 	}
 	for _, msg := range s.Answer(ctx, m, "telegram", u.Command, u.Text) {
 		msg.ChatID = u.ChatID
 		if _, err := s.cfg.Sender.Send(ctx, msg); err != nil {
-			return true, fmt.Errorf("staff /%s: %w", u.Command, err)
+			return fmt.Errorf("staff /%s: %w", u.Command, err)
 		}
 	}
-	return true, nil
+	return nil
 }
 
 // Answer runs one command for m and returns what to show, text first, then

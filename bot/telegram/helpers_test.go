@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/bot/telegram"
 	"github.com/voronka/voronka/bot/telegram/telegramtest"
 )
@@ -78,3 +79,13 @@ func (c *fakeClock) Sleeps() []time.Duration {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// customersOnly is a Router that gives every update to h, as the customers'
+// dispatcher: the webhook's and the poller's own tests need no other
+// destination.
+func customersOnly(t testing.TB, h bot.Handler) *telegram.Router {
+	t.Helper()
+	r, err := telegram.NewRouter(telegram.RouterConfig{Customers: h})
+	require.NoError(t, err)
+	return r
+}

@@ -8,7 +8,6 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/crm"
 )
 
@@ -27,8 +26,6 @@ type PollerOptions struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Logger receives failures; never update contents.
 	Logger *slog.Logger
-	// Raw, when set, sees every update before ToUpdate and may take it.
-	Raw RawHandler
 	// HandleTimeout bounds each attempt at handling an update (10s), as
 	// the webhook's request deadline does: a database that hangs fails
 	// the attempt, which is retried after Backoff, instead of stopping
@@ -71,7 +68,8 @@ func (p *Poller) attempt(ctx context.Context, do func(ctx context.Context) error
 }
 
 // Poller is long-polling mode: one replica fetches updates with getUpdates
-// and hands them to the handler one at a time, in order.
+// and hands them to the router one at a time, in order, with no reply slot
+// (there is no response for a call to ride on).
 //
 // It is written on GetUpdates rather than the library's GetUpdatesChan,
 // which moves the offset past an update before anyone has handled it, so a
@@ -79,17 +77,19 @@ func (p *Poller) attempt(ctx context.Context, do func(ctx context.Context) error
 // to Telegram, passes an update only after the handler returned nil for it.
 // A failing update is retried with backoff and blocks the ones behind it:
 // order within a chat matters more than latency, and skipping would lose a
-// customer's answer. The exception is an error with code crm.EINVALID,
-// which no retry can fix; it is logged and skipped.
+// customer's answer. The exception is an error with code crm.EINVALID
+// from the customers' dispatcher or the staff, which no retry can fix; it
+// is logged and skipped. (The sales group's errors are always retried:
+// they are a question or a list of reasons that could not be sent.)
 type Poller struct {
-	api  *tgbotapi.BotAPI
-	h    bot.Handler
-	opts PollerOptions
+	api    *tgbotapi.BotAPI
+	router *Router
+	opts   PollerOptions
 }
 
-// NewPoller returns a Poller feeding h from api.
-func NewPoller(api *API, h bot.Handler, opts PollerOptions) *Poller {
-	return &Poller{api: api.bot, h: h, opts: opts.withDefaults()}
+// NewPoller returns a Poller feeding router from api.
+func NewPoller(api *API, router *Router, opts PollerOptions) *Poller {
+	return &Poller{api: api.bot, router: router, opts: opts.withDefaults()}
 }
 
 // Run polls until ctx ends and then returns nil. It first deletes any
@@ -146,44 +146,27 @@ func (p *Poller) Run(ctx context.Context) error {
 	}
 }
 
-// handle delivers one update until the handler takes it, skipping updates
-// ToUpdate ignores and those the handler calls invalid.
+// handle delivers one update until its destination takes it; an update
+// the router ignores is done at once, and one the dispatcher or the staff
+// calls invalid is skipped.
 func (p *Poller) handle(ctx context.Context, tu tgbotapi.Update) error {
-	if p.opts.Raw != nil {
-		for attempt := 1; ; attempt++ {
-			var handled bool
-			err := p.attempt(ctx, func(actx context.Context) (err error) {
-				handled, err = p.opts.Raw.HandleTelegram(actx, tu)
-				return err
-			})
-			if err == nil && handled {
-				return nil
-			}
-			if err == nil {
-				break
-			}
-			p.opts.Logger.ErrorContext(ctx, "telegram poller: handle raw update", "update_id", tu.UpdateID, "attempt", attempt, "err", err)
-			if err := p.opts.Sleep(ctx, p.backoff(attempt)); err != nil {
-				return err
-			}
-		}
-	}
-	u, ok := ToUpdate(tu)
-	if !ok {
-		return nil
-	}
 	for attempt := 1; ; attempt++ {
-		err := p.attempt(ctx, func(actx context.Context) error { return safeHandle(actx, p.h, u) })
+		var routed Routed
+		err := p.attempt(ctx, func(actx context.Context) (err error) {
+			routed, err = p.router.Handle(actx, tu, nil)
+			return err
+		})
 		if err == nil {
 			return nil
 		}
-		if crm.ErrorCode(err) == crm.EINVALID {
+		kind := routed.kind()
+		if routed.To != ToSalesGroup && crm.ErrorCode(err) == crm.EINVALID {
 			p.opts.Logger.WarnContext(ctx, "telegram poller: skipping invalid update",
-				"update_id", u.ID, "chat_id", u.ChatID, "kind", string(u.Kind), "err", err)
+				"update_id", tu.UpdateID, "chat_id", routed.ChatID, "kind", kind, "err", err)
 			return nil
 		}
 		p.opts.Logger.ErrorContext(ctx, "telegram poller: handle update",
-			"update_id", u.ID, "chat_id", u.ChatID, "kind", string(u.Kind), "attempt", attempt, "err", err)
+			"update_id", tu.UpdateID, "chat_id", routed.ChatID, "kind", kind, "attempt", attempt, "err", err)
 		if err := p.opts.Sleep(ctx, p.backoff(attempt)); err != nil {
 			return err
 		}

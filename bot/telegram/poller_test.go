@@ -20,7 +20,7 @@ import (
 func runPoller(t *testing.T, b bundle, h bot.Handler, clock *fakeClock) (stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	p := telegram.NewPoller(b.api, h, telegram.PollerOptions{Timeout: 1, Sleep: clock.Sleep, Logger: b.log})
+	p := telegram.NewPoller(b.api, customersOnly(t, h), telegram.PollerOptions{Timeout: 1, Sleep: clock.Sleep, Logger: b.log})
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
 	var stopped bool
@@ -183,7 +183,7 @@ func TestPollerFinishesUpdateInHand(t *testing.T) {
 	b.srv.PushUpdate(telegramtest.Text(7, 7, "first"))
 	b.srv.PushUpdate(telegramtest.Text(7, 7, "second"))
 	ctx, cancel := context.WithCancel(context.Background())
-	p := telegram.NewPoller(b.api, h, telegram.PollerOptions{Timeout: 1, Logger: b.log})
+	p := telegram.NewPoller(b.api, customersOnly(t, h), telegram.PollerOptions{Timeout: 1, Logger: b.log})
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
 
@@ -199,7 +199,7 @@ func TestPollerGivesUpOnBadToken(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.srv.Fail("deleteWebhook", 1, 401, 0)
-	p := telegram.NewPoller(b.api, &recorder{}, telegram.PollerOptions{Logger: b.log})
+	p := telegram.NewPoller(b.api, customersOnly(t, &recorder{}), telegram.PollerOptions{Logger: b.log})
 	err := p.Run(context.Background())
 	var ae *telegram.APIError
 	require.ErrorAs(t, err, &ae)
@@ -231,7 +231,7 @@ func TestPollerAttemptHasADeadline(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	clock := newFakeClock()
-	p := telegram.NewPoller(b.api, h, telegram.PollerOptions{Timeout: 1, Sleep: clock.Sleep, Logger: b.log,
+	p := telegram.NewPoller(b.api, customersOnly(t, h), telegram.PollerOptions{Timeout: 1, Sleep: clock.Sleep, Logger: b.log,
 		HandleTimeout: 100 * time.Millisecond})
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()

@@ -493,25 +493,15 @@ func (h *SalesGroupHandler) Handle(ctx context.Context, u bot.Update) error {
 }
 
 // HandleTelegram handles a raw update, with what bot.Update leaves out (see
-// SalesGroupHandler). handled is false for an update that is not from the
-// sales group, for the caller to pass on; the error is as for Handle.
+// SalesGroupHandler); it is how the Router hands over the sales group's
+// updates (a GroupHandler). handled is false for an update that is not
+// from the sales group or not one it acts on; the error is as for Handle.
 func (h *SalesGroupHandler) HandleTelegram(ctx context.Context, u tgbotapi.Update) (handled bool, err error) {
 	in, ok := salesUpdate(u)
 	if !ok || in.chatID != h.chatID || h.chatID == 0 {
 		return false, nil
 	}
 	return true, h.handle(ctx, in)
-}
-
-// Route returns a handler that gives the sales group's updates to h and
-// every other update to next (the customers' dispatcher).
-func (h *SalesGroupHandler) Route(next bot.Handler) bot.Handler {
-	return bot.HandlerFunc(func(ctx context.Context, u bot.Update) error {
-		if u.ChatID == h.chatID && h.chatID != 0 {
-			return h.Handle(ctx, u)
-		}
-		return next.Handle(ctx, u)
-	})
 }
 
 // salesInput is an update from the sales group, as much of it as the

@@ -13,7 +13,6 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/bot/telegram"
 	"github.com/voronka/voronka/bot/telegram/telegramtest"
 	"github.com/voronka/voronka/crm"
@@ -768,26 +767,6 @@ func TestSalesGroupHandlerIgnoresOtherChatsAndUnknownButtons(t *testing.T) {
 	}
 	require.Empty(t, sb.desk.Acts())
 	require.Equal(t, []string{"Unknown button", "Unknown button", "Unknown button", "Unknown button", "Unknown button", "Unknown button"}, notices(sb.srv))
-}
-
-func TestSalesGroupHandlerRoute(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	sb := setupSales(t)
-	var passed []int64
-	next := bot.HandlerFunc(func(_ context.Context, u bot.Update) error {
-		passed = append(passed, u.ChatID)
-		return nil
-	})
-	h := sb.handler.Route(next)
-
-	require.NoError(t, h.Handle(ctx, bot.Update{ChatID: 777, Private: true, Kind: bot.InputText, Text: "hi"}))
-	u, ok := telegram.ToUpdate(telegramtest.Callback(salesChat, anna.TelegramID, 1, "vk:claim:42"))
-	require.True(t, ok)
-	require.NoError(t, h.Handle(ctx, u))
-
-	require.Equal(t, []int64{777}, passed)
-	require.Len(t, sb.desk.Acts(), 1)
 }
 
 // erasedCard is sampleCard as crm.Sales builds it after the customer's

@@ -53,12 +53,12 @@ type SenderOptions struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Logger receives retries and oddities; never message text or tokens.
 	Logger *slog.Logger
-	// NoWebhookReplies makes every call a call of its own. By default,
-	// inside a webhook request, the answer to a button press, or else the
-	// last message of a reply, rides on the webhook's 200 response and
-	// Telegram makes the call (see webhookAnswer): a Bot API round trip
-	// saved per update, at the price of hearing nothing back about that
-	// call. Config: telegram.webhook_replies.
+	// NoWebhookReplies makes every call a call of its own. By default, a
+	// reply given a webhook request's WebhookReply (bot.Reply.Slot) lets
+	// the answer to a button press, or else its last message, ride on the
+	// webhook's 200 response, and Telegram makes the call: a Bot API round
+	// trip saved per update, at the price of hearing nothing back about
+	// that call. Config: telegram.webhook_replies.
 	NoWebhookReplies bool
 }
 
@@ -164,18 +164,20 @@ func NewSender(api *API, limiter bot.Limiter, opts SenderOptions) *Sender {
 // reached Telegram before the connection broke, so in that rare case the
 // customer sees the message twice: the Bot API has no idempotency key, and
 // a reply lost for good is the worse outcome.
+//
+// Send never touches a webhook response: only a Reply is given one.
 func (s *Sender) Send(ctx context.Context, m bot.Message) (int, error) {
-	return s.send(ctx, m, nil)
+	return s.send(ctx, nil, m, nil)
 }
 
 // send is Send with the first attempt's slot reserved already when
-// reserved is set (by Reply).
-func (s *Sender) send(ctx context.Context, m bot.Message, reserved *slot) (int, error) {
+// reserved is set (by Reply), as a call of the reply given wr.
+func (s *Sender) send(ctx context.Context, wr *WebhookReply, m bot.Message, reserved *slot) (int, error) {
 	c, err := toChattable(m)
 	if err != nil {
 		return 0, fmt.Errorf("telegram: send to chat %d: %w", m.ChatID, err)
 	}
-	resp, err := s.do(ctx, m.ChatID, c, reserved)
+	resp, err := s.do(ctx, wr, m.ChatID, c, reserved)
 	if err != nil {
 		var ae *APIError
 		if m.EditMessageID != 0 && errors.As(err, &ae) && ae.Code == 400 &&
@@ -204,11 +206,11 @@ func (s *Sender) AnswerCallback(ctx context.Context, a bot.CallbackAnswer) error
 	if a.CallbackID == "" {
 		return fmt.Errorf("telegram: answer callback: %w", crm.Errorf(crm.EINVALID, "empty callback id"))
 	}
-	return s.answerCallback(ctx, a, nil)
+	return s.answerCallback(ctx, nil, a, nil)
 }
 
-func (s *Sender) answerCallback(ctx context.Context, a bot.CallbackAnswer, reserved *slot) error {
-	if _, err := s.do(ctx, 0, tgbotapi.NewCallback(a.CallbackID, a.Text), reserved); err != nil {
+func (s *Sender) answerCallback(ctx context.Context, wr *WebhookReply, a bot.CallbackAnswer, reserved *slot) error {
+	if _, err := s.do(ctx, wr, 0, tgbotapi.NewCallback(a.CallbackID, a.Text), reserved); err != nil {
 		return fmt.Errorf("telegram: answer callback: %w", err)
 	}
 	return nil
@@ -233,11 +235,13 @@ var _ bot.Replier = (*Sender)(nil)
 // reserve again, as Send does. With a limiter that cannot batch, it is
 // AnswerCallback and Send in turn.
 //
-// Inside a webhook request, the callback answer rides on the webhook's
-// response instead of a call of its own (see webhookAnswer): the press is
-// then answered when the reply is done, a few milliseconds later than a
-// call would, and one Bot API round trip cheaper. A reply to a message
+// Given a webhook request's WebhookReply (r.Slot), the callback answer
+// rides on the webhook's response instead of a call of its own: the press
+// is then answered when the reply is done, a few milliseconds later than
+// a call would, and one Bot API round trip cheaper. A reply to a message
 // (no button pressed) lets its last message ride there instead (hold).
+// A later Reply with the same Slot takes that message back and sends it
+// first.
 func (s *Sender) Reply(ctx context.Context, r bot.Reply) (int, error) {
 	r, buckets := s.PlanReply(ctx, r)
 	var waits [][]time.Duration
@@ -253,20 +257,21 @@ func (s *Sender) Reply(ctx context.Context, r bot.Reply) (int, error) {
 
 var _ bot.ReservingReplier = (*Sender)(nil)
 
-// PlanReply implements bot.ReservingReplier. Inside a webhook request
-// one call rides on the webhook's response (see webhookAnswer): the
+// PlanReply implements bot.ReservingReplier. With a webhook request's
+// WebhookReply in r.Slot one call rides on the webhook's response: the
 // callback answer, or, with no button pressed, the reply's last message
 // when it is a plain sendMessage (hold); either leaves r. The buckets are
 // the bot-wide one (the callback answer and each message, the held one
 // too) and the chat's (each message), none when the limiter cannot batch
 // (each call then reserves its own).
-func (s *Sender) PlanReply(ctx context.Context, r bot.Reply) (bot.Reply, []bot.Bucket) {
-	if c := r.Callback; c != nil && c.CallbackID != "" && !s.opts.NoWebhookReplies && offerWebhookAnswer(ctx, callbackAnswerBody(*c)) {
+func (s *Sender) PlanReply(_ context.Context, r bot.Reply) (bot.Reply, []bot.Bucket) {
+	wr := webhookReply(r.Slot)
+	if c := r.Callback; c != nil && c.CallbackID != "" && !s.opts.NoWebhookReplies && wr.offer(callbackAnswerBody(*c)) {
 		r.Callback = nil
-	} else if c == nil && len(r.Messages) > 0 && s.hold(ctx, r.Messages[len(r.Messages)-1]) {
+	} else if c == nil && len(r.Messages) > 0 && s.hold(wr, r.Messages[len(r.Messages)-1]) {
 		r.Messages = r.Messages[: len(r.Messages)-1 : len(r.Messages)-1]
 	}
-	n := len(r.Messages) + boolInt(plannedMessage(ctx) != nil)
+	n := len(r.Messages) + boolInt(wr.planned() != nil)
 	if _, ok := s.limiter.(bot.BatchLimiter); !ok || n+boolInt(r.Callback != nil) == 0 {
 		return r, nil
 	}
@@ -283,29 +288,30 @@ func (s *Sender) PlanReply(ctx context.Context, r bot.Reply) (bot.Reply, []bot.B
 // the webhook response comes last: it waits for its slot here, as a call
 // would, and is dropped if a message before it failed.
 func (s *Sender) ReplyReserved(ctx context.Context, r bot.Reply, waits [][]time.Duration) (int, error) {
-	held := plannedMessage(ctx)
+	wr := webhookReply(r.Slot)
+	held := wr.planned()
 	slots := &replySlots{waits: replyWaits(r, boolInt(held != nil), waits)}
 	var errs []error
 	if r.Callback != nil {
 		if r.Callback.CallbackID == "" {
 			errs = append(errs, fmt.Errorf("telegram: answer callback: %w", crm.Errorf(crm.EINVALID, "empty callback id")))
-		} else if err := s.answerCallback(ctx, *r.Callback, slots.next()); err != nil {
+		} else if err := s.answerCallback(ctx, wr, *r.Callback, slots.next()); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	sent := 0
 	for _, m := range r.Messages {
-		if _, err := s.send(ctx, m, slots.next()); err != nil {
+		if _, err := s.send(ctx, wr, m, slots.next()); err != nil {
 			errs = append(errs, err)
 			if held != nil {
-				takeHeldMessage(ctx, false) // the first failed message stops the rest
+				wr.take(false) // the first failed message stops the rest
 			}
 			return sent, errors.Join(errs...)
 		}
 		sent++
 	}
 	if held != nil {
-		if err := s.release(ctx, held, slots.next()); err != nil {
+		if err := s.release(ctx, wr, held, slots.next()); err != nil {
 			errs = append(errs, fmt.Errorf("telegram: send to chat %d: %w", held.msg.ChatID, err))
 		} else {
 			sent++
@@ -314,22 +320,22 @@ func (s *Sender) ReplyReserved(ctx context.Context, r bot.Reply, waits [][]time.
 	return sent, errors.Join(errs...)
 }
 
-// hold puts m, a reply's last message, on the webhook response of ctx's
-// request instead of a call, when there is one, it is free and m is a
-// plain sendMessage (an edit or a file goes as a call). Telegram makes the
-// call when the 200 arrives, after everything the request sends itself,
-// so the chat's order holds; a call made later in the same request takes
-// m back and sends it first (do). ReplyReserved then lets it go (release)
+// hold puts m, a reply's last message, on the webhook response wr instead
+// of a call, when there is one, it is free and m is a plain sendMessage
+// (an edit or a file goes as a call). Telegram makes the call when the
+// 200 arrives, after everything the request sends itself, so the chat's
+// order holds; a call made later with the same wr takes m back and sends
+// it first (do). ReplyReserved then lets it go (release)
 // at its rate-limit slot. Telegram reports nothing about such a call: the
 // reservations are what keep it from being refused, and a refused one is
 // lost as a crash would lose it (the customer's next message, or the
 // follow-up nudge, asks again).
-func (s *Sender) hold(ctx context.Context, m bot.Message) bool {
-	if s.opts.NoWebhookReplies {
+func (s *Sender) hold(wr *WebhookReply, m bot.Message) bool {
+	if s.opts.NoWebhookReplies || wr == nil {
 		return false
 	}
 	body, ok := messageBody(m)
-	return ok && holdWebhookAnswer(ctx, body, &heldMessage{msg: m})
+	return ok && wr.hold(body, &heldMessage{msg: m})
 }
 
 // release lets a held message go with the webhook response: it waits for
@@ -337,7 +343,7 @@ func (s *Sender) hold(ctx context.Context, m bot.Message) bool {
 // whose place it holds until the response is written. The response is
 // written only after the handler returns, so waiting here is waiting
 // before the call.
-func (s *Sender) release(ctx context.Context, h *heldMessage, reserved *slot) error {
+func (s *Sender) release(ctx context.Context, wr *WebhookReply, h *heldMessage, reserved *slot) error {
 	var err error
 	if reserved != nil {
 		if reserved.wait > 0 {
@@ -351,7 +357,7 @@ func (s *Sender) release(ctx context.Context, h *heldMessage, reserved *slot) er
 		ticket, err = s.admit(ctx)
 	}
 	if err != nil {
-		takeHeldMessage(ctx, false)
+		wr.take(false)
 		return err
 	}
 	h.done = func() { s.done(ctx, ticket) }
@@ -562,17 +568,18 @@ func inlineKeyboard(rows [][]bot.Button) (*tgbotapi.InlineKeyboardMarkup, error)
 }
 
 // do makes one Bot API call with rate limits and retries. chatID 0 means the
-// call draws on the bot-wide bucket only.
-func (s *Sender) do(ctx context.Context, chatID int64, c tgbotapi.Chattable, reserved *slot) (*tgbotapi.APIResponse, error) {
-	if h, ok := takeHeldMessage(ctx, true); ok {
-		// A call after a reply whose last message rides on the webhook
-		// response: that message goes first, so the chat sees its
-		// messages in order.
+// call draws on the bot-wide bucket only. wr is the webhook response of
+// the reply the call belongs to, nil for none.
+func (s *Sender) do(ctx context.Context, wr *WebhookReply, chatID int64, c tgbotapi.Chattable, reserved *slot) (*tgbotapi.APIResponse, error) {
+	if h, ok := wr.take(true); ok {
+		// A call after a reply whose last message rides on the same
+		// webhook response: that message goes first, so the chat sees
+		// its messages in order.
 		if h.done != nil {
 			h.done()
 		}
 		// Its slot was waited for: it goes now.
-		if _, err := s.send(ctx, h.msg, &slot{}); err != nil {
+		if _, err := s.send(ctx, nil, h.msg, &slot{}); err != nil {
 			s.opts.Logger.WarnContext(ctx, "telegram: send a reply taken back from the webhook response", "chat_id", h.msg.ChatID, "err", err)
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -34,25 +33,16 @@ type WebhookOptions struct {
 	// data.
 	Logger *slog.Logger
 	// Observe, when set, is told about every request: kind is the update's
-	// bot.InputKind, or "ignored" / "invalid" / "unknown" when there is no
-	// update to name; outcome is "ok", "ignored", "in_progress", "error", "panic",
+	// bot.InputKind, "sales_group" for an update of the sales group, or
+	// "ignored" / "invalid" / "unknown" when there is no update to name;
+	// outcome is "ok", "ignored", "in_progress", "error", "panic",
 	// "unauthorized", "method_not_allowed", "too_large" or "bad_request".
 	Observe func(kind string, outcome string, d time.Duration)
-	// Raw, when set, sees every update before ToUpdate and may take it
-	// (the sales group needs the replied-to message, which bot.Update does
-	// not carry).
-	Raw RawHandler
-}
-
-// RawHandler takes the updates it recognises in Telegram's own form.
-type RawHandler interface {
-	HandleTelegram(ctx context.Context, u tgbotapi.Update) (handled bool, err error)
 }
 
 // webhook is the HTTP side of webhook mode.
 type webhook struct {
-	raw     RawHandler
-	h       bot.Handler
+	router  *Router
 	secret  []byte
 	maxBody int64
 	log     *slog.Logger
@@ -66,12 +56,15 @@ type webhook struct {
 // rejects every request: a webhook without one would accept updates forged
 // by anyone who finds the URL.
 //
-// The handler answers 200 only after h.Handle returned nil, because 200 is
-// the acknowledgement: Telegram redelivers an update until it gets one, so a
-// handler error or panic becomes a 500 and the update comes again (the
-// dispatcher de-duplicates by update id). Updates ToUpdate ignores are
-// acknowledged at once.
-func NewWebhook(h bot.Handler, secret string, opts WebhookOptions) http.Handler {
+// Every update goes to router, with the request's WebhookReply: one call
+// of the update's reply may ride on the 200's body.
+//
+// The handler answers 200 only after the router's destination returned
+// nil, because 200 is the acknowledgement: Telegram redelivers an update
+// until it gets one, so a handler error or panic becomes a 500 and the
+// update comes again (the dispatcher de-duplicates by update id). Updates
+// the router ignores are acknowledged at once.
+func NewWebhook(router *Router, secret string, opts WebhookOptions) http.Handler {
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultMaxBody
 	}
@@ -81,14 +74,14 @@ func NewWebhook(h bot.Handler, secret string, opts WebhookOptions) http.Handler 
 	if opts.Observe == nil {
 		opts.Observe = func(string, string, time.Duration) {}
 	}
-	return &webhook{raw: opts.Raw, h: h, secret: []byte(secret), maxBody: opts.MaxBody, log: opts.Logger, observe: opts.Observe}
+	return &webhook{router: router, secret: []byte(secret), maxBody: opts.MaxBody, log: opts.Logger, observe: opts.Observe}
 }
 
 func (wh *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	wa := &webhookAnswer{}
-	defer wa.finish()
-	kind, outcome, status := wh.serve(w, r.WithContext(context.WithValue(r.Context(), webhookAnswerKey{}, wa)))
+	wr := &WebhookReply{}
+	defer wr.finish()
+	kind, outcome, status := wh.serve(w, r, wr)
 	wh.observe(kind, outcome, time.Since(start))
 	switch status {
 	case http.StatusMethodNotAllowed:
@@ -97,7 +90,7 @@ func (wh *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "1")
 	}
 	if status == http.StatusOK {
-		if body := wa.take(); body != nil {
+		if body := wr.response(); body != nil {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(status)
 			_, _ = w.Write(body)
@@ -111,7 +104,7 @@ func (wh *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve does the work and says how it went; ServeHTTP writes the answer, so
 // that a recovered panic still gets one.
-func (wh *webhook) serve(w http.ResponseWriter, r *http.Request) (kind, outcome string, status int) {
+func (wh *webhook) serve(w http.ResponseWriter, r *http.Request, wr *WebhookReply) (kind, outcome string, status int) {
 	if r.Method != http.MethodPost {
 		return "unknown", "method_not_allowed", http.StatusMethodNotAllowed
 	}
@@ -131,26 +124,16 @@ func (wh *webhook) serve(w http.ResponseWriter, r *http.Request) (kind, outcome 
 	if err := json.Unmarshal(body, &tu); err != nil || tu.UpdateID == 0 {
 		return "invalid", "bad_request", http.StatusBadRequest
 	}
-	if wh.raw != nil {
-		handled, err := wh.raw.HandleTelegram(r.Context(), tu)
-		if err != nil {
-			wh.log.ErrorContext(r.Context(), "telegram webhook: handle raw update", "update_id", tu.UpdateID, "err", err)
-			return "raw", "error", http.StatusInternalServerError
-		}
-		if handled {
-			return "raw", "ok", http.StatusOK
-		}
-	}
-	u, ok := ToUpdate(tu)
-	if !ok {
+	routed, err := wh.router.Handle(r.Context(), tu, wr)
+	kind = routed.kind()
+	if routed.To == Ignored {
 		return "ignored", "ignored", http.StatusOK
 	}
-	kind = string(u.Kind)
-	if err := safeHandle(r.Context(), wh.h, u); err != nil {
+	if err != nil {
 		var p *panicError
 		if errors.As(err, &p) {
 			wh.log.ErrorContext(r.Context(), "telegram webhook: handler panicked",
-				"update_id", u.ID, "chat_id", u.ChatID, "kind", kind, "panic", p.value, "stack", string(p.stack))
+				"update_id", tu.UpdateID, "chat_id", routed.ChatID, "kind", kind, "panic", p.value, "stack", string(p.stack))
 			return kind, "panic", http.StatusInternalServerError
 		}
 		if errors.Is(err, bot.ErrInProgress) {
@@ -158,30 +141,50 @@ func (wh *webhook) serve(w http.ResponseWriter, r *http.Request) (kind, outcome 
 			// with it: not a 200, which would lose it, and not an error
 			// either. Telegram delivers it again; by then it is done or
 			// free to be handled here.
-			wh.log.DebugContext(r.Context(), "telegram webhook: update in hand elsewhere", "update_id", u.ID)
+			wh.log.DebugContext(r.Context(), "telegram webhook: update in hand elsewhere", "update_id", tu.UpdateID)
 			return kind, "in_progress", http.StatusServiceUnavailable
 		}
 		wh.log.ErrorContext(r.Context(), "telegram webhook: handle update",
-			"update_id", u.ID, "chat_id", u.ChatID, "kind", kind, "err", err)
+			"update_id", tu.UpdateID, "chat_id", routed.ChatID, "kind", kind, "err", err)
 		return kind, "error", http.StatusInternalServerError
 	}
 	return kind, "ok", http.StatusOK
 }
 
-// webhookAnswer is the one Bot API call a handler may hand back in the
+// WebhookReply is the one Bot API call a handler may hand back in the
 // webhook's own 200 response, which Telegram then makes for the bot: a
-// round trip saved. Telegram reports nothing about such a call, so only a
-// call whose result nobody needs rides there: the answer to a button
-// press, or else the last message of a reply (Sender.PlanReply and
-// Sender.ReplyReserved put them there when they reply inside a webhook
-// request). Anything but a 200 drops it, as Telegram would.
-type webhookAnswer struct {
+// round trip saved. The webhook makes one per request and passes it with
+// the update (bot.Update.Slot); a reply given it (bot.Reply.Slot) may put
+// a call there (Sender.PlanReply and Sender.ReplyReserved), and nothing
+// else can. Telegram reports nothing about such a call, so only a call
+// whose result nobody needs rides there: the answer to a button press, or
+// else the last message of a reply. Anything but a 200 drops it, as
+// Telegram would. Long polling has no response and passes none (nil).
+type WebhookReply struct {
 	mu   sync.Mutex
 	body []byte
 	// held is the message the body sends, when it is one: a call made
-	// later in the same request takes it back and sends it first, so
-	// that the chat sees its messages in order (Sender.do).
+	// later with the same WebhookReply takes it back and sends it first,
+	// so that the chat sees its messages in order (Sender.do).
 	held *heldMessage
+}
+
+var _ bot.ReplySlot = (*WebhookReply)(nil)
+
+// Taken implements bot.ReplySlot: whether a call rides on the response.
+func (wr *WebhookReply) Taken() bool {
+	if wr == nil {
+		return false
+	}
+	wr.mu.Lock()
+	defer wr.mu.Unlock()
+	return wr.body != nil
+}
+
+// webhookReply is the WebhookReply of slot, nil when it is none.
+func webhookReply(slot bot.ReplySlot) *WebhookReply {
+	wr, _ := slot.(*WebhookReply)
+	return wr
 }
 
 // heldMessage is a reply's last message riding on the webhook response,
@@ -195,91 +198,74 @@ type heldMessage struct {
 	released bool
 }
 
-// plannedMessage is the message held on ctx's webhook response and not
-// yet released, if there is one.
-func plannedMessage(ctx context.Context) *heldMessage {
-	wa, _ := ctx.Value(webhookAnswerKey{}).(*webhookAnswer)
-	if wa == nil {
+// planned is the message held on the response and not yet released, if
+// there is one.
+func (wr *WebhookReply) planned() *heldMessage {
+	if wr == nil {
 		return nil
 	}
-	wa.mu.Lock()
-	defer wa.mu.Unlock()
-	if wa.held == nil || wa.held.released {
+	wr.mu.Lock()
+	defer wr.mu.Unlock()
+	if wr.held == nil || wr.held.released {
 		return nil
 	}
-	return wa.held
+	return wr.held
 }
 
-type webhookAnswerKey struct{}
-
-// offerWebhookAnswer hands body (a JSON object with "method") to the
-// webhook response of ctx's request, if there is one and it is free.
-func offerWebhookAnswer(ctx context.Context, body []byte) bool {
-	return holdWebhookAnswer(ctx, body, nil)
+// offer hands body (a JSON object with "method") to the response, if it
+// is free.
+func (wr *WebhookReply) offer(body []byte) bool {
+	return wr.hold(body, nil)
 }
 
-// holdWebhookAnswer is offerWebhookAnswer for a message: held says what
-// the body sends, for takeHeldMessage.
-func holdWebhookAnswer(ctx context.Context, body []byte, held *heldMessage) bool {
-	wa, _ := ctx.Value(webhookAnswerKey{}).(*webhookAnswer)
-	if wa == nil {
+// hold is offer for a message: held says what the body sends, for take.
+func (wr *WebhookReply) hold(body []byte, held *heldMessage) bool {
+	if wr == nil {
 		return false
 	}
-	wa.mu.Lock()
-	defer wa.mu.Unlock()
-	if wa.body != nil {
+	wr.mu.Lock()
+	defer wr.mu.Unlock()
+	if wr.body != nil {
 		return false
 	}
-	wa.body, wa.held = body, held
+	wr.body, wr.held = body, held
 	return true
 }
 
-// takeHeldMessage takes back the message held on ctx's webhook response,
-// if one is (with releasedOnly, only once ReplyReserved let it go: until
-// then the calls of its own reply go before it); the response then
-// carries no call.
-func takeHeldMessage(ctx context.Context, releasedOnly bool) (*heldMessage, bool) {
-	wa, _ := ctx.Value(webhookAnswerKey{}).(*webhookAnswer)
-	if wa == nil {
+// take takes back the message held on the response, if one is (with
+// releasedOnly, only once ReplyReserved let it go: until then the calls
+// of its own reply go before it); the response then carries no call.
+func (wr *WebhookReply) take(releasedOnly bool) (*heldMessage, bool) {
+	if wr == nil {
 		return nil, false
 	}
-	wa.mu.Lock()
-	defer wa.mu.Unlock()
-	h := wa.held
+	wr.mu.Lock()
+	defer wr.mu.Unlock()
+	h := wr.held
 	if h == nil || (releasedOnly && !h.released) {
 		return nil, false
 	}
-	wa.body, wa.held = nil, nil
+	wr.body, wr.held = nil, nil
 	return h, true
 }
 
-func (wa *webhookAnswer) take() []byte {
-	wa.mu.Lock()
-	defer wa.mu.Unlock()
-	return wa.body
+// response is the body the 200 carries, nil for none.
+func (wr *WebhookReply) response() []byte {
+	wr.mu.Lock()
+	defer wr.mu.Unlock()
+	return wr.body
 }
 
 // finish runs the held message's done, once the response is written or
 // dropped.
-func (wa *webhookAnswer) finish() {
-	wa.mu.Lock()
-	h := wa.held
-	wa.held = nil
-	wa.mu.Unlock()
+func (wr *WebhookReply) finish() {
+	wr.mu.Lock()
+	h := wr.held
+	wr.held = nil
+	wr.mu.Unlock()
 	if h != nil && h.done != nil {
 		h.done()
 	}
-}
-
-// safeHandle calls h and turns a panic into a *panicError, so one bad update
-// cannot take the process (or the poll loop) down with it.
-func safeHandle(ctx context.Context, h bot.Handler, u bot.Update) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &panicError{value: v, stack: debug.Stack()}
-		}
-	}()
-	return h.Handle(ctx, u)
 }
 
 type panicError struct {

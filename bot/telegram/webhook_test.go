@@ -117,7 +117,7 @@ func TestWebhook(t *testing.T) {
 			t.Parallel()
 			h := &recorder{err: tt.handler}
 			var seen []observation
-			wh := telegram.NewWebhook(h, secret, telegram.WebhookOptions{
+			wh := telegram.NewWebhook(customersOnly(t, h), secret, telegram.WebhookOptions{
 				MaxBody: 1 << 10,
 				Logger:  testLogger(t),
 				Observe: func(kind, outcome string, d time.Duration) {
@@ -146,7 +146,7 @@ func TestWebhook(t *testing.T) {
 func TestWebhookWithoutSecretRefusesAll(t *testing.T) {
 	t.Parallel()
 	h := &recorder{}
-	wh := telegram.NewWebhook(h, "", telegram.WebhookOptions{})
+	wh := telegram.NewWebhook(customersOnly(t, h), "", telegram.WebhookOptions{})
 	body := updateJSON(t, withID(telegramtest.Text(7, 7, "hi"), 1))
 	require.Equal(t, 401, post(t, wh, "POST", "", body).Code)
 	require.Equal(t, 401, post(t, wh, "POST", "anything", body).Code)
@@ -156,7 +156,7 @@ func TestWebhookWithoutSecretRefusesAll(t *testing.T) {
 func TestWebhookDefaultBodyLimit(t *testing.T) {
 	t.Parallel()
 	h := &recorder{}
-	wh := telegram.NewWebhook(h, secret, telegram.WebhookOptions{})
+	wh := telegram.NewWebhook(customersOnly(t, h), secret, telegram.WebhookOptions{})
 	big := telegramtest.Text(7, 7, strings.Repeat("я", 300_000)) // ~600 KB of text
 	require.Equal(t, 200, post(t, wh, "POST", secret, updateJSON(t, withID(big, 1))).Code)
 	huge := telegramtest.Text(7, 7, strings.Repeat("я", 600_000))
@@ -171,7 +171,7 @@ func TestWebhookOverHTTP(t *testing.T) {
 	ctx := context.Background()
 	b := setup(t)
 	h := &recorder{}
-	srv := httptest.NewServer(telegram.NewWebhook(h, secret, telegram.WebhookOptions{Logger: b.log}))
+	srv := httptest.NewServer(telegram.NewWebhook(customersOnly(t, h), secret, telegram.WebhookOptions{Logger: b.log}))
 	t.Cleanup(srv.Close)
 
 	require.NoError(t, telegram.SetWebhook(ctx, b.api, srv.URL+"/telegram/webhook", secret, 10))
@@ -221,7 +221,7 @@ type replyHandler struct {
 }
 
 func (h replyHandler) Handle(ctx context.Context, u bot.Update) error {
-	if _, err := h.s.Reply(ctx, bot.Reply{ChatID: u.ChatID,
+	if _, err := h.s.Reply(ctx, bot.Reply{ChatID: u.ChatID, Slot: u.Slot,
 		Callback: &bot.CallbackAnswer{CallbackID: u.CallbackID, Text: "Noted"},
 		Messages: []bot.Message{{ChatID: u.ChatID, Text: "What budget?"}}}); err != nil {
 		return err
@@ -238,7 +238,7 @@ func TestWebhookAnswersTheButtonInItsResponse(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	s, _ := newSender(t, b, telegram.SenderOptions{})
-	h := telegram.NewWebhook(replyHandler{s: s}, secret, telegram.WebhookOptions{})
+	h := telegram.NewWebhook(customersOnly(t, replyHandler{s: s}), secret, telegram.WebhookOptions{})
 
 	press := withID(telegramtest.Callback(7, 7, 41, "need:buy"), 300)
 	w := post(t, h, "POST", secret, updateJSON(t, press))
@@ -261,7 +261,7 @@ func TestWebhookAnswersTheButtonInItsResponse(t *testing.T) {
 	// A handler that fails after replying gets a 500 and no body: the
 	// press stays unanswered, as with Telegram, which ignores the body of
 	// a failed delivery.
-	failing := telegram.NewWebhook(replyHandler{s: s, err: errors.New("redis is down")}, secret, telegram.WebhookOptions{})
+	failing := telegram.NewWebhook(customersOnly(t, replyHandler{s: s, err: errors.New("redis is down")}), secret, telegram.WebhookOptions{})
 	w = post(t, failing, "POST", secret, updateJSON(t, withID(telegramtest.Callback(8, 8, 42, "need:buy"), 301)))
 	require.Equal(t, http.StatusInternalServerError, w.Code)
 	require.NotContains(t, w.Body.String(), "answerCallbackQuery")
@@ -275,15 +275,15 @@ func TestWebhookAnswersTheButtonInItsResponse(t *testing.T) {
 }
 
 // textReplyHandler replies to a typed message with two messages, as a flow
-// step does ("Thanks" and the next question), then makes the calls of
-// after inside the same request.
+// step does ("Thanks" and the next question), with the update's reply
+// slot, then makes the calls of after inside the same request.
 type textReplyHandler struct {
 	s     *telegram.Sender
 	after func(ctx context.Context, u bot.Update) error
 }
 
 func (h textReplyHandler) Handle(ctx context.Context, u bot.Update) error {
-	if _, err := h.s.Reply(ctx, bot.Reply{ChatID: u.ChatID, Messages: []bot.Message{
+	if _, err := h.s.Reply(ctx, bot.Reply{ChatID: u.ChatID, Slot: u.Slot, Messages: []bot.Message{
 		{ChatID: u.ChatID, Text: "Thanks"},
 		{ChatID: u.ChatID, Text: "Your phone?", RequestContact: "Share my phone"},
 	}}); err != nil {
@@ -297,14 +297,14 @@ func (h textReplyHandler) Handle(ctx context.Context, u bot.Update) error {
 
 // TestWebhookSendsTheLastMessageInItsResponse: a reply to a typed message
 // sends its last message as the 200's body, after the calls of the
-// messages before it; a later call in the same request takes it back and
+// messages before it; a later reply with the same slot takes it back and
 // sends it first, so the chat's order holds; webhook_replies off makes
 // every call a call.
 func TestWebhookSendsTheLastMessageInItsResponse(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	s, _ := newSender(t, b, telegram.SenderOptions{})
-	h := telegram.NewWebhook(textReplyHandler{s: s}, secret, telegram.WebhookOptions{})
+	h := telegram.NewWebhook(customersOnly(t, textReplyHandler{s: s}), secret, telegram.WebhookOptions{})
 
 	w := post(t, h, "POST", secret, updateJSON(t, withID(telegramtest.Text(11, 11, "ivan@example.com"), 400)))
 	require.Equal(t, http.StatusOK, w.Code)
@@ -326,13 +326,14 @@ func TestWebhookSendsTheLastMessageInItsResponse(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, markup(t, b.srv.Sent(12)[0].ReplyMarkup), markup(t, sent[1].ReplyMarkup))
 
-	// A call after the reply, in the same request: the held message goes
+	// A reply after the reply, with the same slot: the held message goes
 	// first, as a call, and the response carries nothing.
 	notice := textReplyHandler{s: s, after: func(ctx context.Context, u bot.Update) error {
-		_, err := s.Send(ctx, bot.Message{ChatID: u.ChatID, Text: "A manager will call you"})
+		_, err := s.Reply(ctx, bot.Reply{ChatID: u.ChatID, Slot: u.Slot,
+			Messages: []bot.Message{{ChatID: u.ChatID, Text: "A manager will call you"}}})
 		return err
 	}}
-	w = post(t, telegram.NewWebhook(notice, secret, telegram.WebhookOptions{}), "POST", secret,
+	w = post(t, telegram.NewWebhook(customersOnly(t, notice), secret, telegram.WebhookOptions{}), "POST", secret,
 		updateJSON(t, withID(telegramtest.Text(13, 13, "hi"), 401)))
 	require.Equal(t, http.StatusOK, w.Code)
 	require.Empty(t, w.Body.String())
@@ -344,20 +345,20 @@ func TestWebhookSendsTheLastMessageInItsResponse(t *testing.T) {
 
 	// A failed delivery drops the held message with the response.
 	failing := textReplyHandler{s: s, after: func(context.Context, bot.Update) error { return errors.New("redis is down") }}
-	w = post(t, telegram.NewWebhook(failing, secret, telegram.WebhookOptions{}), "POST", secret,
+	w = post(t, telegram.NewWebhook(customersOnly(t, failing), secret, telegram.WebhookOptions{}), "POST", secret,
 		updateJSON(t, withID(telegramtest.Text(14, 14, "hi"), 402)))
 	require.Equal(t, http.StatusInternalServerError, w.Code)
 	require.NotContains(t, w.Body.String(), "sendMessage")
 
 	// webhook_replies: false: every call is made, nothing rides.
 	off, _ := newSender(t, b, telegram.SenderOptions{NoWebhookReplies: true})
-	w = post(t, telegram.NewWebhook(textReplyHandler{s: off}, secret, telegram.WebhookOptions{}), "POST", secret,
+	w = post(t, telegram.NewWebhook(customersOnly(t, textReplyHandler{s: off}), secret, telegram.WebhookOptions{}), "POST", secret,
 		updateJSON(t, withID(telegramtest.Text(15, 15, "hi"), 403)))
 	require.Equal(t, http.StatusOK, w.Code)
 	require.Empty(t, w.Body.String())
 	require.Len(t, b.srv.Sent(15), 2)
 	press := withID(telegramtest.Callback(16, 16, 43, "need:buy"), 404)
-	w = post(t, telegram.NewWebhook(replyHandler{s: off}, secret, telegram.WebhookOptions{}), "POST", secret, updateJSON(t, press))
+	w = post(t, telegram.NewWebhook(customersOnly(t, replyHandler{s: off}), secret, telegram.WebhookOptions{}), "POST", secret, updateJSON(t, press))
 	require.Equal(t, http.StatusOK, w.Code)
 	require.Empty(t, w.Body.String())
 	calls, err := b.srv.WaitCalls(t.Context(), "answerCallbackQuery", 1)

@@ -767,6 +767,9 @@ func (b *engBundle) anyOccurrence(t *testing.T, needles []string) map[string][]s
 		FROM information_schema.columns c JOIN information_schema.tables t
 			ON t.table_schema = c.table_schema AND t.table_name = c.table_name
 		WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+			-- A time holds nothing personal, and its digits (".999") would
+			-- match a phone's.
+			AND c.data_type NOT IN ('timestamp with time zone', 'timestamp without time zone', 'date', 'interval')
 		ORDER BY 1, 2`)
 	require.NoError(t, err)
 	type column struct{ Table, Name string }

@@ -141,7 +141,7 @@ func TestActMovesTheFunnel(t *testing.T) {
 	require.Equal(t, boris.ID, assignee)
 	require.Equal(t, 150000.0, card.Amount)
 	require.NotNil(t, card.ContactedAt)
-	require.Equal(t, []crm.CardAnswer{{Question: "need", Value: "buy", Score: 70}}, card.Answers)
+	require.Equal(t, []crm.CardAnswer{{Question: "need", Value: "buy", Score: 70, Kind: "choice"}}, card.Answers)
 
 	lost := b.hotLead(t, 14)
 	_, err = b.sales.Act(ctx, crm.Action{LeadID: lost, Kind: crm.ActLost, By: anna, Reason: "no budget", At: b.at}, true, nil)

@@ -64,10 +64,12 @@ type App struct {
 	slack      *slack.Client
 	httpClient *http.Client
 	sleep      func(ctx context.Context, d time.Duration) error
-	learning   *crm.Learning     // the win model (model.go)
-	stats      *crm.Stats        // the managers' reports (staff.go)
-	staffDesk  *bot.Staff        // their commands in every channel (staff.go)
-	staff      bot.StaffCommands // the dispatcher's hook; nil when not wired
+	learning   *crm.Learning // the win model (model.go)
+	stats      *crm.Stats    // the managers' reports (staff.go)
+	staffDesk  *bot.Staff    // their commands in every channel (staff.go); nil when not wired
+	// router is the one way in for Telegram updates, webhook and poller
+	// alike: the customers' dispatcher, the sales group, the staff.
+	router *telegram.Router
 }
 
 // NewApp opens (or takes) the databases, loads and checks the flows,
@@ -155,12 +157,14 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		Observe:       a.metrics.observeUpdate,
 		Alerts:        true,
 		Engagement:    a.engagement,
-		Staff:         a.staff,
 		Conversations: a.convs,
 		TimeZone:      a.tz(),
 		Qualified:     a.metrics.observeLead,
 	})
 	if err != nil {
+		return nil, err
+	}
+	if a.router, err = a.newRouter(); err != nil {
 		return nil, err
 	}
 	ok = true
@@ -279,21 +283,20 @@ func (a *App) runJob(ctx context.Context, job crm.Job) error {
 	return a.sales.Run(ctx, job)
 }
 
-// customers is the handler for every Telegram update: the sales group's go
-// to its handler, the rest to the customers' dispatcher.
-func (a *App) customers() bot.Handler {
+// newRouter wires the Telegram router: the customers' dispatcher; the
+// sales group's handler for its chat, when there is a group; and the
+// team's staff commands, behind the dispatcher's gate (they share the
+// chat and the update ids with the customer a member may also be), when
+// they are wired.
+func (a *App) newRouter() (*telegram.Router, error) {
+	cfg := telegram.RouterConfig{Customers: a.dispatcher}
 	if a.salesGroup != nil {
-		return a.salesGroup.Route(a.dispatcher)
+		cfg.SalesChatID, cfg.SalesGroup = a.cfg.TelegramSalesChatID, a.salesGroup
 	}
-	return a.dispatcher
-}
-
-// rawSales is the sales group's raw-update hook, nil without a group.
-func (a *App) rawSales() telegram.RawHandler {
-	if a.salesGroup == nil {
-		return nil
+	if a.staffDesk != nil {
+		cfg.Team, cfg.Staff = a.sales, a.dispatcher.Gated(a.staffDesk)
 	}
-	return a.salesGroup
+	return telegram.NewRouter(cfg)
 }
 
 func openDB(ctx context.Context, cfg *Config, logger *slog.Logger) (*postgres.DB, error) {
@@ -328,10 +331,9 @@ func loadFlows(cfg *Config) (map[string]*flows.Flow, error) {
 // shorter one; a Slack command its 2.5s budget).
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("POST "+a.cfg.WebhookPath(), telegram.NewWebhook(a.customers(), a.cfg.TelegramWebhookSecret, telegram.WebhookOptions{
+	mux.Handle("POST "+a.cfg.WebhookPath(), telegram.NewWebhook(a.router, a.cfg.TelegramWebhookSecret, telegram.WebhookOptions{
 		MaxBody: a.cfg.Telegram.MaxBody,
 		Logger:  a.log,
-		Raw:     a.rawSales(),
 	}))
 	a.slackRoutes(mux)
 	a.staffRoutes(mux)
@@ -461,10 +463,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			return nil
 		})
 	} else {
-		poller := telegram.NewPoller(a.api, a.customers(), telegram.PollerOptions{
+		poller := telegram.NewPoller(a.api, a.router, telegram.PollerOptions{
 			Timeout:       int(a.cfg.Telegram.PollTimeout.Seconds()),
 			Logger:        a.log,
-			Raw:           a.rawSales(),
 			HandleTimeout: a.cfg.HTTP.RequestTimeout.Duration,
 		})
 		a.log.Info("long polling mode")

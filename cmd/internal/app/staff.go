@@ -15,16 +15,17 @@ import (
 )
 
 // wireStaff builds the managers' reports: crm.Stats on PostgreSQL, the
-// channel-neutral bot.Staff that the dispatcher offers every command to
-// (a.staff), and the daily digest's schedule. It runs after wireSales,
+// channel-neutral bot.Staff that the router gives a team member's
+// commands to (a.staffDesk, see newRouter), and the daily digest's
+// schedule. It runs after wireSales,
 // whose synced team says who is a manager.
 //
 // Telegram replies need a sender. The customers' sender is local to
 // NewApp, so this one is a second Sender on the same Bot API and the same
 // Redis limiter: its buckets are named after the bot, so both draw from
 // one budget and Telegram's limits hold across them. Without a Bot API
-// connection (`voronka chat`) there is no one to answer and the hook stays
-// off.
+// connection (`voronka chat`) there is no one to answer and the router
+// sends no command to the staff.
 func (a *App) wireStaff(ctx context.Context) error {
 	if a.api == nil || a.sales == nil {
 		return nil
@@ -57,7 +58,7 @@ func (a *App) wireStaff(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.staffDesk, a.staff = staff, staff
+	a.staffDesk = staff
 	if spec := a.cfg.Stats.DailyDigest; spec != "" {
 		err := a.schedule.Add(ctx, "stats_digest", spec, func(ctx context.Context, now time.Time) error {
 			return a.stats.Digest(ctx, now, a.staffDesk)
