@@ -94,6 +94,9 @@ const ViaChat = "chat"
 const (
 	JobRelayIn  = "relay_in"  // a customer's message to the team's channels
 	JobRelayOut = "relay_out" // a team member's message to the customer
+	// JobRelayErase rewrites a lead's relayed messages to the erased form
+	// after /forget (queued by the erasure, keyed by its time).
+	JobRelayErase = "relay_erase"
 	// JobRespondEscalate: a customer message unanswered past
 	// routing.respond_within.
 	JobRespondEscalate = "respond_escalate"
@@ -144,6 +147,9 @@ type ConversationNotifier interface {
 	// PostMessage posts m in the conversation of the card at cardRef and
 	// returns its reference there.
 	PostMessage(ctx context.Context, cardRef string, card *LeadCard, m *Message) (string, error)
+	// EditMessage redraws the message posted at ref from m (an erased
+	// message says so instead of its text).
+	EditMessage(ctx context.Context, cardRef, ref string, card *LeadCard, m *Message) error
 	// ShowDelivery marks the team message at ref with m.Delivery: the
 	// member's own message, or (copy) the copy PostMessage posted of a
 	// message written in another channel, whose text says it already.
@@ -384,13 +390,16 @@ func (c *Conversations) mayTake(ctx context.Context, by Manager, card *LeadCard,
 
 // Handles reports whether kind is a conversation job.
 func (c *Conversations) Handles(kind string) bool {
-	return kind == JobRelayIn || kind == JobRelayOut || kind == JobRespondEscalate
+	return kind == JobRelayIn || kind == JobRelayOut || kind == JobRespondEscalate || kind == JobRelayErase
 }
 
 // Run does one conversation job.
 func (c *Conversations) Run(ctx context.Context, job Job) error {
-	if job.Kind == JobRespondEscalate {
+	switch job.Kind {
+	case JobRespondEscalate:
 		return c.escalate(ctx, job)
+	case JobRelayErase:
+		return c.rewrite(ctx, job.LeadID)
 	}
 	id, err := strconv.ParseInt(job.Key, 10, 64)
 	if err != nil {
@@ -588,6 +597,43 @@ func (c *Conversations) show(ctx context.Context, m *Message) error {
 			}
 		}
 		errs = append(errs, cn.ShowDelivery(ctx, cardRef, ref, m, copy))
+	}
+	return errors.Join(errs...)
+}
+
+// rewrite redraws every copy of the lead's messages in the team's
+// channels from the store: after /forget, the erased form. Copies gone
+// from a channel are skipped.
+func (c *Conversations) rewrite(ctx context.Context, leadID int64) error {
+	card, err := c.sales.card(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	cardRefs, err := c.sales.store.CardRefs(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	msgs, err := c.store.LastMessages(ctx, leadID, 10000)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i := range msgs {
+		m := &msgs[i]
+		refs, err := c.store.MessageRefs(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		for _, n := range c.sales.notifiers {
+			cn, ok := n.(ConversationNotifier)
+			ref := refs[n.Channel()]
+			if !ok || ref == "" {
+				continue
+			}
+			if err := cn.EditMessage(ctx, cardRefs[n.Channel()], ref, card, m); err != nil && ErrorCode(err) != ENOTFOUND {
+				errs = append(errs, err)
+			}
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -43,6 +43,19 @@ func (n *Notifier) PostMessage(ctx context.Context, cardRef string, card *crm.Le
 	return respChannel + ":" + msgTS, nil
 }
 
+// EditMessage implements crm.ConversationNotifier: the bot's post at ref
+// redrawn from m. A post that is gone is an ENOTFOUND.
+func (n *Notifier) EditMessage(ctx context.Context, _ string, ref string, card *crm.LeadCard, m *crm.Message) error {
+	channel, ts, err := parseRef(ref)
+	if err != nil {
+		return err
+	}
+	if _, _, err := n.send(ctx, channel, slackapi.MsgOptionUpdate(ts), slackapi.MsgOptionText(messageText(card, m), false)); err != nil {
+		return fmt.Errorf("slack: edit message %d: %w", m.ID, err)
+	}
+	return nil
+}
+
 // FindMessage implements crm.MessageFinder: the card's thread is read for
 // the reply whose metadata names messageID (channels:history scope).
 func (n *Notifier) FindMessage(ctx context.Context, cardRef string, messageID int64) (string, bool, error) {

@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -28,6 +29,21 @@ func (g *SalesGroup) PostMessage(ctx context.Context, cardRef string, card *crm.
 		return "", fmt.Errorf("post message %d of lead %d: %w", m.ID, m.LeadID, err)
 	}
 	return formatRef(chatID, id), nil
+}
+
+// EditMessage implements crm.ConversationNotifier: the bot's message at
+// ref redrawn from m (one deleted from the group is left alone).
+func (g *SalesGroup) EditMessage(ctx context.Context, _ string, ref string, card *crm.LeadCard, m *crm.Message) error {
+	chatID, msgID, err := parseRef(ref)
+	if err != nil {
+		return err
+	}
+	_, err = g.sender.Send(ctx, bot.Message{ChatID: chatID, Text: groupMessageText(card, m), EditMessageID: msgID})
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Code == 400 && (strings.Contains(ae.Description, "message to edit not found") || strings.Contains(ae.Description, "not modified")) {
+		return nil
+	}
+	return err
 }
 
 // ShowDelivery implements crm.ConversationNotifier: a short reply to the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -289,4 +290,43 @@ func TestSupportBranchReachesTheTeam(t *testing.T) {
 	// /help lists /manager.
 	b.say(en(telegramtest.Text(other, other, "/help")))
 	require.Contains(t, b.lastText(other), "/manager")
+}
+
+// TestForgetErasesTheConversation: /forget blanks the conversation's texts
+// both ways and rewrites the copies in the Slack thread and the sales group
+// to the erased form; nothing is relayed to the customer afterwards.
+func TestForgetErasesTheConversation(t *testing.T) {
+	t.Parallel()
+	b, sl, clock := setupBoth(t)
+	const chat = 1509
+	b.hotDialogueTo(chat)
+	slackCard := waitCalls(t, sl, "chat.postMessage", 1)[0]
+	b.say(en(telegramtest.Text(chat, chat, "My passport is 4510 123456")))
+	waitThread(t, sl, slackCard.ChannelID, slackCard.TS, 1)
+	b.waitFor(func() bool { return countContaining(b.groupTexts(), "4510 123456") == 1 })
+	b.waitFor(func() bool { return b.count(`SELECT count(*) FROM message_refs`) == 2 })
+
+	b.say(en(telegramtest.Text(chat, chat, "/forget")))
+	require.Equal(t, 0, b.count(`SELECT count(*) FROM messages WHERE body LIKE '%4510%'`))
+	b.waitFor(func() bool {
+		th := sl.Thread(slackCard.ChannelID, slackCard.TS)
+		return len(th) > 0 && strings.Contains(th[0].Text, "erased at the customer's request") && !strings.Contains(th[0].Text, "4510")
+	})
+	var ref string
+	require.NoError(t, b.db.Pool.QueryRow(t.Context(), `SELECT ref FROM message_refs WHERE channel = 'telegram'`).Scan(&ref))
+	msgID, err := strconv.Atoi(ref[strings.LastIndexByte(ref, ':')+1:])
+	require.NoError(t, err)
+	b.waitFor(func() bool {
+		text, _, _ := b.tg.Message(salesChat, msgID)
+		return strings.Contains(text, "erased") && !strings.Contains(text, "4510")
+	})
+
+	// A reply after /forget does not reach the customer; the rep sees why.
+	n := len(b.tg.Sent(chat))
+	ev := sl.Say(slackCard.ChannelID, slackCard.TS, "UBORIS", "Hello?")
+	status, _ := b.event(ev.Body, clock.Now())
+	require.Equal(t, http.StatusOK, status)
+	b.waitFor(func() bool { return b.delivery(ev.ChannelID+":"+ev.TS) != "pending" })
+	require.Equal(t, "erased", b.delivery(ev.ChannelID+":"+ev.TS))
+	require.Len(t, b.tg.Sent(chat), n)
 }
