@@ -113,6 +113,9 @@ type Message struct {
 	RequestContact string
 	// RemoveKeyboard hides a reply keyboard shown earlier.
 	RemoveKeyboard bool
+	// Delete, with EditMessageID, deletes that message instead (a rep
+	// took back a relayed message).
+	Delete bool
 	// ReplyTo, when set, makes the message a reply to that message of the
 	// chat (sent even when that one is gone).
 	ReplyTo int

@@ -17,10 +17,26 @@ var _ crm.CustomerRelay = Relay{}
 
 // Relay implements crm.CustomerRelay.
 func (r Relay) Relay(ctx context.Context, to crm.Reach, m *crm.Message, signature string) (int64, error) {
-	text := m.Text
-	if signature != "" {
-		text = signature + ":\n" + text
-	}
-	id, err := r.Sender.Send(ctx, Message{ChatID: to.ChatID, Text: text})
+	id, err := r.Sender.Send(ctx, Message{ChatID: to.ChatID, Text: signed(m, signature)})
 	return int64(id), err
+}
+
+// Edit implements crm.CustomerRelay: the relayed message at
+// m.ChatMessageID now says m.Text.
+func (r Relay) Edit(ctx context.Context, to crm.Reach, m *crm.Message, signature string) error {
+	_, err := r.Sender.Send(ctx, Message{ChatID: to.ChatID, Text: signed(m, signature), EditMessageID: int(m.ChatMessageID)})
+	return err
+}
+
+// Delete implements crm.CustomerRelay: the relayed message is taken back.
+func (r Relay) Delete(ctx context.Context, to crm.Reach, m *crm.Message) error {
+	_, err := r.Sender.Send(ctx, Message{ChatID: to.ChatID, EditMessageID: int(m.ChatMessageID), Delete: true})
+	return err
+}
+
+func signed(m *crm.Message, signature string) string {
+	if signature == "" {
+		return m.Text
+	}
+	return signature + ":\n" + m.Text
 }

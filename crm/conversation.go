@@ -85,6 +85,8 @@ type Message struct {
 	At            time.Time
 	DeliveredAt   *time.Time
 	ErasedAt      *time.Time
+	EditedAt      *time.Time
+	DeletedAt     *time.Time // taken back by its author
 }
 
 // ViaChat is the Via of what the customer wrote in their chat with the bot.
@@ -97,6 +99,10 @@ const (
 	// JobRelayErase rewrites a lead's relayed messages to the erased form
 	// after /forget (queued by the erasure, keyed by its time).
 	JobRelayErase = "relay_erase"
+	// JobRelayRevise carries a team member's edit or deletion of a
+	// relayed message to the customer and the other channel (keyed by the
+	// message and the edit).
+	JobRelayRevise = "relay_revise"
 	// JobRespondEscalate: a customer message unanswered past
 	// routing.respond_within.
 	JobRespondEscalate = "respond_escalate"
@@ -116,8 +122,9 @@ type ConversationStore interface {
 	Unrelayed(ctx context.Context, leadID int64, dir Direction, channel string, upTo int64) ([]Message, error)
 	MessageRefs(ctx context.Context, id int64) (map[string]string, error)
 	SaveMessageRef(ctx context.Context, id int64, channel, ref string) error
-	// SetDelivery records what became of an outgoing message.
-	SetDelivery(ctx context.Context, id int64, d Delivery, at time.Time) error
+	// SetDelivery records what became of an outgoing message, and its id
+	// in the customer's chat when it got there (0: unchanged).
+	SetDelivery(ctx context.Context, id int64, d Delivery, chatMessageID int64, at time.Time) error
 	// LeadByCard finds the lead whose card is ref in channel.
 	LeadByCard(ctx context.Context, channel, ref string) (int64, error)
 	// MessageByRef finds a message by its reference in channel (where it
@@ -131,6 +138,10 @@ type ConversationStore interface {
 	// replicas (so messages keep their order); unlock lets go. A replica
 	// that dies lets go with its connection.
 	Lock(ctx context.Context, leadID int64) (unlock func(), err error)
+	// Revise records a team member's edit (text) or deletion of their
+	// message and queues job with it; a message erased or deleted before
+	// is left alone (and job not queued).
+	Revise(ctx context.Context, id int64, text string, deleted bool, at time.Time, job *Job) error
 	// HandOff hands the lead to the team: a lead still in its dialogue
 	// becomes qualified where it stands, with a "handoff" event.
 	HandOff(ctx context.Context, leadID int64, at time.Time) error
@@ -169,6 +180,10 @@ type MessageFinder interface {
 // customer blocked the bot.
 type CustomerRelay interface {
 	Relay(ctx context.Context, r Reach, m *Message, signature string) (chatMessageID int64, err error)
+	// Edit makes the relayed message (m.ChatMessageID) say m.Text; Delete
+	// takes it back.
+	Edit(ctx context.Context, r Reach, m *Message, signature string) error
+	Delete(ctx context.Context, r Reach, m *Message) error
 }
 
 // ConversationPolicy is the configuration of conversations.
@@ -390,7 +405,7 @@ func (c *Conversations) mayTake(ctx context.Context, by Manager, card *LeadCard,
 
 // Handles reports whether kind is a conversation job.
 func (c *Conversations) Handles(kind string) bool {
-	return kind == JobRelayIn || kind == JobRelayOut || kind == JobRespondEscalate || kind == JobRelayErase
+	return kind == JobRelayIn || kind == JobRelayOut || kind == JobRespondEscalate || kind == JobRelayErase || kind == JobRelayRevise
 }
 
 // Run does one conversation job.
@@ -401,7 +416,8 @@ func (c *Conversations) Run(ctx context.Context, job Job) error {
 	case JobRelayErase:
 		return c.rewrite(ctx, job.LeadID)
 	}
-	id, err := strconv.ParseInt(job.Key, 10, 64)
+	msg, _, _ := strings.Cut(job.Key, "@") // a revision's key is "<id>@<edit>"
+	id, err := strconv.ParseInt(msg, 10, 64)
 	if err != nil {
 		return Errorf(EINVALID, "job %s: key %q is not a message id", job.Kind, job.Key)
 	}
@@ -415,6 +431,8 @@ func (c *Conversations) Run(ctx context.Context, job Job) error {
 		return c.relayIn(ctx, job.LeadID, id, job.Interrupted || job.Attempt > 1)
 	case JobRelayOut:
 		return c.relayOut(ctx, id, job.Interrupted)
+	case JobRelayRevise:
+		return c.revise(ctx, id)
 	}
 	return Errorf(EINVALID, "unknown job kind %q", job.Kind)
 }
@@ -496,7 +514,7 @@ func (c *Conversations) relayOut(ctx context.Context, id int64, interrupted bool
 	switch {
 	case m.Delivery == DeliverySending && interrupted:
 		m.Delivery = DeliveryUnknown
-		if err := c.store.SetDelivery(ctx, id, m.Delivery, now); err != nil {
+		if err := c.store.SetDelivery(ctx, id, m.Delivery, 0, now); err != nil {
 			return err
 		}
 	case !m.Delivery.Final():
@@ -525,9 +543,9 @@ func (c *Conversations) send(ctx context.Context, m *Message, now time.Time) err
 		m.Delivery = DeliveryFailed
 	}
 	if m.Delivery.Final() {
-		return c.store.SetDelivery(ctx, m.ID, m.Delivery, now)
+		return c.store.SetDelivery(ctx, m.ID, m.Delivery, 0, now)
 	}
-	if err := c.store.SetDelivery(ctx, m.ID, DeliverySending, now); err != nil {
+	if err := c.store.SetDelivery(ctx, m.ID, DeliverySending, 0, now); err != nil {
 		return err
 	}
 	signature := m.Author
@@ -550,12 +568,12 @@ func (c *Conversations) send(ctx context.Context, m *Message, now time.Time) err
 	default:
 		// Not sent (a 5xx, a network failure): back to pending, and the
 		// queue retries.
-		if serr := c.store.SetDelivery(ctx, m.ID, DeliveryPending, now); serr != nil {
+		if serr := c.store.SetDelivery(ctx, m.ID, DeliveryPending, 0, now); serr != nil {
 			return errors.Join(err, serr)
 		}
 		return err
 	}
-	return c.store.SetDelivery(ctx, m.ID, m.Delivery, now)
+	return c.store.SetDelivery(ctx, m.ID, m.Delivery, m.ChatMessageID, now)
 }
 
 // show marks the message in every conversation channel with its delivery.
@@ -597,6 +615,83 @@ func (c *Conversations) show(ctx context.Context, m *Message) error {
 			}
 		}
 		errs = append(errs, cn.ShowDelivery(ctx, cardRef, ref, m, copy))
+	}
+	return errors.Join(errs...)
+}
+
+// Revise takes a team member's edit (text) or deletion (deleted) of the
+// message they wrote at ref in channel: it is stored, and what the
+// customer and the other channel were shown follows it (a durable job).
+// key tells one edit from another (Slack's edit time). A message that is
+// not a lead's is ENOTFOUND.
+func (c *Conversations) Revise(ctx context.Context, channel, ref, text string, deleted bool, key string) error {
+	m, err := c.store.MessageByRef(ctx, channel, ref)
+	if err != nil {
+		return err
+	}
+	if m.Via != channel || m.SourceRef != ref || m.Direction == In {
+		return Errorf(ENOTFOUND, "not a team member's message")
+	}
+	text = strings.TrimSpace(text)
+	if body, ok := cutNote(text); ok && m.Direction == Note {
+		text = body
+	}
+	var job *Job
+	if m.Direction == Out {
+		job = &Job{Kind: JobRelayRevise, LeadID: m.LeadID, Key: strconv.FormatInt(m.ID, 10) + "@" + key}
+	}
+	return c.store.Revise(ctx, m.ID, text, deleted, c.clock.Now(), job)
+}
+
+// revise makes the customer's copy of a relayed message follow its
+// author's edit or deletion, where Telegram allows (a bot's message can
+// be changed for 48 hours; a refusal is final and logged by the caller's
+// channel), and redraws the copies in the other channels.
+func (c *Conversations) revise(ctx context.Context, id int64) error {
+	m, err := c.store.Message(ctx, id)
+	if err != nil {
+		return err
+	}
+	if m.Delivery == DeliveryDelivered && m.ChatMessageID != 0 && m.ErasedAt == nil {
+		r, err := c.reach(ctx, m.ContactID)
+		if err != nil {
+			return err
+		}
+		if r.ChatID != 0 && !r.Erased {
+			if m.DeletedAt != nil {
+				err = c.relay.Delete(ctx, r, m)
+			} else {
+				signature := m.Author
+				if by, ok := c.sales.managerByID(m.ManagerID); ok && by.CustomerName != "" {
+					signature = by.CustomerName
+				}
+				err = c.relay.Edit(ctx, r, m, signature)
+			}
+			if err != nil && !permanent(err) && !blocked(err) {
+				return err
+			}
+		}
+	}
+	card, err := c.sales.card(ctx, m.LeadID)
+	if err != nil {
+		return err
+	}
+	cardRefs, err := c.sales.store.CardRefs(ctx, m.LeadID)
+	if err != nil {
+		return err
+	}
+	refs, err := c.store.MessageRefs(ctx, m.ID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range c.sales.notifiers {
+		cn, ok := n.(ConversationNotifier)
+		if ref := refs[n.Channel()]; ok && ref != "" && n.Channel() != m.Via {
+			if err := cn.EditMessage(ctx, cardRefs[n.Channel()], ref, card, m); err != nil && ErrorCode(err) != ENOTFOUND {
+				errs = append(errs, err)
+			}
+		}
 	}
 	return errors.Join(errs...)
 }

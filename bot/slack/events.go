@@ -18,6 +18,9 @@ import (
 // (crm.Conversations).
 type Conversation interface {
 	Write(ctx context.Context, tm crm.TeamMessage) (*crm.Message, error)
+	// Revise takes an edit (text) or deletion of the member's message
+	// at ref; key tells edits apart.
+	Revise(ctx context.Context, channel, ref, text string, deleted bool, key string) error
 }
 
 // EventOptions tune Events. Zero values take the defaults.
@@ -114,11 +117,25 @@ func (h *Events) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// message takes one message event. Only a person's new message in a
-// thread is a reply; edits and deletions are not relayed yet.
+// message takes one message event: a person's new message in a thread
+// is a reply; an edit or a deletion of one follows it to the customer.
 func (h *Events) message(ctx context.Context, eventID string, m *slackevents.MessageEvent) error {
 	switch m.SubType {
 	case "", "thread_broadcast", "file_share":
+	case "message_changed":
+		if m.Message == nil || m.Message.BotID != "" || m.Message.User == "" {
+			return nil
+		}
+		key := m.EventTimeStamp
+		if m.Message.Edited != nil && m.Message.Edited.Timestamp != "" {
+			key = m.Message.Edited.Timestamp
+		}
+		return h.revise(ctx, m.Channel, m.Message.Timestamp, m.Message.Text, false, key)
+	case "message_deleted":
+		if m.DeletedTimeStamp == "" {
+			return nil
+		}
+		return h.revise(ctx, m.Channel, m.DeletedTimeStamp, "", true, "deleted")
 	default:
 		return nil
 	}
@@ -144,6 +161,16 @@ func (h *Events) message(ctx context.Context, eventID string, m *slackevents.Mes
 		return nil // a thread that is not a lead's
 	case crm.EFORBIDDEN, crm.EINVALID:
 		h.tell(ctx, m.Channel, m.ThreadTimeStamp, m.User, crm.ErrorMessage(err))
+		return nil
+	}
+	return err
+}
+
+// revise passes an edit or a deletion on; a message that is not a
+// relayed one (channel chatter, the bot's posts) is ignored.
+func (h *Events) revise(ctx context.Context, channel, ts, text string, deleted bool, key string) error {
+	err := h.conv.Revise(ctx, "slack", channel+":"+ts, text, deleted, key)
+	if crm.ErrorCode(err) == crm.ENOTFOUND {
 		return nil
 	}
 	return err

@@ -164,6 +164,9 @@ func messageText(card *crm.LeadCard, m *crm.Message) string {
 	if m.ErasedAt != nil {
 		return who + ": _erased at the customer's request_"
 	}
+	if m.DeletedAt != nil {
+		return who + ": _deleted_"
+	}
 	body := escape(m.Text)
 	switch m.Kind {
 	case crm.MessageHandoff:
@@ -180,6 +183,9 @@ func messageText(card *crm.LeadCard, m *crm.Message) string {
 		body = "📱 shared a contact: " + body
 	}
 	text := who + ": " + body
+	if m.EditedAt != nil {
+		text += " _(edited)_"
+	}
 	if m.Direction == crm.Out && m.Delivery.Final() && m.Delivery != crm.DeliveryDelivered {
 		text += "\n:x: " + DeliveryText(m)
 	}

@@ -98,6 +98,9 @@ func groupMessageText(card *crm.LeadCard, m *crm.Message) string {
 	if m.ErasedAt != nil {
 		return who + ": (erased at the customer's request)"
 	}
+	if m.DeletedAt != nil {
+		return who + ": (deleted)"
+	}
 	body := m.Text
 	switch m.Kind {
 	case crm.MessageHandoff:
@@ -114,6 +117,9 @@ func groupMessageText(card *crm.LeadCard, m *crm.Message) string {
 		body = "📱 shared a contact: " + body
 	}
 	text := who + ": " + body
+	if m.EditedAt != nil {
+		text += " (edited)"
+	}
 	switch {
 	case m.Direction != crm.Out || !m.Delivery.Final():
 	case m.Delivery == crm.DeliveryDelivered:

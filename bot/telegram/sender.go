@@ -445,6 +445,12 @@ func toChattable(m bot.Message) (tgbotapi.Chattable, error) {
 	if m.ChatID == 0 {
 		return nil, crm.Errorf(crm.EINVALID, "message without a chat")
 	}
+	if m.Delete {
+		if m.EditMessageID == 0 {
+			return nil, crm.Errorf(crm.EINVALID, "a deletion needs the message")
+		}
+		return tgbotapi.NewDeleteMessage(m.ChatID, m.EditMessageID), nil
+	}
 	if m.Photo != nil || m.Document != nil {
 		return fileChattable(m)
 	}

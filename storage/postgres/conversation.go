@@ -81,17 +81,20 @@ func (s *ConversationStore) AddMessage(ctx context.Context, m *crm.Message, jobK
 
 const messageColumns = `id, lead_id, contact_id, direction, author, coalesce(manager_id, 0), via, kind, body, media,
 	coalesce(update_id, 0), coalesce(source_ref, ''), coalesce(event_id, ''), coalesce(chat_message_id, 0), delivery,
-	created_at, delivered_at, erased_at`
+	created_at, delivered_at, erased_at, edited_at, deleted_at`
 
 func scanMessage(row pgx.Row) (crm.Message, error) {
 	var m crm.Message
 	var dir, delivery string
 	err := row.Scan(&m.ID, &m.LeadID, &m.ContactID, &dir, &m.Author, &m.ManagerID, &m.Via, &m.Kind, &m.Text, &m.Media,
-		&m.UpdateID, &m.SourceRef, &m.EventID, &m.ChatMessageID, &delivery, &m.At, &m.DeliveredAt, &m.ErasedAt)
+		&m.UpdateID, &m.SourceRef, &m.EventID, &m.ChatMessageID, &delivery, &m.At, &m.DeliveredAt, &m.ErasedAt,
+		&m.EditedAt, &m.DeletedAt)
 	m.Direction, m.Delivery = crm.Direction(dir), crm.Delivery(delivery)
 	utc(&m.At)
 	utc(m.DeliveredAt)
 	utc(m.ErasedAt)
+	utc(m.EditedAt)
+	utc(m.DeletedAt)
 	return m, err
 }
 
@@ -161,12 +164,34 @@ func (s *ConversationStore) SaveMessageRef(ctx context.Context, id int64, channe
 }
 
 // SetDelivery implements crm.ConversationStore.
-func (s *ConversationStore) SetDelivery(ctx context.Context, id int64, d crm.Delivery, at time.Time) error {
+func (s *ConversationStore) SetDelivery(ctx context.Context, id int64, d crm.Delivery, chatMessageID int64, at time.Time) error {
 	_, err := s.db.Pool.Exec(ctx, `UPDATE messages SET delivery = $2,
-		delivered_at = CASE WHEN $2 = 'delivered' THEN coalesce($3::timestamptz, now()) ELSE delivered_at END
-		WHERE id = $1`, id, string(d), timeArg(at))
+		delivered_at = CASE WHEN $2 = 'delivered' THEN coalesce($3::timestamptz, now()) ELSE delivered_at END,
+		chat_message_id = coalesce($4, chat_message_id)
+		WHERE id = $1`, id, string(d), timeArg(at), nullInt(chatMessageID))
 	if err != nil {
 		return fmt.Errorf("set delivery: %w", err)
+	}
+	return nil
+}
+
+// Revise implements crm.ConversationStore.
+func (s *ConversationStore) Revise(ctx context.Context, id int64, text string, deleted bool, at time.Time, job *crm.Job) error {
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		var q string
+		if deleted {
+			q = `UPDATE messages SET deleted_at = coalesce(deleted_at, $3::timestamptz, now()) WHERE id = $1 AND erased_at IS NULL AND $2::text IS NOT NULL`
+		} else {
+			q = `UPDATE messages SET body = $2, edited_at = coalesce($3::timestamptz, now()) WHERE id = $1 AND erased_at IS NULL AND deleted_at IS NULL`
+		}
+		tag, err := tx.Exec(ctx, q, id, text, timeArg(at))
+		if err != nil || tag.RowsAffected() == 0 || job == nil {
+			return err
+		}
+		return s.db.enqueue(ctx, tx, []crm.Job{*job})
+	})
+	if err != nil {
+		return fmt.Errorf("revise message %d: %w", id, translate(err, fmt.Sprintf("message %d not found", id)))
 	}
 	return nil
 }
@@ -287,8 +312,9 @@ func (s *ConversationStore) EscalateUnanswered(ctx context.Context, before time.
 					AND NOT EXISTS (SELECT 1 FROM message_escalations e WHERE e.message_id = m.id)
 					AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.lead_id = m.lead_id AND o.direction = 'out' AND o.id > m.id)
 				ORDER BY m.id LIMIT $2
-				FOR UPDATE OF m SKIP LOCKED
 			), marked AS (
+				-- Concurrent sweeps: the unique message_id lets one of
+				-- them mark a message; the other returns nothing for it.
 				INSERT INTO message_escalations (message_id, at) SELECT id, $1 FROM due ON CONFLICT DO NOTHING RETURNING message_id
 			)
 			SELECT lead_id, max(id), count(*) FROM due WHERE id IN (SELECT message_id FROM marked) GROUP BY lead_id`, before, limit)

@@ -507,6 +507,18 @@ func (s *Server) answer(method string, p map[string]string, upload *uploaded) (a
 		}
 		s.messages[key] = now
 		return s.message(chatID, id, p["text"]), nil
+	case "deleteMessage":
+		chatID, ref := s.chat(p)
+		if ref != nil {
+			return nil, ref
+		}
+		id, _ := strconv.Atoi(p["message_id"])
+		key := messageKey{chatID, id}
+		if _, ok := s.messages[key]; !ok {
+			return nil, badRequest("message to delete not found")
+		}
+		delete(s.messages, key)
+		return true, nil
 	case "answerCallbackQuery":
 		if p["callback_query_id"] == "" {
 			return nil, badRequest("query is too old and response timeout expired or query ID is invalid")

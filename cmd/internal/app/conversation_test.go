@@ -330,3 +330,61 @@ func TestForgetErasesTheConversation(t *testing.T) {
 	require.Equal(t, "erased", b.delivery(ev.ChannelID+":"+ev.TS))
 	require.Len(t, b.tg.Sent(chat), n)
 }
+
+// TestSlackEditsAndDeletionsReachTheCustomer: a rep who edits a relayed
+// reply in the thread changes it in the customer's chat and in the group;
+// one who deletes it takes it back from both.
+func TestSlackEditsAndDeletionsReachTheCustomer(t *testing.T) {
+	t.Parallel()
+	b, sl, clock := setupBoth(t)
+	const chat = 1510
+	b.hotDialogueTo(chat)
+	card := waitCalls(t, sl, "chat.postMessage", 1)[0]
+	b.waitFor(func() bool { return b.count(`SELECT count(*) FROM lead_cards`) == 2 })
+	ev := sl.Say(card.ChannelID, card.TS, "UBORIS", "The price is 100 000.")
+	status, _ := b.event(ev.Body, clock.Now())
+	require.Equal(t, http.StatusOK, status)
+	b.waitFor(func() bool { return b.delivery(ev.ChannelID+":"+ev.TS) == "delivered" })
+	var chatMsg int
+	require.NoError(t, b.db.Pool.QueryRow(t.Context(), `SELECT chat_message_id FROM messages WHERE source_ref = $1`,
+		ev.ChannelID+":"+ev.TS).Scan(&chatMsg))
+	b.waitFor(func() bool { return countContaining(b.groupTexts(), "The price is 100 000.") == 1 })
+
+	edit := sl.Edit(ev.ChannelID, ev.TS, "UBORIS", "The price is 90 000.")
+	for range 2 { // Slack retries
+		status, _ = b.event(edit.Body, clock.Now())
+		require.Equal(t, http.StatusOK, status)
+	}
+	b.waitFor(func() bool {
+		text, _, _ := b.tg.Message(chat, chatMsg)
+		return text == "Boris:\nThe price is 90 000."
+	})
+	var ref string
+	require.NoError(t, b.db.Pool.QueryRow(t.Context(), `SELECT r.ref FROM message_refs r JOIN messages m ON m.id = r.message_id
+		WHERE m.source_ref = $1 AND r.channel = 'telegram'`, ev.ChannelID+":"+ev.TS).Scan(&ref))
+	groupMsg, err := strconv.Atoi(ref[strings.LastIndexByte(ref, ':')+1:])
+	require.NoError(t, err)
+	b.waitFor(func() bool {
+		text, _, _ := b.tg.Message(salesChat, groupMsg)
+		return strings.Contains(text, "The price is 90 000. (edited)")
+	})
+	edits := 0
+	for _, c := range b.tg.Calls() {
+		if c.Method == "editMessageText" && c.ChatID == chat {
+			edits++
+		}
+	}
+	require.Equal(t, 1, edits, "the edit reached the customer once")
+
+	del := sl.Delete(ev.ChannelID, ev.TS)
+	status, _ = b.event(del.Body, clock.Now())
+	require.Equal(t, http.StatusOK, status)
+	b.waitFor(func() bool {
+		_, _, ok := b.tg.Message(chat, chatMsg)
+		return !ok
+	})
+	b.waitFor(func() bool {
+		text, _, _ := b.tg.Message(salesChat, groupMsg)
+		return strings.Contains(text, "(deleted)")
+	})
+}

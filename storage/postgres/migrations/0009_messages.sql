@@ -32,7 +32,10 @@ CREATE TABLE messages (
     delivery    text        NOT NULL DEFAULT 'pending',
     created_at  timestamptz NOT NULL,
     delivered_at timestamptz,
-    erased_at   timestamptz
+    erased_at   timestamptz,
+    -- a team member edited or deleted their message where they wrote it.
+    edited_at   timestamptz,
+    deleted_at  timestamptz
 );
 
 CREATE UNIQUE INDEX messages_update_idx ON messages (contact_id, update_id) WHERE update_id IS NOT NULL;
