@@ -19,7 +19,7 @@ var exportHeader = []string{
 	"source", "medium", "campaign", "landing", "referrer", "start_payload",
 	"manager", "qualified_at", "claimed_at", "contacted_at", "won_at", "lost_at",
 	"amount", "lost_reason", "name", "username", "phone", "email", "language",
-	"win_probability",
+	"win_probability", "messages",
 }
 
 // writeExport writes the period's leads as CSV to w and returns how many
@@ -52,7 +52,7 @@ func writeExport(ctx context.Context, w io.Writer, st *crm.Stats, m crm.Manager,
 			cell(a.Source), cell(a.Medium), cell(a.Campaign), cell(a.Landing), cell(a.Referrer), cell(a.Payload),
 			cell(st.ManagerName(r.ManagerID)), at(l.QualifiedAt), at(r.ClaimedAt), at(r.ContactedAt), at(r.WonAt), at(r.LostAt),
 			amount, cell(l.LostReason), cell(strings.TrimSpace(c.FirstName + " " + c.LastName)), cell(c.Username),
-			c.Phone, cell(c.Email), c.Language, winCell(r.WinProbability),
+			c.Phone, cell(c.Email), c.Language, winCell(r.WinProbability), strconv.Itoa(r.Messages),
 		})
 	})
 	if err != nil {

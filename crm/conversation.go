@@ -143,12 +143,23 @@ type ConversationStore interface {
 	// is left alone (and job not queued).
 	Revise(ctx context.Context, id int64, text string, deleted bool, at time.Time, job *Job) error
 	// HandOff hands the lead to the team: a lead still in its dialogue
-	// becomes qualified where it stands, with a "handoff" event.
-	HandOff(ctx context.Context, leadID int64, at time.Time) error
+	// becomes qualified where it stands, with a "handoff" event. It
+	// returns the lead's id, stage and temperature after, and whether this
+	// call changed it.
+	HandOff(ctx context.Context, leadID int64, at time.Time) (HandedLead, error)
 	// Unanswered lists customer messages written before t that no team
 	// message followed and that were not escalated yet, and marks them
 	// escalated with their job.
 	EscalateUnanswered(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
+// HandedLead is a lead after ConversationStore.HandOff.
+type HandedLead struct {
+	ID          int64
+	Stage       Stage
+	Temperature Temperature
+	// Handed: this hand-off qualified the lead (it was in its dialogue).
+	Handed bool
 }
 
 // ConversationNotifier is a SalesNotifier that carries conversations: the
@@ -251,8 +262,16 @@ func (c *Conversations) Receive(ctx context.Context, m *Message) (Receipt, error
 		return Receipt{}, err
 	}
 	if m.Kind == MessageHandoff {
-		if err := c.store.HandOff(ctx, m.LeadID, m.At); err != nil {
+		lead, err := c.store.HandOff(ctx, m.LeadID, m.At)
+		if err != nil {
 			return Receipt{}, err
+		}
+		// A hot lead handed over mid-dialogue is alerted as if it had
+		// finished it; the relay waits for that card.
+		if jobs := AlertJobs(lead.ID, lead.Stage, lead.Temperature); lead.Handed && jobs != nil {
+			if err := c.sales.store.Enqueue(ctx, jobs...); err != nil {
+				return Receipt{}, err
+			}
 		}
 	}
 	fresh, err := c.store.AddMessage(ctx, m, JobRelayIn)
@@ -428,7 +447,7 @@ func (c *Conversations) Run(ctx context.Context, job Job) error {
 	defer unlock()
 	switch job.Kind {
 	case JobRelayIn:
-		return c.relayIn(ctx, job.LeadID, id, job.Interrupted || job.Attempt > 1)
+		return c.relayIn(ctx, job.LeadID, id, job.Interrupted || job.Attempt > 1, job.Attempt)
 	case JobRelayOut:
 		return c.relayOut(ctx, id, job.Interrupted)
 	case JobRelayRevise:
@@ -442,7 +461,7 @@ func (c *Conversations) Run(ctx context.Context, job Job) error {
 // none (a warm or cold lead, a returning customer). Messages already
 // posted there are skipped, so a retry finishes what a failed run began;
 // after a crash a channel that can find its posts is asked first.
-func (c *Conversations) relayIn(ctx context.Context, leadID, upTo int64, retried bool) error {
+func (c *Conversations) relayIn(ctx context.Context, leadID, upTo int64, retried bool, attempt int) error {
 	card, err := c.sales.card(ctx, leadID)
 	if err != nil {
 		return err
@@ -459,6 +478,12 @@ func (c *Conversations) relayIn(ctx context.Context, leadID, upTo int64, retried
 			continue
 		}
 		ref := refs[n.Channel()]
+		if ref == "" && card.AlertedAt == nil && AlertJobs(leadID, card.Lead.Stage, card.Lead.Temperature) != nil && attempt < alertWaits {
+			// A hot lead's alert is posting its card right now: wait for
+			// it (the queue's backoff) rather than post a second card.
+			errs = append(errs, Errorf(ECONFLICT, "the card of lead %d is not posted yet", leadID))
+			continue
+		}
 		if ref == "" {
 			if ref, err = c.sales.postCard(ctx, n, card, retried, now); err != nil {
 				errs = append(errs, err)
@@ -469,6 +494,11 @@ func (c *Conversations) relayIn(ctx context.Context, leadID, upTo int64, retried
 	}
 	return errors.Join(errs...)
 }
+
+// alertWaits bounds how many runs a relay waits for a hot lead's alert to
+// post the card; after that it posts the card itself (the alert adopts it
+// or updates it, see Sales.alert).
+const alertWaits = 4
 
 // postAll posts the lead's unposted messages of dir up to id into cn.
 func (c *Conversations) postAll(ctx context.Context, cn ConversationNotifier, cardRef string, card *LeadCard, dir Direction, upTo int64, retried bool) error {

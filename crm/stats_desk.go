@@ -113,6 +113,9 @@ type ExportRow struct {
 	// is in use and the lead is qualified.
 	Answers        []Answer
 	WinProbability *float64
+	// Messages counts the lead's conversation, both ways (notes not
+	// counted).
+	Messages int
 }
 
 // StaffCommand is one command a manager gave, for the audit log.
@@ -176,6 +179,10 @@ type Stats struct {
 	tz     *time.Location
 	win    WinEstimator
 	model  *Learning
+	// messages, when set, gives /lead the conversation.
+	messages interface {
+		LastMessages(ctx context.Context, leadID int64, n int) ([]Message, error)
+	}
 }
 
 // SetLearning makes /lead and the export show the predicted win
@@ -590,10 +597,24 @@ func (s *Stats) Cohorts(ctx context.Context, m Manager, p Period) (*CohortReport
 // LeadTimelineShown is how many of a lead's latest events /lead lists.
 const LeadTimelineShown = 25
 
+// LeadMessagesShown is how many of a lead's latest messages /lead lists.
+const LeadMessagesShown = 10
+
 // LeadView is /lead <id>.
 type LeadView struct {
 	Card     *LeadCard
 	Timeline []Event
+	// Messages are the conversation's latest, oldest first (none without
+	// ShowConversations).
+	Messages []Message
+}
+
+// ShowConversations makes /lead list the latest messages of the lead's
+// conversation (ConversationStore.LastMessages).
+func (s *Stats) ShowConversations(r interface {
+	LastMessages(ctx context.Context, leadID int64, n int) ([]Message, error)
+}) {
+	s.messages = r
 }
 
 // Lead answers /lead: a rep may look at their own leads only, and is told
@@ -629,7 +650,13 @@ func (s *Stats) Lead(ctx context.Context, m Manager, id int64) (*LeadView, error
 	if err != nil {
 		return nil, fmt.Errorf("lead timeline: %w", err)
 	}
-	return &LeadView{Card: card, Timeline: events}, nil
+	lv := &LeadView{Card: card, Timeline: events}
+	if s.messages != nil {
+		if lv.Messages, err = s.messages.LastMessages(ctx, id, LeadMessagesShown); err != nil {
+			return nil, fmt.Errorf("lead messages: %w", err)
+		}
+	}
+	return lv, nil
 }
 
 // FindQuery is what /find looks for, read from what the manager typed.

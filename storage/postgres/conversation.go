@@ -282,20 +282,25 @@ func (s *ConversationStore) Lock(ctx context.Context, leadID int64) (func(), err
 }
 
 // HandOff implements crm.ConversationStore.
-func (s *ConversationStore) HandOff(ctx context.Context, leadID int64, at time.Time) error {
+func (s *ConversationStore) HandOff(ctx context.Context, leadID int64, at time.Time) (crm.HandedLead, error) {
+	h := crm.HandedLead{ID: leadID}
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE leads SET stage = 'qualified', step = '', qualified_at = coalesce(qualified_at, $2),
 			updated_at = $2 WHERE id = $1 AND stage IN ('new', 'qualifying')`, leadID, at)
-		if err != nil || tag.RowsAffected() == 0 {
+		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, insertEvent, leadID, crm.EventHandoff, "customer", "{}", timeArg(at))
-		return err
+		if h.Handed = tag.RowsAffected() == 1; h.Handed {
+			if _, err := tx.Exec(ctx, insertEvent, leadID, crm.EventHandoff, "customer", "{}", timeArg(at)); err != nil {
+				return err
+			}
+		}
+		return tx.QueryRow(ctx, `SELECT stage, temperature FROM leads WHERE id = $1`, leadID).Scan(&h.Stage, &h.Temperature)
 	})
 	if err != nil {
-		return fmt.Errorf("hand off lead %d: %w", leadID, translate(err, fmt.Sprintf("lead %d not found", leadID)))
+		return crm.HandedLead{}, fmt.Errorf("hand off lead %d: %w", leadID, translate(err, fmt.Sprintf("lead %d not found", leadID)))
 	}
-	return nil
+	return h, nil
 }
 
 // EscalateUnanswered implements crm.ConversationStore: customer messages

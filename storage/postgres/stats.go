@@ -632,7 +632,8 @@ func exportRows(ctx context.Context, tx pgx.Tx, sc crm.Scope, from, to time.Time
 			l.won_at, l.lost_at, coalesce(l.amount, 0)::float8,
 			c.first_name, c.last_name, c.username, c.phone, c.email, c.language,
 			coalesce((SELECT jsonb_agg(jsonb_build_array(a.step_id, a.kind, a.value) ORDER BY a.id) FROM answers a
-				WHERE a.lead_id = l.id AND a.superseded_at IS NULL), '[]')
+				WHERE a.lead_id = l.id AND a.superseded_at IS NULL), '[]'),
+			(SELECT count(*) FROM messages m WHERE m.lead_id = l.id AND m.direction <> 'note')
 		FROM leads l JOIN LATERAL (SELECT * FROM contacts c WHERE c.id = l.contact_id LIMIT 1) c ON true
 		WHERE l.created_at >= $1 AND l.created_at < $2`+scope+`
 		ORDER BY l.created_at, l.id LIMIT $`+strconv.Itoa(len(args)), args...)
@@ -647,7 +648,7 @@ func exportRows(ctx context.Context, tx pgx.Tx, sc crm.Scope, from, to time.Time
 		err := rows.Scan(&l.ID, &l.Stage, &l.Score, &l.Temperature, &l.FlowID,
 			&a.Source, &a.Medium, &a.Campaign, &a.Landing, &a.Referrer, &a.Payload, &l.LostReason,
 			&l.CreatedAt, &l.QualifiedAt, &r.ManagerID, &r.ClaimedAt, &r.ContactedAt, &r.WonAt, &r.LostAt, &r.Amount,
-			&c.FirstName, &c.LastName, &c.Username, &c.Phone, &c.Email, &c.Language, &answers)
+			&c.FirstName, &c.LastName, &c.Username, &c.Phone, &c.Email, &c.Language, &answers, &r.Messages)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http"
@@ -153,6 +154,22 @@ func TestConversationInSlackThread(t *testing.T) {
 	require.Contains(t, th[len(th)-1].Text, "blocked the bot")
 	require.Equal(t, "blocked", b.delivery(lost.ChannelID+":"+lost.TS))
 	require.Len(t, b.tg.Sent(chat), n, "neither the note nor the blocked reply reached the customer")
+
+	// /lead shows the conversation's last messages, /export counts them.
+	b.say(telegramtest.Text(9001, 9001, "/lead "+itoa(leadID)))
+	lead := b.lastText(9001)
+	require.Contains(t, lead, "Conversation:\n")
+	require.Contains(t, lead, "Customer: Can I pay in instalments?")
+	require.Contains(t, lead, "Boris → customer: Yes, in up to 12 months. ✓")
+	require.Contains(t, lead, "Boris (note): wants a discount, call after 5")
+	require.Contains(t, lead, "Boris → customer: Are you there? ✗ blocked")
+	b.say(telegramtest.Text(9001, 9001, "/export today"))
+	files := b.tg.Files(9001)
+	require.Len(t, files, 1)
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(files[0].File, []byte("\uFEFF")))).ReadAll()
+	require.NoError(t, err)
+	require.Equal(t, "messages", rows[0][len(rows[0])-1])
+	require.Equal(t, "3", rows[1][len(rows[1])-1], "the question and two replies; the note is not counted")
 }
 
 // delivery is the delivery state of the message written at ref.

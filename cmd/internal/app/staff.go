@@ -34,6 +34,7 @@ func (a *App) wireStaff(ctx context.Context) error {
 	a.stats = crm.NewStats(postgres.NewStatsStore(a.db), postgres.NewSalesStore(a.db),
 		bot.Labels{Flows: a.flows}, a.sales.Team(), a.clock, tz)
 	a.stats.SetLearning(a.learning)
+	a.stats.ShowConversations(postgres.NewConversationStore(a.db))
 	sender := countingSender{telegram.NewSender(a.api, a.redis, telegram.SenderOptions{
 		GlobalPerSecond: a.cfg.Telegram.GlobalPerSecond,
 		ChatPerSecond:   a.cfg.Telegram.ChatPerSecond,
