@@ -135,8 +135,9 @@ type ConversationStore interface {
 	// LastInbound is when the contact last wrote to the team, zero if never.
 	LastMessageAt(ctx context.Context, contactID int64) (time.Time, error)
 	// Lock holds the lead's conversation for one relay at a time across
-	// replicas (so messages keep their order); unlock lets go. A replica
-	// that dies lets go with its connection.
+	// replicas (so messages keep their order); unlock lets go. ECONFLICT
+	// while another relay holds it; a replica that dies holding it lets go
+	// after a lease.
 	Lock(ctx context.Context, leadID int64) (unlock func(), err error)
 	// Revise records a team member's edit (text) or deletion of their
 	// message and queues job with it; a message erased or deleted before
@@ -441,6 +442,11 @@ func (c *Conversations) Run(ctx context.Context, job Job) error {
 		return Errorf(EINVALID, "job %s: key %q is not a message id", job.Kind, job.Key)
 	}
 	unlock, err := c.store.Lock(ctx, job.LeadID)
+	if ErrorCode(err) == ECONFLICT {
+		// Another relay of this conversation runs: this one goes after
+		// it, so the messages keep their order.
+		return &Later{Wait: 50 * time.Millisecond}
+	}
 	if err != nil {
 		return err
 	}

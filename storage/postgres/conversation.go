@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"time"
@@ -251,33 +253,39 @@ func (s *ConversationStore) LastMessageAt(ctx context.Context, contactID int64) 
 	return at.UTC(), nil
 }
 
-// conversationLockSpace keeps the conversation locks apart from the other
-// advisory locks (migrations hash their names into the whole int8 range;
-// a collision only serialises two unrelated things for a moment).
-const conversationLockSpace = int64(15) << 56
+// conversationLease is how long a relay holds its lead's conversation at
+// most: longer than a job may run (queue.job_timeout, 1m), so a live relay
+// never loses it, and short enough that one whose replica died frees the
+// conversation soon after.
+const conversationLease = 2 * time.Minute
 
-// Lock implements crm.ConversationStore with a session advisory lock on a
-// connection of its own, held until unlock; a replica that dies drops the
-// connection and the lock with it.
+// Lock implements crm.ConversationStore with a lease row: taken when
+// free or expired, in one statement, and held without holding a
+// connection (a relay that kept one for its whole run would starve the
+// pool of the connections its own queries need). A lease held by another
+// relay is ECONFLICT; a replica that dies leaves its lease to expire.
 func (s *ConversationStore) Lock(ctx context.Context, leadID int64) (func(), error) {
-	conn, err := s.db.Pool.Acquire(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("lock conversation: %w", err)
+	var buf [12]byte
+	_, _ = rand.Read(buf[:])
+	holder := hex.EncodeToString(buf[:])
+	var got string
+	err := s.db.Pool.QueryRow(ctx, `INSERT INTO conversation_locks (lead_id, holder, until)
+		VALUES ($1, $2, now() + $3::interval)
+		ON CONFLICT (lead_id) DO UPDATE SET holder = excluded.holder, until = excluded.until
+			WHERE conversation_locks.until < now()
+		RETURNING holder`, leadID, holder, conversationLease.String()).Scan(&got)
+	if err == pgx.ErrNoRows {
+		return nil, crm.Errorf(crm.ECONFLICT, "the conversation of lead %d is being relayed", leadID)
 	}
-	key := conversationLockSpace ^ leadID
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
-		conn.Release()
+	if err != nil {
 		return nil, fmt.Errorf("lock conversation: %w", err)
 	}
 	return func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, key); err != nil {
-			// A connection in an unknown state must not go back to
-			// the pool holding the lock.
-			_ = conn.Conn().Close(ctx)
+		if _, err := s.db.Pool.Exec(ctx, `DELETE FROM conversation_locks WHERE lead_id = $1 AND holder = $2`, leadID, holder); err != nil {
+			s.db.logger.WarnContext(ctx, "unlock conversation (its lease expires)", "lead_id", leadID, "err", err)
 		}
-		conn.Release()
 	}, nil
 }
 

@@ -64,3 +64,12 @@ CREATE TABLE message_escalations (
 
 -- A reply in the sales group may answer a relayed message, not the card.
 CREATE INDEX message_refs_ref_idx ON message_refs (channel, ref);
+
+-- One relay at a time per conversation, so its messages keep their order:
+-- a lease row rather than an advisory lock, which would hold a connection
+-- for the whole relay.
+CREATE TABLE conversation_locks (
+    lead_id bigint      PRIMARY KEY,
+    holder  text        NOT NULL,
+    until   timestamptz NOT NULL
+);
