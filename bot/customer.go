@@ -13,7 +13,7 @@ import (
 // reply to send.
 //
 // The buttons under a sweep's message (a survey's score, a follow-up's
-// reason, "come back") are handled here, not routed elsewhere: they are
+// reason, "come back") and a campaign's (cmp:) are handled here, not routed elsewhere: they are
 // the customer's, pressed in their private chat, and need what every
 // customer update has, the gate (each press once, in the chat's order
 // with their typed messages), the session's contact, and the reply that
@@ -40,6 +40,8 @@ func (d *Dispatcher) handle(ctx context.Context, u Update, raw []byte) (*session
 		err = d.membership(ctx, u, s)
 	case d.cfg.Engagement != nil && u.Kind == InputButton && engagementButton(u.Button):
 		err = d.engagementButton(ctx, u, s)
+	case d.cfg.Campaigns != nil && u.Kind == InputButton && campaignButton(u.Button):
+		err = d.campaignPress(ctx, u, s)
 	case u.Kind == InputCommand:
 		err = d.command(ctx, u, s)
 	case !s.open():
@@ -139,11 +141,13 @@ func (d *Dispatcher) restart(ctx context.Context, u Update, s *session) error {
 	if !s.open() {
 		return d.newLead(ctx, u, s, crm.ParseStartPayload(u.Text))
 	}
-	flow := d.cfg.Flows[d.cfg.DefaultFlow]
+	// The lead keeps its flow and its experiment arms: a restart is the
+	// same customer in the same variant.
+	flow := d.flowOf(s.State.Flow)
 	if err := d.cfg.Leads.RestartLead(ctx, s.LeadID, flow.Start, d.now()); err != nil {
 		return err
 	}
-	res := flows.Begin(flow, flow.Lang(u.User.Language), u.User.FirstName)
+	res := flows.BeginWith(flow, flow.Lang(u.User.Language), u.User.FirstName, s.State.Variants)
 	s.Stage, s.State = crm.StageNew, res.State
 	return s.say("", res.Prompts)
 }
@@ -164,9 +168,20 @@ func (d *Dispatcher) cancel(ctx context.Context, u Update, s *session) error {
 }
 
 func (d *Dispatcher) newLead(ctx context.Context, u Update, s *session, a crm.Attribution) error {
-	flow := d.cfg.Flows[d.cfg.DefaultFlow]
-	res := flows.Begin(flow, flow.Lang(u.User.Language), u.User.FirstName)
+	return d.newLeadOf(ctx, u, s, d.cfg.DefaultFlow, a)
+}
+
+// newLeadOf opens a lead on the flow with id (the default flow, with its
+// experiments' routing, when id is it or is not loaded) and asks its
+// first question.
+func (d *Dispatcher) newLeadOf(ctx context.Context, u Update, s *session, id string, a crm.Attribution) error {
+	flow, variants := d.startFlow(s.ContactID)
+	if f := d.cfg.Flows[id]; f != nil && id != d.cfg.DefaultFlow {
+		flow, variants = f, f.Assign(s.ContactID)
+	}
+	res := flows.BeginWith(flow, flow.Lang(u.User.Language), u.User.FirstName, variants)
 	lead := &crm.Lead{
+		Variants:    variants,
 		ContactID:   s.ContactID,
 		Stage:       crm.StageNew,
 		Temperature: crm.Cold,
@@ -182,6 +197,26 @@ func (d *Dispatcher) newLead(ctx context.Context, u Update, s *session, a crm.At
 	}
 	s.LeadID, s.Stage, s.State = lead.ID, lead.Stage, res.State
 	return s.say("", res.Prompts)
+}
+
+// startFlow is the flow a new lead of contact follows and its arms of
+// the experiments: the default flow's, and, when its whole-flow
+// experiment sends the contact to another flow, that flow's too. The
+// arms are a hash of the contact and the experiment, so the contact's
+// next lead gets the same ones while the weights stay.
+func (d *Dispatcher) startFlow(contact int64) (*flows.Flow, map[string]string) {
+	flow := d.cfg.Flows[d.cfg.DefaultFlow]
+	variants := flow.Assign(contact)
+	if other := d.cfg.Flows[flow.Route(variants)]; other != nil && other != flow {
+		flow = other
+		for e, v := range other.Assign(contact) {
+			if variants == nil {
+				variants = map[string]string{}
+			}
+			variants[e] = v
+		}
+	}
+	return flow, variants
 }
 
 // outsideDialogue handles input when no question is waiting. A first

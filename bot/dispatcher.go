@@ -75,6 +75,8 @@ type DispatcherConfig struct {
 	Conversations Conversations
 	// TimeZone is the team's, for "we'll answer after 09:00" (UTC when nil).
 	TimeZone *time.Location
+	// Campaigns, when set, takes presses of campaign buttons (cmp:).
+	Campaigns CampaignClicks
 	// Alerts queues a sales alert with the answer that qualifies a hot lead
 	// (needs the job queue on the store's database).
 	Alerts bool
@@ -391,11 +393,11 @@ func (d *Dispatcher) rebuildWith(ctx context.Context, u Update) (*session, []crm
 	}
 	s.Cancelled = lead.Stage == crm.StageLost && lead.LostReason == "cancelled"
 	if !lead.Stage.Open() {
-		s.State = flows.State{Flow: lead.FlowID, Version: lead.FlowVersion, Done: true}
+		s.State = flows.State{Flow: lead.FlowID, Version: lead.FlowVersion, Done: true, Variants: lead.Variants}
 		return s, answers, nil
 	}
 	flow := d.flowOf(lead.FlowID)
-	state, err := flows.Replay(flow, flow.Lang(u.User.Language), answers)
+	state, err := flows.ReplayWith(flow, flow.Lang(u.User.Language), lead.Variants, answers)
 	if err != nil {
 		// The flow changed under a dialogue in progress. Its answers stay
 		// in PostgreSQL; the dialogue starts over on the current flow.
@@ -403,7 +405,7 @@ func (d *Dispatcher) rebuildWith(ctx context.Context, u Update) (*session, []crm
 		if err := d.cfg.Leads.RestartLead(ctx, lead.ID, flow.Start, d.now()); err != nil {
 			return nil, nil, err
 		}
-		state = flows.Begin(flow, flow.Lang(u.User.Language), "").State
+		state = flows.BeginWith(flow, flow.Lang(u.User.Language), "", lead.Variants).State
 		s.Stage = crm.StageNew
 		answers = nil
 	}

@@ -462,3 +462,44 @@ func TestDispatcherIgnoresGroups(t *testing.T) {
 	assert.Empty(t, e.sender.said())
 	assert.Empty(t, e.gate.done, "not even entered")
 }
+
+// TestDispatcherExperimentVariantIsSticky: a new lead gets the
+// customer's arm of the flow's experiment (a hash of the contact and the
+// experiment), stored on the lead; the question is asked in that arm, and
+// it stays when Redis loses the session and after /restart.
+func TestDispatcherExperimentVariantIsSticky(t *testing.T) {
+	t.Parallel()
+	f, err := flows.Parse("mini.yaml", []byte(miniFlow+`experiments:
+  - id: need_order
+    step: need
+    variants:
+      - {id: a, weight: 1}
+      - {id: b, weight: 1000000, ask: {en: "What brings you here?", ru: "Что привело?"}, options: [look, buy]}
+`))
+	require.NoError(t, err)
+	e := setupDispatcher(t)
+	e.d, err = bot.NewDispatcher(bot.DispatcherConfig{Flows: map[string]*flows.Flow{"mini": f}, DefaultFlow: "mini",
+		Leads: e.leads, Gate: e.gate, Sender: e.sender, Clock: crmtest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))})
+	require.NoError(t, err)
+
+	said := e.handle(t, e.command("start", ""))
+	l := e.theLead(t)
+	require.Equal(t, f.Assign(l.ContactID), l.Variants, "the arm is the hash's, stored with the lead")
+	require.Equal(t, map[string]string{"need_order": "b"}, l.Variants)
+	assert.Contains(t, said[0], "What brings you here?")
+
+	// The session is lost: rebuilt in the lead's arm, "1" is still the
+	// first option this customer was shown.
+	e.gate.flush()
+	e.handle(t, e.text("1"))
+	saved := e.leads.Saved()
+	require.Len(t, saved, 1)
+	assert.Equal(t, "look", saved[0].Answer.Value)
+
+	said = e.handle(t, e.command("restart", ""))
+	assert.Contains(t, strings.Join(said, "\n"), "What brings you here?", "a restart keeps the arm")
+	e.gate.flush()
+	said = e.handle(t, e.command("start", ""))
+	assert.Contains(t, strings.Join(said, "\n"), "What brings you here?")
+	assert.Equal(t, l.Variants, e.theLead(t).Variants)
+}

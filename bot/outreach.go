@@ -83,7 +83,7 @@ func (o Outreach) Nudge(ctx context.Context, r crm.Reach, lead *crm.Lead) error 
 	if err != nil {
 		return err
 	}
-	state, err := flows.Replay(f, lang, answers)
+	state, err := flows.ReplayWith(f, lang, lead.Variants, answers)
 	if err != nil || state.Done {
 		return nil // the flow changed: the nudge alone; /start resumes
 	}

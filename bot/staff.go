@@ -97,6 +97,7 @@ var staffCommands = []StaffCommand{
 	{"export", "[period]", "the period's leads as a CSV file"},
 	{"campaigns", "[name] [promote <variant>]", "per campaign and variant: audience, sent, delivered, blocked, replied, goal, with 95% intervals"},
 	{"model", "", "the win-probability model: how it did on recent leads, its strongest features, vs the score"},
+	{"ab", "[period]", "flow experiments per arm: leads, started, completed, qualified, hot, won, with 95% intervals, P(beats the first arm), split check"},
 }
 
 // StaffCommandList lists the managers' commands (for /voronka help).
@@ -239,6 +240,9 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 			ids[i] = f.LeadID
 		}
 		return []Message{{Text: renderFound(args, found, st, st.Location(m))}}, ids, nil
+	case "campaigns":
+		// Its arguments are a campaign and a promotion, not a period.
+		return s.campaigns(ctx, m, args)
 	}
 
 	def := defaultPeriod
@@ -286,8 +290,12 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 			return nil, nil, err
 		}
 		return s.withChart(ctx, renderCohorts(r), "cohorts.png", "Share won by week since arrival", func() ([]byte, error) { return s.cfg.Charts.Cohorts(r) }), nil, nil
-	case "campaigns":
-		return s.campaigns(ctx, m, args)
+	case "ab":
+		r, err := st.AB(ctx, m, p)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []Message{{Text: RenderAB(r)}}, nil, nil
 	case "export":
 		var buf bytes.Buffer
 		buf.Grow(1 << 20) // a week's leads; a month's grows it a few times, not twenty

@@ -115,6 +115,10 @@ type Lead struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	QualifiedAt *time.Time
+	// Variants are the lead's arms of the flows' experiments: experiment
+	// id -> variant id, decided when the lead starts and kept for its
+	// life (see flows.Flow.Assign).
+	Variants map[string]string
 }
 
 // Answer is one answered step of a lead's dialogue. Value holds the option

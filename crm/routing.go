@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -255,6 +256,8 @@ func (s *Sales) Run(ctx context.Context, job Job) error {
 		return s.remind(ctx, job.LeadID)
 	case JobWarmDigest:
 		return s.digest(ctx, job.Key)
+	case JobHandoff:
+		return s.handoff(ctx, job.LeadID, job.Key)
 	}
 	return Errorf(EINVALID, "unknown job kind %q", job.Kind)
 }
@@ -576,4 +579,20 @@ func (s *Sales) digest(ctx context.Context, day string) error {
 		errs = append(errs, n.Digest(ctx, "Warm leads of "+day, cards))
 	}
 	return errors.Join(errs...)
+}
+
+// handoff tells the team, under the lead's card and mentioning its rep
+// and the heads, that the customer asked for a person (a campaign's
+// "call a manager" button) while their request was already with the
+// team: the lead needs a person now, not when its SLA says so. key is
+// "<campaign>:<send>".
+func (s *Sales) handoff(ctx context.Context, leadID int64, key string) error {
+	campaign, _, _ := strings.Cut(key, ":")
+	return s.Announce(ctx, leadID, func(c *LeadCard) string {
+		text := fmt.Sprintf("🙋 %s asked for a manager (campaign %s) on lead #%d", displayName(c), campaign, c.Lead.ID)
+		if c.Assignee != nil {
+			text += " (" + c.Assignee.Name + "'s lead)"
+		}
+		return text + ". Please reach them now."
+	})
 }

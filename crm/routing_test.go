@@ -628,3 +628,45 @@ func TestWonAmountRange(t *testing.T) {
 		require.Equal(t, tc.stored, stored[len(stored)-1], "%v", tc.amount)
 	}
 }
+
+// winByLead is a WinEstimator with a fixed probability per lead; a lead
+// it does not know has no estimate yet.
+type winByLead map[int64]float64
+
+func (w winByLead) Estimate(_ context.Context, c *crm.LeadCard) (*crm.WinEstimate, error) {
+	p, ok := w[c.Lead.ID]
+	return &crm.WinEstimate{Ready: ok, Probability: p}, nil
+}
+
+func (w winByLead) Score(context.Context, crm.LeadFacts) (float64, bool, error) { return 0, false, nil }
+
+// TestSalesSweepOrdersQueueByProbability: with routing.order_by:
+// probability the waiting leads are handed out highest probability
+// first; leads without an estimate (no model, or no card) go last in
+// their queue order, and without the setting the queue order stands.
+func TestSalesSweepOrdersQueueByProbability(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name  string
+		order bool
+		want  []string
+	}{
+		{"by probability", true, []string{"assign 32 to 1", "assign 30 to 2", "assign 31 to 3"}},
+		{"by age", false, []string{"assign 30 to 1", "assign 31 to 2", "assign 32 to 3"}},
+	} {
+		members := team(t)
+		for i := range members {
+			members[i].MaxOpen = 1
+		}
+		e := setupSales(t, crm.SalesPolicy{Strategy: crm.LeastLoaded, OrderByProbability: c.order}, members)
+		for _, id := range []int64{30, 31, 32, 33} {
+			e.cards[id] = &crm.LeadCard{Lead: crm.Lead{ID: id, Stage: crm.StageQualified}}
+		}
+		// 33 has no card (the store says not found), 31 no estimate.
+		delete(e.cards, 33)
+		e.sales.SetWinEstimator(winByLead{30: 0.2, 32: 0.7, 33: 0.9})
+		e.store.WaitingFn = func(context.Context) ([]int64, error) { return []int64{30, 31, 32, 33}, nil }
+		require.NoError(t, e.sales.Sweep(context.Background(), mondayNoon))
+		assert.Equal(t, c.want, e.recorded(), c.name)
+	}
+}

@@ -96,6 +96,7 @@ const (
 	JobEscalate       = "sla_escalate"    // an unclaimed hot lead: re-announce, mention heads
 	JobRemind         = "sla_remind"      // a claimed lead not contacted: remind the rep
 	JobWarmDigest     = "warm_digest"     // the day's warm leads in one message
+	JobHandoff        = "handoff"         // a customer with the team asked for a person (key: campaign:send)
 )
 
 // Job is one durable unit of outgoing work.

@@ -183,6 +183,9 @@ type Stats struct {
 	messages interface {
 		LastMessages(ctx context.Context, leadID int64, n int) ([]Message, error)
 	}
+	// The flows' experiments and their counts, for /ab.
+	abStore     ExperimentStore
+	experiments []FlowExperiment
 }
 
 // SetLearning makes /lead and the export show the predicted win

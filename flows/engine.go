@@ -22,6 +22,11 @@ type State struct {
 	Order    []string          `json:"order,omitempty"`    // step ids in the order answered
 	Selected []string          `json:"selected,omitempty"` // picks of a multi step not yet confirmed
 	Done     bool              `json:"done,omitempty"`
+	// Variants are the dialogue's arms of the flow's experiments:
+	// experiment id -> variant id (see Flow.Assign). They decide how
+	// varied steps are asked; an experiment missing here gets its first
+	// variant.
+	Variants map[string]string `json:"variants,omitempty"`
 }
 
 // Contact is a contact card the customer shared.
@@ -80,13 +85,21 @@ type Result struct {
 }
 
 // Begin starts a dialogue: the state at the start step and its question.
-// lang is the customer's language tag as the client sends it.
+// lang is the customer's language tag as the client sends it. Every
+// experiment of the flow gets its first variant; BeginWith starts a
+// dialogue in the customer's own variants.
 func Begin(f *Flow, lang string, name string) Result {
+	return BeginWith(f, lang, name, nil)
+}
+
+// BeginWith is Begin in variants (experiment id -> variant id, as
+// Flow.Assign picks them and the lead stores them).
+func BeginWith(f *Flow, lang, name string, variants map[string]string) Result {
 	if f == nil {
 		return Result{Invalid: true}
 	}
-	s := State{Flow: f.ID, Version: f.Version, Lang: f.Lang(lang), Step: f.Start}
-	st := f.Step(f.Start)
+	s := State{Flow: f.ID, Version: f.Version, Lang: f.Lang(lang), Step: f.Start, Variants: variants}
+	st := f.view(variants, f.Start)
 	r := Result{State: s, Temperature: f.Thresholds.Temperature(0)}
 	switch {
 	case st == nil:
@@ -109,7 +122,7 @@ func Ask(f *Flow, s State, name string) []Prompt {
 	if s.Done {
 		return []Prompt{{Text: f.T("already_done", lang)}}
 	}
-	return question(f, f.Step(s.Step), lang, name, s.Selected)
+	return question(f, f.view(s.Variants, s.Step), lang, name, s.Selected)
 }
 
 // Advance applies one input to a dialogue. It is pure: the same flow, state
@@ -138,7 +151,7 @@ func Advance(f *Flow, s State, in Input) Result {
 		}
 		return r
 	}
-	t := turn{f: f, s: s, st: f.Step(s.Step), lang: lang, name: in.Name}
+	t := turn{f: f, s: s, st: f.view(s.Variants, s.Step), lang: lang, name: in.Name}
 	switch {
 	case in.Button != "":
 		return t.button(in.Button)
@@ -326,7 +339,7 @@ func (t turn) isWord(text, key string, words ...string) bool {
 func (t turn) toggle(o *Option) Result {
 	picked := slices.Contains(t.s.Selected, o.ID)
 	var sel []string
-	for _, opt := range t.st.Options { // option order, whatever the press order
+	for _, opt := range t.st.writtenOrder() { // option order, whatever the press order
 		on := slices.Contains(t.s.Selected, opt.ID)
 		if opt == o {
 			on = !picked
@@ -346,7 +359,7 @@ func (t turn) toggle(o *Option) Result {
 func (t turn) confirm(picks []string) Result {
 	var ids []string
 	score := 0
-	for _, o := range t.st.Options {
+	for _, o := range t.st.writtenOrder() {
 		if slices.Contains(picks, o.ID) {
 			ids = append(ids, o.ID)
 			score += o.Score
@@ -403,6 +416,8 @@ func (t turn) commit(a answer) Result {
 		Score:   s.Score + added,
 		Answers: maps.Clone(s.Answers),
 		Order:   append(slices.Clip(slices.Clone(s.Order)), st.ID),
+		// Shared, never written: a State's maps are replaced, not changed.
+		Variants: s.Variants,
 	}
 	if ns.Answers == nil {
 		ns.Answers = map[string]string{}
@@ -423,7 +438,7 @@ func (t turn) commit(a answer) Result {
 	}
 
 	var r Result
-	nx := f.Step(next)
+	nx := f.view(s.Variants, next)
 	if nx == nil || nx.Kind == KindEnd {
 		r = t.finish(ns, nx)
 	} else {

@@ -66,7 +66,9 @@ type Flow struct {
 	// dialogues of this flow that stall.
 	Followups *Followups
 	Texts     map[string]Text // `texts:` overrides of built-in texts
-	File      string          // where it was loaded from
+	// Experiments are the flow's A/B tests (see Experiment).
+	Experiments []*Experiment
+	File        string // where it was loaded from
 
 	index map[string]*Step // by id; nil for a Flow built by hand
 	pos   map[string]int   // line of each top-level key, for problems
@@ -151,6 +153,9 @@ type Step struct {
 	Line    int // line in the file, for errors
 
 	pos map[string]int // line of each key of the step, for problems
+	// written is the step as the file has it, on a variant's copy of it
+	// (see Flow.view); nil on the step itself.
+	written *Step
 }
 
 // option returns the option with id, nil if none.

@@ -22,11 +22,36 @@ type Source struct {
 // threshold), and adds what no single file can show: that each flow id is
 // used once, since start links pick a flow by its id. The id of a broken
 // file still counts, read straight from its YAML, so a clash is not hidden
-// behind an unrelated typo. problems[i] belongs to srcs[i] (nil for a good
-// one); good holds the flows without problems, in source order.
+// behind an unrelated typo. Experiments are checked across the files too:
+// an experiment id belongs to one flow, and a whole-flow variant names a
+// flow that exists. problems[i] belongs to srcs[i] (nil for a good one);
+// good holds the flows without problems, in source order.
 func Lint(srcs []Source) (problems []Problems, good []*Flow) {
 	problems = make([]Problems, len(srcs))
 	firstWithID := map[string]string{}
+	index := map[*Flow]int{}
+	defer func() {
+		known := map[string]bool{}
+		for id := range firstWithID {
+			known[id] = true
+		}
+		across := checkAcross(good, known)
+		if len(across) == 0 {
+			return
+		}
+		var kept []*Flow
+		for _, f := range good {
+			ps, bad := across[f]
+			if !bad {
+				kept = append(kept, f)
+				continue
+			}
+			i := index[f]
+			problems[i] = append(problems[i], ps...)
+			slices.SortStableFunc(problems[i], func(a, b Problem) int { return a.Line - b.Line })
+		}
+		good = kept
+	}()
 	for i, src := range srcs {
 		if src.Err != nil {
 			problems[i] = Problems{{File: src.Name, Msg: src.Err.Error()}}
@@ -43,6 +68,7 @@ func Lint(srcs []Source) (problems []Problems, good []*Flow) {
 		id, line := FlowID(src.Data)
 		if id == "" {
 			if err == nil {
+				index[f] = i
 				good = append(good, f)
 			}
 			continue
@@ -55,6 +81,7 @@ func Lint(srcs []Source) (problems []Problems, good []*Flow) {
 		}
 		firstWithID[id] = src.Name
 		if err == nil {
+			index[f] = i
 			good = append(good, f)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -70,6 +71,19 @@ func load(fsys fs.FS, dir string, display func(name string) string) (map[string]
 			continue
 		}
 		out[f.ID] = f
+	}
+	if len(probs) == 0 {
+		fs := make([]*Flow, 0, len(out))
+		known := map[string]bool{}
+		for id, f := range out {
+			fs = append(fs, f)
+			known[id] = true
+		}
+		slices.SortFunc(fs, func(a, b *Flow) int { return strings.Compare(a.File, b.File) })
+		across := checkAcross(fs, known)
+		for _, f := range fs {
+			probs = append(probs, across[f]...)
+		}
 	}
 	if len(probs) > 0 {
 		return nil, probs.err()

@@ -89,7 +89,7 @@ func (p *parser) decode(data []byte) *Flow {
 		return nil
 	}
 	f := &Flow{File: p.file, PhoneRegion: "RU", pos: map[string]int{}}
-	p.known(pairs, "", "flow", "id", "version", "languages", "thresholds", "expect", "start", "phone_region", "steps", "texts", "followups")
+	p.known(pairs, "", "flow", "id", "version", "languages", "thresholds", "expect", "start", "phone_region", "steps", "texts", "followups", "experiments")
 	p.failed = map[string]bool{}
 	for _, kv := range pairs {
 		f.pos[kv.key] = kv.k.Line
@@ -132,6 +132,8 @@ func (p *parser) topLevel(f *Flow, key string, v *yaml.Node) {
 		f.Texts = p.texts(v)
 	case "followups":
 		f.Followups = p.followups(v)
+	case "experiments":
+		f.Experiments = p.experiments(v)
 	}
 }
 

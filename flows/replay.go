@@ -17,10 +17,17 @@ import (
 // that is gone, a score the flow now computes differently) is an error with
 // code crm.ECONFLICT, and the caller should start the dialogue anew.
 func Replay(f *Flow, lang string, answers []crm.Answer) (State, error) {
+	return ReplayWith(f, lang, nil, answers)
+}
+
+// ReplayWith is Replay in the lead's variants (experiment id -> variant
+// id, as stored on the lead), so a varied step is checked against the
+// options its variant showed.
+func ReplayWith(f *Flow, lang string, variants map[string]string, answers []crm.Answer) (State, error) {
 	if f == nil {
 		return State{}, crm.Errorf(crm.EINVALID, "replay: no flow")
 	}
-	r := Begin(f, lang, "")
+	r := BeginWith(f, lang, "", variants)
 	if r.Invalid {
 		return State{}, crm.Errorf(crm.EINVALID, "replay: flow %s has no start step", f.ID)
 	}
@@ -36,7 +43,7 @@ func Replay(f *Flow, lang string, answers []crm.Answer) (State, error) {
 		if a.StepID != s.Step {
 			return fail("the flow asks %q at this point", s.Step)
 		}
-		st := f.Step(s.Step)
+		st := f.view(s.Variants, s.Step)
 		if a.Kind != "" && a.Kind != st.Kind {
 			return fail("stored as %s, but the step is now %s", a.Kind, st.Kind)
 		}
@@ -70,7 +77,7 @@ func stored(f *Flow, st *Step, value string) (answer, bool) {
 		picks := strings.Split(value, ",")
 		var ids []string
 		score := 0
-		for _, o := range st.Options {
+		for _, o := range st.writtenOrder() {
 			if slices.Contains(picks, o.ID) {
 				ids = append(ids, o.ID)
 				score += o.Score

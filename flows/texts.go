@@ -116,6 +116,11 @@ func builtin(key string) (ru, en string, ok bool) {
 	case "off_hours":
 		return "Сейчас менеджеры не на связи, ответим {when}.",
 			"Our managers are away right now; we'll answer {when}.", true
+	case "campaign_handoff":
+		return "Передали ваш запрос менеджеру — он скоро свяжется с вами.",
+			"A manager has your request and will be in touch soon.", true
+	case "campaign_choice":
+		return "Спасибо, ваш ответ записан!", "Thank you, we've noted your answer!", true
 	case "already_done":
 		return "Спасибо, ваши ответы уже у нас — менеджер скоро свяжется с вами.",
 			"Thank you, we have your answers — a manager will be in touch soon.", true
@@ -131,7 +136,7 @@ func textKeys() []string {
 		"text_too_long", "share_contact", "done", "skip", "skip_prompt", "thanks", "stale_button",
 		"help", "cancelled", "claimed", "already_done", "handed_off", "manager", "off_hours",
 		"nps_question", "nps_reason", "nps_thanks", "referral", "nudge", "ask_why", "why_later", "why_question",
-		"why_expensive", "why_elsewhere", "why_not_needed", "why_thanks", "reengage", "reengage_button", "stopped", "forgotten", "erased_card", "expect_hot", "expect_warm", "expect_cold",
+		"why_expensive", "why_elsewhere", "why_not_needed", "why_thanks", "reengage", "reengage_button", "campaign_handoff", "campaign_choice", "stopped", "forgotten", "erased_card", "expect_hot", "expect_warm", "expect_cold",
 	}
 }
 

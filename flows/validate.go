@@ -48,6 +48,7 @@ func (p *parser) validate(f *Flow) {
 	for _, s := range f.Steps {
 		p.checkStep(f, s)
 	}
+	p.checkExperiments(f)
 	p.graph(f)
 }
 

@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,6 +14,11 @@ import (
 const leadColumns = `id, contact_id, stage, score, temperature, flow_id, flow_version, step,
 	source, medium, campaign, landing, referrer, start_payload, lost_reason,
 	created_at, updated_at, qualified_at`
+
+// leadVariants is the lead's experiment arms as one jsonb object (NULL
+// when none), a column after leadColumns for the reads the dialogue
+// needs: Lead and LatestLead.
+const leadVariants = `(SELECT jsonb_object_agg(v.experiment, v.variant) FROM lead_variants v WHERE v.lead_id = leads.id)`
 
 func scanLead(row pgx.Row) (*crm.Lead, error) { return scanLeadWith(row) }
 
@@ -53,6 +60,11 @@ func (s *LeadStore) CreateLead(ctx context.Context, l *crm.Lead) error {
 	if err != nil {
 		return fmt.Errorf("create lead: %w", err)
 	}
+	exps := make([]string, 0, len(l.Variants))
+	vars := make([]string, 0, len(l.Variants))
+	for _, e := range slices.Sorted(maps.Keys(l.Variants)) {
+		exps, vars = append(exps, e), append(vars, l.Variants[e])
+	}
 	row := s.db.Pool.QueryRow(ctx, `
 		WITH l AS (
 			INSERT INTO leads (contact_id, stage, score, temperature, flow_id, flow_version, step,
@@ -65,12 +77,15 @@ func (s *LeadStore) CreateLead(ctx context.Context, l *crm.Lead) error {
 		), e AS (
 			INSERT INTO events (lead_id, kind, actor, data, created_at)
 			SELECT id, $18, $19, $20::jsonb, created_at FROM l
+		), v AS (
+			INSERT INTO lead_variants (lead_id, experiment, variant)
+			SELECT l.id, x.experiment, x.variant FROM l, unnest($21::text[], $22::text[]) AS x(experiment, variant)
 		)
 		SELECT id, stage, temperature, created_at, updated_at FROM l`,
 		l.ContactID, l.Stage, l.Score, l.Temperature, l.FlowID, l.FlowVersion, l.Step,
 		a.Source, a.Medium, a.Campaign, a.Landing, a.Referrer, a.Payload, l.LostReason,
 		timeArg(l.CreatedAt), timeArg(l.UpdatedAt), l.QualifiedAt,
-		crm.EventCreated, "customer", js)
+		crm.EventCreated, "customer", js, exps, vars)
 	if err := row.Scan(&l.ID, &l.Stage, &l.Temperature, &l.CreatedAt, &l.UpdatedAt); err != nil {
 		return fmt.Errorf("create lead: %w", translate(err, fmt.Sprintf("contact %d not found", l.ContactID)))
 	}
@@ -81,10 +96,12 @@ func (s *LeadStore) CreateLead(ctx context.Context, l *crm.Lead) error {
 
 // Lead returns a lead by id.
 func (s *LeadStore) Lead(ctx context.Context, id int64) (*crm.Lead, error) {
-	l, err := scanLead(s.db.Pool.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE id = $1`, id))
+	var vs map[string]string
+	l, err := scanLeadWith(s.db.Pool.QueryRow(ctx, `SELECT `+leadColumns+`, `+leadVariants+` FROM leads WHERE id = $1`, id), &vs)
 	if err != nil {
 		return nil, fmt.Errorf("get lead: %w", translate(err, fmt.Sprintf("lead %d not found", id)))
 	}
+	l.Variants = vs
 	return l, nil
 }
 
@@ -92,12 +109,14 @@ func (s *LeadStore) Lead(ctx context.Context, id int64) (*crm.Lead, error) {
 // ids are handed out in insertion order, and unlike created_at they never
 // tie), ENOTFOUND if it has none or the contact does not exist.
 func (s *LeadStore) LatestLead(ctx context.Context, contactID int64) (*crm.Lead, error) {
-	l, err := scanLead(s.db.Pool.QueryRow(ctx, `
-		SELECT `+leadColumns+` FROM leads WHERE contact_id = $1 ORDER BY id DESC LIMIT 1`, contactID))
+	var vs map[string]string
+	l, err := scanLeadWith(s.db.Pool.QueryRow(ctx, `
+		SELECT `+leadColumns+`, `+leadVariants+` FROM leads WHERE contact_id = $1 ORDER BY id DESC LIMIT 1`, contactID), &vs)
 	if err != nil {
 		return nil, fmt.Errorf("get latest lead: %w",
 			translate(err, fmt.Sprintf("contact %d has no lead", contactID)))
 	}
+	l.Variants = vs
 	return l, nil
 }
 

@@ -117,3 +117,29 @@ func TestUpsertContactNullChatID(t *testing.T) {
 	require.False(t, c.CreatedAt.IsZero(), "without a time the database's clock is used")
 	require.Equal(t, 1, f.count(t, `SELECT count(*) FROM contacts WHERE id = $1 AND chat_id IS NULL`, c.ID))
 }
+
+// TestLeadVariantsKept: the lead's experiment arms are written with it,
+// read back by Lead and LatestLead, and survive a restart (a variant is
+// sticky for the life of the lead).
+func TestLeadVariantsKept(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	got, err := f.store.Lead(f.ctx, f.lead.ID)
+	require.NoError(t, err)
+	require.Nil(t, got.Variants)
+
+	l := &crm.Lead{ContactID: f.lead.ContactID, FlowID: "qualify", Step: "need", CreatedAt: f.at.Add(time.Hour),
+		Variants: map[string]string{"budget_wording": "b", "short_form": "long"}}
+	require.NoError(t, f.store.CreateLead(f.ctx, l))
+	require.NoError(t, f.store.RestartLead(f.ctx, l.ID, "need", f.at.Add(2*time.Hour)))
+	for _, read := range []func() (*crm.Lead, error){
+		func() (*crm.Lead, error) { return f.store.Lead(f.ctx, l.ID) },
+		func() (*crm.Lead, error) { return f.store.LatestLead(f.ctx, l.ContactID) },
+	} {
+		got, err := read()
+		require.NoError(t, err)
+		require.Equal(t, l.ID, got.ID)
+		require.Equal(t, l.Variants, got.Variants)
+	}
+	require.Equal(t, 2, f.count(t, `SELECT count(*) FROM lead_variants WHERE lead_id = $1`, l.ID))
+}

@@ -157,6 +157,7 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		Observe:       a.metrics.observeUpdate,
 		Alerts:        true,
 		Engagement:    a.engagement,
+		Campaigns:     a.campaigns,
 		Conversations: a.convs,
 		TimeZone:      a.tz(),
 		Qualified:     a.metrics.observeLead,

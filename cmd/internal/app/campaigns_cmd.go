@@ -30,16 +30,27 @@ func Campaigns(ctx context.Context, args []string, getenv func(string) string, s
 		fs.SetOutput(stderr)
 		dry := fs.Bool("dry-run", false, "list what would be queued, queue nothing")
 		n := fs.Int("n", 10, "how many to list")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
+		// Flags may come before or after the name, as the README writes
+		// it (`send NAME --dry-run`); the flag package stops at the first
+		// argument that is not one, so parse on after each name.
+		var names []string
+		for rest := args[1:]; ; {
+			if err := fs.Parse(rest); err != nil {
+				return err
+			}
+			if fs.NArg() == 0 {
+				break
+			}
+			names = append(names, fs.Arg(0))
+			rest = fs.Args()[1:]
 		}
-		if fs.NArg() != 1 {
+		if len(names) != 1 {
 			return fmt.Errorf("campaigns %s: name one campaign", args[0])
 		}
 		if args[0] == "send" && !*dry {
 			return errors.New("campaigns send: only --dry-run is run by hand; the server's schedules queue real sends")
 		}
-		return campaignsAudience(ctx, getenv, stdout, stderr, fs.Arg(0), args[0] == "preview", *n)
+		return campaignsAudience(ctx, getenv, stdout, stderr, names[0], args[0] == "preview", *n)
 	}
 	return fmt.Errorf("campaigns: unknown command %q", args[0])
 }

@@ -35,6 +35,7 @@ func (a *App) wireStaff(ctx context.Context) error {
 		bot.Labels{Flows: a.flows}, a.sales.Team(), a.clock, tz)
 	a.stats.SetLearning(a.learning)
 	a.stats.ShowConversations(postgres.NewConversationStore(a.db))
+	a.stats.SetExperiments(postgres.NewStatsStore(a.db), bot.FlowExperiments(a.flows))
 	sender := countingSender{telegram.NewSender(a.api, a.redis, telegram.SenderOptions{
 		GlobalPerSecond: a.cfg.Telegram.GlobalPerSecond,
 		ChatPerSecond:   a.cfg.Telegram.ChatPerSecond,
