@@ -113,6 +113,11 @@ type Message struct {
 	RequestContact string
 	// RemoveKeyboard hides a reply keyboard shown earlier.
 	RemoveKeyboard bool
+	// ThreadID sends the message into that forum topic of a group.
+	ThreadID int
+	// CreateTopic, when set, creates a forum topic of that name in the
+	// group instead of sending a message; Send returns its thread id.
+	CreateTopic string
 	// Delete, with EditMessageID, deletes that message instead (a rep
 	// took back a relayed message).
 	Delete bool

@@ -37,6 +37,11 @@ type SalesGroupOptions struct {
 	// Logger receives failures, with lead and user ids; never the text of
 	// cards or replies, which are personal data.
 	Logger *slog.Logger
+	// Topics: the group is a forum, and each lead's card opens a topic of
+	// its own where its conversation goes (telegram.sales_topics). When
+	// Telegram refuses the topic (the group is not a forum), the card and
+	// its conversation go to the group as usual.
+	Topics bool
 }
 
 func (o SalesGroupOptions) withDefaults() SalesGroupOptions {
@@ -95,12 +100,52 @@ func NewSalesGroup(sender bot.Sender, chatID int64, opts SalesGroupOptions) *Sal
 func (g *SalesGroup) Channel() string { return "telegram" }
 
 // PostCard implements crm.SalesNotifier.
+//
+// With Topics the card opens a topic of its own named after the lead, and
+// its reference carries the topic: "<chat id>:<message id>:<thread id>".
 func (g *SalesGroup) PostCard(ctx context.Context, card *crm.LeadCard) (string, error) {
-	id, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: cardText(card, g.opts.TimeZone)}, cardButtons(card))
+	thread := 0
+	if g.opts.Topics {
+		id, err := g.sender.Send(ctx, bot.Message{ChatID: g.chatID, CreateTopic: topicName(card)})
+		var ae *APIError
+		switch {
+		case errors.As(err, &ae) && ae.Code == 400:
+			g.opts.Logger.WarnContext(ctx, "sales group: no topic for the lead, posting in the group", "lead_id", card.Lead.ID, "err", err)
+		case err != nil:
+			return "", fmt.Errorf("open topic of lead %d: %w", card.Lead.ID, err)
+		default:
+			thread = id
+		}
+	}
+	id, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: cardText(card, g.opts.TimeZone), ThreadID: thread}, cardButtons(card))
 	if err != nil {
 		return "", fmt.Errorf("post card of lead %d: %w", card.Lead.ID, err)
 	}
-	return formatRef(g.chatID, id), nil
+	ref := formatRef(g.chatID, id)
+	if thread != 0 {
+		ref += ":" + strconv.Itoa(thread)
+	}
+	return ref, nil
+}
+
+// topicName names a lead's topic: its number and the customer, when the
+// card may show who they are.
+func topicName(card *crm.LeadCard) string {
+	name := "#" + strconv.FormatInt(card.Lead.ID, 10)
+	if n := card.Contact.Name(); n != "" && !card.Erased {
+		name += " · " + n
+	}
+	return name
+}
+
+// threadOf is the forum topic of a card reference, 0 without one.
+func threadOf(ref string) int {
+	parts := strings.Split(ref, ":")
+	if len(parts) != 3 {
+		return 0
+	}
+	t, _ := strconv.Atoi(parts[2])
+	return t
 }
 
 // UpdateCard implements crm.SalesNotifier. A card someone deleted from the
@@ -259,6 +304,7 @@ func formatRef(chatID int64, msgID int) string {
 
 func parseRef(ref string) (chatID int64, msgID int, err error) {
 	c, m, ok := strings.Cut(ref, ":")
+	m, _, _ = strings.Cut(m, ":") // a card's topic, if any
 	chatID, err1 := strconv.ParseInt(c, 10, 64)
 	msgID, err2 := strconv.Atoi(m)
 	if !ok || err1 != nil || err2 != nil || chatID == 0 || msgID <= 0 {

@@ -24,7 +24,12 @@ func (g *SalesGroup) PostMessage(ctx context.Context, cardRef string, card *crm.
 	if err != nil {
 		return "", err
 	}
-	id, err := g.sender.Send(ctx, bot.Message{ChatID: chatID, Text: groupMessageText(card, m), ReplyTo: cardID})
+	msg := bot.Message{ChatID: chatID, Text: groupMessageText(card, m), ReplyTo: cardID}
+	if thread := threadOf(cardRef); thread != 0 {
+		// In the lead's topic: the conversation is the topic itself.
+		msg.ReplyTo, msg.ThreadID = 0, thread
+	}
+	id, err := g.sender.Send(ctx, msg)
 	if err != nil {
 		return "", fmt.Errorf("post message %d of lead %d: %w", m.ID, m.LeadID, err)
 	}
@@ -48,7 +53,7 @@ func (g *SalesGroup) EditMessage(ctx context.Context, _ string, ref string, card
 
 // ShowDelivery implements crm.ConversationNotifier: a short reply to the
 // message saying whether the customer got it, and why not.
-func (g *SalesGroup) ShowDelivery(ctx context.Context, _ string, ref string, m *crm.Message, copy bool) error {
+func (g *SalesGroup) ShowDelivery(ctx context.Context, cardRef string, ref string, m *crm.Message, copy bool) error {
 	if copy {
 		return nil // the copy says it in its text
 	}
@@ -60,7 +65,7 @@ func (g *SalesGroup) ShowDelivery(ctx context.Context, _ string, ref string, m *
 	if m.Delivery != crm.DeliveryDelivered {
 		text = "✗ " + deliveryText(m)
 	}
-	_, err = g.sender.Send(ctx, bot.Message{ChatID: chatID, Text: text, ReplyTo: msgID})
+	_, err = g.sender.Send(ctx, bot.Message{ChatID: chatID, Text: text, ReplyTo: msgID, ThreadID: threadOf(cardRef)})
 	return err
 }
 

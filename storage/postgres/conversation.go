@@ -211,6 +211,11 @@ func (s *ConversationStore) LeadByCard(ctx context.Context, channel, ref string)
 				WHERE r.channel = $1 AND r.ref = $2 LIMIT 1)
 			UNION ALL
 			(SELECT lead_id FROM messages WHERE via = $1 AND source_ref = $2 LIMIT 1)
+			UNION ALL
+			-- A message in a lead's forum topic of the sales group answers
+			-- the topic ("<chat>:<thread>"); its card's ref ends in it.
+			(SELECT lead_id FROM lead_cards WHERE channel = $1 AND ref LIKE split_part($2, ':', 1) || ':%:' || split_part($2, ':', 2)
+				AND split_part($2, ':', 3) = '' ORDER BY lead_id DESC LIMIT 1)
 		) found LIMIT 1`, channel, ref).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("lead by card: %w", translate(err, "no lead has this card"))

@@ -72,3 +72,11 @@ func (s *Server) LastMessageID(chatID int64) int {
 	}
 	return last
 }
+
+// InTopic is userID writing text in the forum topic threadID of chatID,
+// not replying to anything: Telegram delivers it as a reply to the
+// topic's creation message, whose id is the thread id (the bot's, for a
+// topic the bot created).
+func (s *Server) InTopic(chatID, userID int64, threadID int, text string) tgbotapi.Update {
+	return s.Reply(chatID, userID, threadID, text)
+}

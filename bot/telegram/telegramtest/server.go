@@ -89,10 +89,14 @@ type Server struct {
 	fails             map[string][]failure
 	failed            map[string]int
 	blocked           map[int64]bool
-	messages          map[messageKey]sentMessage
-	webhookURL        string
-	webhookSecret     string
-	limits            *limits
+	// forums are the groups with topics enabled (SetForum); topics holds
+	// each created topic's name by chat and thread id.
+	forums        map[int64]bool
+	topics        map[messageKey]string
+	messages      map[messageKey]sentMessage
+	webhookURL    string
+	webhookSecret string
+	limits        *limits
 	// pollAllowed is the allowed_updates of the last getUpdates.
 	pollAllowed string
 }
@@ -107,6 +111,8 @@ func New() *Server {
 		fails:         make(map[string][]failure),
 		failed:        make(map[string]int),
 		blocked:       make(map[int64]bool),
+		forums:        make(map[int64]bool),
+		topics:        make(map[messageKey]string),
 		messages:      make(map[messageKey]sentMessage),
 	}
 	s.srv = httptest.NewServer(s)
@@ -240,6 +246,23 @@ func (s *Server) Block(chatID int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.blocked[chatID] = true
+}
+
+// SetForum makes chatID a group with topics enabled: createForumTopic
+// works there (elsewhere it is refused as by Telegram).
+func (s *Server) SetForum(chatID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forums[chatID] = true
+}
+
+// Topic is the name of the topic threadID of chatID, ok false when the
+// server never created it.
+func (s *Server) Topic(chatID int64, threadID int) (name string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	name, ok = s.topics[messageKey{chatID, threadID}]
+	return name, ok
 }
 
 // PollAllowed is the allowed_updates parameter of the last getUpdates
@@ -507,6 +530,25 @@ func (s *Server) answer(method string, p map[string]string, upload *uploaded) (a
 		}
 		s.messages[key] = now
 		return s.message(chatID, id, p["text"]), nil
+	case "createForumTopic":
+		chatID, ref := s.chat(p)
+		if ref != nil {
+			return nil, ref
+		}
+		if !s.forums[chatID] {
+			return nil, badRequest("the chat is not a forum")
+		}
+		if p["name"] == "" {
+			return nil, badRequest("topic name is empty")
+		}
+		// The topic's thread id is the id of its "topic created" service
+		// message, from the bot, which every message in the topic that
+		// is not a reply to another answers.
+		id := s.nextMessageID
+		s.nextMessageID++
+		s.messages[messageKey{chatID, id}] = sentMessage{}
+		s.topics[messageKey{chatID, id}] = p["name"]
+		return map[string]any{"message_thread_id": id, "name": p["name"], "icon_color": 7322096}, nil
 	case "deleteMessage":
 		chatID, ref := s.chat(p)
 		if ref != nil {

@@ -179,7 +179,7 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	tz, _ := time.LoadLocation(cfg.TimeZone) // validated
 	var notifiers []crm.SalesNotifier
 	if cfg.TelegramSalesChatID != 0 && a.api != nil {
-		opts := telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log}
+		opts := telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log, Topics: cfg.Telegram.SalesTopics}
 		notifiers = append(notifiers, telegram.NewSalesGroup(sender, cfg.TelegramSalesChatID, opts))
 	}
 	slackNotifier, err := a.slackNotifier(tz)
@@ -205,7 +205,7 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	a.sales.SetWinEstimator(a.learning)
 	if cfg.TelegramSalesChatID != 0 {
 		a.salesGroup = telegram.NewSalesGroupHandler(a.sales, sender, cfg.TelegramSalesChatID,
-			telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log})
+			telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log, Topics: cfg.Telegram.SalesTopics})
 	}
 	leads := postgres.NewLeadStore(a.db)
 	quiet, _ := crm.ParseQuietHours(cfg.QuietHours.From, cfg.QuietHours.To) // validated

@@ -142,6 +142,9 @@ type TelegramConfig struct {
 	// WebhookReplies (default true) lets one call of each reply ride on
 	// the webhook's 200 response (telegram.SenderOptions.NoWebhookReplies).
 	WebhookReplies bool `yaml:"webhook_replies"`
+	// SalesTopics: the sales group is a forum (topics enabled) and each
+	// lead's card opens a topic for its conversation.
+	SalesTopics bool `yaml:"sales_topics"`
 }
 
 // TeamMember is one member of the sales team in the config file.

@@ -405,3 +405,56 @@ func TestSlackEditsAndDeletionsReachTheCustomer(t *testing.T) {
 		return strings.Contains(text, "(deleted)")
 	})
 }
+
+// TestConversationInForumTopic: with telegram.sales_topics and a forum
+// sales group, a lead's card opens a topic of its own; the customer's
+// messages go there, a team member writing in the topic reaches the
+// customer once, and a note stays.
+func TestConversationInForumTopic(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	b := setupWithDeps(t, salesConfig+"telegram:\n  sales_topics: true\n",
+		map[string]string{"TELEGRAM_SALES_CHAT_ID": fmt.Sprint(salesChat)}, clock)
+	b.tg.SetForum(salesChat)
+	b.serving(clock)
+	const chat = 1511
+	b.hotDialogueTo(chat)
+	leadID := b.leadID(chat)
+	b.waitFor(func() bool { return b.count(`SELECT count(*) FROM lead_cards`) == 1 })
+	var ref string
+	require.NoError(t, b.db.Pool.QueryRow(t.Context(), `SELECT ref FROM lead_cards`).Scan(&ref))
+	parts := strings.Split(ref, ":")
+	require.Len(t, parts, 3, "the card's ref names its topic")
+	thread, err := strconv.Atoi(parts[2])
+	require.NoError(t, err)
+	name, ok := b.tg.Topic(salesChat, thread)
+	require.True(t, ok)
+	require.Equal(t, "#"+itoa(leadID)+" · Anna Petrova", name)
+	card := b.waitSent(salesChat, 1)[0]
+	require.Equal(t, parts[2], card.Params["message_thread_id"])
+
+	b.say(en(telegramtest.Text(chat, chat, "Is delivery free?")))
+	b.waitFor(func() bool { return countContaining(b.groupTexts(), "Is delivery free?") == 1 })
+	for _, c := range b.tg.Sent(salesChat) {
+		if strings.Contains(c.Text, "Is delivery free?") {
+			require.Equal(t, parts[2], c.Params["message_thread_id"], "in the lead's topic")
+		}
+	}
+
+	// Vera writes in the topic (not a reply to anything); Telegram
+	// delivers it twice.
+	u := b.tg.InTopic(salesChat, 9003, thread, "Yes, over 5 000 roubles.")
+	u.UpdateID = int(b.nextID.Add(1))
+	b.say(u)
+	b.say(u)
+	b.waitFor(func() bool { return countContaining(b.textsTo(chat), "Yes, over 5 000 roubles.") == 1 })
+	require.Contains(t, b.textsTo(chat), "Vera:\nYes, over 5 000 roubles.")
+	require.Equal(t, "Vera", b.owner(leadID))
+	b.waitFor(func() bool { return countContaining(b.groupTexts(), "✓ Delivered") == 1 })
+
+	n := len(b.tg.Sent(chat))
+	b.say(b.tg.InTopic(salesChat, 9003, thread, "note: asked about delivery"))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM messages WHERE direction = 'note'`))
+	time.Sleep(100 * time.Millisecond)
+	require.Len(t, b.tg.Sent(chat), n)
+}
