@@ -114,8 +114,32 @@ func (d *Dispatcher) when(t time.Time, lang string) string {
 		return "завтра после " + clock
 	case days == 1:
 		return "tomorrow after " + clock
+	case days < 7 && ru:
+		return ruOnWeekday(t.Weekday()) + " после " + clock
+	case days < 7:
+		return "on " + t.Weekday().String() + " after " + clock
 	case ru:
 		return t.Format("02.01") + " после " + clock
 	}
 	return "on " + t.Format("Jan 2") + " after " + clock
+}
+
+// ruOnWeekday is "on <weekday>" in Russian, with the preposition's form
+// each day takes (a switch: no package-level table anyone could change).
+func ruOnWeekday(d time.Weekday) string {
+	switch d {
+	case time.Monday:
+		return "в понедельник"
+	case time.Tuesday:
+		return "во вторник"
+	case time.Wednesday:
+		return "в среду"
+	case time.Thursday:
+		return "в четверг"
+	case time.Friday:
+		return "в пятницу"
+	case time.Saturday:
+		return "в субботу"
+	}
+	return "в воскресенье"
 }

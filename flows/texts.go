@@ -108,7 +108,7 @@ func builtin(key string) (ru, en string, ok bool) {
 		return "Хорошо, остановились. Ваши ответы сохранены; чтобы начать заново, нажмите /start.",
 			"All right, we've stopped. Your answers are kept; press /start to begin again.", true
 	case "handed_off":
-		return "Передал ваше сообщение менеджеру — ответ придёт сюда, в этот чат.",
+		return "Передали ваше сообщение менеджеру — ответим здесь, в этом чате.",
 			"I've passed your message to a manager; the answer will come here, in this chat.", true
 	case "manager":
 		return "Зову менеджера. Напишите ваш вопрос — ответим здесь же.",

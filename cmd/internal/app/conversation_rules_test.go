@@ -91,3 +91,25 @@ func TestConversationPausesOutreach(t *testing.T) {
 	require.NoError(t, b.app.engagement.SweepFollowups(ctx, clock.Add(22*time.Hour)))
 	require.Positive(t, nudges(), "a day after the last message")
 }
+
+// TestOffHoursCustomerIsToldWhen: outside every rep's hours the customer
+// who writes is told when to expect an answer, in their language and the
+// team's time zone.
+func TestOffHoursCustomerIsToldWhen(t *testing.T) {
+	t.Parallel()
+	// Saturday 21 November 2026, 15:00 in Moscow.
+	clock := &fakeClock{t: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}
+	b := setupWithDeps(t, `timezone: Europe/Moscow
+team:
+  - {name: Anna, role: head, telegram_id: 9001, hours: "Mon-Fri 09:00-18:00"}
+  - {name: Boris, role: rep, telegram_id: 9002, hours: "Mon-Fri 10:00-19:00"}
+routing: {sla_sweep: "0 0 1 1 *", warm_digest: "0 0 1 1 *"}
+`, map[string]string{"TELEGRAM_SALES_CHAT_ID": fmt.Sprint(salesChat)}, clock)
+	b.serving(clock)
+	const chat = 1512
+	b.say(telegramtest.Text(chat, chat, "/start"))
+	b.say(telegramtest.Text(chat, chat, "/manager"))
+	sent := b.textsTo(chat)
+	require.Contains(t, sent[len(sent)-2], "Зову менеджера")
+	require.Equal(t, "Сейчас менеджеры не на связи, ответим в понедельник после 09:00.", sent[len(sent)-1])
+}
