@@ -186,6 +186,18 @@ type MessageFinder interface {
 	FindMessage(ctx context.Context, cardRef string, messageID int64) (ref string, ok bool, err error)
 }
 
+// MediaSource fetches the file a customer sent (Message.Media): its bytes
+// and a file name.
+type MediaSource interface {
+	Media(ctx context.Context, m *Message) (data []byte, name string, err error)
+}
+
+// MediaPoster is a ConversationNotifier that can show a customer's file
+// in the conversation (an upload into the card's Slack thread).
+type MediaPoster interface {
+	PostMedia(ctx context.Context, cardRef string, m *Message, data []byte, name string) error
+}
+
 // CustomerRelay sends a team member's message to the customer in their
 // chat, signed with the member's customer-facing name; chatMessageID is
 // its id there. An error whose chain has Blocked() true means the
@@ -210,6 +222,8 @@ type ConversationPolicy struct {
 
 // Conversations relays messages between customers and the team.
 type Conversations struct {
+	media  MediaSource
+	log    func(ctx context.Context, msg string, args ...any)
 	store  ConversationStore
 	sales  *Sales
 	reach  func(ctx context.Context, contactID int64) (Reach, error)
@@ -231,6 +245,14 @@ func NewConversations(store ConversationStore, sales *Sales, reach func(context.
 		policy.RespondWithin = 10 * time.Minute
 	}
 	return &Conversations{store: store, sales: sales, reach: reach, blockd: unreachable, relay: relay, policy: policy, clock: clock}
+}
+
+// UploadMedia makes the relay upload the files customers send (photos,
+// documents, voice notes) where a channel can show them (MediaPoster);
+// warn hears of an upload that failed, which is not tried again (the
+// message itself, naming the file, is in the thread already).
+func (c *Conversations) UploadMedia(src MediaSource, warn func(ctx context.Context, msg string, args ...any)) {
+	c.media, c.log = src, warn
 }
 
 // Receipt is what the customer's side learns of a message it stored.
@@ -533,8 +555,26 @@ func (c *Conversations) postAll(ctx context.Context, cn ConversationNotifier, ca
 		if err := c.store.SaveMessageRef(ctx, m.ID, cn.Channel(), ref); err != nil {
 			return err
 		}
+		c.upload(ctx, cn, cardRef, m)
 	}
 	return nil
+}
+
+// upload puts a customer's file under its message where the channel can
+// show files. Once: a failure is logged, not retried (which could upload
+// it twice); the message already names the file.
+func (c *Conversations) upload(ctx context.Context, cn ConversationNotifier, cardRef string, m *Message) {
+	mp, ok := cn.(MediaPoster)
+	if !ok || c.media == nil || m.Media == "" || (m.Kind != MessagePhoto && m.Kind != MessageDocument && m.Kind != MessageVoice) {
+		return
+	}
+	data, name, err := c.media.Media(ctx, m)
+	if err == nil {
+		err = mp.PostMedia(ctx, cardRef, m, data, name)
+	}
+	if err != nil && c.log != nil {
+		c.log(ctx, "conversation: file not uploaded", "message_id", m.ID, "channel", cn.Channel(), "err", err)
+	}
 }
 
 // relayOut sends a team member's message to the customer once, records

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -52,6 +53,28 @@ func (n *Notifier) EditMessage(ctx context.Context, _ string, ref string, card *
 	}
 	if _, _, err := n.send(ctx, channel, slackapi.MsgOptionUpdate(ts), slackapi.MsgOptionText(messageText(card, m), false)); err != nil {
 		return fmt.Errorf("slack: edit message %d: %w", m.ID, err)
+	}
+	return nil
+}
+
+var _ crm.MediaPoster = (*Notifier)(nil)
+
+// PostMedia implements crm.MediaPoster: the customer's file uploaded into
+// the card's thread (files:write scope).
+func (n *Notifier) PostMedia(ctx context.Context, cardRef string, m *crm.Message, data []byte, name string) error {
+	channel, ts, err := parseRef(cardRef)
+	if err != nil {
+		return err
+	}
+	err = n.do(ctx, channel, func(ctx context.Context) error {
+		_, err := n.api.UploadFileContext(ctx, slackapi.UploadFileParameters{
+			Reader: bytes.NewReader(data), FileSize: len(data), Filename: name, Title: name,
+			Channel: channel, ThreadTimestamp: ts,
+		})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("slack: upload the file of message %d: %w", m.ID, err)
 	}
 	return nil
 }

@@ -91,8 +91,10 @@ type Server struct {
 	blocked           map[int64]bool
 	// forums are the groups with topics enabled (SetForum); topics holds
 	// each created topic's name by chat and thread id.
-	forums        map[int64]bool
-	topics        map[messageKey]string
+	forums map[int64]bool
+	topics map[messageKey]string
+	// customerFiles are what customers "sent", by file id (AddFile).
+	customerFiles map[string]storedFile
 	messages      map[messageKey]sentMessage
 	webhookURL    string
 	webhookSecret string
@@ -112,6 +114,7 @@ func New() *Server {
 		failed:        make(map[string]int),
 		blocked:       make(map[int64]bool),
 		forums:        make(map[int64]bool),
+		customerFiles: make(map[string]storedFile),
 		topics:        make(map[messageKey]string),
 		messages:      make(map[messageKey]sentMessage),
 	}
@@ -248,6 +251,36 @@ func (s *Server) Block(chatID int64) {
 	s.blocked[chatID] = true
 }
 
+type storedFile struct {
+	path string
+	data []byte
+}
+
+// AddFile makes fileID a file customers can send (a photo's or a
+// document's file_id): getFile answers with path, and the file URL serves
+// data.
+func (s *Server) AddFile(fileID, path string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.customerFiles[fileID] = storedFile{path: path, data: data}
+}
+
+func (s *Server) serveFile(w http.ResponseWriter, path string) {
+	s.mu.Lock()
+	var data []byte
+	for _, f := range s.customerFiles {
+		if f.path == path {
+			data = f.data
+		}
+	}
+	s.mu.Unlock()
+	if data == nil {
+		http.NotFound(w, nil)
+		return
+	}
+	_, _ = w.Write(data)
+}
+
 // SetForum makes chatID a group with topics enabled: createForumTopic
 // works there (elsewhere it is refused as by Telegram).
 func (s *Server) SetForum(chatID int64) {
@@ -303,6 +336,10 @@ type refusal struct {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if file, ok := strings.CutPrefix(r.URL.Path, "/file/bot"+token+"/"); ok {
+		s.serveFile(w, file)
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	i := strings.LastIndex(rest, "/")
 	if !ok || i < 0 {
@@ -530,6 +567,12 @@ func (s *Server) answer(method string, p map[string]string, upload *uploaded) (a
 		}
 		s.messages[key] = now
 		return s.message(chatID, id, p["text"]), nil
+	case "getFile":
+		f, ok := s.customerFiles[p["file_id"]]
+		if !ok {
+			return nil, badRequest("wrong file_id or the file is temporarily unavailable")
+		}
+		return map[string]any{"file_id": p["file_id"], "file_unique_id": "u" + p["file_id"], "file_size": len(f.data), "file_path": f.path}, nil
 	case "createForumTopic":
 		chatID, ref := s.chat(p)
 		if ref != nil {

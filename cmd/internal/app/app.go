@@ -235,6 +235,9 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 		a.salesGroup.SetConversation(a.convs)
 	}
 	a.engagement.PauseFor(a.convs)
+	if a.api != nil {
+		a.convs.UploadMedia(telegram.NewMedia(a.api, cfg.TelegramAPIEndpoint, a.httpClient), a.log.WarnContext)
+	}
 	a.queue, err = postgres.NewQueue(a.db, a.runJob, postgres.QueueOptions{Workers: cfg.Queue.Workers, Logger: a.log,
 		JobTimeout: cfg.Queue.JobTimeout.Duration, RescueAfter: cfg.Queue.RescueAfter.Duration, ID: cfg.ReplicaID})
 	if err != nil {

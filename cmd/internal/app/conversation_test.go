@@ -458,3 +458,24 @@ func TestConversationInForumTopic(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	require.Len(t, b.tg.Sent(chat), n)
 }
+
+// TestCustomerPhotoUploadedToThread: a photo the customer sends after the
+// flow is named in the card's thread and uploaded there as a file.
+func TestCustomerPhotoUploadedToThread(t *testing.T) {
+	t.Parallel()
+	b, sl, _ := setupSlack(t)
+	const chat = 1513
+	b.hotDialogueTo(chat)
+	card := waitCalls(t, sl, "chat.postMessage", 1)[0]
+	jpeg := []byte("\xff\xd8\xff\xe0 a small jpeg")
+	b.tg.AddFile("ph-big", "photos/file_7.jpg", jpeg)
+	b.say(en(photo(chat, "ph-big", "the broken part")))
+	th := waitThread(t, sl, card.ChannelID, card.TS, 1)
+	require.Contains(t, th[0].Text, "📷 photo the broken part")
+	b.waitFor(func() bool { return len(sl.Uploads()) == 1 })
+	up := sl.Uploads()[0]
+	require.Equal(t, jpeg, up.Data)
+	require.Equal(t, "file_7.jpg", up.Filename)
+	require.Equal(t, card.ChannelID, up.Channel)
+	require.Equal(t, card.TS, up.ThreadTS)
+}
