@@ -209,6 +209,15 @@ func (s CardState) Actions() []crm.ActionKind {
 	return nil
 }
 
+// ActionsOf are the buttons of a card: its state's (CardState.Actions),
+// and Reopen on a lost one.
+func ActionsOf(c *crm.LeadCard) []crm.ActionKind {
+	if c.Lead.Stage == crm.StageLost {
+		return []crm.ActionKind{crm.ActReopen}
+	}
+	return StateOf(c).Actions()
+}
+
 // Card is a lead card written out for the team. Every string is plain
 // text, unescaped; "" means the card has nothing to show there.
 type Card struct {

@@ -6,6 +6,8 @@ package bot
 import (
 	"context"
 	"time"
+
+	"github.com/voronka/voronka/crm"
 )
 
 // InputKind tells what a customer did.
@@ -136,6 +138,10 @@ type Message struct {
 	// not both.
 	Document     []byte
 	DocumentName string
+	// Card, when set, is the lead card this message shows as text (/lead),
+	// for a channel that can draw it with its buttons instead (Slack's
+	// /voronka lead); others send the text.
+	Card *crm.LeadCard
 }
 
 // CallbackAnswer stops the spinner on a pressed button and may show a short

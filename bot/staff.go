@@ -33,10 +33,16 @@ type StaffConfig struct {
 	Stats *crm.Stats
 	// Campaigns answers /campaigns; nil means none are configured.
 	Campaigns *crm.Campaigns
-	Team      StaffTeam
-	Sender    Sender // Telegram: replies in the private chat, digest DMs
-	Charts    Charts
-	Logger    *slog.Logger
+	// OnStart, when set, runs when a team member sends /start in their
+	// private chat (the App sets their command menu then).
+	OnStart func(ctx context.Context, m crm.Manager)
+	// Desk answers the rep's daily tools (/my, /note, /callback,
+	// /unclaim, /assign); nil leaves them out.
+	Desk   *crm.Desk
+	Team   StaffTeam
+	Sender Sender // Telegram: replies in the private chat, digest DMs
+	Charts Charts
+	Logger *slog.Logger
 	// Post, when set, also posts the daily digest to the sales team's
 	// channel (Slack).
 	Post func(ctx context.Context, m Message) error
@@ -113,7 +119,7 @@ func staffCommand(name string) (StaffCommand, bool) {
 			return c, true
 		}
 	}
-	return StaffCommand{}, false
+	return deskCommand(name)
 }
 
 // IsStaffCommand reports whether name is one of the managers' commands.
@@ -122,18 +128,39 @@ func IsStaffCommand(name string) bool {
 	return ok
 }
 
-// Handle implements Handler for Telegram: a configured manager's staff
-// command in a private chat is answered there. The router sends only
-// those (IsStaffCommand, Team.ManagerByTelegram); anything else is logged
-// and left alone. A reply that cannot be sent is an error, so the update
-// is delivered again.
+// Handle implements Handler for Telegram: whatever a team member sends
+// in their private chat with the bot (telegram.Router sends all of it
+// here) is answered as the team's: a staff command runs, /start and /help
+// list the commands the member's role allows, any other command or text
+// gets a one-line pointer to /help, and a button (one the member pressed
+// as a customer once) is answered with nothing. None of it reaches the
+// customers' flow. Anyone else's update is logged and left alone. A reply
+// that cannot be sent is an error, so the update is delivered again.
 func (s *Staff) Handle(ctx context.Context, u Update) error {
 	m, ok := s.cfg.Team.ManagerByTelegram(u.User.ID)
-	if u.Kind != InputCommand || !u.Private || !IsStaffCommand(u.Command) || !ok {
-		s.cfg.Logger.WarnContext(ctx, "staff: not a team member's command", "update_id", u.ID, "chat_id", u.ChatID)
+	if !u.Private || !ok {
+		s.cfg.Logger.WarnContext(ctx, "staff: not a team member's update", "update_id", u.ID, "chat_id", u.ChatID)
 		return nil
 	}
-	for _, msg := range s.Answer(ctx, m, "telegram", u.Command, u.Text) {
+	var msgs []Message
+	switch {
+	case u.Kind == InputCommand && IsStaffCommand(u.Command):
+		msgs = s.Answer(ctx, m, "telegram", u.Command, u.Text)
+	case u.Kind == InputCommand && (u.Command == "start" || u.Command == "help"):
+		if u.Command == "start" && s.cfg.OnStart != nil {
+			s.cfg.OnStart(ctx, m)
+		}
+		msgs = []Message{{Text: StaffHelp(m, "/")}}
+	case u.Kind == InputCommand:
+		msgs = []Message{{Text: fmt.Sprintf(staffUnknownCommand, "/"+u.Command)}}
+	case u.Kind == InputText || u.Kind == InputContact:
+		msgs = []Message{{Text: staffNotACustomer}}
+	case u.Kind == InputButton && u.CallbackID != "":
+		if err := s.cfg.Sender.AnswerCallback(ctx, CallbackAnswer{CallbackID: u.CallbackID}); err != nil {
+			s.cfg.Logger.WarnContext(ctx, "staff: answer a button", "err", err)
+		}
+	}
+	for _, msg := range msgs {
 		msg.ChatID = u.ChatID
 		if _, err := s.cfg.Sender.Send(ctx, msg); err != nil {
 			return fmt.Errorf("staff /%s: %w", u.Command, err)
@@ -211,6 +238,9 @@ func (s *Staff) period(m crm.Manager, c StaffCommand, args, def string) (crm.Per
 
 // run does the work of one command and says which leads it showed.
 func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([]Message, []int64, error) {
+	if msgs, ids, ok, err := s.runDesk(ctx, m, command, args); ok {
+		return msgs, ids, err
+	}
 	c, _ := staffCommand(command)
 	st := s.cfg.Stats
 	switch command {
@@ -223,7 +253,11 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 		if err != nil {
 			return nil, []int64{id}, err
 		}
-		return []Message{{Text: renderLead(v, st.Location(m))}}, []int64{id}, nil
+		text := renderLead(v, st.Location(m))
+		if notes := s.leadNotes(ctx, m, id); notes != "" {
+			text = strings.TrimRight(text, "\n") + "\n" + notes
+		}
+		return []Message{{Text: text, Card: v.Card}}, []int64{id}, nil
 	case "model":
 		r, err := st.Model(ctx, m)
 		if err != nil {

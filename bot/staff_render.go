@@ -363,11 +363,11 @@ func renderLead(lv *crm.LeadView, loc *time.Location) string {
 func messageLine(m crm.Message, loc *time.Location) string {
 	who := m.Author
 	switch m.Direction {
-	case crm.In:
+	case crm.FromCustomer:
 		who = "Customer"
-	case crm.Out:
+	case crm.ToCustomer:
 		who = m.Author + " → customer"
-	case crm.Note:
+	case crm.TeamNote:
 		who = m.Author + " (note)"
 	}
 	text := clipRunes(strings.ReplaceAll(m.Text, "\n", " "), 200)
@@ -380,7 +380,7 @@ func messageLine(m crm.Message, loc *time.Location) string {
 		text = strings.TrimSpace("[" + m.Kind + "] " + text)
 	}
 	line := m.At.In(loc).Format("02.01 15:04") + " " + who + ": " + text
-	if m.Direction == crm.Out {
+	if m.Direction == crm.ToCustomer {
 		if m.Delivery == crm.DeliveryDelivered {
 			line += " ✓"
 		} else if m.Delivery.Final() {

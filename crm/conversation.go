@@ -13,12 +13,12 @@ import (
 type Direction string
 
 const (
-	// In: the customer wrote to the team.
-	In Direction = "in"
-	// Out: a team member wrote to the customer.
-	Out Direction = "out"
-	// Note: a team member wrote for the team only ("note: ...").
-	Note Direction = "note"
+	// FromCustomer: the customer wrote to the team.
+	FromCustomer Direction = "in"
+	// ToCustomer: a team member wrote to the customer.
+	ToCustomer Direction = "out"
+	// TeamNote: a team member wrote for the team only ("note: ...").
+	TeamNote Direction = "note"
 )
 
 // Delivery is what became of a team member's message to the customer.
@@ -222,6 +222,8 @@ type ConversationPolicy struct {
 
 // Conversations relays messages between customers and the team.
 type Conversations struct {
+	// notes, when set, keeps a "note:" as a note on the lead (Desk.Note).
+	notes  func(ctx context.Context, by Manager, leadID int64, text string) error
 	media  MediaSource
 	log    func(ctx context.Context, msg string, args ...any)
 	store  ConversationStore
@@ -245,6 +247,13 @@ func NewConversations(store ConversationStore, sales *Sales, reach func(context.
 		policy.RespondWithin = 10 * time.Minute
 	}
 	return &Conversations{store: store, sales: sales, reach: reach, blockd: unreachable, relay: relay, policy: policy, clock: clock}
+}
+
+// KeepNotes makes a team member's "note:" in a conversation a note on the
+// lead as well (the desk's notes: /lead, the card's note count), beside
+// its place in the conversation.
+func (c *Conversations) KeepNotes(note func(ctx context.Context, by Manager, leadID int64, text string) error) {
+	c.notes = note
 }
 
 // UploadMedia makes the relay upload the files customers send (photos,
@@ -276,7 +285,7 @@ func (c *Conversations) Receive(ctx context.Context, m *Message) (Receipt, error
 	if m.At.IsZero() {
 		m.At = now
 	}
-	m.Direction, m.Author, m.Via = In, "customer", ViaChat
+	m.Direction, m.Author, m.Via = FromCustomer, "customer", ViaChat
 	if m.Kind == "" {
 		m.Kind = MessageText
 	}
@@ -366,13 +375,22 @@ func (c *Conversations) Write(ctx context.Context, tm TeamMessage) (*Message, er
 	m := &Message{LeadID: leadID, ContactID: card.Contact.ID, Author: tm.By.Name, ManagerID: tm.By.ID, Via: tm.Channel,
 		Kind: MessageText, Text: strings.TrimSpace(tm.Text), SourceRef: tm.Ref, EventID: tm.EventID, At: tm.At}
 	if body, ok := cutNote(m.Text); ok {
-		m.Direction, m.Text, m.Delivery = Note, body, DeliveryDelivered
-		if _, err := c.store.AddMessage(ctx, m); err != nil {
+		m.Direction, m.Text, m.Delivery = TeamNote, body, DeliveryDelivered
+		fresh, err := c.store.AddMessage(ctx, m)
+		if err != nil {
 			return nil, fmt.Errorf("store note: %w", err)
+		}
+		if fresh && c.notes != nil && body != "" {
+			// Kept in the conversation either way; a note the desk
+			// refuses (a rep on another's lead, an overlong one) stays
+			// there only.
+			if err := c.notes(ctx, tm.By, leadID, body); err != nil && !refused(err) && ErrorCode(err) != EINVALID {
+				return m, err
+			}
 		}
 		return m, nil
 	}
-	m.Direction, m.Delivery = Out, DeliveryPending
+	m.Direction, m.Delivery = ToCustomer, DeliveryPending
 	claim := card.ClaimedAt == nil && card.Lead.Stage == StageQualified
 	if claim {
 		if err := c.mayTake(ctx, tm.By, card, tm.At); err != nil {
@@ -518,7 +536,7 @@ func (c *Conversations) relayIn(ctx context.Context, leadID, upTo int64, retried
 				continue
 			}
 		}
-		errs = append(errs, c.postAll(ctx, cn, ref, card, In, upTo, retried))
+		errs = append(errs, c.postAll(ctx, cn, ref, card, FromCustomer, upTo, retried))
 	}
 	return errors.Join(errs...)
 }
@@ -705,15 +723,15 @@ func (c *Conversations) Revise(ctx context.Context, channel, ref, text string, d
 	if err != nil {
 		return err
 	}
-	if m.Via != channel || m.SourceRef != ref || m.Direction == In {
+	if m.Via != channel || m.SourceRef != ref || m.Direction == FromCustomer {
 		return Errorf(ENOTFOUND, "not a team member's message")
 	}
 	text = strings.TrimSpace(text)
-	if body, ok := cutNote(text); ok && m.Direction == Note {
+	if body, ok := cutNote(text); ok && m.Direction == TeamNote {
 		text = body
 	}
 	var job *Job
-	if m.Direction == Out {
+	if m.Direction == ToCustomer {
 		job = &Job{Kind: JobRelayRevise, LeadID: m.LeadID, Key: strconv.FormatInt(m.ID, 10) + "@" + key}
 	}
 	return c.store.Revise(ctx, m.ID, text, deleted, c.clock.Now(), job)

@@ -175,7 +175,7 @@ func (s *Sales) Act(ctx context.Context, a Action) (*LeadCard, error) {
 		return nil, Errorf(EFORBIDDEN, "only the sales team can do this")
 	}
 	switch a.Kind {
-	case ActClaim, ActContacted:
+	case ActClaim, ActContacted, ActReopen:
 	case ActWon:
 		amount, err := CheckAmount(a.Amount)
 		if err != nil {
@@ -201,6 +201,12 @@ func (s *Sales) Act(ctx context.Context, a Action) (*LeadCard, error) {
 		return nil, fmt.Errorf("%s lead %d: %w", a.Kind, a.LeadID, err)
 	}
 	return s.card(ctx, a.LeadID)
+}
+
+// LeadCard is a lead's card as the team sees it now (/lead in the sales
+// group).
+func (s *Sales) LeadCard(ctx context.Context, leadID int64) (*LeadCard, error) {
+	return s.card(ctx, leadID)
 }
 
 // card assembles a lead's card as the team sees it now.
@@ -404,6 +410,15 @@ func (s *Sales) updateCards(ctx context.Context, leadID int64) error {
 			// The alert is still posting the card: retry (with the
 			// queue's backoff) rather than lose this update.
 			return Errorf(ECONFLICT, "the card of lead %d is not posted yet", card.Lead.ID)
+		case card.ClaimedAt != nil && (card.Lead.Stage == StageQualified || card.Lead.Stage == StageContacted):
+			// Claimed without a card there (from the warm digest, by
+			// /claim): the rep gets the full card to work it from, and it
+			// follows the lead from now on.
+			ref, err := n.PostCard(ctx, card)
+			if err != nil {
+				return fmt.Errorf("post card to %s: %w", n.Channel(), err)
+			}
+			return s.store.SaveCardRef(ctx, leadID, n.Channel(), ref, s.clock.Now())
 		}
 		return nil // never posted there (a warm lead, a channel added since)
 	})

@@ -38,6 +38,9 @@ const (
 	ActContacted ActionKind = "contacted"
 	ActWon       ActionKind = "won"
 	ActLost      ActionKind = "lost"
+	// ActReopen takes a lost lead back to where it was before it was
+	// lost (contacted, or qualified), for its rep or a head.
+	ActReopen ActionKind = "reopen"
 )
 
 // Action is a rep moving a lead along the funnel.

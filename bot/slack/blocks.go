@@ -20,6 +20,9 @@ const (
 	actionContacted = string(crm.ActContacted)
 	actionWon       = string(crm.ActWon)
 	actionLost      = string(crm.ActLost)
+	actionReopen    = string(crm.ActReopen)
+	// actionCallback is the Call back menu of a claimed card.
+	actionCallback = "callback"
 	// actionOpenTelegram is the link button. Slack posts an interaction for
 	// link buttons too; Interactions acknowledges it and does nothing.
 	actionOpenTelegram = "open_telegram"
@@ -255,7 +258,7 @@ func closingLine(v bot.Card) string {
 // cardButtons are the actions of the card's state (bot.CardState.Actions),
 // each carrying the lead id as its value, and the link to the customer.
 func cardButtons(card *crm.LeadCard, withTelegram bool) []slackapi.BlockElement {
-	kinds := bot.StateOf(card).Actions()
+	kinds := bot.ActionsOf(card)
 	if len(kinds) == 0 {
 		return nil
 	}
@@ -271,7 +274,12 @@ func cardButtons(card *crm.LeadCard, withTelegram bool) []slackapi.BlockElement 
 			out = append(out, wonButton(id))
 		case crm.ActLost:
 			out = append(out, lostButton(id))
+		case crm.ActReopen:
+			out = append(out, slackapi.NewButtonBlockElement(actionReopen, id, plain("♻️ Reopen")))
 		}
+	}
+	if st := bot.StateOf(card); st == bot.CardClaimed || st == bot.CardContacted {
+		out = append(out, callbackMenu(id))
 	}
 	if withTelegram {
 		if u := telegramURL(card.Contact); u != "" {
@@ -279,6 +287,16 @@ func cardButtons(card *crm.LeadCard, withTelegram bool) []slackapi.BlockElement 
 		}
 	}
 	return out
+}
+
+// callbackMenu is the card's Call back menu: the presets, each valued
+// "<lead>|<when>".
+func callbackMenu(id string) *slackapi.SelectBlockElement {
+	var opts []*slackapi.OptionBlockObject
+	for _, c := range crm.CallbackPresets() {
+		opts = append(opts, slackapi.NewOptionBlockObject(id+"|"+c, plain(c), nil))
+	}
+	return slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain("⏰ Call back"), actionCallback, opts...)
 }
 
 func claimButton(id string) *slackapi.ButtonBlockElement {

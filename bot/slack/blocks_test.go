@@ -138,7 +138,7 @@ func TestCardBlocksByStage(t *testing.T) {
 				c.Assignee, c.Claimed = &anna, true
 			},
 			want:    []string{"*Stage*\nLost", "❌ *Lost* · Too expensive · by Anna"},
-			buttons: []string{},
+			buttons: []string{"reopen", "open_telegram"},
 		},
 	}
 	for _, tt := range tests {

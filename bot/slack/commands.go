@@ -45,6 +45,9 @@ type CommandOptions struct {
 	// DedupTTL is how long an invocation is remembered (15m), more than
 	// the 5-minute signature window a replay must fall in.
 	DedupTTL time.Duration
+	// TimeZone shows the clock times of a /voronka lead card (UTC when
+	// nil): the config's timezone, as on the channel's cards.
+	TimeZone *time.Location
 }
 
 func (o CommandOptions) withDefaults() CommandOptions {
@@ -59,6 +62,9 @@ func (o CommandOptions) withDefaults() CommandOptions {
 	}
 	if o.UploadTimeout <= 0 {
 		o.UploadTimeout = 30 * time.Second
+	}
+	if o.TimeZone == nil {
+		o.TimeZone = time.UTC
 	}
 	if o.DedupTTL <= 0 {
 		o.DedupTTL = 15 * time.Minute
@@ -149,7 +155,7 @@ func (h *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name, args, _ := strings.Cut(strings.TrimSpace(bot.StorableText(form.Get("text"))), " ")
 	name = strings.TrimPrefix(strings.ToLower(name), "/")
 	if !bot.IsStaffCommand(name) {
-		h.reply(w, helpText(form.Get("command"), name))
+		h.reply(w, helpText(form.Get("command"), name, m))
 		return
 	}
 	if !h.first(r.Context(), form, body) {
@@ -163,7 +169,11 @@ func (h *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reply(w, msgCommandFailed)
 		return
 	}
-	h.reply(w, msgs[0].Text)
+	if c := msgs[0].Card; c != nil && name == "lead" {
+		h.replyCard(w, c, msgs[0].Text)
+	} else {
+		h.reply(w, msgs[0].Text)
+	}
 	var files []bot.Message
 	for _, msg := range msgs[1:] {
 		if msg.Photo != nil || msg.Document != nil {
@@ -217,9 +227,9 @@ func commandKey(form url.Values, body []byte) string {
 	return "slack:command:" + hex.EncodeToString(sum[:16])
 }
 
-// helpText lists the commands; for a name that is not one of them it says
-// so first.
-func helpText(slash, name string) string {
+// helpText lists the commands m's role allows; for a name that is not
+// one of them it says so first.
+func helpText(slash, name string, m crm.Manager) string {
 	if slash == "" {
 		slash = "/voronka"
 	}
@@ -228,11 +238,29 @@ func helpText(slash, name string) string {
 		fmt.Fprintf(&b, "Unknown command %q.\n", name)
 	}
 	b.WriteString("Usage: " + slash + " <command> [argument]\n")
-	for _, c := range bot.StaffCommandList() {
+	for _, c := range bot.StaffCommandsFor(m) {
 		fmt.Fprintf(&b, "%s %s %s — %s\n", slash, c.Name, c.Usage, c.What)
 	}
 	b.WriteString(crm.PeriodUsage + "; default 7d")
 	return b.String()
+}
+
+// replyCard answers /voronka lead with the lead's card and the buttons of
+// its stage, as in the sales channel, and the timeline under it. A press
+// acts on the lead (Interactions) and the channel's card follows; this
+// ephemeral copy shows the lead as it was asked for.
+func (h *Commands) replyCard(w http.ResponseWriter, card *crm.LeadCard, text string) {
+	blocks := cardBlocks(card, h.opts.TimeZone, false)
+	blocks = append(blocks, slackapi.NewSectionBlock(plain(truncate(text, maxSection)), nil, nil))
+	writeJSON(w, cardResponse{ResponseType: "ephemeral", Text: escapeText(text), Blocks: blocks})
+}
+
+// cardResponse is an ephemeral answer with blocks; Text is the
+// notification's fallback.
+type cardResponse struct {
+	ResponseType string           `json:"response_type"`
+	Text         string           `json:"text"`
+	Blocks       []slackapi.Block `json:"blocks"`
 }
 
 func (h *Commands) reply(w http.ResponseWriter, text string) {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -41,6 +42,15 @@ type InteractionOptions struct {
 	// answer (2s): an ephemeral message or views.open must not take the
 	// request past Slack's 3 seconds, and a trigger_id expires then too.
 	CallTimeout time.Duration
+	// Callbacks schedules a call-back picked from a card's Call back menu
+	// (crm.Desk); nil ignores the menu.
+	Callbacks CallbackDesk
+}
+
+// CallbackDesk schedules a rep's call-back (crm.Desk).
+type CallbackDesk interface {
+	ScheduleCallback(ctx context.Context, by crm.Manager, leadID int64, when string) (*crm.LeadCard, time.Time, error)
+	Location(m crm.Manager) *time.Location
 }
 
 func (o InteractionOptions) withDefaults() InteractionOptions {
@@ -72,6 +82,8 @@ const (
 	msgBadAmount  = "Enter the amount of the sale, a number above zero."
 	msgBadReason  = "Pick one of the reasons."
 	msgFormFailed = "Could not open the form. Please press the button again."
+	// msgCallbackSet says the same as the private chat's /callback.
+	msgCallbackSet = "⏰ I'll remind you to call back lead #%d on %s (%s)."
 )
 
 // Interactions is the http.Handler for /slack/interactions: button presses
@@ -155,9 +167,13 @@ func (h *Interactions) blockActions(ctx context.Context, cb *slackapi.Interactio
 		return
 	}
 	action := cb.ActionCallback.BlockActions[0]
+	if action.ActionID == actionCallback {
+		h.callback(ctx, cb, action.SelectedOption.Value)
+		return
+	}
 	var kind crm.ActionKind
 	switch action.ActionID {
-	case actionClaim, actionContacted, actionWon, actionLost:
+	case actionClaim, actionContacted, actionWon, actionLost, actionReopen:
 		kind = crm.ActionKind(action.ActionID)
 	default:
 		// The Telegram link button, or something not ours.
@@ -336,4 +352,30 @@ func writeJSON(w http.ResponseWriter, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(body)
+}
+
+// callback schedules the call-back picked from a card's menu
+// ("<lead>|<when>") and tells the presser when they will be reminded.
+func (h *Interactions) callback(ctx context.Context, cb *slackapi.InteractionCallback, value string) {
+	if h.opts.Callbacks == nil || !h.first(ctx, cb) {
+		return
+	}
+	m, ok := h.desk.ManagerBySlack(cb.User.ID)
+	if !ok {
+		h.ephemeral(ctx, cb, msgNotTeam)
+		return
+	}
+	idText, when, _ := strings.Cut(value, "|")
+	leadID, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil || leadID <= 0 || when == "" {
+		h.ephemeral(ctx, cb, msgBadButton)
+		return
+	}
+	_, due, err := h.opts.Callbacks.ScheduleCallback(ctx, m, leadID, when)
+	if err != nil {
+		h.ephemeral(ctx, cb, h.actError(ctx, leadID, "callback", err))
+		return
+	}
+	loc := h.opts.Callbacks.Location(m)
+	h.ephemeral(ctx, cb, fmt.Sprintf(msgCallbackSet, leadID, due.In(loc).Format("Mon 2 Jan 15:04"), loc))
 }

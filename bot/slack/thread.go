@@ -170,7 +170,7 @@ func DeliveryText(m *crm.Message) string {
 func messageText(card *crm.LeadCard, m *crm.Message) string {
 	var who string
 	switch m.Direction {
-	case crm.In:
+	case crm.FromCustomer:
 		name := ""
 		if card != nil && !card.Erased {
 			name = card.Contact.Name()
@@ -179,7 +179,7 @@ func messageText(card *crm.LeadCard, m *crm.Message) string {
 		if name != "" {
 			who = "*" + escape(name) + "* (customer)"
 		}
-	case crm.Note:
+	case crm.TeamNote:
 		who = "📝 *" + escape(m.Author) + "* (note)"
 	default:
 		who = "*" + escape(m.Author) + "* → customer"
@@ -209,7 +209,7 @@ func messageText(card *crm.LeadCard, m *crm.Message) string {
 	if m.EditedAt != nil {
 		text += " _(edited)_"
 	}
-	if m.Direction == crm.Out && m.Delivery.Final() && m.Delivery != crm.DeliveryDelivered {
+	if m.Direction == crm.ToCustomer && m.Delivery.Final() && m.Delivery != crm.DeliveryDelivered {
 		text += "\n:x: " + DeliveryText(m)
 	}
 	return text

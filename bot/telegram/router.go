@@ -68,8 +68,10 @@ type RouterConfig struct {
 //     chat is acted on);
 //   - an update ToUpdate ignores (edits, bots, a group's my_chat_member)
 //     goes nowhere;
-//   - a staff command (bot.IsStaffCommand) sent by a team member in their
-//     private chat with the bot goes to the staff;
+//   - everything a team member sends in their private chat with the bot
+//     goes to the staff: their commands, and /start, /help, text and
+//     buttons, which the staff answer with the member's help; a team
+//     member is never taken for a customer, so none of it opens a lead;
 //   - everything else goes to the customers' dispatcher: texts, contacts,
 //     commands (a stranger's /stats too, which gets the flow's help),
 //     buttons, block and unblock. The buttons under a sweep's message (a
@@ -133,10 +135,10 @@ func (r *Router) Route(tu tgbotapi.Update) Routed {
 	return Routed{To: ToCustomers, ChatID: u.ChatID, Update: u}
 }
 
-// staff reports whether u is a team member's staff command in their
-// private chat with the bot.
+// staff reports whether u comes from a team member in their private chat
+// with the bot.
 func (r *Router) staff(u bot.Update) bool {
-	if r.cfg.Staff == nil || !u.Private || u.Kind != bot.InputCommand || !bot.IsStaffCommand(u.Command) {
+	if r.cfg.Staff == nil || !u.Private || u.User.ID == 0 {
 		return false
 	}
 	_, ok := r.cfg.Team.ManagerByTelegram(u.User.ID)

@@ -87,8 +87,12 @@ func TestRouterSendsEachUpdateToExactlyItsDestination(t *testing.T) {
 		{"customer unblocks the bot", telegramtest.Membership(routerCustomer, routerCustomer, "member"), telegram.ToCustomers, bot.InputUnblocked},
 		{"member's staff command in private", telegramtest.Text(routerMember, routerMember, "/stats 7d"), telegram.ToStaff, bot.InputCommand},
 		{"member's staff command, upper case", telegramtest.Text(routerMember, routerMember, "/Funnel"), telegram.ToStaff, bot.InputCommand},
-		{"member's customer command", telegramtest.Text(routerMember, routerMember, "/start"), telegram.ToCustomers, bot.InputCommand},
-		{"member's text in private", telegramtest.Text(routerMember, routerMember, "hi"), telegram.ToCustomers, bot.InputText},
+		// A team member is never a customer: /start, /help, text and
+		// buttons in their private chat are the staff's to answer.
+		{"member's /start", telegramtest.Text(routerMember, routerMember, "/start"), telegram.ToStaff, bot.InputCommand},
+		{"member's /help", telegramtest.Text(routerMember, routerMember, "/help"), telegram.ToStaff, bot.InputCommand},
+		{"member's text in private", telegramtest.Text(routerMember, routerMember, "hi"), telegram.ToStaff, bot.InputText},
+		{"member's button in private", telegramtest.Callback(routerMember, routerMember, 8, "need:buy"), telegram.ToStaff, bot.InputButton},
 		{"member's staff command in another group", telegramtest.Text(-100777, routerMember, "/stats"), telegram.ToCustomers, bot.InputCommand},
 		{"message in the sales group", telegramtest.Text(routerSalesChat, routerMember, "150000"), telegram.ToSalesGroup, ""},
 		{"staff command in the sales group", telegramtest.Text(routerSalesChat, routerMember, "/stats"), telegram.ToSalesGroup, ""},

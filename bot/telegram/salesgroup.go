@@ -42,6 +42,15 @@ type SalesGroupOptions struct {
 	// Telegram refuses the topic (the group is not a forum), the card and
 	// its conversation go to the group as usual.
 	Topics bool
+	// Staff answers the team's commands in the group (bot.Staff); nil
+	// leaves them to one line of help.
+	Staff GroupStaff
+	// Cards gives /lead its card (crm.Sales); nil turns /lead into a
+	// staff command like the others.
+	Cards CardSource
+	// Desk schedules call-backs from the card's Call back button
+	// (crm.Desk); nil answers the button as unknown.
+	Desk CallbackDesk
 }
 
 func (o SalesGroupOptions) withDefaults() SalesGroupOptions {
@@ -61,7 +70,14 @@ const (
 	dataPrefix    = "vk:"
 	actLostReason = "lostr"
 	actBack       = "back"
+	// actCallbackAt picks a call-back time
+	// ("vk:cbat:<lead>:<codes>:<when>", the time written 15.00).
+	actCallbackAt = "cbat"
 )
+
+// actCallback offers the quick call-back times; a button on the card like
+// the funnel's actions, though not one of crm's.
+const actCallback crm.ActionKind = "cb"
 
 // Texts the team reads, and the one the handler finds in a reply.
 const (
@@ -320,20 +336,48 @@ func actionButton(kind crm.ActionKind, leadID int64) bot.Button {
 		crm.ActContacted: "📞 Contacted",
 		crm.ActWon:       "✅ Won",
 		crm.ActLost:      "❌ Lost",
+		actCallback:      "⏰ Call back",
+		crm.ActReopen:    "♻️ Reopen",
 	}[kind]
 	return bot.Button{Text: label, Data: callbackData(string(kind), leadID)}
 }
 
-// cardButtons are the actions of the card's state in one row and the link
-// to the customer in another. A closed lead has none, as on Slack.
+// cardButtons are the actions of the card's state in one row, Call back
+// in another once the lead is someone's, and the link to the customer in
+// a third. A closed lead has none, as on Slack.
 func cardButtons(c *crm.LeadCard) [][]bot.Button {
-	kinds := bot.StateOf(c).Actions()
+	kinds := bot.ActionsOf(c)
 	if len(kinds) == 0 {
 		return nil
 	}
-	rows := [][]bot.Button{actionRow(kinds, c.Lead.ID)}
+	if st := bot.StateOf(c); st == bot.CardClaimed || st == bot.CardContacted {
+		kinds = append(kinds, actCallback)
+	}
+	rows := actionRows(kinds, c.Lead.ID)
 	if link := customerLink(c.Contact); link != "" {
 		rows = append(rows, []bot.Button{{Text: "💬 Customer in Telegram", URL: link}})
+	}
+	return rows
+}
+
+// actionRows are the funnel's actions in one row and Call back, when it
+// is among kinds, in a row of its own.
+func actionRows(kinds []crm.ActionKind, leadID int64) [][]bot.Button {
+	var funnel []crm.ActionKind
+	callback := false
+	for _, k := range kinds {
+		if k == actCallback {
+			callback = true
+			continue
+		}
+		funnel = append(funnel, k)
+	}
+	var rows [][]bot.Button
+	if len(funnel) > 0 {
+		rows = append(rows, actionRow(funnel, leadID))
+	}
+	if callback {
+		rows = append(rows, []bot.Button{actionButton(actCallback, leadID)})
 	}
 	return rows
 }
@@ -632,6 +676,8 @@ func (h *SalesGroupHandler) handle(ctx context.Context, in salesInput) error {
 		return h.press(ctx, in)
 	case in.command == "won":
 		return h.wonCommand(ctx, in)
+	case in.command != "":
+		return h.command(ctx, in)
 	case in.repliedBot:
 		if m := amountFor.FindStringSubmatch(in.repliedText); m != nil {
 			leadID, err := strconv.ParseInt(m[1], 10, 64)
@@ -660,8 +706,9 @@ func (h *SalesGroupHandler) press(ctx context.Context, in salesInput) error {
 		return nil
 	}
 	switch action {
-	case string(crm.ActClaim), string(crm.ActContacted):
-		notice := map[string]string{string(crm.ActClaim): "Claimed", string(crm.ActContacted): "Marked contacted"}[action]
+	case string(crm.ActClaim), string(crm.ActContacted), string(crm.ActReopen):
+		notice := map[string]string{string(crm.ActClaim): "Claimed", string(crm.ActContacted): "Marked contacted",
+			string(crm.ActReopen): "Reopened"}[action]
 		if err := h.act(ctx, crm.Action{LeadID: leadID, Kind: crm.ActionKind(action), By: m}); err != nil {
 			notice = h.failure(ctx, err, leadID, action)
 		}
@@ -676,6 +723,10 @@ func (h *SalesGroupHandler) press(ctx context.Context, in salesInput) error {
 		return h.lostReason(ctx, in, m, leadID, extra)
 	case actBack:
 		return h.back(ctx, in, leadID, extra)
+	case string(actCallback):
+		return h.callbackChoices(ctx, in, m, leadID)
+	case actCallbackAt:
+		return h.callbackAt(ctx, in, m, leadID, extra)
 	}
 	h.answer(ctx, in, "Unknown button")
 	return nil
@@ -861,12 +912,18 @@ func (h *SalesGroupHandler) lostReason(ctx context.Context, in salesInput, m crm
 // is not known is left for its next refresh rather than overwritten.
 func (h *SalesGroupHandler) back(ctx context.Context, in salesInput, leadID int64, codes string) error {
 	h.answer(ctx, in, "")
+	return h.restore(ctx, in, leadID, codes)
+}
+
+// restore puts back the actions codes names on the message in (a list
+// sent on its own says the lead stays open instead).
+func (h *SalesGroupHandler) restore(ctx context.Context, in salesInput, leadID int64, codes string) error {
 	var m bot.Message
 	switch {
 	case codes == "":
 		m = bot.Message{ChatID: h.chatID, Text: fmt.Sprintf("Lead #%d stays open.", leadID), EditMessageID: in.messageID}
 	case in.messageText != "":
-		rows := [][]bot.Button{actionRow(decodeActions(codes), leadID)}
+		rows := actionRows(decodeActions(codes), leadID)
 		rows = append(rows, linkRows(in.keyboard)...)
 		m = bot.Message{ChatID: h.chatID, Text: in.messageText, Buttons: rows, EditMessageID: in.messageID}
 	default:
@@ -880,7 +937,7 @@ func (h *SalesGroupHandler) back(ctx context.Context, in salesInput, leadID int6
 
 // Action codes: the actions a message had, one letter each, carried by
 // Back so it can put them back.
-var actionCode = map[crm.ActionKind]byte{crm.ActClaim: 'k', crm.ActContacted: 'c', crm.ActWon: 'w', crm.ActLost: 'l'}
+var actionCode = map[crm.ActionKind]byte{crm.ActClaim: 'k', crm.ActContacted: 'c', crm.ActWon: 'w', crm.ActLost: 'l', actCallback: 'b', crm.ActReopen: 'r'}
 
 func actionCodes(kb *tgbotapi.InlineKeyboardMarkup) string {
 	var b strings.Builder
@@ -906,7 +963,7 @@ func actionCodes(kb *tgbotapi.InlineKeyboardMarkup) string {
 
 func decodeActions(codes string) []crm.ActionKind {
 	var out []crm.ActionKind
-	for _, k := range []crm.ActionKind{crm.ActClaim, crm.ActContacted, crm.ActWon, crm.ActLost} {
+	for _, k := range []crm.ActionKind{crm.ActClaim, crm.ActContacted, crm.ActWon, crm.ActLost, actCallback, crm.ActReopen} {
 		if strings.IndexByte(codes, actionCode[k]) >= 0 {
 			out = append(out, k)
 		}

@@ -90,12 +90,12 @@ func deliveryText(m *crm.Message) string {
 func groupMessageText(card *crm.LeadCard, m *crm.Message) string {
 	var who string
 	switch m.Direction {
-	case crm.In:
+	case crm.FromCustomer:
 		who = "👤 Customer"
 		if card != nil && !card.Erased && card.Contact.Name() != "" {
 			who = "👤 " + card.Contact.Name()
 		}
-	case crm.Note:
+	case crm.TeamNote:
 		who = "📝 " + m.Author + " (note)"
 	default:
 		who = "💬 " + m.Author + " → customer"
@@ -126,7 +126,7 @@ func groupMessageText(card *crm.LeadCard, m *crm.Message) string {
 		text += " (edited)"
 	}
 	switch {
-	case m.Direction != crm.Out || !m.Delivery.Final():
+	case m.Direction != crm.ToCustomer || !m.Delivery.Final():
 	case m.Delivery == crm.DeliveryDelivered:
 		text += "\n✓ Delivered"
 	default:

@@ -616,6 +616,11 @@ func (s *EngagementStore) Forget(ctx context.Context, contactID int64, at time.T
 			contactID); err != nil {
 			return err
 		}
+		// What the team wrote about the customer may name them too.
+		if _, err := tx.Exec(ctx, `UPDATE notes SET text = ''
+			WHERE lead_id IN (SELECT id FROM leads WHERE contact_id = $1) AND text <> ''`, contactID); err != nil {
+			return err
+		}
 		if err := s.eraseMessages(ctx, tx, contactID, at); err != nil {
 			return err
 		}
@@ -630,12 +635,13 @@ func (s *EngagementStore) Forget(ctx context.Context, contactID int64, at time.T
 // eraseMessages blanks the texts and media references of the contact's
 // conversations, both ways, and queues for each lead with a message
 // posted to the team a job that rewrites those copies to the erased form
-// (crm.JobRelayErase), keyed by the erasure's time. Notes keep their text:
-// they are the team's, written about the lead, not the customer's words.
+// (crm.JobRelayErase), keyed by the erasure's time. Notes written in a
+// thread are blanked too, like the desk's notes: what the team wrote
+// about the customer may name them.
 func (s *EngagementStore) eraseMessages(ctx context.Context, tx pgx.Tx, contactID int64, at time.Time) error {
 	rows, err := tx.Query(ctx, `WITH erased AS (
 			UPDATE messages SET body = '', media = '', erased_at = coalesce($2::timestamptz, now())
-			WHERE contact_id = $1 AND direction <> 'note' AND erased_at IS NULL
+			WHERE contact_id = $1 AND erased_at IS NULL
 			RETURNING id, lead_id)
 		SELECT DISTINCT e.lead_id FROM erased e WHERE EXISTS (SELECT 1 FROM message_refs r WHERE r.message_id = e.id)
 		ORDER BY 1`, contactID, timeArg(at))

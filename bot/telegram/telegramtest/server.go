@@ -50,7 +50,10 @@ type Call struct {
 	// (multipart field "photo" or "document"); Text holds its caption.
 	File     []byte
 	FileName string
-	At       time.Time
+	// MessageID is the id of the message a sendMessage sent (0 for other
+	// methods), the one a button under it names when pressed.
+	MessageID int
+	At        time.Time
 }
 
 // failure is an injected refusal.
@@ -101,6 +104,12 @@ type Server struct {
 	limits        *limits
 	// pollAllowed is the allowed_updates of the last getUpdates.
 	pollAllowed string
+	// byChat indexes calls by chat, and chatWake holds a channel for a
+	// chat someone waits on (WaitChat): a reactive load generator reads
+	// each chat's replies without scanning every call, and is woken for
+	// its own chat only.
+	byChat   map[int64][]int
+	chatWake map[int64]chan struct{}
 }
 
 // New starts a server; the caller must Close it. Tests use NewServer.
@@ -117,6 +126,8 @@ func New() *Server {
 		customerFiles: make(map[string]storedFile),
 		topics:        make(map[messageKey]string),
 		messages:      make(map[messageKey]sentMessage),
+		byChat:        make(map[int64][]int),
+		chatWake:      make(map[int64]chan struct{}),
 	}
 	s.srv = httptest.NewServer(s)
 	return s
@@ -352,16 +363,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var upload *uploaded
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+	var params map[string]string
+	switch ct := r.Header.Get("Content-Type"); {
+	case strings.HasPrefix(ct, "multipart/"):
 		_ = r.ParseMultipartForm(10 << 20)
 		upload = readUpload(r)
-	} else {
+	case strings.HasPrefix(ct, "application/json"):
+		// Other clients (grammY, Telegraf) send JSON bodies; a
+		// non-string field (a number, reply_markup's object) is kept as
+		// its JSON text, as tgbotapi's form would carry it.
+		body, err := io.ReadAll(io.LimitReader(r.Body, 10<<20))
+		if err == nil {
+			params, err = flatParams(body)
+		}
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, apiResponse{ErrorCode: 400, Description: "Bad Request: " + err.Error()})
+			return
+		}
+	default:
 		_ = r.ParseForm()
 	}
-	params := make(map[string]string, len(r.Form))
-	for k, v := range r.Form {
-		if len(v) > 0 {
-			params[k] = v[0]
+	if params == nil {
+		params = make(map[string]string, len(r.Form))
+		for k, v := range r.Form {
+			if len(v) > 0 {
+				params[k] = v[0]
+			}
 		}
 	}
 
@@ -459,9 +486,25 @@ func (s *Server) WebhookAnswer(body []byte) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
+	p, err := flatParams(body)
+	if err != nil {
+		return fmt.Errorf("telegramtest: webhook answer: %w", err)
+	}
+	method := p["method"]
+	if method == "" {
+		return fmt.Errorf("telegramtest: webhook answer without a method: %s", body)
+	}
+	delete(p, "method")
+	_, _ = s.call(method, p, nil)
+	return nil
+}
+
+// flatParams reads a JSON object of call parameters: a string is itself,
+// anything else its JSON text (as a form would carry it).
+func flatParams(body []byte) (map[string]string, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
-		return fmt.Errorf("telegramtest: webhook answer: %w", err)
+		return nil, err
 	}
 	p := make(map[string]string, len(fields))
 	for k, raw := range fields {
@@ -472,13 +515,45 @@ func (s *Server) WebhookAnswer(body []byte) error {
 			p[k] = string(raw)
 		}
 	}
-	method := p["method"]
-	if method == "" {
-		return fmt.Errorf("telegramtest: webhook answer without a method: %s", body)
+	return p, nil
+}
+
+// ChatCalls is the calls to chatID from the from-th on (counting only
+// that chat's calls, in the order accepted).
+func (s *Server) ChatCalls(chatID int64, from int) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	idx := s.byChat[chatID]
+	if from >= len(idx) {
+		return nil
 	}
-	delete(p, "method")
-	_, _ = s.call(method, p, nil)
-	return nil
+	out := make([]Call, 0, len(idx)-from)
+	for _, i := range idx[from:] {
+		out = append(out, s.calls[i])
+	}
+	return out
+}
+
+// WaitChat waits until chatID has more than n calls, or ctx ends.
+func (s *Server) WaitChat(ctx context.Context, chatID int64, n int) error {
+	for {
+		s.mu.Lock()
+		if len(s.byChat[chatID]) > n {
+			s.mu.Unlock()
+			return nil
+		}
+		ch, ok := s.chatWake[chatID]
+		if !ok {
+			ch = make(chan struct{})
+			s.chatWake[chatID] = ch
+		}
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // call answers every method but getUpdates.
@@ -510,7 +585,17 @@ func (s *Server) call(method string, p map[string]string, upload *uploaded) (any
 	if upload != nil && (method == "sendPhoto" || method == "sendDocument") {
 		call.Text, call.File, call.FileName = p["caption"], upload.data, upload.name
 	}
+	if m, ok := result.(tgbotapi.Message); ok && method == "sendMessage" {
+		call.MessageID = m.MessageID
+	}
 	s.calls = append(s.calls, call)
+	if chatID != 0 {
+		s.byChat[chatID] = append(s.byChat[chatID], len(s.calls)-1)
+		if ch, ok := s.chatWake[chatID]; ok {
+			close(ch)
+			delete(s.chatWake, chatID)
+		}
+	}
 	s.notify()
 	return result, nil
 }
@@ -620,6 +705,9 @@ func (s *Server) answer(method string, p map[string]string, upload *uploaded) (a
 		return true, nil
 	case "getWebhookInfo":
 		return tgbotapi.WebhookInfo{URL: s.webhookURL, PendingUpdateCount: len(s.updates)}, nil
+	case "setMyCommands":
+		// Recorded with its scope, language_code and commands (JSON).
+		return true, nil
 	default:
 		return nil, &refusal{status: http.StatusNotFound, description: "Not Found"}
 	}

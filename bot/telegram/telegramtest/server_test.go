@@ -3,6 +3,9 @@ package telegramtest_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -183,4 +186,39 @@ func TestNewAndClose(t *testing.T) {
 	s.Close() // idempotent
 	_, err := tgbotapi.NewBotAPIWithAPIEndpoint(s.Token(), s.Endpoint())
 	require.Error(t, err)
+}
+
+// Clients other than tgbotapi (grammY, the side-by-side bench's peer)
+// send JSON bodies; the calls read the same, and each chat's calls can be
+// read and waited for on their own.
+func TestServerJSONBodiesAndChatCalls(t *testing.T) {
+	t.Parallel()
+	s := telegramtest.NewServer(t)
+	url := fmt.Sprintf(s.Endpoint(), s.Token(), "sendMessage")
+	post := func(body string) int {
+		resp, err := http.Post(url, "application/json", strings.NewReader(body))
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	woke := make(chan error, 1)
+	go func() { woke <- s.WaitChat(ctx, 42, 0) }()
+
+	require.Equal(t, 200, post(`{"chat_id":42,"text":"Your email?","reply_markup":{"inline_keyboard":[[{"text":"A","callback_data":"a"}]]}}`))
+	require.NoError(t, <-woke)
+	require.Equal(t, 200, post(`{"chat_id":43,"text":"other"}`))
+	require.Equal(t, 400, post(`{"chat_id":`))
+
+	calls := s.ChatCalls(42, 0)
+	require.Len(t, calls, 1)
+	require.Equal(t, "Your email?", calls[0].Text)
+	require.Positive(t, calls[0].MessageID)
+	require.JSONEq(t, `{"inline_keyboard":[[{"text":"A","callback_data":"a"}]]}`, calls[0].ReplyMarkup)
+	require.Empty(t, s.ChatCalls(42, 1))
+
+	short, stop := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer stop()
+	require.Error(t, s.WaitChat(short, 42, 1), "no second call to chat 42")
 }

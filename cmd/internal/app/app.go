@@ -55,18 +55,22 @@ type App struct {
 	metrics    *metrics
 	queue      *postgres.Queue
 	sales      *crm.Sales
+	desk       *crm.Desk // the rep's daily tools and the warm digest
 	engagement *crm.Engagement
 	convs      *crm.Conversations
 	campaigns  *crm.Campaigns
 	salesGroup *telegram.SalesGroupHandler
-	schedule   *schedule.Scheduler
-	clock      crm.Clock
-	slack      *slack.Client
-	httpClient *http.Client
-	sleep      func(ctx context.Context, d time.Duration) error
-	learning   *crm.Learning // the win model (model.go)
-	stats      *crm.Stats    // the managers' reports (staff.go)
-	staffDesk  *bot.Staff    // their commands in every channel (staff.go); nil when not wired
+	// salesGroupSender is the customers' sender, which the sales group's
+	// handler shares; nil without a sales group.
+	salesGroupSender bot.Sender
+	schedule         *schedule.Scheduler
+	clock            crm.Clock
+	slack            *slack.Client
+	httpClient       *http.Client
+	sleep            func(ctx context.Context, d time.Duration) error
+	learning         *crm.Learning // the win model (model.go)
+	stats            *crm.Stats    // the managers' reports (staff.go)
+	staffDesk        *bot.Staff    // their commands in every channel (staff.go); nil when not wired
 	// router is the one way in for Telegram updates, webhook and poller
 	// alike: the customers' dispatcher, the sales group, the staff.
 	router *telegram.Router
@@ -104,6 +108,8 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		if err := a.db.Migrate(ctx); err != nil {
 			return nil, err
 		}
+	} else if err := checkMigrated(ctx, a.db); err != nil {
+		return nil, err
 	}
 	a.redis = deps.Redis
 	if a.redis == nil {
@@ -144,6 +150,7 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 	if err := a.wireStaff(ctx); err != nil {
 		return nil, err
 	}
+	a.salesGroupHandler()
 	a.dispatcher, err = bot.NewDispatcher(bot.DispatcherConfig{
 		Flows:         fl,
 		DefaultFlow:   cfg.DefaultFlow,
@@ -170,6 +177,32 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 	}
 	ok = true
 	return a, nil
+}
+
+// checkMigrated fails when a migration this binary knows is not applied,
+// saying how to apply it, rather than letting the first query fail with
+// `relation "managers" does not exist`. Migrations the database has and
+// this binary does not (a newer replica ran them) are fine.
+func checkMigrated(ctx context.Context, db *postgres.DB) error {
+	all, err := db.Migrations(ctx)
+	if err != nil {
+		return err
+	}
+	var pending []string
+	for _, m := range all {
+		if m.AppliedAt == nil {
+			pending = append(pending, fmt.Sprintf("%04d_%s", m.Version, m.Name))
+		}
+	}
+	switch {
+	case len(pending) == 0:
+		return nil
+	case len(pending) == len(all):
+		return errors.New("database: no migrations applied: run `voronka migrate` first, or `voronka serve --migrate`")
+	default:
+		return fmt.Errorf("database: %d migrations pending (%s): run `voronka migrate` first, or `voronka serve --migrate`",
+			len(pending), strings.Join(pending, ", "))
+	}
 }
 
 // wireSales builds the job queue, the sales desk and its channels, and
@@ -204,8 +237,9 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	a.learning = newLearning(a.db, a.flows, cfg, a.clock)
 	a.sales.SetWinEstimator(a.learning)
 	if cfg.TelegramSalesChatID != 0 {
-		a.salesGroup = telegram.NewSalesGroupHandler(a.sales, sender, cfg.TelegramSalesChatID,
-			telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log, Topics: cfg.Telegram.SalesTopics})
+		// The group answers the team's commands too (wireStaff sets
+		// opts.Staff before the handler is built in salesGroupHandler).
+		a.salesGroupSender = sender
 	}
 	leads := postgres.NewLeadStore(a.db)
 	quiet, _ := crm.ParseQuietHours(cfg.QuietHours.From, cfg.QuietHours.To) // validated
@@ -231,9 +265,6 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	engagements := postgres.NewEngagementStore(a.db)
 	a.convs = crm.NewConversations(postgres.NewConversationStore(a.db), a.sales, engagements.Reach, engagements.MarkUnreachable,
 		bot.Relay{Sender: sender}, crm.ConversationPolicy{OpenFor: cfg.Relay.OpenFor.Duration, RespondWithin: cfg.Routing.RespondWithin.Duration}, a.clock)
-	if a.salesGroup != nil {
-		a.salesGroup.SetConversation(a.convs)
-	}
 	a.engagement.PauseFor(a.convs)
 	if a.api != nil {
 		a.convs.UploadMedia(telegram.NewMedia(a.api, cfg.TelegramAPIEndpoint, a.httpClient), a.log.WarnContext)
@@ -250,8 +281,17 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	if err := a.schedule.Add(ctx, "respond_sweep", cfg.Routing.SLASweep, a.convs.Sweep); err != nil {
 		return fmt.Errorf("config: routing.sla_sweep: %w", err)
 	}
-	if err := a.schedule.Add(ctx, "warm_digest", cfg.Routing.WarmDigest, a.sales.Digest); err != nil {
+	a.desk = crm.NewDesk(a.sales, postgres.NewDeskStore(a.db))
+	a.convs.KeepNotes(func(ctx context.Context, by crm.Manager, leadID int64, text string) error {
+		_, err := a.desk.Note(ctx, by, leadID, text)
+		return err
+	})
+	if err := a.schedule.Add(ctx, "warm_digest", cfg.Routing.WarmDigest, a.desk.Digest); err != nil {
 		return fmt.Errorf("config: routing.warm_digest: %w", err)
+	}
+	// Call-backs come due on the SLA sweep's beat (every minute by default).
+	if err := a.schedule.Add(ctx, "callbacks", cfg.Routing.SLASweep, a.desk.SweepCallbacks); err != nil {
+		return fmt.Errorf("config: routing.sla_sweep: %w", err)
 	}
 	if spec := cfg.Model.Schedule; spec != "" {
 		if err := a.schedule.AddLong(ctx, "model_train", spec, modelTrainTimeout, a.learning.Sweep); err != nil {
@@ -273,6 +313,58 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	return nil
 }
 
+// salesGroupHandler builds the sales group's handler once the staff
+// commands are wired: the group answers them, and /lead with the card.
+func (a *App) salesGroupHandler() {
+	if a.salesGroupSender == nil {
+		return
+	}
+	tz, _ := time.LoadLocation(a.cfg.TimeZone) // validated
+	opts := telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log, Cards: a.sales, Desk: a.desk}
+	if a.staffDesk != nil {
+		opts.Staff = a.staffDesk
+	}
+	a.salesGroup = telegram.NewSalesGroupHandler(a.sales, a.salesGroupSender, a.cfg.TelegramSalesChatID, opts)
+	if a.convs != nil {
+		a.salesGroup.SetConversation(a.convs)
+	}
+}
+
+// menus are the Telegram command menus per audience: the customers' in
+// every private chat (in the default flow's first language, and in each
+// language the menu speaks for clients set to it), each team member's in
+// their own chat, and the sales group's.
+func (a *App) menus() []telegram.Menu {
+	lang := "ru"
+	if f := a.flows[a.cfg.DefaultFlow]; f != nil && len(f.Languages) > 0 {
+		lang = f.Languages[0]
+	}
+	menus := []telegram.Menu{{Commands: bot.CustomerMenu(lang)}}
+	for _, l := range bot.CustomerMenuLanguages() {
+		menus = append(menus, telegram.Menu{Language: l, Commands: bot.CustomerMenu(l)})
+	}
+	for _, m := range a.sales.Team() {
+		if m.TelegramID != 0 {
+			menus = append(menus, telegram.Menu{ChatID: m.TelegramID, Commands: bot.StaffMenu(m)})
+		}
+	}
+	if a.cfg.TelegramSalesChatID != 0 {
+		menus = append(menus, telegram.Menu{ChatID: a.cfg.TelegramSalesChatID, Commands: bot.GroupMenu()})
+	}
+	return menus
+}
+
+// staffMenu sets a team member's menu when they start the bot: before
+// that Telegram has no chat to scope it to.
+func (a *App) staffMenu(ctx context.Context, m crm.Manager) {
+	if a.api == nil || m.TelegramID == 0 {
+		return
+	}
+	if err := telegram.SetMenus(ctx, a.api, []telegram.Menu{{ChatID: m.TelegramID, Commands: bot.StaffMenu(m)}}); err != nil {
+		a.log.WarnContext(ctx, "command menu of a team member", "manager", m.Name, "err", err)
+	}
+}
+
 // runJob does one queued job: engagement's or the sales desk's.
 func (a *App) runJob(ctx context.Context, job crm.Job) error {
 	if a.convs.Handles(job.Kind) {
@@ -280,6 +372,9 @@ func (a *App) runJob(ctx context.Context, job crm.Job) error {
 	}
 	if a.engagement.Handles(job.Kind) {
 		return a.engagement.Run(ctx, job)
+	}
+	if a.desk.Handles(job) {
+		return a.desk.Run(ctx, job)
 	}
 	if a.campaigns != nil && a.campaigns.Handles(job.Kind) {
 		return a.campaigns.Run(ctx, job)
@@ -315,6 +410,21 @@ func openDB(ctx context.Context, cfg *Config, logger *slog.Logger) (*postgres.DB
 // config says "embedded" or the default directory is not there (the binary
 // run from anywhere).
 func loadFlows(cfg *Config) (map[string]*flows.Flow, error) {
+	fl, err := loadFlowDir(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, file := range cfg.FlowFiles {
+		f, err := flows.Load(file)
+		if err != nil {
+			return nil, err
+		}
+		fl[f.ID] = f
+	}
+	return fl, nil
+}
+
+func loadFlowDir(cfg *Config) (map[string]*flows.Flow, error) {
 	if cfg.Flows == "embedded" {
 		return flows.LoadFS(configs.FS(), "flows")
 	}
@@ -437,6 +547,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	if err := a.queue.Start(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting: nothing ran, nothing to drain
+		}
 		return err
 	}
 	a.schedule.Start(ctx)
@@ -457,6 +570,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		err := srv.Shutdown(sctx)
 		a.schedule.Stop()
 		return errors.Join(err, a.queue.Stop(sctx))
+	})
+	g.Go(func() error {
+		// The menus are a convenience: a failure is logged, never fatal.
+		if err := telegram.SetMenus(gctx, a.api, a.menus()); err != nil && gctx.Err() == nil {
+			a.log.Warn("command menus", "err", err)
+		}
+		return nil
 	})
 	if a.cfg.TelegramWebhookURL != "" {
 		g.Go(func() error {

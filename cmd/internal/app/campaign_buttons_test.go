@@ -138,7 +138,10 @@ func TestCampaignButtons(t *testing.T) {
 	b.waitFor(func() bool {
 		return b.count(`SELECT count(*) FROM lead_cards WHERE lead_id = ANY($1)`, []int64{starterLead, callerLead}) == 2
 	})
-	require.Equal(t, 2, b.count(`SELECT count(*) FROM leads WHERE id = ANY($1) AND alerted_at IS NOT NULL`, []int64{starterLead, callerLead}))
+	// The alert records the card, then marks the lead alerted.
+	b.waitFor(func() bool {
+		return b.count(`SELECT count(*) FROM leads WHERE id = ANY($1) AND alerted_at IS NOT NULL`, []int64{starterLead, callerLead}) == 2
+	})
 
 	// A manager from a customer whose request is with the team: a note
 	// under its card, and the lead stays as it was.

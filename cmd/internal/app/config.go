@@ -28,6 +28,9 @@ type Config struct {
 	// Flows is the directory of flow files; "embedded" (or a missing
 	// default directory) means the flows built into the binary.
 	Flows string `yaml:"flows"`
+	// FlowFiles are flow files loaded after the directory, a flow of the
+	// same id replacing the directory's (`voronka chat --flow FILE`).
+	FlowFiles []string `yaml:"-"`
 	// DefaultFlow is the flow a new customer is taken through.
 	DefaultFlow string `yaml:"default_flow"`
 	// SessionTTL is how long an idle dialogue stays in Redis before it is

@@ -132,6 +132,7 @@ func TestConversationInSlackThread(t *testing.T) {
 	status, _ = b.event(note.Body, clock.Now())
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM messages WHERE lead_id = $1 AND direction = 'note' AND body = 'wants a discount, call after 5'`, leadID))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM notes WHERE lead_id = $1 AND text = 'wants a discount, call after 5'`, leadID), "a note on the lead too")
 
 	// Channel chatter and the bot's own posts are not relayed.
 	chatter := sl.Say(card.ChannelID, "", "UBORIS", "lunch?")

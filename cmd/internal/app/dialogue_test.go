@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,7 +12,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/voronka/voronka/bot/console"
 	"github.com/voronka/voronka/bot/telegram/telegramtest"
+	"github.com/voronka/voronka/storage/postgres/postgrestest"
 )
 
 // TestRetryAfterIsWaitedOut: a 429 with retry_after from the Bot API is
@@ -145,4 +148,17 @@ func TestBrokenFlowRefusedAtStart(t *testing.T) {
 	_, err = NewApp(context.Background(), cfg, nil, Deps{})
 	require.Error(t, err)
 	require.Regexp(t, `qualify\.yaml:\d+: step budget: .*"timelime"`, err.Error())
+}
+
+// TestUnmigratedDatabaseSaysToMigrate: serve on an empty schema stops with
+// what to run, not with a missing relation.
+func TestUnmigratedDatabaseSaysToMigrate(t *testing.T) {
+	t.Parallel()
+	db := postgrestest.Open(t, postgrestest.NewSchema(t))
+	cfg, err := LoadConfig(func(k string) string {
+		return map[string]string{"VORONKA_CONFIG": writeConfig(t, "flows: "+filepath.Join("..", "..", "..", "configs", "flows")+"\n")}[k]
+	})
+	require.NoError(t, err)
+	_, err = NewApp(context.Background(), cfg, nil, Deps{DB: db, Sender: console.New(io.Discard, console.Options{})})
+	require.EqualError(t, err, "database: no migrations applied: run `voronka migrate` first, or `voronka serve --migrate`")
 }

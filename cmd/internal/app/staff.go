@@ -51,6 +51,8 @@ func (a *App) wireStaff(ctx context.Context) error {
 	staff, err := bot.NewStaff(bot.StaffConfig{
 		Stats:     a.stats,
 		Campaigns: a.campaigns,
+		Desk:      a.desk,
+		OnStart:   a.staffMenu,
 		Team:      a.sales,
 		Sender:    sender,
 		Charts:    chart.Charts{},
@@ -79,7 +81,13 @@ func (a *App) staffRoutes(mux *http.ServeMux) {
 		return
 	}
 	mux.Handle("POST /slack/commands", slack.NewCommands(a.staffDesk, a.slack, a.cfg.SlackSigningSecret,
-		slack.CommandOptions{Now: a.clock.Now, Logger: a.log, Once: a.redis}))
+		slack.CommandOptions{Now: a.clock.Now, Logger: a.log, Once: a.redis, TimeZone: a.staffTZ()}))
+}
+
+// staffTZ is the team's time zone (the config's timezone, validated).
+func (a *App) staffTZ() *time.Location {
+	tz, _ := time.LoadLocation(a.cfg.TimeZone)
+	return tz
 }
 
 // Stats is the managers' reports (nil without a Bot API connection).

@@ -138,6 +138,8 @@ fails). Examples:
   voronka bench --customers 5000 --think 0              # throughput
   voronka bench --customers 5000 --rate 2500             # latency at a rate
   voronka bench --customers 2000 --faults --json r.json  # faults, invariants
+  voronka bench --side-by-side --peer-dir /tmp/grammy --customers 2000 --runs 3
+                                                         # Voronka beside the grammY peer
 
 flags:
 `
@@ -155,11 +157,38 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	var o benchOptions
 	benchFlags(fs, &o)
 	voronka := fs.String("voronka", "", "the voronka binary the replicas run (default: voronka beside this binary, else on PATH)")
+	side := fs.Bool("side-by-side", false, "run Voronka and the grammY peer (--peer-dir) alternately, driven alike, and report both")
+	var so sideOptions
+	fs.StringVar(&so.PeerDir, "peer-dir", "", "with --side-by-side: the peer's directory (bot.js, npm install done)")
+	fs.StringVar(&so.Node, "node", "node", "with --side-by-side: the node binary the peer runs on")
+	fs.IntVar(&so.Runs, "runs", 1, "with --side-by-side: pairs of runs, the order alternating")
+	fs.IntVar(&so.PeerRedisDB, "peer-redis-db", 8, "with --side-by-side: the Redis database of the peer's sessions")
+	fs.BoolVar(&so.PeerWebhookReply, "peer-webhook-reply", true, "with --side-by-side: let the peer answer in the webhook's 200 body (PEER_WEBHOOK_REPLY=1)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	exe, err := voronkaBinary(*voronka)
 	if err != nil {
+		return err
+	}
+	if *side {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["concurrency"] {
+			o.Concurrency = 50
+		}
+		if !set["replicas"] {
+			o.Replicas = 1 // one process each: the peer is one node process
+		}
+		runs, err := runSideBySide(ctx, o, so, getenv, replicaProgram{Path: exe, Args: []string{"serve"}}, stderr)
+		if len(runs) > 0 {
+			printSide(stdout, runs, o)
+			if o.JSON != "" {
+				if werr := writeSideJSON(o.JSON, runs, o, so); werr != nil && err == nil {
+					err = werr
+				}
+			}
+		}
 		return err
 	}
 	stop, err := app.StartCPUProfile(o.CPUProfile)

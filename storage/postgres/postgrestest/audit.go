@@ -34,6 +34,22 @@ func DropSchema(ctx context.Context, url, name string) error {
 	return onConn(ctx, url, "DROP SCHEMA IF EXISTS "+pgx.Identifier{name}.Sanitize()+" CASCADE")
 }
 
+// BackendPIDs lists the server processes of the connections whose
+// application_name is app: the bench counts their CPU apart from the rest
+// of a PostgreSQL that other programs use too.
+func BackendPIDs(ctx context.Context, url, app string) ([]int, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1`, app)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int])
+}
+
 func onConn(ctx context.Context, url, sql string) error {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {

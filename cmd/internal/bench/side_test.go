@@ -1,0 +1,84 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/voronka/voronka/bot/telegram/telegramtest"
+	"github.com/voronka/voronka/storage/postgres/postgrestest"
+)
+
+// TestSideBySide runs the side-by-side mode at CI size: one run, Voronka
+// (a replica re-executing this test binary, see TestMain) and the grammY
+// peer, 40 customers each, both driven to the end of the dialogue by the
+// answering rule. It needs node on PATH and the peer with its
+// node_modules: VORONKA_PEER_DIR names the folder (a copy of
+// shared/peers/grammy where `npm install` was run). CI installs no npm
+// packages, so there the test skips, saying so; run it where the peer is
+// installed:
+//
+//	VORONKA_PEER_DIR=/tmp/grammy go test ./cmd/internal/bench -run TestSideBySide
+func TestSideBySide(t *testing.T) {
+	t.Parallel()
+	postgrestest.URL(t) // skips with VORONKA_SKIP_DB=1
+	dir := os.Getenv("VORONKA_PEER_DIR")
+	if dir == "" {
+		t.Skip("VORONKA_PEER_DIR is not set: the side-by-side run needs the grammY peer with its node_modules (cp -r shared/peers/grammy DIR && npm install there)")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not on PATH: the grammY peer cannot run")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "grammy")); err != nil {
+		t.Skipf("%s has no node_modules/grammy: run npm install there", dir)
+	}
+	var log bytes.Buffer
+	o := benchOptions{Customers: 40, Replicas: 1, Concurrency: 8, Limits: true, LimitSeconds: 1, Dup: -1, Stale: -1, Seed: 7}
+	s := sideOptions{PeerDir: dir, Node: "node", Runs: 1, PeerRedisDB: 8, PeerWebhookReply: true}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	runs, err := runSideBySide(ctx, o, s, os.Getenv, replicaProgram{Path: os.Args[0], Args: []string{"-test.run=^$"}}, &log)
+	require.NoError(t, err, log.String())
+	var out bytes.Buffer
+	printSide(&out, runs, o)
+	t.Log("\n" + log.String() + out.String())
+	require.Len(t, runs, 2)
+	for _, r := range runs {
+		require.Equal(t, 40, r.Outcomes["finished"], "%s: every dialogue finished: %v", r.Bot, r.Outcomes)
+		require.Positive(t, r.UpdatesPerSec, r.Bot)
+		require.Positive(t, r.ReplyP50Ms, r.Bot)
+		require.Positive(t, r.CPU.Bot, "%s: its processes' CPU is counted", r.Bot)
+		require.Len(t, r.Finals, 1, "%s: one closing message: %v", r.Bot, r.Finals)
+	}
+}
+
+// The answering rule, on what each bot sends.
+func TestAnswerRule(t *testing.T) {
+	t.Parallel()
+	const chat = 5
+	press, done := answerRule(chat, telegramtest.Call{Text: "Budget?", MessageID: 9,
+		ReplyMarkup: `{"inline_keyboard":[[{"text":"Skip","callback_data":"budget:!skip"},{"text":"B","callback_data":"b"}]]}`})
+	require.False(t, done)
+	require.Equal(t, "budget:!skip", press.CallbackQuery.Data)
+	require.Equal(t, 9, press.CallbackQuery.Message.MessageID)
+
+	contact, _ := answerRule(chat, telegramtest.Call{Text: "Share your phone, please:",
+		ReplyMarkup: `{"keyboard":[[{"text":"Share phone","request_contact":true}]],"one_time_keyboard":true}`})
+	require.NotNil(t, contact.Message.Contact)
+	require.Equal(t, int64(chat), contact.Message.Contact.UserID)
+
+	email, _ := answerRule(chat, telegramtest.Call{Text: "Where should we send our proposal? Please type your email."})
+	require.Equal(t, "customer5@example.com", email.Message.Text)
+
+	text, _ := answerRule(chat, telegramtest.Call{Text: "What is your role in the company?"})
+	require.Equal(t, "Head of sales", text.Message.Text)
+
+	_, done = answerRule(chat, telegramtest.Call{Text: "Thank you. A manager will contact you within 15 minutes."})
+	require.True(t, done)
+}
