@@ -618,6 +618,9 @@ type salesInput struct {
 	repliedText string
 	// repliedID is the bot's message replied to, messageID the reply.
 	repliedID int
+	// editedAt is set (the edit's time) when the message is an edit of
+	// one sent before.
+	editedAt int
 }
 
 func fromBotUpdate(u bot.Update) salesInput {
@@ -649,6 +652,13 @@ func salesUpdate(u tgbotapi.Update) (salesInput, bool) {
 			messageText: q.Message.Text,
 			keyboard:    q.Message.ReplyMarkup,
 		}, true
+	case u.EditedMessage != nil:
+		m := u.EditedMessage
+		if m.Chat == nil || m.From == nil || m.From.IsBot || m.EditDate == 0 {
+			return salesInput{}, false
+		}
+		return salesInput{chatID: m.Chat.ID, user: toUser(m.From), text: bot.StorableText(m.Text),
+			messageID: m.MessageID, editedAt: m.EditDate}, true
 	case u.Message != nil:
 		m := u.Message
 		if m.Chat == nil || m.From == nil || m.From.IsBot {
@@ -672,6 +682,8 @@ func salesUpdate(u tgbotapi.Update) (salesInput, bool) {
 
 func (h *SalesGroupHandler) handle(ctx context.Context, in salesInput) error {
 	switch {
+	case in.editedAt != 0:
+		return h.edit(ctx, in)
 	case in.callbackID != "":
 		return h.press(ctx, in)
 	case in.command == "won":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/voronka/voronka/bot"
@@ -139,6 +140,25 @@ func groupMessageText(card *crm.LeadCard, m *crm.Message) string {
 // (crm.Conversations).
 type Conversation interface {
 	Write(ctx context.Context, tm crm.TeamMessage) (*crm.Message, error)
+	// Revise takes an edit of the member's message at ref.
+	Revise(ctx context.Context, channel, ref, text string, deleted bool, key string) error
+}
+
+// edit passes a team member's edit of a relayed reply on to the customer
+// (Telegram tells bots of edits, not of deletions). An edit of anything
+// else is ignored.
+func (h *SalesGroupHandler) edit(ctx context.Context, in salesInput) error {
+	if h.conv == nil || in.messageID == 0 || strings.TrimSpace(in.text) == "" {
+		return nil
+	}
+	if _, ok := h.desk.ManagerByTelegram(in.user.ID); !ok {
+		return nil
+	}
+	err := h.conv.Revise(ctx, "telegram", formatRef(in.chatID, in.messageID), in.text, false, strconv.Itoa(in.editedAt))
+	if crm.ErrorCode(err) == crm.ENOTFOUND {
+		return nil
+	}
+	return err
 }
 
 // SetConversation makes replies in the group reach customers.

@@ -11,8 +11,12 @@ import (
 // allowedUpdates are the update kinds Voronka asks Telegram for. ToUpdate
 // ignores every other kind anyway; asking for less spares the round trips.
 // my_chat_member says at once that a customer blocked the bot (or came
-// back), rather than at the next message's 403.
-func allowedUpdates() []string { return []string{"message", "callback_query", "my_chat_member"} }
+// back), rather than at the next message's 403; edited_message carries a
+// team member's edit of a reply in the sales group to the customer
+// (customers' edits are ignored, see ToUpdate).
+func allowedUpdates() []string {
+	return []string{"message", "edited_message", "callback_query", "my_chat_member"}
+}
 
 // ToUpdate converts a Telegram update into the channel-neutral bot.Update.
 // It returns false for updates Voronka does not act on: edited messages and

@@ -80,3 +80,12 @@ func (s *Server) LastMessageID(chatID int64) int {
 func (s *Server) InTopic(chatID, userID int64, threadID int, text string) tgbotapi.Update {
 	return s.Reply(chatID, userID, threadID, text)
 }
+
+// Edit is the edited_message update Telegram sends when the author of
+// the message in u changes its text.
+func Edit(u tgbotapi.Update, text string) tgbotapi.Update {
+	m := *u.Message
+	m.Text = text
+	m.EditDate = m.Date + 60
+	return tgbotapi.Update{EditedMessage: &m}
+}

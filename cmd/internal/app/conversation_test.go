@@ -251,6 +251,25 @@ func TestConversationInSalesGroupAndSlack(t *testing.T) {
 	require.Equal(t, "Vera", b.owner(leadID))
 	require.Equal(t, "contacted", b.stage(leadID))
 
+	// Vera corrects her reply in the group: the customer's copy and
+	// Slack's follow.
+	var chatMsg int
+	require.NoError(t, b.db.Pool.QueryRow(t.Context(), `SELECT chat_message_id FROM messages WHERE via = 'telegram' AND direction = 'out'`).Scan(&chatMsg))
+	b.say(telegramtest.Edit(reply, "Today at 4 pm, if that suits you."))
+	b.waitFor(func() bool {
+		text, _, _ := b.tg.Message(chat, chatMsg)
+		return text == "Vera:\nToday at 4 pm, if that suits you."
+	})
+	b.waitFor(func() bool {
+		th := sl.Thread(slackCard.ChannelID, slackCard.TS)
+		for _, m := range th {
+			if strings.Contains(m.Text, "Today at 4 pm, if that suits you. _(edited)_") {
+				return true
+			}
+		}
+		return false
+	})
+
 	// A reply written in Slack shows in the group, with who wrote it and
 	// that it was delivered.
 	ev := sl.Say(slackCard.ChannelID, slackCard.TS, "UVERA", "Or tomorrow morning.")
@@ -266,7 +285,13 @@ func TestConversationInSalesGroupAndSlack(t *testing.T) {
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM messages WHERE direction = 'note' AND via = 'telegram'`))
 	time.Sleep(200 * time.Millisecond) // nothing is queued for a note; give a wrong relay the chance to show
 	require.Len(t, b.tg.Sent(chat), n)
-	require.Equal(t, 2, countContaining(b.textsTo(chat), "Vera:\n"))
+	sends := 0
+	for _, c := range b.tg.Sent(chat) {
+		if c.Method == "sendMessage" && strings.HasPrefix(c.Text, "Vera:\n") {
+			sends++
+		}
+	}
+	require.Equal(t, 2, sends, "two replies, one edit, nothing else")
 }
 
 // TestSupportBranchReachesTheTeam: the default flow's Support option is a
