@@ -73,6 +73,12 @@ type DispatcherConfig struct {
 	// a promoter is sent (t.me/<bot>?start=r-<code>); "" sends the
 	// referral text without a link.
 	BotUsername string
+	// Conversations, when set, takes what a customer writes to the team
+	// (after the flow, /manager, a hand-off, photos and the like) and
+	// relays it to the sales channels.
+	Conversations Conversations
+	// TimeZone is the team's, for "we'll answer after 09:00" (UTC when nil).
+	TimeZone *time.Location
 	// Campaigns, when set, takes presses of campaign buttons (cmp:).
 	Campaigns CampaignClicks
 	// Alerts queues a sales alert with the answer that qualifies a hot lead
@@ -102,6 +108,9 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.TimeZone == nil {
+		cfg.TimeZone = time.UTC
 	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 30 * 24 * time.Hour
@@ -301,6 +310,9 @@ type session struct {
 	// late). Rebuilt from the answers' update ids when Redis lost it.
 	Last   int64 `json:"last,omitempty"`
 	LastAt int64 `json:"last_at,omitempty"`
+	// Cancelled: the customer left the lead's dialogue with /cancel, so
+	// what they write next begins a new one rather than a conversation.
+	Cancelled bool `json:"cancelled,omitempty"`
 
 	notice  string         // the answer to a pressed button
 	prompts []flows.Prompt // the messages to send
@@ -389,6 +401,7 @@ func (d *Dispatcher) rebuildWith(ctx context.Context, u Update) (*session, []crm
 			s.Last, s.LastAt = a.UpdateID, a.At.Unix()
 		}
 	}
+	s.Cancelled = lead.Stage == crm.StageLost && lead.LostReason == "cancelled"
 	if !lead.Stage.Open() {
 		s.State = flows.State{Flow: lead.FlowID, Version: lead.FlowVersion, Done: true, Variants: lead.Variants}
 		return s, answers, nil

@@ -40,6 +40,14 @@ func (d *Dispatcher) engagementButton(ctx context.Context, u Update, s *session)
 		if len(parts) != 3 {
 			return s.say(flow.T("stale_button", lang), nil)
 		}
+		if parts[2] == WhyQuestion && d.cfg.Conversations != nil && id == s.LeadID {
+			// A question for a manager reaches one: the lead goes to the
+			// team and the customer is asked to write the question.
+			if _, err := d.cfg.Engagement.Reason(ctx, s.ContactID, id, parts[2]); err != nil && crm.ErrorCode(err) != crm.EFORBIDDEN && crm.ErrorCode(err) != crm.ENOTFOUND {
+				return err
+			}
+			return d.handOff(ctx, u, s, flow.T("why_question", lang))
+		}
 		lost, err := d.cfg.Engagement.Reason(ctx, s.ContactID, id, parts[2])
 		if code := crm.ErrorCode(err); code == crm.EFORBIDDEN || code == crm.ENOTFOUND {
 			return s.say(flow.T("stale_button", lang), nil)

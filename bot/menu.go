@@ -15,12 +15,14 @@ var customerMenus = map[string][]MenuCommand{
 	"ru": {
 		{"start", "Начать разговор заново"},
 		{"help", "Что умеет бот"},
+		{"manager", "Связаться с менеджером"},
 		{"stop", "Больше не присылать напоминаний и рассылок"},
 		{"forget", "Удалить мои данные"},
 	},
 	"en": {
 		{"start", "Start over"},
 		{"help", "What the bot can do"},
+		{"manager", "Talk to a manager"},
 		{"stop", "No more reminders or offers"},
 		{"forget", "Delete my data"},
 	},

@@ -137,6 +137,7 @@ func newExportSheet(lang string, loc *time.Location, fs map[string]*flows.Flow, 
 		return *r.NPS
 	})
 	col("nps_comment", func(r crm.ExportRow) any { return r.NPSComment })
+	col("messages", func(r crm.ExportRow) any { return r.Messages })
 	return x
 }
 

@@ -490,6 +490,12 @@ func renderLead(lang string, lv *crm.LeadView, loc *time.Location, step func(str
 			b.WriteString("\n")
 		}
 	}
+	if len(lv.Messages) > 0 {
+		b.WriteString("\nConversation:\n")
+		for _, m := range lv.Messages {
+			b.WriteString(messageLine(m, loc) + "\n")
+		}
+	}
 	if len(lv.Timeline) > 0 {
 		b.WriteString("\n" + r.t("timeline") + "\n")
 		for _, e := range lv.Timeline {
@@ -497,6 +503,46 @@ func renderLead(lang string, lv *crm.LeadView, loc *time.Location, step func(str
 		}
 	}
 	return clip(strings.TrimRight(b.String(), "\n"))
+}
+
+// messageLine is one message of a lead's conversation in /lead: when, who,
+// what, and for a reply whether the customer got it.
+func messageLine(m crm.Message, loc *time.Location) string {
+	who := m.Author
+	switch m.Direction {
+	case crm.FromCustomer:
+		who = "Customer"
+	case crm.ToCustomer:
+		who = m.Author + " → customer"
+	case crm.TeamNote:
+		who = m.Author + " (note)"
+	}
+	text := clipRunes(strings.ReplaceAll(m.Text, "\n", " "), 200)
+	switch {
+	case m.ErasedAt != nil:
+		text = "(erased)"
+	case m.DeletedAt != nil:
+		text = "(deleted)"
+	case m.Kind != crm.MessageText && m.Kind != "":
+		text = strings.TrimSpace("[" + m.Kind + "] " + text)
+	}
+	line := m.At.In(loc).Format("02.01 15:04") + " " + who + ": " + text
+	if m.Direction == crm.ToCustomer {
+		if m.Delivery == crm.DeliveryDelivered {
+			line += " ✓"
+		} else if m.Delivery.Final() {
+			line += " ✗ " + string(m.Delivery)
+		}
+	}
+	return line
+}
+
+func clipRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 func atName(u string) string {

@@ -431,6 +431,8 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "Оценка NPS (0–10)", "NPS score (0–10)", true
 	case "col.nps_comment":
 		return "Комментарий к оценке", "NPS comment", true
+	case "col.messages":
+		return "Сообщений в переписке", "Messages", true
 	case "sheet.leads":
 		return "Лиды", "Leads", true
 	case "export.caption":

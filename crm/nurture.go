@@ -15,6 +15,11 @@ import (
 // (unique per customer, purpose and cause); jobs check consent and quiet
 // hours again when they run, because time passes in the queue.
 type Engagement struct {
+	// talks, when set, says until when a customer's conversation with
+	// the team is open; outreach waits until then.
+	talks interface {
+		OpenUntil(ctx context.Context, contactID int64) (time.Time, error)
+	}
 	store  EngagementStore
 	leads  LeadStore
 	out    Outreach
@@ -29,6 +34,28 @@ func NewEngagement(store EngagementStore, leads LeadStore, out Outreach, sales *
 		policy.TimeZone = time.UTC
 	}
 	return &Engagement{store: store, leads: leads, out: out, sales: sales, policy: policy, clock: clock}
+}
+
+// PauseFor makes automated outreach (nudges, "what happened?", surveys,
+// re-engagement) wait while the customer's conversation with the team is
+// open (crm.Conversations.OpenUntil): a person is talking to them.
+func (e *Engagement) PauseFor(c interface {
+	OpenUntil(ctx context.Context, contactID int64) (time.Time, error)
+}) {
+	e.talks = c
+}
+
+// talking reports how long the contact's conversation stays open after
+// now; 0 when it is closed.
+func (e *Engagement) talking(ctx context.Context, contactID int64, now time.Time) (time.Duration, error) {
+	if e.talks == nil {
+		return 0, nil
+	}
+	until, err := e.talks.OpenUntil(ctx, contactID)
+	if err != nil || !until.After(now) {
+		return 0, err
+	}
+	return until.Sub(now), nil
 }
 
 // sweepPage is how many due leads a sweep reads at a time.
@@ -75,6 +102,9 @@ func (e *Engagement) SweepSurveys(ctx context.Context, now time.Time) error {
 		if e.quiet(now, d.TimeZone) {
 			return nil
 		}
+		if open, err := e.talking(ctx, d.ContactID, now); err != nil || open > 0 {
+			return err // a later sweep, once the conversation is over
+		}
 		s := &Survey{LeadID: d.LeadID, ContactID: d.ContactID, ManagerID: d.ManagerID, DueAt: d.Since.Add(e.policy.NPSAfter), CreatedAt: now}
 		_, err := e.store.CreateSurvey(ctx, s, Job{Kind: JobSurvey, LeadID: d.LeadID})
 		return err
@@ -117,6 +147,9 @@ func (e *Engagement) SweepFollowups(ctx context.Context, now time.Time) error {
 			if delay <= 0 || d.Since.After(now.Add(-delay)) || e.quiet(now, d.TimeZone) {
 				return nil
 			}
+			if open, err := e.talking(ctx, d.ContactID, now); err != nil || open > 0 {
+				return err
+			}
 			sent, err := e.store.FollowupsSent(ctx, d.LeadID)
 			if err != nil || sent >= p.MaxNudges || st.nth > p.MaxNudges {
 				return err
@@ -142,6 +175,9 @@ func (e *Engagement) SweepReengage(ctx context.Context, now time.Time) error {
 	}, func(d Due) error {
 		if e.quiet(now, d.TimeZone) {
 			return nil
+		}
+		if open, err := e.talking(ctx, d.ContactID, now); err != nil || open > 0 {
+			return err
 		}
 		_, err := e.store.CreateFollowup(ctx, d.LeadID, PurposeReengage, now, Job{Kind: JobReengage, LeadID: d.LeadID})
 		return err
@@ -186,6 +222,12 @@ func (e *Engagement) Run(ctx context.Context, job Job) error {
 	now := e.clock.Now()
 	if local := e.policy.localTime(now, r.TimeZone); e.policy.Quiet.Quiet(local) {
 		return &Later{Wait: e.policy.Quiet.NextAllowed(local).Sub(local)}
+	}
+	if open, err := e.talking(ctx, r.ContactID, now); err != nil {
+		return err
+	} else if open > 0 {
+		// Queued before the conversation began: it waits for its end.
+		return &Later{Wait: open}
 	}
 	switch job.Kind {
 	case JobSurvey:

@@ -217,7 +217,7 @@ func (s *Sales) Act(ctx context.Context, a Action) (*LeadCard, error) {
 		a.At = s.clock.Now()
 	}
 	jobs := []Job{{Kind: JobCardUpdate, LeadID: a.LeadID, Key: string(a.Kind) + "@" + strconv.FormatInt(a.At.UnixNano(), 10)}}
-	if a.Kind == ActClaim {
+	if a.Kind == ActClaim && !a.ByReply {
 		jobs = append(jobs, Job{Kind: JobCustomerNotice, LeadID: a.LeadID, Key: "claimed"})
 	}
 	anyOwner := a.By.Role == RoleHead || a.By.Role == RoleAdmin
@@ -321,28 +321,41 @@ func (s *Sales) alert(ctx context.Context, leadID int64, retried bool) error {
 			errs = append(errs, n.UpdateCard(ctx, ref, card))
 			continue
 		}
-		if f, ok := n.(CardFinder); ok && retried {
-			ref, found, err := f.FindCard(ctx, leadID)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("find card in %s: %w", n.Channel(), err))
-				continue
-			}
-			if found {
-				errs = append(errs, s.store.SaveCardRef(ctx, leadID, n.Channel(), ref, now))
-				continue
-			}
-		}
-		ref, err := n.PostCard(ctx, card)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("post card to %s: %w", n.Channel(), err))
-			continue
-		}
-		errs = append(errs, s.store.SaveCardRef(ctx, leadID, n.Channel(), ref, now))
+		_, err := s.postCard(ctx, n, card, retried, now)
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	return s.store.MarkAlerted(ctx, leadID, now)
+}
+
+// postCard posts the lead's card to n and records it; on a retry a
+// channel that can find its cards (CardFinder) is asked first.
+func (s *Sales) postCard(ctx context.Context, n SalesNotifier, card *LeadCard, retried bool, now time.Time) (string, error) {
+	leadID := card.Lead.ID
+	if f, ok := n.(CardFinder); ok && retried {
+		ref, found, err := f.FindCard(ctx, leadID)
+		if err != nil {
+			return "", fmt.Errorf("find card in %s: %w", n.Channel(), err)
+		}
+		if found {
+			return ref, s.store.SaveCardRef(ctx, leadID, n.Channel(), ref, now)
+		}
+	}
+	ref, err := n.PostCard(ctx, card)
+	if err != nil {
+		return "", fmt.Errorf("post card to %s: %w", n.Channel(), err)
+	}
+	if err := s.store.SaveCardRef(ctx, leadID, n.Channel(), ref, now); err != nil {
+		return "", err
+	}
+	// The first post wins (a concurrent alert): use the stored one.
+	refs, err := s.store.CardRefs(ctx, leadID)
+	if err != nil {
+		return "", err
+	}
+	return refs[n.Channel()], nil
 }
 
 // route picks the rep for a lead, or queues it when nobody takes leads.

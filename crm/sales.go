@@ -51,6 +51,9 @@ type Action struct {
 	Amount float64 // for ActWon: the sale, see CheckAmount
 	Reason string  // for ActLost: one of the configured reasons
 	At     time.Time
+	// ByReply: the claim came with the rep's reply to the customer, who
+	// reads it instead of the "who will call" notice.
+	ByReply bool
 }
 
 // MaxAmount is the largest sale a lead can record: the store keeps amounts

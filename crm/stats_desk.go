@@ -117,6 +117,9 @@ type ExportRow struct {
 	// NPSComment the reason the customer gave.
 	NPS        *int
 	NPSComment string
+	// Messages counts the lead's conversation, both ways (notes not
+	// counted).
+	Messages int
 }
 
 // StaffCommand is one command a manager gave, for the audit log.
@@ -183,6 +186,10 @@ type Stats struct {
 	tz     *time.Location
 	win    WinEstimator
 	model  *Learning
+	// messages, when set, gives /lead the conversation.
+	messages interface {
+		LastMessages(ctx context.Context, leadID int64, n int) ([]Message, error)
+	}
 	// The flows' experiments and their counts, for /ab.
 	abStore     ExperimentStore
 	experiments []FlowExperiment
@@ -600,6 +607,9 @@ func (s *Stats) Cohorts(ctx context.Context, m Manager, p Period) (*CohortReport
 // LeadTimelineShown is how many of a lead's latest events /lead lists.
 const LeadTimelineShown = 25
 
+// LeadMessagesShown is how many of a lead's latest messages /lead lists.
+const LeadMessagesShown = 10
+
 // LeadView is /lead <id>.
 type LeadView struct {
 	Card     *LeadCard
@@ -607,6 +617,17 @@ type LeadView struct {
 	// Referred are the leads that came by this lead's customer's personal
 	// link (ReferralCode), newest first, at most LeadReferredShown.
 	Referred []int64
+	// Messages are the conversation's latest, oldest first (none without
+	// ShowConversations).
+	Messages []Message
+}
+
+// ShowConversations makes /lead list the latest messages of the lead's
+// conversation (ConversationStore.LastMessages).
+func (s *Stats) ShowConversations(r interface {
+	LastMessages(ctx context.Context, leadID int64, n int) ([]Message, error)
+}) {
+	s.messages = r
 }
 
 // LeadReferredShown is how many referred leads /lead lists.
@@ -645,13 +666,18 @@ func (s *Stats) Lead(ctx context.Context, m Manager, id int64) (*LeadView, error
 	if err != nil {
 		return nil, fmt.Errorf("lead timeline: %w", err)
 	}
-	view := &LeadView{Card: card, Timeline: events}
+	lv := &LeadView{Card: card, Timeline: events}
 	if card.Contact.ID != 0 {
-		if view.Referred, err = s.store.Referred(ctx, ReferralCode(card.Contact.ID), LeadReferredShown); err != nil {
+		if lv.Referred, err = s.store.Referred(ctx, ReferralCode(card.Contact.ID), LeadReferredShown); err != nil {
 			return nil, fmt.Errorf("lead referrals: %w", err)
 		}
 	}
-	return view, nil
+	if s.messages != nil {
+		if lv.Messages, err = s.messages.LastMessages(ctx, id, LeadMessagesShown); err != nil {
+			return nil, fmt.Errorf("lead messages: %w", err)
+		}
+	}
+	return lv, nil
 }
 
 // FindQuery is what /find looks for, read from what the manager typed.

@@ -148,7 +148,10 @@ type Step struct {
 	ScoreWhen []Cond   // {if: expr, score: N}
 	NextWhen  []Cond   // {if: expr, goto: step}
 	Next      string
-	Line      int // line in the file, for errors
+	// Handoff: reaching this step means the customer wants a person (see
+	// Handoff).
+	Handoff bool
+	Line    int // line in the file, for errors
 
 	pos map[string]int // line of each key of the step, for problems
 	// written is the step as the file has it, on a variant's copy of it
@@ -184,6 +187,9 @@ type Option struct {
 	Aliases []string
 	Score   int
 	Next    string // choice only: where this option leads, before next_when and next
+	// Handoff: a customer who picks it wants a person; when the dialogue
+	// ends, the lead's conversation opens with the team (see Handoff).
+	Handoff bool
 	Line    int
 }
 

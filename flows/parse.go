@@ -420,7 +420,7 @@ func (p *parser) step(n *yaml.Node) *Step {
 		}
 	}
 	p.known(pairs, s.ID, "a step", "id", "kind", "label", "segment", "optional", "ask", "say", "options",
-		"min", "max", "score_when", "next_when", "next")
+		"min", "max", "score_when", "next_when", "next", "handoff")
 	for _, kv := range pairs {
 		s.pos[kv.key] = kv.k.Line
 		v := kv.v
@@ -436,6 +436,8 @@ func (p *parser) step(n *yaml.Node) *Step {
 			}
 		case "segment":
 			s.Segment = p.boolean(v, s.ID, "segment")
+		case "handoff":
+			s.Handoff = p.boolean(v, s.ID, "handoff")
 		case "optional":
 			s.Optional = p.boolean(v, s.ID, "optional")
 		case "ask":
@@ -469,7 +471,7 @@ func (p *parser) option(n *yaml.Node, step string) *Option {
 		return nil
 	}
 	o := &Option{Line: n.Line}
-	p.known(pairs, step, "an option", "id", "text", "aliases", "score", "next")
+	p.known(pairs, step, "an option", "id", "text", "aliases", "score", "next", "handoff")
 	for _, kv := range pairs {
 		switch kv.key {
 		case "id":
@@ -486,6 +488,8 @@ func (p *parser) option(n *yaml.Node, step string) *Option {
 			o.Score, _ = p.integer(kv.v, step, "option score")
 		case "next":
 			o.Next, _ = p.str(kv.v, step, "option next")
+		case "handoff":
+			o.Handoff = p.boolean(kv.v, step, "option handoff")
 		}
 	}
 	return o

@@ -57,8 +57,8 @@ func builtin(key string) (ru, en string, ok bool) {
 	case "stale_button":
 		return "На этот вопрос уже есть ответ.", "This question is already answered.", true
 	case "help":
-		return "Я задам несколько коротких вопросов, чтобы менеджер подготовился к разговору с вами. Отвечайте кнопками под сообщением или текстом; необязательный вопрос можно пропустить, написав «-». /restart — начать заново, /cancel — прервать разговор, /stop — не получать от нас сообщений первыми, /forget — удалить ваши данные.",
-			"I'll ask a few short questions so a manager is ready to talk to you. Answer with the buttons under a message or in words; an optional question can be skipped by typing “-”. /restart starts over, /cancel ends the conversation, /stop stops our messages, /forget erases your data.", true
+		return "Я задам несколько коротких вопросов, чтобы менеджер подготовился к разговору с вами. Отвечайте кнопками под сообщением или текстом; необязательный вопрос можно пропустить, написав «-». /manager — позвать менеджера, /restart — начать заново, /cancel — прервать разговор, /stop — не получать от нас сообщений первыми, /forget — удалить ваши данные.",
+			"I'll ask a few short questions so a manager is ready to talk to you. Answer with the buttons under a message or in words; an optional question can be skipped by typing “-”. /manager calls a manager, /restart starts over, /cancel ends the conversation, /stop stops our messages, /forget erases your data.", true
 	case "nps_question":
 		return "Насколько вероятно, что вы порекомендуете нас другу или коллеге? 0 — точно нет, 10 — обязательно.",
 			"How likely are you to recommend us to a friend or colleague? 0 means not at all, 10 means certainly.", true
@@ -112,6 +112,15 @@ func builtin(key string) (ru, en string, ok bool) {
 	case "cancelled":
 		return "Хорошо, остановились. Ваши ответы сохранены; чтобы начать заново, нажмите /start.",
 			"All right, we've stopped. Your answers are kept; press /start to begin again.", true
+	case "handed_off":
+		return "Передали ваше сообщение менеджеру — ответим здесь, в этом чате.",
+			"I've passed your message to a manager; the answer will come here, in this chat.", true
+	case "manager":
+		return "Зову менеджера. Напишите ваш вопрос — ответим здесь же.",
+			"Calling a manager. Write your question and we'll answer right here.", true
+	case "off_hours":
+		return "Сейчас менеджеры не на связи, ответим {when}.",
+			"Our managers are away right now; we'll answer {when}.", true
 	case "campaign_handoff":
 		return "Передали ваш запрос менеджеру — он скоро свяжется с вами.",
 			"A manager has your request and will be in touch soon.", true
@@ -130,7 +139,7 @@ func textKeys() []string {
 		"invalid_choice", "invalid_multi", "invalid_phone", "foreign_contact", "invalid_email",
 		"invalid_number", "number_too_small", "number_too_large", "invalid_text", "text_too_short",
 		"text_too_long", "share_contact", "done", "skip", "skipped", "skip_prompt", "thanks", "stale_button",
-		"help", "cancelled", "claimed", "already_done",
+		"help", "cancelled", "claimed", "already_done", "handed_off", "manager", "off_hours",
 		"nps_question", "nps_reason", "nps_thanks", "referral", "referral_link", "nudge", "ask_why", "why_later", "why_question",
 		"why_expensive", "why_elsewhere", "why_not_needed", "why_thanks", "reengage", "reengage_button", "campaign_handoff", "campaign_choice", "stopped", "forgotten", "erased_card", "expect_hot", "expect_warm", "expect_cold",
 	}

@@ -184,6 +184,10 @@ func chatOf(tu tgbotapi.Update) int64 {
 		if tu.Message.Chat != nil {
 			return tu.Message.Chat.ID
 		}
+	case tu.EditedMessage != nil:
+		if tu.EditedMessage.Chat != nil {
+			return tu.EditedMessage.Chat.ID
+		}
 	case tu.CallbackQuery != nil:
 		if m := tu.CallbackQuery.Message; m != nil && m.Chat != nil {
 			return m.Chat.ID

@@ -41,6 +41,11 @@ type SalesGroupOptions struct {
 	// Logger receives failures, with lead and user ids; never the text of
 	// cards or replies, which are personal data.
 	Logger *slog.Logger
+	// Topics: the group is a forum, and each lead's card opens a topic of
+	// its own where its conversation goes (telegram.sales_topics). When
+	// Telegram refuses the topic (the group is not a forum), the card and
+	// its conversation go to the group as usual.
+	Topics bool
 	// Staff answers the team's commands in the group (bot.Staff); nil
 	// leaves them to one line of help.
 	Staff GroupStaff
@@ -115,12 +120,52 @@ func NewSalesGroup(sender bot.Sender, chatID int64, opts SalesGroupOptions) *Sal
 func (g *SalesGroup) Channel() string { return "telegram" }
 
 // PostCard implements crm.SalesNotifier.
+//
+// With Topics the card opens a topic of its own named after the lead, and
+// its reference carries the topic: "<chat id>:<message id>:<thread id>".
 func (g *SalesGroup) PostCard(ctx context.Context, card *crm.LeadCard) (string, error) {
-	id, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: cardText(card, g.format())}, cardButtons(card, g.opts.Language))
+	thread := 0
+	if g.opts.Topics {
+		id, err := g.sender.Send(ctx, bot.Message{ChatID: g.chatID, CreateTopic: topicName(card)})
+		var ae *APIError
+		switch {
+		case errors.As(err, &ae) && ae.Code == 400:
+			g.opts.Logger.WarnContext(ctx, "sales group: no topic for the lead, posting in the group", "lead_id", card.Lead.ID, "err", err)
+		case err != nil:
+			return "", fmt.Errorf("open topic of lead %d: %w", card.Lead.ID, err)
+		default:
+			thread = id
+		}
+	}
+	id, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: cardText(card, g.format()), ThreadID: thread}, cardButtons(card, g.opts.Language))
 	if err != nil {
 		return "", fmt.Errorf("post card of lead %d: %w", card.Lead.ID, err)
 	}
-	return formatRef(g.chatID, id), nil
+	ref := formatRef(g.chatID, id)
+	if thread != 0 {
+		ref += ":" + strconv.Itoa(thread)
+	}
+	return ref, nil
+}
+
+// topicName names a lead's topic: its number and the customer, when the
+// card may show who they are.
+func topicName(card *crm.LeadCard) string {
+	name := "#" + strconv.FormatInt(card.Lead.ID, 10)
+	if n := card.Contact.Name(); n != "" && !card.Erased {
+		name += " · " + n
+	}
+	return name
+}
+
+// threadOf is the forum topic of a card reference, 0 without one.
+func threadOf(ref string) int {
+	parts := strings.Split(ref, ":")
+	if len(parts) != 3 {
+		return 0
+	}
+	t, _ := strconv.Atoi(parts[2])
+	return t
 }
 
 // UpdateCard implements crm.SalesNotifier. A card someone deleted from the
@@ -281,6 +326,7 @@ func formatRef(chatID int64, msgID int) string {
 
 func parseRef(ref string) (chatID int64, msgID int, err error) {
 	c, m, ok := strings.Cut(ref, ":")
+	m, _, _ = strings.Cut(m, ":") // a card's topic, if any
 	chatID, err1 := strconv.ParseInt(c, 10, 64)
 	msgID, err2 := strconv.Atoi(m)
 	if !ok || err1 != nil || err2 != nil || chatID == 0 || msgID <= 0 {
@@ -514,6 +560,7 @@ func clipText(s string, n int) string {
 // "/won <lead> <amount>", which the question mentions; a command also
 // reaches a bot whose group privacy mode is on.
 type SalesGroupHandler struct {
+	conv   Conversation
 	desk   crm.SalesDesk
 	sender bot.Sender
 	chatID int64
@@ -576,6 +623,11 @@ type salesInput struct {
 	// was the bot's.
 	repliedBot  bool
 	repliedText string
+	// repliedID is the bot's message replied to, messageID the reply.
+	repliedID int
+	// editedAt is set (the edit's time) when the message is an edit of
+	// one sent before.
+	editedAt int
 }
 
 func fromBotUpdate(u bot.Update) salesInput {
@@ -607,6 +659,13 @@ func salesUpdate(u tgbotapi.Update) (salesInput, bool) {
 			messageText: q.Message.Text,
 			keyboard:    q.Message.ReplyMarkup,
 		}, true
+	case u.EditedMessage != nil:
+		m := u.EditedMessage
+		if m.Chat == nil || m.From == nil || m.From.IsBot || m.EditDate == 0 {
+			return salesInput{}, false
+		}
+		return salesInput{chatID: m.Chat.ID, user: toUser(m.From), text: bot.StorableText(m.Text),
+			messageID: m.MessageID, editedAt: m.EditDate}, true
 	case u.Message != nil:
 		m := u.Message
 		if m.Chat == nil || m.From == nil || m.From.IsBot {
@@ -620,8 +679,9 @@ func salesUpdate(u tgbotapi.Update) (salesInput, bool) {
 			in.text = bot.StorableText(m.Text)
 		}
 		if r := m.ReplyToMessage; r != nil && r.From != nil && r.From.IsBot {
-			in.repliedBot, in.repliedText = true, r.Text
+			in.repliedBot, in.repliedText, in.repliedID = true, r.Text, r.MessageID
 		}
+		in.messageID = m.MessageID
 		return in, true
 	}
 	return salesInput{}, false
@@ -629,6 +689,8 @@ func salesUpdate(u tgbotapi.Update) (salesInput, bool) {
 
 func (h *SalesGroupHandler) handle(ctx context.Context, in salesInput) error {
 	switch {
+	case in.editedAt != 0:
+		return h.edit(ctx, in)
 	case in.callbackID != "":
 		return h.press(ctx, in)
 	case in.command == "won":
@@ -641,6 +703,9 @@ func (h *SalesGroupHandler) handle(ctx context.Context, in salesInput) error {
 			if err == nil && leadID > 0 {
 				return h.amountReply(ctx, in, leadID, in.text)
 			}
+		}
+		if _, err := h.reply(ctx, in); err != nil {
+			return err
 		}
 	}
 	return nil

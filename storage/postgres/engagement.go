@@ -623,12 +623,43 @@ func (s *EngagementStore) Forget(ctx context.Context, contactID int64, at time.T
 			WHERE lead_id IN (SELECT id FROM leads WHERE contact_id = $1) AND text <> ''`, contactID); err != nil {
 			return err
 		}
+		if err := s.eraseMessages(ctx, tx, contactID, at); err != nil {
+			return err
+		}
 		return s.eraseCards(ctx, tx, contactID, at)
 	})
 	if err != nil {
 		return fmt.Errorf("forget contact: %w", translate(err, fmt.Sprintf("contact %d not found", contactID)))
 	}
 	return nil
+}
+
+// eraseMessages blanks the texts and media references of the contact's
+// conversations, both ways, and queues for each lead with a message
+// posted to the team a job that rewrites those copies to the erased form
+// (crm.JobRelayErase), keyed by the erasure's time. Notes written in a
+// thread are blanked too, like the desk's notes: what the team wrote
+// about the customer may name them.
+func (s *EngagementStore) eraseMessages(ctx context.Context, tx pgx.Tx, contactID int64, at time.Time) error {
+	rows, err := tx.Query(ctx, `WITH erased AS (
+			UPDATE messages SET body = '', media = '', erased_at = coalesce($2::timestamptz, now())
+			WHERE contact_id = $1 AND erased_at IS NULL
+			RETURNING id, lead_id)
+		SELECT DISTINCT e.lead_id FROM erased e WHERE EXISTS (SELECT 1 FROM message_refs r WHERE r.message_id = e.id)
+		ORDER BY 1`, contactID, timeArg(at))
+	if err != nil {
+		return err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return err
+	}
+	key := strconv.FormatInt(at.UnixNano(), 10)
+	jobs := make([]crm.Job, len(ids))
+	for i, id := range ids {
+		jobs[i] = crm.Job{Kind: crm.JobRelayErase, LeadID: id, Key: key}
+	}
+	return s.db.enqueue(ctx, tx, jobs)
 }
 
 // eraseCards queues, in the erasure's transaction, a card_update job for

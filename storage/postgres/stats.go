@@ -490,7 +490,7 @@ func (s *StatsStore) Timeline(ctx context.Context, leadID int64, limit int) ([]c
 }
 
 // Referred returns the leads that came by a referral code, newest first
-// (leads_referrer_idx, migration 0011).
+// (leads_referrer_idx, migration 0012).
 func (s *StatsStore) Referred(ctx context.Context, code string, limit int) ([]int64, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT id FROM leads WHERE referrer = $1 AND referrer <> '' ORDER BY id DESC LIMIT $2`, code, limit)
 	if err != nil {
@@ -649,7 +649,8 @@ func exportRows(ctx context.Context, tx pgx.Tx, sc crm.Scope, from, to time.Time
 			c.first_name, c.last_name, c.username, c.phone, c.email, c.language,
 			coalesce((SELECT jsonb_agg(jsonb_build_array(a.step_id, a.kind, a.value) ORDER BY a.id) FROM answers a
 				WHERE a.lead_id = l.id AND a.superseded_at IS NULL), '[]'),
-			s.score, coalesce(s.comment, '')
+			s.score, coalesce(s.comment, ''),
+			(SELECT count(*) FROM messages m WHERE m.lead_id = l.id AND m.direction <> 'note')
 		FROM leads l JOIN LATERAL (SELECT * FROM contacts c WHERE c.id = l.contact_id LIMIT 1) c ON true
 		LEFT JOIN surveys s ON s.lead_id = l.id
 		WHERE l.created_at >= $1 AND l.created_at < $2`+scope+`
@@ -666,7 +667,7 @@ func exportRows(ctx context.Context, tx pgx.Tx, sc crm.Scope, from, to time.Time
 			&a.Source, &a.Medium, &a.Campaign, &a.Landing, &a.Referrer, &a.Payload, &l.LostReason,
 			&l.CreatedAt, &l.QualifiedAt, &r.ManagerID, &r.ClaimedAt, &r.ContactedAt, &r.WonAt, &r.LostAt, &r.Amount,
 			&c.FirstName, &c.LastName, &c.Username, &c.Phone, &c.Email, &c.Language, &answers,
-			&r.NPS, &r.NPSComment)
+			&r.NPS, &r.NPSComment, &r.Messages)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}

@@ -57,6 +57,7 @@ type App struct {
 	sales      *crm.Sales
 	desk       *crm.Desk // the rep's daily tools and the warm digest
 	engagement *crm.Engagement
+	convs      *crm.Conversations
 	campaigns  *crm.Campaigns
 	salesGroup *telegram.SalesGroupHandler
 	// salesGroupSender is the customers' sender, which the sales group's
@@ -151,21 +152,23 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 	}
 	a.salesGroupHandler()
 	a.dispatcher, err = bot.NewDispatcher(bot.DispatcherConfig{
-		Flows:       fl,
-		DefaultFlow: cfg.DefaultFlow,
-		Leads:       postgres.NewLeadStore(a.db),
-		Gate:        redisGate{a.redis},
-		Sender:      sender,
-		Clock:       a.clock,
-		Logger:      logger,
-		SessionTTL:  cfg.SessionTTL.Duration,
-		Lease:       cfg.Updates.Lease.Duration,
-		Observe:     a.metrics.observeUpdate,
-		Alerts:      true,
-		Engagement:  a.engagement,
-		Campaigns:   a.campaigns,
-		Qualified:   a.metrics.observeLead,
-		BotUsername: botUsername(a.api),
+		Flows:         fl,
+		DefaultFlow:   cfg.DefaultFlow,
+		Leads:         postgres.NewLeadStore(a.db),
+		Gate:          redisGate{a.redis},
+		Sender:        sender,
+		Clock:         a.clock,
+		Logger:        logger,
+		SessionTTL:    cfg.SessionTTL.Duration,
+		Lease:         cfg.Updates.Lease.Duration,
+		Observe:       a.metrics.observeUpdate,
+		Alerts:        true,
+		Engagement:    a.engagement,
+		Campaigns:     a.campaigns,
+		Conversations: a.convs,
+		TimeZone:      a.tz(),
+		Qualified:     a.metrics.observeLead,
+		BotUsername:   botUsername(a.api),
 	})
 	if err != nil {
 		return nil, err
@@ -210,7 +213,7 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	tz, _ := time.LoadLocation(cfg.TimeZone) // validated
 	var notifiers []crm.SalesNotifier
 	if cfg.TelegramSalesChatID != 0 && a.api != nil {
-		opts := telegram.SalesGroupOptions{TimeZone: tz, Language: cfg.Language, Logger: a.log}
+		opts := telegram.SalesGroupOptions{TimeZone: tz, Language: cfg.Language, Logger: a.log, Topics: cfg.Telegram.SalesTopics}
 		notifiers = append(notifiers, telegram.NewSalesGroup(sender, cfg.TelegramSalesChatID, opts))
 	}
 	slackNotifier, err := a.slackNotifier(tz)
@@ -260,6 +263,13 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 			TimeZone:      tz,
 			LostReasons:   bot.WhyLostReasons(),
 		}, a.clock)
+	engagements := postgres.NewEngagementStore(a.db)
+	a.convs = crm.NewConversations(postgres.NewConversationStore(a.db), a.sales, engagements.Reach, engagements.MarkUnreachable,
+		bot.Relay{Sender: sender}, crm.ConversationPolicy{OpenFor: cfg.Relay.OpenFor.Duration, RespondWithin: cfg.Routing.RespondWithin.Duration}, a.clock)
+	a.engagement.PauseFor(a.convs)
+	if a.api != nil {
+		a.convs.UploadMedia(telegram.NewMedia(a.api, cfg.TelegramAPIEndpoint, a.httpClient), a.log.WarnContext)
+	}
 	a.queue, err = postgres.NewQueue(a.db, a.runJob, postgres.QueueOptions{Workers: cfg.Queue.Workers, Logger: a.log,
 		JobTimeout: cfg.Queue.JobTimeout.Duration, RescueAfter: cfg.Queue.RescueAfter.Duration, ID: cfg.ReplicaID})
 	if err != nil {
@@ -269,7 +279,14 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	if err := a.schedule.Add(ctx, "sla_sweep", cfg.Routing.SLASweep, a.sales.Sweep); err != nil {
 		return fmt.Errorf("config: routing.sla_sweep: %w", err)
 	}
+	if err := a.schedule.Add(ctx, "respond_sweep", cfg.Routing.SLASweep, a.convs.Sweep); err != nil {
+		return fmt.Errorf("config: routing.sla_sweep: %w", err)
+	}
 	a.desk = crm.NewDesk(a.sales, postgres.NewDeskStore(a.db))
+	a.convs.KeepNotes(func(ctx context.Context, by crm.Manager, leadID int64, text string) error {
+		_, err := a.desk.Note(ctx, by, leadID, text)
+		return err
+	})
 	if err := a.schedule.Add(ctx, "warm_digest", cfg.Routing.WarmDigest, a.desk.Digest); err != nil {
 		return fmt.Errorf("config: routing.warm_digest: %w", err)
 	}
@@ -309,6 +326,9 @@ func (a *App) salesGroupHandler() {
 		opts.Staff = a.staffDesk
 	}
 	a.salesGroup = telegram.NewSalesGroupHandler(a.sales, a.salesGroupSender, a.cfg.TelegramSalesChatID, opts)
+	if a.convs != nil {
+		a.salesGroup.SetConversation(a.convs)
+	}
 }
 
 // menus are the Telegram command menus per audience: the customers' in
@@ -348,6 +368,9 @@ func (a *App) staffMenu(ctx context.Context, m crm.Manager) {
 
 // runJob does one queued job: engagement's or the sales desk's.
 func (a *App) runJob(ctx context.Context, job crm.Job) error {
+	if a.convs.Handles(job.Kind) {
+		return a.convs.Run(ctx, job)
+	}
 	if a.engagement.Handles(job.Kind) {
 		return a.engagement.Run(ctx, job)
 	}
@@ -647,4 +670,13 @@ func botUsername(api *telegram.API) string {
 		return ""
 	}
 	return api.Username()
+}
+
+// tz is the configured time zone (validated at load).
+func (a *App) tz() *time.Location {
+	tz, err := time.LoadLocation(a.cfg.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return tz
 }

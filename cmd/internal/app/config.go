@@ -49,10 +49,16 @@ type Config struct {
 	// `language:` wins.
 	Language string `yaml:"language"`
 	// Team is the sales team: who gets leads, who may press the buttons.
-	Team       []TeamMember    `yaml:"team"`
-	Routing    RoutingConfig   `yaml:"routing"`
-	Surveys    SurveysConfig   `yaml:"surveys"`
-	Followups  FollowupsConfig `yaml:"followups"`
+	Team      []TeamMember    `yaml:"team"`
+	Routing   RoutingConfig   `yaml:"routing"`
+	Surveys   SurveysConfig   `yaml:"surveys"`
+	Followups FollowupsConfig `yaml:"followups"`
+	// Relay is the two-way conversation between customers and the team.
+	Relay struct {
+		// OpenFor: a conversation stays open this long after its last
+		// message (24h); nudges, "what happened?" and surveys wait.
+		OpenFor Duration `yaml:"open_for"`
+	} `yaml:"relay"`
 	QuietHours struct {
 		From string `yaml:"from"`
 		To   string `yaml:"to"`
@@ -144,14 +150,20 @@ type TelegramConfig struct {
 	// WebhookReplies (default true) lets one call of each reply ride on
 	// the webhook's 200 response (telegram.SenderOptions.NoWebhookReplies).
 	WebhookReplies bool `yaml:"webhook_replies"`
+	// SalesTopics: the sales group is a forum (topics enabled) and each
+	// lead's card opens a topic for its conversation.
+	SalesTopics bool `yaml:"sales_topics"`
 }
 
 // TeamMember is one member of the sales team in the config file.
 type TeamMember struct {
-	Name       string `yaml:"name"`
-	Role       string `yaml:"role"` // rep | head | admin
-	SlackID    string `yaml:"slack_id"`
-	TelegramID int64  `yaml:"telegram_id"`
+	Name string `yaml:"name"`
+	// CustomerName is how customers are told of the member («Анна из нашей
+	// команды…») and signs their replies to customers (default Name).
+	CustomerName string `yaml:"customer_name"`
+	Role         string `yaml:"role"` // rep | head | admin
+	SlackID      string `yaml:"slack_id"`
+	TelegramID   int64  `yaml:"telegram_id"`
 	// OnDuty switches a member without hours on or off (default on).
 	OnDuty *bool `yaml:"on_duty"`
 	// Hours like "Mon-Fri 09:00-18:00", in TimeZone (default: timezone).
@@ -160,9 +172,6 @@ type TeamMember struct {
 	MaxOpen  int    `yaml:"max_open"`
 	// Language the member reads (ru or en); default: the team's.
 	Language string `yaml:"language"`
-	// CustomerName is how customers are told of the member («Анна»);
-	// default: name.
-	CustomerName string `yaml:"customer_name"`
 }
 
 // SurveysConfig is the NPS survey after a sale.
@@ -240,6 +249,9 @@ type RoutingConfig struct {
 	// SLASweep is the cron schedule of the SLA and queue sweep.
 	SLASweep    string   `yaml:"sla_sweep"`
 	LostReasons []string `yaml:"lost_reasons"`
+	// RespondWithin: a customer message nobody answered this long (10m,
+	// in working hours) is escalated like an unclaimed hot lead.
+	RespondWithin Duration `yaml:"respond_within"`
 	// OrderBy is how the queue of leads waiting for a rep is served:
 	// "age" (oldest first, the default) or "probability" (the highest
 	// predicted win probability first).
@@ -301,6 +313,7 @@ func defaultConfig() Config {
 		ContactWithin: dur(15 * time.Minute),
 		WarmDigest:    "0 10 * * 1-5",
 		SLASweep:      "* * * * *",
+		RespondWithin: dur(10 * time.Minute),
 		LostReasons:   []string{"no budget", "chose a competitor", "not reachable", "not interested", "duplicate"},
 	}
 	c.Queue.Workers = 10
@@ -312,6 +325,7 @@ func defaultConfig() Config {
 	c.Followups = FollowupsConfig{NudgeAfter: dur(2 * time.Hour), AskAfter: dur(24 * time.Hour), MaxNudges: 2,
 		ReengageAfter: dur(30 * 24 * time.Hour), Schedule: "*/10 * * * *", ReengageSchedule: "0 11 * * *"}
 	c.QuietHours.From, c.QuietHours.To = "21:00", "09:00"
+	c.Relay.OpenFor = dur(24 * time.Hour)
 	c.Stats.DailyDigest = "0 19 * * *"
 	c.Routing.OrderBy = "age"
 	c.Model.Schedule, c.Model.Horizon = "0 3 * * *", dur(30*24*time.Hour)
@@ -500,7 +514,8 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 	if !crm.Strategy(r.Strategy).Valid() {
 		bad("routing.strategy", "must be first_claim, round_robin, least_loaded or sticky, not %q", r.Strategy)
 	}
-	for key, d := range map[string]Duration{"routing.claim_within": r.ClaimWithin, "routing.contact_within": r.ContactWithin} {
+	for key, d := range map[string]Duration{"routing.claim_within": r.ClaimWithin, "routing.contact_within": r.ContactWithin,
+		"routing.respond_within": r.RespondWithin, "relay.open_for": c.Relay.OpenFor} {
 		if d.bad != "" {
 			bad(key, "%s", d.bad)
 		}
@@ -616,9 +631,8 @@ func (c *Config) validateEngagement(bad func(key, format string, args ...any)) {
 func (c *Config) Managers() []crm.Manager {
 	out := make([]crm.Manager, len(c.Team))
 	for i, m := range c.Team {
-		out[i] = crm.Manager{Name: m.Name, Role: crm.Role(m.Role), SlackID: m.SlackID, TelegramID: m.TelegramID,
-			OnDuty: m.OnDuty == nil || *m.OnDuty, TimeZone: m.TimeZone, MaxOpen: m.MaxOpen,
-			Language: m.Language, CustomerName: m.CustomerName}
+		out[i] = crm.Manager{Name: m.Name, CustomerName: m.CustomerName, Role: crm.Role(m.Role), SlackID: m.SlackID, TelegramID: m.TelegramID,
+			OnDuty: m.OnDuty == nil || *m.OnDuty, TimeZone: m.TimeZone, MaxOpen: m.MaxOpen, Language: m.Language}
 		out[i].Hours, _ = crm.ParseHours(m.Hours) // validated; "" stays zero
 	}
 	return out

@@ -413,7 +413,7 @@ func TestCommandMenusPerAudience(t *testing.T) {
 	b.waitFor(func() bool { return len(menus()) == 7 })
 	m := menus()
 	customers := m[`{"type":"all_private_chats"}|`].Params["commands"]
-	for _, c := range []string{`"command":"start"`, `"command":"help"`, `"command":"stop"`, `"command":"forget"`, "Удалить мои данные"} {
+	for _, c := range []string{`"command":"start"`, `"command":"help"`, `"command":"stop"`, `"command":"forget"`, `"command":"manager"`, "Удалить мои данные", "Связаться с менеджером"} {
 		require.Contains(t, customers, c)
 	}
 	require.NotContains(t, customers, `"command":"stats"`)

@@ -34,6 +34,7 @@ func (a *App) wireStaff(ctx context.Context) error {
 	a.stats = crm.NewStats(postgres.NewStatsStore(a.db), postgres.NewSalesStore(a.db),
 		bot.Labels{Flows: a.flows, Language: a.cfg.Language}, a.sales.Team(), a.clock, tz)
 	a.stats.SetLearning(a.learning)
+	a.stats.ShowConversations(postgres.NewConversationStore(a.db))
 	a.stats.SetExperiments(postgres.NewStatsStore(a.db), bot.FlowExperiments(a.flows))
 	sender := countingSender{telegram.NewSender(a.api, a.redis, telegram.SenderOptions{
 		GlobalPerSecond: a.cfg.Telegram.GlobalPerSecond,
