@@ -41,40 +41,40 @@ func CustomerMenu(lang string) []MenuCommand {
 func CustomerMenuLanguages() []string { return []string{"ru", "en"} }
 
 // StaffMenu is m's menu in their private chat: /help and the commands of
-// their role.
-func StaffMenu(m crm.Manager) []MenuCommand {
-	out := []MenuCommand{{"help", "Your commands"}}
+// their role, in lang (the language m reads).
+func StaffMenu(m crm.Manager, lang string) []MenuCommand {
+	out := []MenuCommand{{"help", TeamText(lang, "menu.help")}}
 	for _, c := range StaffCommandsFor(m) {
-		out = append(out, MenuCommand{c.Name, menuDescription(c)})
+		out = append(out, MenuCommand{c.Name, menuDescription(lang, c)})
 	}
 	return out
 }
 
 // GroupMenu is the sales group's menu: what the group answers a team
 // member (SalesGroupHandler), the heads' commands included, since the
-// group's menu is one for everyone in it.
-func GroupMenu() []MenuCommand {
+// group's menu is one for everyone in it, in the team's language lang.
+func GroupMenu(lang string) []MenuCommand {
 	out := []MenuCommand{
-		{"help", "Your commands"},
-		{"lead", "A lead's card: /lead 42"},
-		{"claim", "Take a lead: /claim 42"},
-		{"won", "Mark a lead won: /won 42 150000"},
+		{"help", TeamText(lang, "menu.help")},
+		{"lead", TeamText(lang, "menu.lead")},
+		{"claim", TeamText(lang, "menu.claim")},
+		{"won", TeamText(lang, "menu.won")},
 	}
 	for _, c := range StaffCommandsFor(crm.Manager{Role: crm.RoleHead}) {
 		if c.Name == "lead" {
 			continue
 		}
-		out = append(out, MenuCommand{c.Name, menuDescription(c)})
+		out = append(out, MenuCommand{c.Name, menuDescription(lang, c)})
 	}
 	return out
 }
 
 // menuDescription is a command's line in a menu: the usage, then what it
 // does, within Telegram's 256 characters.
-func menuDescription(c StaffCommand) string {
-	d := c.What
-	if c.Usage != "" {
-		d = c.Usage + " — " + d
+func menuDescription(lang string, c StaffCommand) string {
+	d := CommandWhat(lang, c)
+	if u := CommandUsage(lang, c); u != "" {
+		d = u + " — " + d
 	}
 	if r := []rune(d); len(r) > 256 {
 		d = string(r[:255]) + "…"

@@ -224,11 +224,11 @@ func (s *Staff) Answer(ctx context.Context, m crm.Manager, channel, command, arg
 		entry.Outcome = "ok"
 	case crm.EINVALID, crm.ENOTFOUND, crm.EFORBIDDEN:
 		entry.Outcome = code
-		msgs = []Message{{Text: crm.ErrorMessage(err)}}
+		msgs = []Message{{Text: ErrorText(s.lang(m), err)}}
 	default:
 		entry.Outcome = "error"
 		s.cfg.Logger.ErrorContext(ctx, "staff command failed", "command", command, "manager", m.Name, "err", err)
-		msgs = []Message{{Text: "Something went wrong on our side; please try again in a minute."}}
+		msgs = []Message{{Text: TeamText(s.lang(m), "err.internal")}}
 	}
 	if err := s.cfg.Stats.Log(ctx, entry); err != nil {
 		s.cfg.Logger.ErrorContext(ctx, "staff audit log", "command", command, "manager", m.Name, "err", err)
@@ -238,11 +238,11 @@ func (s *Staff) Answer(ctx context.Context, m crm.Manager, channel, command, arg
 	return msgs
 }
 
-// usage is the EINVALID answer for a bad argument.
-func usage(c StaffCommand, why string) error {
-	line := "Usage: /" + c.Name + " " + c.Usage
+// usage is the EINVALID answer for a bad argument, in lang.
+func usage(lang string, c StaffCommand, why string) error {
+	line := TeamTextf(lang, "usage.line", strings.TrimSpace("/"+c.Name+" "+CommandUsage(lang, c)))
 	if strings.Contains(c.Usage, "period") {
-		line += "\n" + crm.PeriodUsage + " (default " + defaultPeriod + ")"
+		line += "\n" + TeamTextf(lang, "usage.period_default", TeamText(lang, "usage.period"), defaultPeriod)
 	}
 	if why != "" {
 		line = why + "\n" + line
@@ -254,10 +254,10 @@ func (s *Staff) period(m crm.Manager, c StaffCommand, args, def string) (crm.Per
 	p, err := s.cfg.Stats.Period(m, args, def)
 	if err != nil {
 		why := ""
-		if msg := crm.ErrorMessage(err); msg != crm.PeriodUsage {
-			why, _, _ = strings.Cut(msg, ";")
+		if crm.ErrorMessage(err) != crm.PeriodUsage {
+			why, _, _ = strings.Cut(ErrorText(s.lang(m), err), ";")
 		}
-		return p, usage(c, why)
+		return p, usage(s.lang(m), c, why)
 	}
 	return p, nil
 }
@@ -273,7 +273,7 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 	case "lead":
 		id, err := strconv.ParseInt(strings.TrimPrefix(args, "#"), 10, 64)
 		if err != nil || id <= 0 {
-			return nil, nil, usage(c, "")
+			return nil, nil, usage(s.lang(m), c, "")
 		}
 		v, err := st.Lead(ctx, m, id)
 		if err != nil {

@@ -63,7 +63,7 @@ func (s *Staff) runDesk(ctx context.Context, m crm.Manager, command, args string
 	id, perr := strconv.ParseInt(strings.TrimPrefix(idText, "#"), 10, 64)
 	rest = strings.TrimSpace(rest)
 	if perr != nil || id <= 0 || (command != "unclaim" && rest == "") {
-		return nil, nil, true, usage(c, "")
+		return nil, nil, true, usage(s.lang(m), c, "")
 	}
 	ids = []int64{id}
 	var text string

@@ -16,20 +16,17 @@ func StaffGroupUnknown(lang, command string) string {
 // StaffHelp lists the commands m's role allows (StaffCommandsFor), one a
 // line, each as prefix+name ("/" in Telegram), in lang, and says what
 // each figure of the reports counts, so that a name means one thing
-// wherever it appears. A command's description is English until its
-// help.cmd.<name> key is in the team texts.
+// wherever it appears. A command's description is its help.cmd.<name>
+// key in the team texts (What, the English, for one without).
 func StaffHelp(m crm.Manager, lang, prefix string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, TeamText(lang, "help.title"), m.Name, RoleName(lang, m.Role))
 	for _, c := range StaffCommandsFor(m) {
 		line := prefix + c.Name
-		if c.Usage != "" {
-			line += " " + c.Usage
+		if u := CommandUsage(lang, c); u != "" {
+			line += " " + u
 		}
-		what := TeamText(lang, "help.cmd."+c.Name)
-		if what == "help.cmd."+c.Name {
-			what = c.What
-		}
+		what := CommandWhat(lang, c)
 		fmt.Fprintf(&b, "\n%s — %s", line, what)
 	}
 	b.WriteString("\n\n" + TeamTextf(lang, "help.periods", defaultPeriod))
@@ -43,4 +40,31 @@ func RoleName(lang string, r crm.Role) string {
 		return t
 	}
 	return string(r)
+}
+
+// CommandWhat is what c does, in lang.
+func CommandWhat(lang string, c StaffCommand) string {
+	if t := TeamText(lang, "help.cmd."+c.Name); t != "help.cmd."+c.Name {
+		return t
+	}
+	return c.What
+}
+
+// CommandUsage is c's arguments as a usage line shows them, in lang: the
+// placeholders are words ("[период]"), the keywords (csv, promote) stay.
+func CommandUsage(lang string, c StaffCommand) string {
+	key := map[string]string{
+		"[period]":                   "arg.period",
+		"[period] [csv]":             "arg.period_csv",
+		"<id>":                       "arg.id",
+		"<id> <text>":                "arg.lead_text",
+		"<id> <when>":                "arg.lead_when",
+		"<id> <name>":                "arg.lead_name",
+		"<text>":                     "arg.find",
+		"[name] [promote <variant>]": "arg.campaigns",
+	}[c.Usage]
+	if key == "" {
+		return c.Usage
+	}
+	return TeamText(lang, key)
 }

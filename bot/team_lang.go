@@ -638,6 +638,98 @@ func teamTexts(key string) (ru, en string, ok bool) {
 				"• Time to first contact is the median from qualification to Contacted.\n" +
 				"• NPS = % promoters (9–10) − % detractors (0–6).", true
 
+	// Usage lines and the commands' arguments (usage, CommandUsage).
+	case "usage.line":
+		return "Как вызвать: %s", "Usage: %s", true
+	case "usage.period_default":
+		return "%s (по умолчанию %s)", "%s (default %s)", true
+	case "usage.period":
+		return "период: today, yesterday, 7d, 30d (любое Nd до 366d), month или ГГГГ-ММ-ДД..ГГГГ-ММ-ДД",
+			"period: today, yesterday, 7d, 30d (any Nd up to 366d), month, or YYYY-MM-DD..YYYY-MM-DD", true
+	case "usage.callback":
+		return "скажите когда, по вашему времени: tomorrow 15:00, today 18:30, fri 10:00, 25.12 11:00, 2026-12-25 11:00, in 2h, in 30m",
+			"say when, in your time zone: tomorrow 15:00, today 18:30, fri 10:00, 25.12 11:00, 2026-12-25 11:00, in 2h, in 30m", true
+	case "err.internal":
+		return "У нас что-то пошло не так; попробуйте ещё раз через минуту.", "Something went wrong on our side; please try again in a minute.", true
+	case "arg.period":
+		return "[период]", "[period]", true
+	case "arg.period_csv":
+		return "[период] [csv]", "[period] [csv]", true
+	case "arg.id":
+		return "<номер>", "<id>", true
+	case "arg.lead_text":
+		return "<номер> <текст>", "<id> <text>", true
+	case "arg.lead_when":
+		return "<номер> <когда>", "<id> <when>", true
+	case "arg.lead_name":
+		return "<номер> <имя>", "<id> <name>", true
+	case "arg.find":
+		return "<текст>", "<text>", true
+	case "arg.campaigns":
+		return "[кампания] [promote <вариант>]", "[name] [promote <variant>]", true
+
+	// The commands in /help (StaffHelp) and Slack's /voronka help.
+	case "menu.help":
+		return "Ваши команды", "Your commands", true
+	case "menu.lead":
+		return "Карточка лида: /lead 42", "A lead's card: /lead 42", true
+	case "menu.claim":
+		return "Взять лид: /claim 42", "Take a lead: /claim 42", true
+	case "menu.won":
+		return "Отметить продажу: /won 42 150000", "Mark a lead won: /won 42 150000", true
+	case "slack.cmd.not_team":
+		return "Извините, /voronka отвечает только команде продаж. Попросите администратора добавить ваш Slack id в команду в конфигурации.",
+			"Sorry, /voronka answers the sales team only. Ask an admin to add your Slack id to the team in the configuration.", true
+	case "slack.cmd.repeat":
+		return "Эта команда уже получена, ответ на неё дан. Чтобы выполнить её снова, введите её ещё раз.",
+			"This command was already received and answered. Type it again to run it anew.", true
+	case "slack.help_unknown":
+		return "Неизвестная команда «%s».", "Unknown command \"%s\".", true
+	case "slack.help_args":
+		return "<команда> [аргумент]", "<command> [argument]", true
+	case "help.cmd.stats":
+		return "лиды, конверсия, выручка, время до первого контакта, сравнение с прошлым периодом",
+			"leads, conversion, revenue, time to first contact, vs the period before", true
+	case "help.cmd.funnel":
+		return "этапы и где клиенты останавливаются в диалоге", "stages and where customers stop in the dialogue", true
+	case "help.cmd.nps":
+		return "NPS, динамика по неделям, последние комментарии", "NPS, weekly trend, latest comments", true
+	case "help.cmd.team":
+		return "по менеджерам: в работе, взято, первый контакт, продажи, время реакции, нарушения SLA",
+			"per rep: open, claimed, contacted, won, response times, SLA breaches", true
+	case "help.cmd.sources":
+		return "лиды, доля квалифицированных, продажи и выручка по источникам и кампаниям",
+			"leads, qualified rate, wins and revenue by source and campaign", true
+	case "help.cmd.cohorts":
+		return "недельные когорты новых лидов: доля продаж по неделям с прихода",
+			"weekly cohorts of new leads: share won by week since arrival", true
+	case "help.cmd.lead":
+		return "карточка лида и его история", "a lead's card and timeline", true
+	case "help.cmd.find":
+		return "лиды по имени, телефону, email или @username", "leads by name, phone, email or @username", true
+	case "help.cmd.export":
+		return "лиды периода файлом Excel (.xlsx): ответы, NPS, даты этапов, менеджер, источник; csv — файл CSV с разделителем вашей локали",
+			"the period's leads as an Excel file (.xlsx): answers, NPS, stage dates, rep, source; csv for a CSV with your locale's separator", true
+	case "help.cmd.campaigns":
+		return "по кампаниям и вариантам: аудитория, отправлено, доставлено, заблокировали, ответили, цель — с 95% интервалами",
+			"per campaign and variant: audience, sent, delivered, blocked, replied, goal, with 95% intervals", true
+	case "help.cmd.model":
+		return "модель вероятности продажи: как она угадывала на недавних лидах, её сильнейшие признаки, сравнение с баллами",
+			"the win-probability model: how it did on recent leads, its strongest features, vs the score", true
+	case "help.cmd.ab":
+		return "эксперименты в сценариях по вариантам: лиды, начали, прошли, квалифицированы, горячие, продажи — с 95% интервалами, P(лучше первого варианта), проверка разбиения",
+			"flow experiments per arm: leads, started, completed, qualified, hot, won, with 95% intervals, P(beats the first arm), split check", true
+	case "help.cmd.my":
+		return "ваши открытые лиды, сначала давние: возраст, этап, ближайший перезвон", "your open leads, oldest first: age, stage, next call-back", true
+	case "help.cmd.note":
+		return "внутренняя заметка к лиду; клиент её не увидит", "an internal note on a lead; the customer never sees it", true
+	case "help.cmd.callback":
+		return "напомнить перезвонить, по вашему времени: tomorrow 15:00, fri 10:00, in 2h", "remind you to call back, in your time zone: tomorrow 15:00, fri 10:00, in 2h", true
+	case "help.cmd.unclaim":
+		return "вернуть лид: он уйдёт следующему менеджеру", "give a lead back: it goes to the next rep", true
+	case "help.cmd.assign":
+		return "передать лид кому-то из команды (для руководителей)", "give a lead to someone in the team (heads)", true
+
 	// Charts.
 	case "chart.funnel":
 		return "Воронка · %s", "Funnel · %s", true
@@ -742,4 +834,161 @@ func CallbackText(lang, preset string) string {
 		}
 	}
 	return preset
+}
+
+// ErrorText is err as the team reads it in lang. crm (and its stores)
+// write errors in English with crm.Errorf; the Russian of each one the
+// team can meet is in crmErrorRU below, found by the error's English
+// format, and filled with its arguments, a stage or a usage line among
+// them translated too. A key per message in crm would put the team's
+// vocabulary into the domain and touch every call site; the English
+// format is already a stable key, so the translation stays at the
+// boundary, beside the other team texts. An error without a translation
+// (or any error for an English reader) reads as crm.ErrorMessage; one
+// that is not a *crm.Error reads as "something went wrong".
+func ErrorText(lang string, err error) string {
+	e := crm.AsError(err)
+	switch {
+	case err == nil:
+		return ""
+	case e == nil:
+		return TeamText(lang, "err.internal")
+	case TeamLang(lang) != LangRU:
+		return e.Message
+	}
+	ru, ok := crmErrorRU(e.Format)
+	if !ok {
+		return e.Message
+	}
+	args := make([]any, len(e.Args))
+	for i, a := range e.Args {
+		args[i] = crmArgRU(a)
+	}
+	return fmt.Sprintf(ru, args...)
+}
+
+// crmArgRU is an argument of a crm error in Russian: a stage, a usage
+// line, a reason a message is built of; anything else (a name, a number)
+// as it is.
+func crmArgRU(a any) any {
+	switch v := a.(type) {
+	case crm.Stage:
+		return StageName(LangRU, v)
+	case string:
+		switch v {
+		case string(crm.StageNew), string(crm.StageQualifying), string(crm.StageQualified),
+			string(crm.StageContacted), string(crm.StageWon), string(crm.StageLost):
+			return StageName(LangRU, crm.Stage(v))
+		case crm.PeriodUsage:
+			return TeamText(LangRU, "usage.period")
+		case crm.CallbackUsage:
+			return TeamText(LangRU, "usage.callback")
+		case "that time has passed; ":
+			return "это время уже прошло; "
+		case "that is more than a year ahead; ":
+			return "это больше чем через год; "
+		case "someone else":
+			return "другой менеджер"
+		}
+	}
+	return a
+}
+
+// crmErrorRU is the Russian of a crm error the team can meet, by its
+// English format (crm.Error.Format).
+func crmErrorRU(format string) (string, bool) {
+	switch format {
+	// Leads: not found, not the reader's, in another stage.
+	case "Lead #%d not found.", "lead %d not found":
+		return "Лид №%d не найден.", true
+	case "Lead #%d is not among your leads.":
+		return "Лида №%d нет среди ваших.", true
+	case "lead #%d is someone else's":
+		return "Лид №%d ведёт другой менеджер.", true
+	case "lead #%d is %s's":
+		return "Лид №%d ведёт %s.", true
+	case "lead #%d is already %s's", "lead #%d is already claimed by %s":
+		return "Лид №%d уже ведёт %s.", true
+	case "lead #%d is already yours":
+		return "Лид №%d уже ваш.", true
+	case "lead #%d is already contacted":
+		return "По лиду №%d контакт уже отмечен.", true
+	case "lead #%d is already %s":
+		return "Лид №%d уже закрыт: %s.", true
+	case "lead #%d is %s, not lost":
+		return "Лид №%d не в отказе, его этап — «%s».", true
+	case "lead #%d is %s":
+		return "Лид №%d на этапе «%s».", true
+	case "lead #%d is assigned to %s":
+		return "Лид №%d назначен: %s.", true
+	case "lead #%d is nobody's":
+		return "Лид №%d сейчас никто не ведёт.", true
+	case "lead %d is already claimed or gone":
+		return "Лид №%d уже взят или закрыт.", true
+	case "claim lead #%d first":
+		return "Сначала возьмите лид №%d в работу.", true
+
+	// Who may do what.
+	case "only the sales team can do this":
+		return "Это может только команда продаж.", true
+	case "only a head of sales reassigns leads; /unclaim %d gives yours back":
+		return "Передавать лиды может только руководитель продаж; вернуть свой лид — /unclaim %d.", true
+	case "/model is for heads of sales and admins.":
+		return "/model — только для руководителей продаж и администраторов.", true
+	case "/ab is for heads of sales and admins.":
+		return "/ab — только для руководителей продаж и администраторов.", true
+	case "only the sales team can write to customers":
+		return "Писать клиентам может только команда продаж.", true
+	case "lead #%d is assigned to %s; the reply was not sent":
+		return "Лид №%d назначен: %s; ответ не отправлен.", true
+	case "you have %d open leads, your limit is %d: the reply was not sent and lead #%d stays unclaimed":
+		return "Открытых лидов у вас %d при пределе %d: ответ не отправлен, лид №%d остаётся свободным.", true
+	case "you are off duty now, so replying cannot claim lead #%d; the reply was not sent":
+		return "Вы сейчас не на смене, и ответ не может взять лид №%d в работу; ответ не отправлен.", true
+
+	// The desk.
+	case "whom to? The team: %s":
+		return "Кому? В команде: %s", true
+	case "nobody called %q in the team: %s":
+		return "В команде нет никого с именем «%s». В команде: %s", true
+	case "%q could be several people: %s":
+		return "«%s» — под это имя подходит несколько человек: %s", true
+	case "the note is empty":
+		return "Заметка пустая.", true
+	case "a note is at most %d characters":
+		return "Заметка — не длиннее %d символов.", true
+	case "%s%s": // a call-back's why and crm.CallbackUsage
+		return "%s%s", true
+
+	// A sale's amount and a lost reason.
+	case "the amount of a sale must be a number":
+		return "сумма продажи должна быть числом", true
+	case "the amount of a sale must be a positive number":
+		return "сумма продажи должна быть больше нуля", true
+	case "the amount of a sale must be at least 0.01":
+		return "сумма продажи должна быть не меньше 0,01", true
+	case "the amount of a sale must be less than 1 000 000 000 000":
+		return "сумма продажи должна быть меньше 1 000 000 000 000", true
+	case "pick a reason from the list":
+		return "выберите причину из списка", true
+
+	// Reports.
+	case "%s": // crm.PeriodUsage alone
+		return "%s", true
+	case "the period ends before it starts; %s":
+		return "Период кончается раньше, чем начинается; %s", true
+	case "a period is at most %d days; %s":
+		return "Период — не больше %d дней; %s", true
+	case "No flow has experiments: add experiments: to a flow file (see the README).":
+		return "Ни в одном сценарии нет экспериментов: добавьте experiments: в файл сценария (см. README).", true
+	case "Win probability is not set up in this deployment.":
+		return "Вероятность продажи здесь не настроена.", true
+	case "usage: /find <name, phone, email or @username> (at least 2 characters)":
+		return "Как искать: /find <имя, телефон, email или @username> (не меньше 2 символов)", true
+	case "no campaign %q":
+		return "Кампании «%s» нет.", true
+	case "campaign %s has no variant %q":
+		return "В кампании %s нет варианта «%s».", true
+	}
+	return "", false
 }

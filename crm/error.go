@@ -19,17 +19,24 @@ const (
 )
 
 // Error is the one domain error type. Message is safe to show to the person
-// who caused it.
+// who caused it, in English. Format and Args are what Errorf built Message
+// from: crm speaks no language but English, so an adapter that shows the
+// error to a reader of another language finds the translation by Format
+// (the English text is the key; bot.ErrorText) and fills in Args. This
+// keeps every call site one Errorf, and a message without a translation
+// still reads, in English.
 type Error struct {
 	Code    string
 	Message string
+	Format  string
+	Args    []any
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
 
 // Errorf builds an *Error with a formatted message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
@@ -43,6 +50,15 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return EINTERNAL
+}
+
+// AsError returns the first *Error in err's chain, nil when there is none.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
 }
 
 // ErrorMessage returns the human message of the first *Error in err's chain,

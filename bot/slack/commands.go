@@ -48,7 +48,8 @@ type CommandOptions struct {
 	// TimeZone shows the clock times of a /voronka lead card (UTC when
 	// nil): the config's timezone, as on the channel's cards.
 	TimeZone *time.Location
-	// Language is the team's language, for a /voronka lead card.
+	// Language is the team's language, for a /voronka lead card and the
+	// lines to someone outside the team; a member reads their own.
 	Language string
 }
 
@@ -77,13 +78,6 @@ func (o CommandOptions) withDefaults() CommandOptions {
 // maxCommandBody bounds a slash command's form (Slack's are under 2 KB).
 const maxCommandBody = 64 << 10
 
-// Texts of the slash command.
-const (
-	msgCommandNotTeam = "Sorry, /voronka answers the sales team only. Ask an admin to add your Slack id to the team in the configuration."
-	msgCommandFailed  = "Something went wrong on our side; please try again in a minute."
-	msgCommandRepeat  = "This command was already received and answered. Type it again to run it anew."
-)
-
 // Commands is the http.Handler for /slack/commands: "/voronka stats 7d",
 // "/voronka lead 123" and the rest of the managers' commands.
 //
@@ -102,7 +96,7 @@ const (
 // would otherwise run the command again: a second staff_log row, a second
 // CSV in the manager's messages. Each invocation has its own trigger_id,
 // the same in a replay, so a repeated one is answered with
-// msgCommandRepeat and nothing runs; typing the command again is a new
+// slack.cmd.repeat and nothing runs; typing the command again is a new
 // invocation. A Once that fails (Redis down) lets the command run, as a
 // report run twice beats every report refused.
 type Commands struct {
@@ -149,7 +143,7 @@ func (h *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m, ok := h.desk.ManagerBySlack(userID)
 	if !ok {
 		h.opts.Logger.InfoContext(r.Context(), "slack: command from someone outside the team", "user", userID)
-		h.reply(w, msgCommandNotTeam)
+		h.reply(w, bot.TeamText(h.opts.Language, "slack.cmd.not_team"))
 		return
 	}
 	// The text reaches PostgreSQL (the staff log, /find): a %00 in it
@@ -157,18 +151,18 @@ func (h *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name, args, _ := strings.Cut(strings.TrimSpace(bot.StorableText(form.Get("text"))), " ")
 	name = strings.TrimPrefix(strings.ToLower(name), "/")
 	if !bot.IsStaffCommand(name) {
-		h.reply(w, helpText(form.Get("command"), name, m))
+		h.reply(w, helpText(bot.MemberLang(m, h.opts.Language), form.Get("command"), name, m))
 		return
 	}
 	if !h.first(r.Context(), form, body) {
-		h.reply(w, msgCommandRepeat)
+		h.reply(w, bot.TeamText(bot.MemberLang(m, h.opts.Language), "slack.cmd.repeat"))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Budget)
 	defer cancel()
 	msgs := h.desk.Answer(ctx, m, "slack", name, args)
 	if len(msgs) == 0 {
-		h.reply(w, msgCommandFailed)
+		h.reply(w, bot.TeamText(bot.MemberLang(m, h.opts.Language), "err.internal"))
 		return
 	}
 	if c := msgs[0].Card; c != nil && name == "lead" {
@@ -229,22 +223,26 @@ func commandKey(form url.Values, body []byte) string {
 	return "slack:command:" + hex.EncodeToString(sum[:16])
 }
 
-// helpText lists the commands m's role allows; for a name that is not
-// one of them it says so first.
-func helpText(slash, name string, m crm.Manager) string {
+// helpText lists the commands m's role allows, in lang (the language m
+// reads); for a name that is not one of them it says so first.
+func helpText(lang, slash, name string, m crm.Manager) string {
 	if slash == "" {
 		slash = "/voronka"
 	}
 	var b strings.Builder
 	if name != "" && name != "help" {
-		fmt.Fprintf(&b, "Unknown command %q.\n", name)
+		b.WriteString(bot.TeamTextf(lang, "slack.help_unknown", name) + "\n")
 	}
-	b.WriteString("Usage: " + slash + " <command> [argument]\n")
+	b.WriteString(bot.TeamTextf(lang, "usage.line", slash+" "+bot.TeamText(lang, "slack.help_args")) + "\n")
 	for _, c := range bot.StaffCommandsFor(m) {
-		fmt.Fprintf(&b, "%s %s %s — %s\n", slash, c.Name, c.Usage, c.What)
+		line := slash + " " + c.Name
+		if u := bot.CommandUsage(lang, c); u != "" {
+			line += " " + u
+		}
+		fmt.Fprintf(&b, "%s — %s\n", line, bot.CommandWhat(lang, c))
 	}
-	b.WriteString(crm.PeriodUsage + "; default 7d")
-	b.WriteString("\n\n" + bot.TeamText(bot.LangEN, "help.figures"))
+	b.WriteString(bot.TeamTextf(lang, "usage.period_default", bot.TeamText(lang, "usage.period"), "7d"))
+	b.WriteString("\n\n" + bot.TeamText(lang, "help.figures"))
 	return b.String()
 }
 

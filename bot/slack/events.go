@@ -11,6 +11,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/crm"
 )
 
@@ -31,6 +32,9 @@ type EventOptions struct {
 	// CallTimeout bounds the ephemeral message that tells a member why a
 	// reply was not sent (2s), so the answer stays within Slack's 3s.
 	CallTimeout time.Duration
+	// Language is the team's default language; the member told why a
+	// reply was not sent reads their own (bot.MemberLang).
+	Language string
 }
 
 // Events is the http.Handler for /slack/events, Slack's Events API: a
@@ -160,7 +164,7 @@ func (h *Events) message(ctx context.Context, eventID string, m *slackevents.Mes
 	case crm.ENOTFOUND:
 		return nil // a thread that is not a lead's
 	case crm.EFORBIDDEN, crm.EINVALID:
-		h.tell(ctx, m.Channel, m.ThreadTimeStamp, m.User, crm.ErrorMessage(err))
+		h.tell(ctx, m.Channel, m.ThreadTimeStamp, m.User, bot.ErrorText(bot.MemberLang(by, h.opts.Language), err))
 		return nil
 	}
 	return err

@@ -223,7 +223,7 @@ func (h *Interactions) viewSubmission(ctx context.Context, cb *slackapi.Interact
 	switch cb.View.CallbackID {
 	case callbackWon:
 		input, a.Kind = inputAmount, crm.ActWon
-		amount, problem := parseAmount(stateValue(cb.View, inputAmount))
+		amount, problem := parseAmount(h.opts.Language, stateValue(cb.View, inputAmount))
 		if problem != "" {
 			return h.fieldError(input, problem)
 		}
@@ -264,7 +264,7 @@ func (h *Interactions) viewSubmission(ctx context.Context, cb *slackapi.Interact
 func (h *Interactions) actError(ctx context.Context, leadID int64, kind crm.ActionKind, err error) string {
 	switch crm.ErrorCode(err) {
 	case crm.ECONFLICT, crm.EFORBIDDEN, crm.EINVALID, crm.ENOTFOUND:
-		return crm.ErrorMessage(err)
+		return bot.ErrorText(h.opts.Language, err)
 	default:
 		h.opts.Logger.ErrorContext(ctx, "slack: action failed", "lead_id", leadID, "action", string(kind), "err", err)
 		return msgTryAgain

@@ -111,9 +111,10 @@ func matchReason(value string, reasons []string) (string, bool) {
 // crm.CheckAmount's range, rounded to cents. Spaces are allowed as
 // thousands separators, since that is how the card shows amounts and how
 // many people type them. The error is what to show under the field: the
-// domain's words for a number out of range ("must be less than ..."),
+// domain's words for a number out of range ("must be less than ..."), in
+// lang,
 // msgBadAmount for anything else.
-func parseAmount(s string) (float64, string) {
+func parseAmount(lang, s string) (float64, string) {
 	s = strings.Map(func(r rune) rune {
 		if r == ' ' || r == '\u00a0' || r == '\u202f' {
 			return -1
@@ -129,7 +130,7 @@ func parseAmount(s string) (float64, string) {
 	}
 	v, err = crm.CheckAmount(v)
 	if err != nil {
-		return 0, sentence(crm.ErrorMessage(err))
+		return 0, sentence(bot.ErrorText(lang, err))
 	}
 	return v, ""
 }

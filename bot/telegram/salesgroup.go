@@ -782,7 +782,7 @@ func (h *SalesGroupHandler) act(ctx context.Context, a crm.Action) error {
 // try again for anything else, which is logged.
 func (h *SalesGroupHandler) failure(ctx context.Context, err error, leadID int64, action string) string {
 	if crm.ErrorCode(err) != crm.EINTERNAL {
-		return crm.ErrorMessage(err)
+		return bot.ErrorText(h.opts.Language, err)
 	}
 	h.opts.Logger.ErrorContext(ctx, "sales group: action failed", "lead_id", leadID, "action", action, "err", err)
 	return bot.TeamText(h.opts.Language, "tg.try_again")

@@ -187,7 +187,7 @@ func (h *SalesGroupHandler) reply(ctx context.Context, in salesInput) (bool, err
 	case code == crm.ENOTFOUND:
 		return false, nil
 	case code == crm.EFORBIDDEN || code == crm.EINVALID:
-		_, serr := h.sender.Send(ctx, bot.Message{ChatID: in.chatID, Text: crm.ErrorMessage(err), ReplyTo: in.messageID})
+		_, serr := h.sender.Send(ctx, bot.Message{ChatID: in.chatID, Text: bot.ErrorText(h.opts.Language, err), ReplyTo: in.messageID})
 		return true, serr
 	}
 	return true, err

@@ -346,11 +346,11 @@ func (a *App) menus() []telegram.Menu {
 	}
 	for _, m := range a.sales.Team() {
 		if m.TelegramID != 0 {
-			menus = append(menus, telegram.Menu{ChatID: m.TelegramID, Commands: bot.StaffMenu(m)})
+			menus = append(menus, telegram.Menu{ChatID: m.TelegramID, Commands: bot.StaffMenu(m, bot.MemberLang(m, a.cfg.Language))})
 		}
 	}
 	if a.cfg.TelegramSalesChatID != 0 {
-		menus = append(menus, telegram.Menu{ChatID: a.cfg.TelegramSalesChatID, Commands: bot.GroupMenu()})
+		menus = append(menus, telegram.Menu{ChatID: a.cfg.TelegramSalesChatID, Commands: bot.GroupMenu(a.cfg.Language)})
 	}
 	return menus
 }
@@ -361,7 +361,7 @@ func (a *App) staffMenu(ctx context.Context, m crm.Manager) {
 	if a.api == nil || m.TelegramID == 0 {
 		return
 	}
-	if err := telegram.SetMenus(ctx, a.api, []telegram.Menu{{ChatID: m.TelegramID, Commands: bot.StaffMenu(m)}}); err != nil {
+	if err := telegram.SetMenus(ctx, a.api, []telegram.Menu{{ChatID: m.TelegramID, Commands: bot.StaffMenu(m, bot.MemberLang(m, a.cfg.Language))}}); err != nil {
 		a.log.WarnContext(ctx, "command menu of a team member", "manager", m.Name, "err", err)
 	}
 }

@@ -34,5 +34,5 @@ func (a *App) slackRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /slack/interactions", slack.NewInteractions(a.sales, a.slack, a.cfg.SlackSigningSecret, a.redis,
 		slack.InteractionOptions{Now: a.clock.Now, Logger: a.log, Callbacks: a.desk, Language: a.cfg.Language}))
 	mux.Handle("POST /slack/events", slack.NewEvents(a.sales, a.convs, a.slack, a.cfg.SlackSigningSecret,
-		slack.EventOptions{Now: a.clock.Now, Logger: a.log}))
+		slack.EventOptions{Now: a.clock.Now, Logger: a.log, Language: a.cfg.Language}))
 }
