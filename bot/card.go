@@ -182,6 +182,13 @@ func (f Format) DayMonth(t time.Time) string {
 	return t.Format("2 Jan")
 }
 
+// DayTime writes a moment to come with its weekday, in Loc: "Fri 12 Dec
+// 15:00", «пт 12 дек. 15:00» (a call-back's time).
+func (f Format) DayTime(t time.Time) string {
+	t = t.In(f.loc())
+	return TeamText(f.lang(), "wd."+strings.ToLower(t.Format("Mon"))) + " " + f.DayMonth(t) + " " + t.Format("15:04")
+}
+
 // Temperature is "Hot", "Warm", "Cold" («Горячий»…); "—" for none.
 func (f Format) Temperature(t crm.Temperature) string {
 	return label(TemperatureName(f.lang(), t))

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -31,23 +30,6 @@ type deskCommandSpec struct {
 	headsOnly bool
 }
 
-// The desk's texts for the team, in one place for the team-language work
-// (English until then, like the rest of the team's side).
-const (
-	deskNoteAdded   = "📝 Note added to lead #%d."
-	deskNotes       = "Notes:"
-	deskAssigned    = "👤 Lead #%d is %s's now."
-	deskAssignedWas = "👤 Lead #%d is %s's now (was %s's)."
-	deskUnclaimed   = "↩️ Lead #%d is nobody's now: the next rep can claim it."
-	deskRequeued    = "↩️ Lead #%d is nobody's now: it goes to the next rep on duty."
-	deskCallbackSet = "⏰ I'll remind you to call back lead #%d on %s (%s)."
-	deskMyNone      = "You have no open leads."
-	deskMyTitle     = "Your open leads (%d), oldest first:"
-	deskMyLine      = "#%d %s · %s · %s · %s"
-	deskMyCall      = "call back %s"
-	deskMyNoCall    = "no call-back"
-)
-
 // runDesk answers a desk command; ok is false for any other command.
 func (s *Staff) runDesk(ctx context.Context, m crm.Manager, command, args string) (msgs []Message, ids []int64, ok bool, err error) {
 	d := s.cfg.Desk
@@ -66,27 +48,28 @@ func (s *Staff) runDesk(ctx context.Context, m crm.Manager, command, args string
 		return nil, nil, true, usage(s.lang(m), c, "")
 	}
 	ids = []int64{id}
+	lang := s.lang(m)
 	var text string
 	switch command {
 	case "note":
 		if _, err := d.Note(ctx, m, id, rest); err != nil {
 			return nil, ids, true, err
 		}
-		text = fmt.Sprintf(deskNoteAdded, id)
+		text = TeamTextf(lang, "desk.note_added", id)
 	case "assign":
 		card, err := d.Assign(ctx, m, id, rest)
 		if err != nil {
 			return nil, ids, true, err
 		}
-		text = fmt.Sprintf(deskAssigned, id, card.Assignee.Name)
+		text = TeamTextf(lang, "desk.assigned", id, card.Assignee.Name)
 	case "unclaim":
 		card, err := d.Unclaim(ctx, m, id)
 		if err != nil {
 			return nil, ids, true, err
 		}
-		text = fmt.Sprintf(deskUnclaimed, id)
+		text = TeamTextf(lang, "desk.unclaimed", id)
 		if card.Waiting {
-			text = fmt.Sprintf(deskRequeued, id)
+			text = TeamTextf(lang, "desk.requeued", id)
 		}
 	case "callback":
 		_, due, err := d.ScheduleCallback(ctx, m, id, rest)
@@ -94,7 +77,7 @@ func (s *Staff) runDesk(ctx context.Context, m crm.Manager, command, args string
 			return nil, ids, true, err
 		}
 		loc := d.Location(m)
-		text = fmt.Sprintf(deskCallbackSet, id, due.In(loc).Format("Mon 2 Jan 15:04"), loc.String())
+		text = TeamTextf(lang, "desk.callback_set", id, Format{Lang: lang, Loc: loc}.DayTime(due), loc.String())
 	}
 	return []Message{{Text: text}}, ids, true, nil
 }
@@ -105,13 +88,14 @@ func (s *Staff) my(ctx context.Context, d *crm.Desk, m crm.Manager) ([]Message, 
 	if err != nil {
 		return nil, nil, err
 	}
+	lang := s.lang(m)
 	if len(open) == 0 {
-		return []Message{{Text: deskMyNone}}, nil, nil
+		return []Message{{Text: TeamText(lang, "desk.my_none")}}, nil, nil
 	}
 	loc := d.Location(m)
-	f := Format{Lang: TeamLanguage, Loc: loc}
+	f := Format{Lang: lang, Loc: loc}
 	now := d.Now()
-	lines := []string{fmt.Sprintf(deskMyTitle, len(open))}
+	lines := []string{TeamTextf(lang, "desk.my_title", len(open))}
 	ids := make([]int64, len(open))
 	for i, o := range open {
 		ids[i] = o.LeadID
@@ -119,11 +103,11 @@ func (s *Staff) my(ctx context.Context, d *crm.Desk, m crm.Manager) ([]Message, 
 		if name == "" {
 			name = "—"
 		}
-		call := deskMyNoCall
+		call := TeamText(lang, "desk.my_no_call")
 		if o.NextCall != nil {
-			call = fmt.Sprintf(deskMyCall, f.Clock(*o.NextCall, now))
+			call = TeamTextf(lang, "desk.my_call", f.Clock(*o.NextCall, now))
 		}
-		lines = append(lines, fmt.Sprintf(deskMyLine, o.LeadID, name, f.Age(now.Sub(o.QualifiedAt)),
+		lines = append(lines, TeamTextf(lang, "desk.my_line", o.LeadID, name, f.Age(now.Sub(o.QualifiedAt)),
 			f.Stage(o.Stage), call))
 	}
 	return []Message{{Text: strings.Join(lines, "\n")}}, ids, nil
@@ -143,12 +127,13 @@ func (s *Staff) leadNotes(ctx context.Context, m crm.Manager, id int64) string {
 	}
 	loc := s.cfg.Desk.Location(m)
 	now := s.cfg.Desk.Now()
-	f := Format{Lang: TeamLanguage, Loc: loc}
-	lines := []string{deskNotes}
+	lang := s.lang(m)
+	f := Format{Lang: lang, Loc: loc}
+	lines := []string{TeamText(lang, "desk.notes")}
 	for _, n := range notes {
 		text := n.Text
 		if text == "" {
-			text = "(erased)"
+			text = TeamText(lang, "desk.note_erased")
 		}
 		lines = append(lines, "  "+f.Clock(n.CreatedAt, now)+" "+n.Author+": "+text)
 	}

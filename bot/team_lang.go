@@ -295,6 +295,33 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "%s остаётся открытым.", "%s stays open.", true
 	case "tg.callback_when":
 		return "Когда? Или отправьте /callback %d <когда>", "When? Or send /callback %d <when>", true
+	case "tg.amount_reply":
+		return "Ответьте на мой вопрос суммой", "Reply to my question with the amount", true
+	case "tg.amount_ask":
+		return "%s, ответьте на это сообщение суммой по лиду №%d, например 150000 или 1,5 млн (или отправьте /won %d <сумма>).",
+			"%s, reply to this message with the amount for lead #%d, for example 150000 or 1.5m (or send /won %d <amount>).", true
+	case "tg.amount_ask_again":
+		return "%s, %s. Ответьте на это сообщение суммой по лиду №%d, например 150000 или 1,5 млн (или отправьте /won %d <сумма>).",
+			"%s, %s. Reply to this message with the amount for lead #%d, for example 150000 or 1.5m (or send /won %d <amount>).", true
+	case "tg.amount_unreadable":
+		return "«%s» не похоже на сумму", "“%s” is not an amount I can read", true
+	case "tg.amount_problem":
+		return "«%s»: %s", "“%s”: %s", true
+	case "tg.won_usage":
+		return "Отправьте /won <лид> <сумма>, например /won 42 150000.", "Send /won <lead> <amount>, for example /won 42 150000.", true
+	case "tg.won_done":
+		return "Лид №%d — продажа: %s (%s)", "Lead #%d won: %s (%s)", true
+	case "tg.lead_problem":
+		return "Лид №%d: %s", "Lead #%d: %s", true
+	case "tg.callback_set":
+		return "Напомню: %s", "I'll remind you on %s", true
+	case "tg.group_help":
+		return "Здесь, в группе, ещё: /claim <номер> — взять лид; /won <номер> <сумма> — отметить продажу.",
+			"Here in the group also: /claim <id> — take a lead; /won <id> <amount> — mark it won.", true
+	case "tg.group_usage":
+		return "Отправьте /%s <номер лида>, например /%s 42.", "Send /%s <lead>, for example /%s 42.", true
+	case "tg.group_claimed":
+		return "Лид №%[2]d взят в работу: %[1]s.", "%s claimed lead #%d.", true
 	case "slack.msg.not_team":
 		return "Это может только команда продаж. Попросите администратора добавить ваш Slack id в команду в конфигурации.",
 			"Only the sales team can do this. Ask an admin to add your Slack id to the team in the configuration.", true
@@ -344,6 +371,50 @@ func teamTexts(key string) (ru, en string, ok bool) {
 			"Win probability: not enough outcomes yet (needs %d won and %d lost); go by the score", true
 	case "win.line":
 		return "Вероятность продажи %s в течение %s", "Win probability %s within %s", true
+
+	// The conversation as the team reads it (conversation_text.go, the
+	// sales group, Slack's threads).
+	case "conv.delivered":
+		return "Доставлено.", "Delivered.", true
+	case "conv.delivered_short":
+		return "Доставлено", "Delivered", true
+	case "conv.blocked":
+		return "Не доставлено: клиент заблокировал бота.", "Not delivered: the customer has blocked the bot.", true
+	case "conv.stopped":
+		return "Не доставлено: клиент отписался командой /stop.", "Not delivered: the customer opted out with /stop.", true
+	case "conv.erased":
+		return "Не доставлено: клиент попросил удалить свои данные (/forget).", "Not delivered: the customer asked to be forgotten (/forget).", true
+	case "conv.unknown":
+		return "Возможно, не доставлено: пересылка прервалась. Уточните у клиента, прежде чем отправлять снова.",
+			"May not have been delivered: the relay was cut short. Check with the customer before repeating it.", true
+	case "conv.refused":
+		return "Не доставлено: Telegram не принял сообщение.", "Not delivered: Telegram refused the message.", true
+	case "conv.customer":
+		return "Клиент", "Customer", true
+	case "conv.customer_named":
+		return "%s (клиент)", "%s (customer)", true
+	case "conv.note":
+		return "%s (заметка)", "%s (note)", true
+	case "conv.to_customer":
+		return "%s → клиенту", "%s → customer", true
+	case "conv.erased_body":
+		return "удалено по просьбе клиента", "erased at the customer's request", true
+	case "conv.deleted":
+		return "удалено", "deleted", true
+	case "conv.edited":
+		return "изменено", "edited", true
+	case "conv.handoff":
+		return "🙋 просит связать с менеджером.", "🙋 asks for a person.", true
+	case "conv.photo":
+		return "📷 фото", "📷 photo", true
+	case "conv.file":
+		return "📎 файл", "📎 file", true
+	case "conv.voice":
+		return "🎤 голосовое сообщение", "🎤 voice note", true
+	case "conv.location":
+		return "📍 геопозиция", "📍 location", true
+	case "conv.contact":
+		return "📱 отправлен контакт:", "📱 shared a contact:", true
 
 	// Notices about a lead (crm.NoticeWriter).
 	case "notice.detractor":
@@ -637,6 +708,32 @@ func teamTexts(key string) (ru, en string, ok bool) {
 				"• \"Claimed\" are leads a rep took; \"open\" in /team are open leads now.\n" +
 				"• Time to first contact is the median from qualification to Contacted.\n" +
 				"• NPS = % promoters (9–10) − % detractors (0–6).", true
+
+	// The rep's desk (staff_desk.go).
+	case "desk.note_added":
+		return "📝 Заметка к лиду №%d добавлена.", "📝 Note added to lead #%d.", true
+	case "desk.notes":
+		return "Заметки:", "Notes:", true
+	case "desk.note_erased":
+		return "(удалена)", "(erased)", true
+	case "desk.assigned":
+		return "👤 Лид №%d теперь ведёт %s.", "👤 Lead #%d is %s's now.", true
+	case "desk.unclaimed":
+		return "↩️ Лид №%d теперь ничей: его может взять следующий менеджер.", "↩️ Lead #%d is nobody's now: the next rep can claim it.", true
+	case "desk.requeued":
+		return "↩️ Лид №%d теперь ничей: он уйдёт следующему менеджеру на смене.", "↩️ Lead #%d is nobody's now: it goes to the next rep on duty.", true
+	case "desk.callback_set":
+		return "⏰ Напомню перезвонить по лиду №%d: %s (%s).", "⏰ I'll remind you to call back lead #%d on %s (%s).", true
+	case "desk.my_none":
+		return "Открытых лидов у вас нет.", "You have no open leads.", true
+	case "desk.my_title":
+		return "Ваши открытые лиды (%d), сначала давние:", "Your open leads (%d), oldest first:", true
+	case "desk.my_line":
+		return "№%d %s · %s · %s · %s", "#%d %s · %s · %s · %s", true
+	case "desk.my_call":
+		return "перезвонить %s", "call back %s", true
+	case "desk.my_no_call":
+		return "перезвон не назначен", "no call-back", true
 
 	// Usage lines and the commands' arguments (usage, CommandUsage).
 	case "usage.line":

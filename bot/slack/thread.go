@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/crm"
 )
 
@@ -31,7 +31,7 @@ func (n *Notifier) PostMessage(ctx context.Context, cardRef string, card *crm.Le
 	respChannel, msgTS, err := n.send(ctx, channel,
 		slackapi.MsgOptionPost(),
 		slackapi.MsgOptionTS(ts),
-		slackapi.MsgOptionText(messageText(card, m), false),
+		slackapi.MsgOptionText(messageText(n.opts.Language, card, m), false),
 		slackapi.MsgOptionDisableLinkUnfurl(),
 		slackapi.MsgOptionMetadata(slackapi.SlackMetadata{EventType: messageEvent, EventPayload: map[string]any{"message_id": m.ID}}),
 	)
@@ -51,7 +51,7 @@ func (n *Notifier) EditMessage(ctx context.Context, _ string, ref string, card *
 	if err != nil {
 		return err
 	}
-	if _, _, err := n.send(ctx, channel, slackapi.MsgOptionUpdate(ts), slackapi.MsgOptionText(messageText(card, m), false)); err != nil {
+	if _, _, err := n.send(ctx, channel, slackapi.MsgOptionUpdate(ts), slackapi.MsgOptionText(messageText(n.opts.Language, card, m), false)); err != nil {
 		return fmt.Errorf("slack: edit message %d: %w", m.ID, err)
 	}
 	return nil
@@ -143,31 +143,13 @@ func (n *Notifier) ShowDelivery(ctx context.Context, cardRef, ref string, m *crm
 		return err
 	}
 	_, _, err = n.send(ctx, channel, slackapi.MsgOptionPost(), slackapi.MsgOptionTS(thread),
-		slackapi.MsgOptionText(":x: "+DeliveryText(m), false))
+		slackapi.MsgOptionText(":x: "+bot.DeliveryText(n.opts.Language, m), false))
 	return err
 }
 
-// DeliveryText says, in the team's words, what became of a message.
-func DeliveryText(m *crm.Message) string {
-	switch m.Delivery {
-	case crm.DeliveryDelivered:
-		return "Delivered."
-	case crm.DeliveryBlocked:
-		return "Not delivered: the customer has blocked the bot."
-	case crm.DeliveryStopped:
-		return "Not delivered: the customer opted out with /stop."
-	case crm.DeliveryErased:
-		return "Not delivered: the customer asked to be forgotten (/forget)."
-	case crm.DeliveryUnknown:
-		return "May not have been delivered: the relay was cut short. Check with the customer before repeating it."
-	default:
-		return "Not delivered: Telegram refused the message."
-	}
-}
-
 // messageText is a conversation message as the team reads it in the
-// thread.
-func messageText(card *crm.LeadCard, m *crm.Message) string {
+// thread, in lang.
+func messageText(lang string, card *crm.LeadCard, m *crm.Message) string {
 	var who string
 	switch m.Direction {
 	case crm.FromCustomer:
@@ -175,42 +157,27 @@ func messageText(card *crm.LeadCard, m *crm.Message) string {
 		if card != nil && !card.Erased {
 			name = card.Contact.Name()
 		}
-		who = "*Customer*"
+		who = "*" + bot.TeamText(lang, "conv.customer") + "*"
 		if name != "" {
-			who = "*" + escape(name) + "* (customer)"
+			who = bot.TeamTextf(lang, "conv.customer_named", "*"+escape(name)+"*")
 		}
 	case crm.TeamNote:
-		who = "📝 *" + escape(m.Author) + "* (note)"
+		who = "📝 " + bot.TeamTextf(lang, "conv.note", "*"+escape(m.Author)+"*")
 	default:
-		who = "*" + escape(m.Author) + "* → customer"
+		who = bot.TeamTextf(lang, "conv.to_customer", "*"+escape(m.Author)+"*")
 	}
 	if m.ErasedAt != nil {
-		return who + ": _erased at the customer's request_"
+		return who + ": _" + bot.TeamText(lang, "conv.erased_body") + "_"
 	}
 	if m.DeletedAt != nil {
-		return who + ": _deleted_"
+		return who + ": _" + bot.TeamText(lang, "conv.deleted") + "_"
 	}
-	body := escape(m.Text)
-	switch m.Kind {
-	case crm.MessageHandoff:
-		body = strings.TrimSpace("🙋 asks for a person. " + body)
-	case crm.MessagePhoto:
-		body = strings.TrimSpace("📷 photo " + body)
-	case crm.MessageDocument:
-		body = strings.TrimSpace("📎 file " + body)
-	case crm.MessageVoice:
-		body = "🎤 voice note"
-	case crm.MessageLocation:
-		body = "📍 location https://maps.google.com/?q=" + m.Media
-	case crm.MessageContact:
-		body = "📱 shared a contact: " + body
-	}
-	text := who + ": " + body
+	text := who + ": " + bot.MessageBody(lang, m, escape(m.Text))
 	if m.EditedAt != nil {
-		text += " _(edited)_"
+		text += " _(" + bot.TeamText(lang, "conv.edited") + ")_"
 	}
 	if m.Direction == crm.ToCustomer && m.Delivery.Final() && m.Delivery != crm.DeliveryDelivered {
-		text += "\n:x: " + DeliveryText(m)
+		text += "\n:x: " + bot.DeliveryText(lang, m)
 	}
 	return text
 }

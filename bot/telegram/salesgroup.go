@@ -86,10 +86,6 @@ const actCallback crm.ActionKind = "cb"
 // The text the handler finds in a reply, and sizes (the team's texts are
 // bot.TeamText keys).
 const (
-	// amountMarker is how the handler recognises a reply to its own
-	// question: the question names the lead after it, and Telegram hands
-	// the replied-to text back with the reply.
-	amountMarker = "the amount for lead #"
 	// maxText keeps a message under Telegram's 4096 characters.
 	maxText = 4000
 	// maxCallbackText keeps a callback notice under Telegram's 200.
@@ -98,7 +94,12 @@ const (
 	maxReasonButtons = 30
 )
 
-var amountFor = regexp.MustCompile(`the amount for lead #(\d+)`)
+// amountFor is how the handler recognises a reply to its own question
+// for an amount: the question (tg.amount_ask) names the lead in a fixed
+// phrase, in either team language, so a question asked before the
+// team's language changed is still understood; Telegram hands the
+// replied-to text back with the reply.
+var amountFor = regexp.MustCompile(`(?:the amount for lead #|суммой по лиду №)(\d+)`)
 
 // SalesGroup puts leads in front of the team in a Telegram group. It is a
 // crm.SalesNotifier; a card's reference is "<chat id>:<message id>".
@@ -532,10 +533,6 @@ func arrivedAt(c *crm.LeadCard) time.Time {
 	return c.Lead.CreatedAt
 }
 
-// salesAmount writes the amount of a sale the way the cards do
-// (bot.Format.Amount).
-func salesAmount(v float64) string { return bot.Format{Lang: bot.TeamLanguage}.Amount(v) }
-
 // clipText cuts s to n runes, marking the cut.
 func clipText(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
@@ -729,12 +726,12 @@ func (h *SalesGroupHandler) press(ctx context.Context, in salesInput) error {
 	case string(crm.ActClaim), string(crm.ActContacted), string(crm.ActReopen):
 		notice := bot.TeamText(lang, "tg.done_"+action)
 		if err := h.act(ctx, crm.Action{LeadID: leadID, Kind: crm.ActionKind(action), By: m}); err != nil {
-			notice = h.failure(ctx, err, leadID, action)
+			notice = h.failure(ctx, lang, err, leadID, action)
 		}
 		h.answer(ctx, in, notice)
 		return nil
 	case string(crm.ActWon):
-		h.answer(ctx, in, "Reply to my question with the amount")
+		h.answer(ctx, in, bot.TeamText(lang, "tg.amount_reply"))
 		return h.askAmount(ctx, m, leadID, "")
 	case string(crm.ActLost):
 		return h.showReasons(ctx, in, m, leadID)
@@ -780,12 +777,12 @@ func (h *SalesGroupHandler) act(ctx context.Context, a crm.Action) error {
 // failure is what to tell a rep whose action the desk did not take: the
 // desk's own words for a teamOnly ("already claimed by Anna"), a plea to
 // try again for anything else, which is logged.
-func (h *SalesGroupHandler) failure(ctx context.Context, err error, leadID int64, action string) string {
+func (h *SalesGroupHandler) failure(ctx context.Context, lang string, err error, leadID int64, action string) string {
 	if crm.ErrorCode(err) != crm.EINTERNAL {
-		return bot.ErrorText(h.opts.Language, err)
+		return bot.ErrorText(lang, err)
 	}
 	h.opts.Logger.ErrorContext(ctx, "sales group: action failed", "lead_id", leadID, "action", action, "err", err)
-	return bot.TeamText(h.opts.Language, "tg.try_again")
+	return bot.TeamText(lang, "tg.try_again")
 }
 
 // answer stops the button's spinner with a notice. A failure is logged
@@ -806,19 +803,15 @@ func (h *SalesGroupHandler) say(ctx context.Context, text string) {
 
 // askAmount asks m for the amount of a sale, after what was wrong with the
 // last answer when problem is set. The question names the lead in a fixed
-// phrase (amountMarker), which is how a reply to it is recognised without
+// phrase (amountFor), which is how a reply to it is recognised without
 // keeping anything between the question and the reply.
 func (h *SalesGroupHandler) askAmount(ctx context.Context, m crm.Manager, leadID int64, problem string) error {
-	var b strings.Builder
-	b.WriteString("💰 " + m.Name + ", ")
+	lang := h.opts.Language
+	text := "💰 " + bot.TeamTextf(lang, "tg.amount_ask", m.Name, leadID, leadID)
 	if problem != "" {
-		b.WriteString(problem + ". Reply")
-	} else {
-		b.WriteString("reply")
+		text = "💰 " + bot.TeamTextf(lang, "tg.amount_ask_again", m.Name, problem, leadID, leadID)
 	}
-	fmt.Fprintf(&b, " to this message with %s%d, for example 150000 or 1,5 млн (or send /won %d <amount>).",
-		amountMarker, leadID, leadID)
-	if _, err := h.sender.Send(ctx, bot.Message{ChatID: h.chatID, Text: b.String()}); err != nil {
+	if _, err := h.sender.Send(ctx, bot.Message{ChatID: h.chatID, Text: text}); err != nil {
 		return fmt.Errorf("ask amount for lead %d: %w", leadID, err)
 	}
 	return nil
@@ -832,7 +825,7 @@ func (h *SalesGroupHandler) wonCommand(ctx context.Context, in salesInput) error
 		if _, ok := h.desk.ManagerByTelegram(in.user.ID); !ok {
 			return nil // a stranger's malformed command deserves no answer in the team's group
 		}
-		if _, err := h.sender.Send(ctx, bot.Message{ChatID: h.chatID, Text: "Send /won <lead> <amount>, for example /won 42 150000."}); err != nil {
+		if _, err := h.sender.Send(ctx, bot.Message{ChatID: h.chatID, Text: bot.TeamText(h.opts.Language, "tg.won_usage")}); err != nil {
 			return fmt.Errorf("explain /won: %w", err)
 		}
 		return nil
@@ -850,17 +843,17 @@ func (h *SalesGroupHandler) amountReply(ctx context.Context, in salesInput, lead
 	typed := clipText(strings.TrimSpace(text), 40)
 	amount, ok := parseAmount(text)
 	if !ok {
-		return h.askAmount(ctx, m, leadID, fmt.Sprintf("“%s” is not an amount I can read", typed))
+		return h.askAmount(ctx, m, leadID, bot.TeamTextf(h.opts.Language, "tg.amount_unreadable", typed))
 	}
 	amount, err := crm.CheckAmount(amount)
 	if err != nil {
-		return h.askAmount(ctx, m, leadID, fmt.Sprintf("“%s”: %s", typed, crm.ErrorMessage(err)))
+		return h.askAmount(ctx, m, leadID, bot.TeamTextf(h.opts.Language, "tg.amount_problem", typed, bot.ErrorText(h.opts.Language, err)))
 	}
 	if err := h.act(ctx, crm.Action{LeadID: leadID, Kind: crm.ActWon, By: m, Amount: amount}); err != nil {
-		h.say(ctx, fmt.Sprintf("Lead #%d: %s", leadID, h.failure(ctx, err, leadID, string(crm.ActWon))))
+		h.say(ctx, bot.TeamTextf(h.opts.Language, "tg.lead_problem", leadID, h.failure(ctx, h.opts.Language, err, leadID, string(crm.ActWon))))
 		return nil
 	}
-	h.say(ctx, fmt.Sprintf("✅ Lead #%d won: %s (%s)", leadID, salesAmount(amount), m.Name))
+	h.say(ctx, "✅ "+bot.TeamTextf(h.opts.Language, "tg.won_done", leadID, bot.Format{Lang: h.opts.Language}.Amount(amount), m.Name))
 	return nil
 }
 
@@ -873,7 +866,7 @@ func (h *SalesGroupHandler) showReasons(ctx context.Context, in salesInput, m cr
 	if len(reasons) == 0 {
 		notice := bot.TeamText(h.opts.Language, "tg.marked_lost")
 		if err := h.act(ctx, crm.Action{LeadID: leadID, Kind: crm.ActLost, By: m}); err != nil {
-			notice = h.failure(ctx, err, leadID, string(crm.ActLost))
+			notice = h.failure(ctx, bot.MemberLang(m, h.opts.Language), err, leadID, string(crm.ActLost))
 		}
 		h.answer(ctx, in, notice)
 		return nil
@@ -914,7 +907,7 @@ func (h *SalesGroupHandler) lostReason(ctx context.Context, in salesInput, m crm
 	}
 	reason := reasons[i]
 	if err := h.act(ctx, crm.Action{LeadID: leadID, Kind: crm.ActLost, By: m, Reason: reason}); err != nil {
-		h.answer(ctx, in, h.failure(ctx, err, leadID, string(crm.ActLost)))
+		h.answer(ctx, in, h.failure(ctx, bot.MemberLang(m, h.opts.Language), err, leadID, string(crm.ActLost)))
 		return nil
 	}
 	said := bot.LostReasonText(h.opts.Language, reason)

@@ -45,15 +45,15 @@ func (h *SalesGroupHandler) callbackChoices(ctx context.Context, in salesInput, 
 func (h *SalesGroupHandler) callbackAt(ctx context.Context, in salesInput, m crm.Manager, leadID int64, extra string) error {
 	codes, when, ok := strings.Cut(extra, ":")
 	if h.opts.Desk == nil || !ok {
-		h.answer(ctx, in, "Unknown button")
+		h.answer(ctx, in, bot.TeamText(bot.MemberLang(m, h.opts.Language), "tg.unknown_button"))
 		return nil
 	}
 	_, due, err := h.opts.Desk.ScheduleCallback(ctx, m, leadID, when)
 	if err != nil {
-		h.answer(ctx, in, h.failure(ctx, err, leadID, "callback"))
+		h.answer(ctx, in, h.failure(ctx, bot.MemberLang(m, h.opts.Language), err, leadID, "callback"))
 		return nil
 	}
-	loc := h.opts.Desk.Location(m)
-	h.answer(ctx, in, "⏰ I'll remind you on "+due.In(loc).Format("Mon 2 Jan 15:04"))
+	lang := bot.MemberLang(m, h.opts.Language)
+	h.answer(ctx, in, "⏰ "+bot.TeamTextf(lang, "tg.callback_set", bot.Format{Lang: lang, Loc: h.opts.Desk.Location(m)}.DayTime(due)))
 	return h.restore(ctx, in, leadID, codes)
 }

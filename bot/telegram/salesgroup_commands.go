@@ -21,13 +21,6 @@ type CardSource interface {
 	LeadCard(ctx context.Context, leadID int64) (*crm.LeadCard, error)
 }
 
-// The group's own texts, beside the team's help (bot.StaffHelp).
-const (
-	groupHelpExtra = "\nHere in the group also: /claim <id> — take a lead; /won <id> <amount> — mark it won."
-	groupUsage     = "Send /%s <lead>, for example /%s 42."
-	groupClaimed   = "🙋 %s claimed lead #%d."
-)
-
 // command answers a team member's command in the group: /help and
 // /start the commands of their role, /lead the lead's card with the
 // buttons its stage allows, /claim claims it (the card follows), every
@@ -42,23 +35,23 @@ func (h *SalesGroupHandler) command(ctx context.Context, in salesInput) error {
 	var msgs []bot.Message
 	switch name := strings.ToLower(in.command); {
 	case name == "help" || name == "start":
-		msgs = []bot.Message{{Text: bot.StaffHelp(m, bot.MemberLang(m, h.opts.Language), "/") + groupHelpExtra}}
+		msgs = []bot.Message{{Text: bot.StaffHelp(m, bot.MemberLang(m, h.opts.Language), "/") + "\n" + bot.TeamText(bot.MemberLang(m, h.opts.Language), "tg.group_help")}}
 	case name == "lead" && h.opts.Cards != nil:
 		id, ok := leadArg(in.args)
 		if !ok {
-			msgs = []bot.Message{{Text: fmt.Sprintf(groupUsage, name, name)}}
+			msgs = []bot.Message{{Text: bot.TeamTextf(h.opts.Language, "tg.group_usage", name, name)}}
 			break
 		}
 		return h.showCard(ctx, id)
 	case name == "claim":
 		id, ok := leadArg(in.args)
 		if !ok {
-			msgs = []bot.Message{{Text: fmt.Sprintf(groupUsage, name, name)}}
+			msgs = []bot.Message{{Text: bot.TeamTextf(h.opts.Language, "tg.group_usage", name, name)}}
 			break
 		}
-		text := fmt.Sprintf(groupClaimed, m.Name, id)
+		text := "🙋 " + bot.TeamTextf(h.opts.Language, "tg.group_claimed", m.Name, id)
 		if err := h.act(ctx, crm.Action{LeadID: id, Kind: crm.ActClaim, By: m}); err != nil {
-			text = h.failure(ctx, err, id, "claim")
+			text = h.failure(ctx, h.opts.Language, err, id, "claim")
 		}
 		msgs = []bot.Message{{Text: text}}
 	case bot.IsStaffCommand(name) && h.opts.Staff != nil:
@@ -79,9 +72,9 @@ func (h *SalesGroupHandler) command(ctx context.Context, in salesInput) error {
 func (h *SalesGroupHandler) showCard(ctx context.Context, id int64) error {
 	card, err := h.opts.Cards.LeadCard(ctx, id)
 	if err != nil {
-		text := h.failure(ctx, err, id, "lead")
+		text := h.failure(ctx, h.opts.Language, err, id, "lead")
 		if crm.ErrorCode(err) == crm.ENOTFOUND {
-			text = fmt.Sprintf("Lead #%d not found.", id)
+			text = bot.ErrorText(h.opts.Language, crm.Errorf(crm.ENOTFOUND, "Lead #%d not found.", id))
 		}
 		h.say(ctx, text)
 		return nil

@@ -25,7 +25,7 @@ func (g *SalesGroup) PostMessage(ctx context.Context, cardRef string, card *crm.
 	if err != nil {
 		return "", err
 	}
-	msg := bot.Message{ChatID: chatID, Text: groupMessageText(card, m), ReplyTo: cardID}
+	msg := bot.Message{ChatID: chatID, Text: groupMessageText(g.opts.Language, card, m), ReplyTo: cardID}
 	if thread := threadOf(cardRef); thread != 0 {
 		// In the lead's topic: the conversation is the topic itself.
 		msg.ReplyTo, msg.ThreadID = 0, thread
@@ -44,7 +44,7 @@ func (g *SalesGroup) EditMessage(ctx context.Context, _ string, ref string, card
 	if err != nil {
 		return err
 	}
-	_, err = g.sender.Send(ctx, bot.Message{ChatID: chatID, Text: groupMessageText(card, m), EditMessageID: msgID})
+	_, err = g.sender.Send(ctx, bot.Message{ChatID: chatID, Text: groupMessageText(g.opts.Language, card, m), EditMessageID: msgID})
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Code == 400 && (strings.Contains(ae.Description, "message to edit not found") || strings.Contains(ae.Description, "not modified")) {
 		return nil
@@ -62,76 +62,45 @@ func (g *SalesGroup) ShowDelivery(ctx context.Context, cardRef string, ref strin
 	if err != nil {
 		return err
 	}
-	text := "✓ Delivered"
+	text := "✓ " + bot.TeamText(g.opts.Language, "conv.delivered_short")
 	if m.Delivery != crm.DeliveryDelivered {
-		text = "✗ " + deliveryText(m)
+		text = "✗ " + bot.DeliveryText(g.opts.Language, m)
 	}
 	_, err = g.sender.Send(ctx, bot.Message{ChatID: chatID, Text: text, ReplyTo: msgID, ThreadID: threadOf(cardRef)})
 	return err
 }
 
-// deliveryText says, in the team's words, why a message did not reach the
-// customer.
-func deliveryText(m *crm.Message) string {
-	switch m.Delivery {
-	case crm.DeliveryBlocked:
-		return "Not delivered: the customer has blocked the bot."
-	case crm.DeliveryStopped:
-		return "Not delivered: the customer opted out with /stop."
-	case crm.DeliveryErased:
-		return "Not delivered: the customer asked to be forgotten (/forget)."
-	case crm.DeliveryUnknown:
-		return "May not have been delivered: the relay was cut short. Check with the customer before repeating it."
-	}
-	return "Not delivered: Telegram refused the message."
-}
-
-// groupMessageText is a conversation message as the group reads it:
-// plain text, who wrote it first.
-func groupMessageText(card *crm.LeadCard, m *crm.Message) string {
+// groupMessageText is a conversation message as the group reads it, in
+// lang: plain text, who wrote it first.
+func groupMessageText(lang string, card *crm.LeadCard, m *crm.Message) string {
 	var who string
 	switch m.Direction {
 	case crm.FromCustomer:
-		who = "👤 Customer"
+		who = "👤 " + bot.TeamText(lang, "conv.customer")
 		if card != nil && !card.Erased && card.Contact.Name() != "" {
 			who = "👤 " + card.Contact.Name()
 		}
 	case crm.TeamNote:
-		who = "📝 " + m.Author + " (note)"
+		who = "📝 " + bot.TeamTextf(lang, "conv.note", m.Author)
 	default:
-		who = "💬 " + m.Author + " → customer"
+		who = "💬 " + bot.TeamTextf(lang, "conv.to_customer", m.Author)
 	}
 	if m.ErasedAt != nil {
-		return who + ": (erased at the customer's request)"
+		return who + ": (" + bot.TeamText(lang, "conv.erased_body") + ")"
 	}
 	if m.DeletedAt != nil {
-		return who + ": (deleted)"
+		return who + ": (" + bot.TeamText(lang, "conv.deleted") + ")"
 	}
-	body := m.Text
-	switch m.Kind {
-	case crm.MessageHandoff:
-		body = strings.TrimSpace("🙋 asks for a person. " + body)
-	case crm.MessagePhoto:
-		body = strings.TrimSpace("📷 photo " + body)
-	case crm.MessageDocument:
-		body = strings.TrimSpace("📎 file " + body)
-	case crm.MessageVoice:
-		body = "🎤 voice note"
-	case crm.MessageLocation:
-		body = "📍 location https://maps.google.com/?q=" + m.Media
-	case crm.MessageContact:
-		body = "📱 shared a contact: " + body
-	}
-	text := who + ": " + body
+	text := who + ": " + bot.MessageBody(lang, m, m.Text)
 	if m.EditedAt != nil {
-		text += " (edited)"
+		text += " (" + bot.TeamText(lang, "conv.edited") + ")"
 	}
 	switch {
 	case m.Direction != crm.ToCustomer || !m.Delivery.Final():
 	case m.Delivery == crm.DeliveryDelivered:
-		text += "\n✓ Delivered"
+		text += "\n✓ " + bot.TeamText(lang, "conv.delivered_short")
 	default:
-		text += "\n✗ " + deliveryText(m)
+		text += "\n✗ " + bot.DeliveryText(lang, m)
 	}
 	return clipText(text, 4000)
 }

@@ -594,7 +594,7 @@ func TestSalesGroupHandlerWonAsksTheAmount(t *testing.T) {
 	require.Empty(t, sb.desk.Acts())
 	sent := sb.srv.Sent(salesChat)
 	require.Len(t, sent, 2)
-	require.Equal(t, "💰 Anna, reply to this message with the amount for lead #42, for example 150000 or 1,5 млн (or send /won 42 <amount>).", sent[1].Text)
+	require.Equal(t, "💰 Anna, reply to this message with the amount for lead #42, for example 150000 or 1.5m (or send /won 42 <amount>).", sent[1].Text)
 	prompt := messageID(t, sb.srv, salesChat)
 
 	// A reply to anything but the question is chat, not an amount.
@@ -692,7 +692,7 @@ func TestSalesGroupHandlerRefusesAnAmountOutOfRange(t *testing.T) {
 		require.Contains(t, sent[len(sent)-1].Text, "”: the amount of a sale must be less than 1 000 000 000 000. Reply to this message with the amount for lead #42", bad)
 	}
 	sent := sb.srv.Sent(salesChat)
-	require.Equal(t, "💰 Boris, “1000 млрд”: the amount of a sale must be less than 1 000 000 000 000. Reply to this message with the amount for lead #42, for example 150000 or 1,5 млн (or send /won 42 <amount>).",
+	require.Equal(t, "💰 Boris, “1000 млрд”: the amount of a sale must be less than 1 000 000 000 000. Reply to this message with the amount for lead #42, for example 150000 or 1.5m (or send /won 42 <amount>).",
 		sent[len(sent)-5].Text)
 	_, err := sb.handler.HandleTelegram(ctx, sb.srv.Reply(salesChat, boris.TelegramID, prompt, "0,0001"))
 	require.NoError(t, err)
@@ -732,7 +732,7 @@ func TestSalesGroupHandlerWonCommand(t *testing.T) {
 	}
 	require.Equal(t, []string{
 		"✅ Lead #42 won: 150\u202f000 (Anna)",
-		"💰 Anna, “lots” is not an amount I can read. Reply to this message with the amount for lead #42, for example 150000 or 1,5 млн (or send /won 42 <amount>).",
+		"💰 Anna, “lots” is not an amount I can read. Reply to this message with the amount for lead #42, for example 150000 or 1.5m (or send /won 42 <amount>).",
 		"Send /won <lead> <amount>, for example /won 42 150000.",
 		"Only the sales team can do this.",
 	}, texts)
