@@ -40,11 +40,11 @@ func CustomerMenu(lang string) []MenuCommand {
 // CustomerMenuLanguages are the languages CustomerMenu speaks.
 func CustomerMenuLanguages() []string { return []string{"ru", "en"} }
 
-// StaffMenu is m's menu in their private chat: /help and the commands of
+// TeamMenu is m's menu in their private chat: /help and the commands of
 // their role.
-func StaffMenu(m crm.Manager) []MenuCommand {
+func TeamMenu(m crm.Manager) []MenuCommand {
 	out := []MenuCommand{{"help", "Your commands"}}
-	for _, c := range StaffCommandsFor(m) {
+	for _, c := range TeamCommandsFor(m) {
 		out = append(out, MenuCommand{c.Name, menuDescription(c)})
 	}
 	return out
@@ -60,7 +60,7 @@ func GroupMenu() []MenuCommand {
 		{"claim", "Take a lead: /claim 42"},
 		{"won", "Mark a lead won: /won 42 150000"},
 	}
-	for _, c := range StaffCommandsFor(crm.Manager{Role: crm.RoleHead}) {
+	for _, c := range TeamCommandsFor(crm.Manager{Role: crm.RoleHead}) {
 		if c.Name == "lead" {
 			continue
 		}
@@ -71,7 +71,7 @@ func GroupMenu() []MenuCommand {
 
 // menuDescription is a command's line in a menu: the usage, then what it
 // does, within Telegram's 256 characters.
-func menuDescription(c StaffCommand) string {
+func menuDescription(c TeamCommand) string {
 	d := c.What
 	if c.Usage != "" {
 		d = c.Usage + " — " + d

@@ -604,7 +604,7 @@ func teamTexts(key string) (ru, en string, ok bool) {
 	case "rep.ev.why":
 		return "ответ на «что случилось?»: %s", "answer to “what happened?”: %s", true
 
-	// The managers' /help (StaffHelp).
+	// The managers' /help (TeamHelp).
 	case "help.title":
 		return "Воронка для команды: вы — %s (%s). Ваши команды:", "Voronka for the team: you are %s (%s). Your commands:", true
 	case "help.periods":

@@ -12,8 +12,8 @@ import (
 // team.
 type Scope struct{ ManagerID int64 }
 
-// StaffCommand is one command a manager gave, for the audit log.
-type StaffCommand struct {
+// TeamCommand is one command a manager gave, for the audit log.
+type TeamCommand struct {
 	ManagerID int64
 	Manager   string
 	Channel   string // "telegram", "slack", "digest"
@@ -462,7 +462,7 @@ func (s *Stats) Cohorts(ctx context.Context, m Manager, p Period) (*CohortReport
 }
 
 // Log records a command in the audit log.
-func (s *Stats) Log(ctx context.Context, c StaffCommand) error {
+func (s *Stats) Log(ctx context.Context, c TeamCommand) error {
 	if c.At.IsZero() {
 		c.At = s.clock.Now()
 	}

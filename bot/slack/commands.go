@@ -20,9 +20,9 @@ import (
 	"github.com/voronka/voronka/crm"
 )
 
-// StaffDesk answers the managers' commands: bot.Staff, which Telegram
+// TeamDesk answers the managers' commands: bot.Team, which Telegram
 // uses too, so both channels show the same text and the same numbers.
-type StaffDesk interface {
+type TeamDesk interface {
 	ManagerBySlack(id string) (crm.Manager, bool)
 	Answer(ctx context.Context, m crm.Manager, channel, command, args string) []bot.Message
 }
@@ -106,7 +106,7 @@ const (
 // invocation. A Once that fails (Redis down) lets the command run, as a
 // report run twice beats every report refused.
 type Commands struct {
-	desk StaffDesk
+	desk TeamDesk
 	api  *slackapi.Client
 	key  string
 	opts CommandOptions
@@ -118,7 +118,7 @@ var _ http.Handler = (*Commands)(nil)
 
 // NewCommands returns the handler. api may be nil, which drops charts and
 // files (there is no way to send them).
-func NewCommands(desk StaffDesk, client *Client, signingSecret string, opts CommandOptions) *Commands {
+func NewCommands(desk TeamDesk, client *Client, signingSecret string, opts CommandOptions) *Commands {
 	return &Commands{desk: desk, api: client.lib(), key: signingSecret, opts: opts.withDefaults()}
 }
 
@@ -152,7 +152,7 @@ func (h *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reply(w, msgCommandNotTeam)
 		return
 	}
-	// The text reaches PostgreSQL (the staff log, /find): a %00 in it
+	// The text reaches PostgreSQL (the team log, /find): a %00 in it
 	// would make the insert fail, so it goes as text can hold it.
 	name, args, _ := strings.Cut(strings.TrimSpace(bot.StorableText(form.Get("text"))), " ")
 	name = strings.TrimPrefix(strings.ToLower(name), "/")
@@ -240,7 +240,7 @@ func helpText(slash, name string, m crm.Manager) string {
 		fmt.Fprintf(&b, "Unknown command %q.\n", name)
 	}
 	b.WriteString("Usage: " + slash + " <command> [argument]\n")
-	for _, c := range bot.StaffCommandsFor(m) {
+	for _, c := range bot.TeamCommandsFor(m) {
 		fmt.Fprintf(&b, "%s %s %s — %s\n", slash, c.Name, c.Usage, c.What)
 	}
 	b.WriteString(crm.PeriodUsage + "; default 7d")

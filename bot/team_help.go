@@ -7,21 +7,21 @@ import (
 	"github.com/voronka/voronka/crm"
 )
 
-// StaffGroupUnknown is the one line the sales group answers an unknown
+// TeamGroupUnknown is the one line the sales group answers an unknown
 // command of a team member with, in lang.
-func StaffGroupUnknown(lang, command string) string {
+func TeamGroupUnknown(lang, command string) string {
 	return TeamTextf(lang, "help.group_unknown", command)
 }
 
-// StaffHelp lists the commands m's role allows (StaffCommandsFor), one a
+// TeamHelp lists the commands m's role allows (TeamCommandsFor), one a
 // line, each as prefix+name ("/" in Telegram), in lang, and says what
 // each figure of the reports counts, so that a name means one thing
 // wherever it appears. A command's description is English until its
 // help.cmd.<name> key is in the team texts.
-func StaffHelp(m crm.Manager, lang, prefix string) string {
+func TeamHelp(m crm.Manager, lang, prefix string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, TeamText(lang, "help.title"), m.Name, RoleName(lang, m.Role))
-	for _, c := range StaffCommandsFor(m) {
+	for _, c := range TeamCommandsFor(m) {
 		line := prefix + c.Name
 		if c.Usage != "" {
 			line += " " + c.Usage
