@@ -143,3 +143,25 @@ func ruOnWeekday(d time.Weekday) string {
 	}
 	return "в воскресенье"
 }
+
+// MessageBody is how a conversation message reads to the team in every
+// channel: text as the channel escapes it (text), behind a mark of what
+// kind of message it is (a hand-off, a photo, a file, a voice note, a
+// location, a shared contact).
+func MessageBody(m *crm.Message, text string) string {
+	switch m.Kind {
+	case crm.MessageHandoff:
+		return strings.TrimSpace("🙋 asks for a person. " + text)
+	case crm.MessagePhoto:
+		return strings.TrimSpace("📷 photo " + text)
+	case crm.MessageDocument:
+		return strings.TrimSpace("📎 file " + text)
+	case crm.MessageVoice:
+		return "🎤 voice note"
+	case crm.MessageLocation:
+		return "📍 location https://maps.google.com/?q=" + m.Media
+	case crm.MessageContact:
+		return "📱 shared a contact: " + text
+	}
+	return text
+}

@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/crm"
 )
 
@@ -191,20 +191,7 @@ func messageText(card *crm.LeadCard, m *crm.Message) string {
 		return who + ": _deleted_"
 	}
 	body := escape(m.Text)
-	switch m.Kind {
-	case crm.MessageHandoff:
-		body = strings.TrimSpace("🙋 asks for a person. " + body)
-	case crm.MessagePhoto:
-		body = strings.TrimSpace("📷 photo " + body)
-	case crm.MessageDocument:
-		body = strings.TrimSpace("📎 file " + body)
-	case crm.MessageVoice:
-		body = "🎤 voice note"
-	case crm.MessageLocation:
-		body = "📍 location https://maps.google.com/?q=" + m.Media
-	case crm.MessageContact:
-		body = "📱 shared a contact: " + body
-	}
+	body = bot.MessageBody(m, body)
 	text := who + ": " + body
 	if m.EditedAt != nil {
 		text += " _(edited)_"

@@ -108,20 +108,7 @@ func groupMessageText(card *crm.LeadCard, m *crm.Message) string {
 		return who + ": (deleted)"
 	}
 	body := m.Text
-	switch m.Kind {
-	case crm.MessageHandoff:
-		body = strings.TrimSpace("🙋 asks for a person. " + body)
-	case crm.MessagePhoto:
-		body = strings.TrimSpace("📷 photo " + body)
-	case crm.MessageDocument:
-		body = strings.TrimSpace("📎 file " + body)
-	case crm.MessageVoice:
-		body = "🎤 voice note"
-	case crm.MessageLocation:
-		body = "📍 location https://maps.google.com/?q=" + m.Media
-	case crm.MessageContact:
-		body = "📱 shared a contact: " + body
-	}
+	body = bot.MessageBody(m, body)
 	text := who + ": " + body
 	if m.EditedAt != nil {
 		text += " (edited)"
