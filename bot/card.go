@@ -14,7 +14,7 @@ import (
 // The lead card as every channel shows it. NewCard turns a crm.LeadCard
 // into the facts a rep reads, already written out (amounts, ages, clock
 // times, labels); bot/slack lays them out as Block Kit, bot/telegram as
-// the sales group's text, and the staff reports borrow the same figures,
+// the sales group's text, and the team reports borrow the same figures,
 // so one lead reads the same wherever the team sees it. Nothing here is
 // escaped: every channel escapes for its own markup.
 

@@ -180,7 +180,7 @@ func (d *Dispatcher) Handle(ctx context.Context, u Update) error {
 
 // Gated returns h behind the dispatcher's gate, for the private-chat
 // updates the channel's router gives to someone other than the customers'
-// flow (a team member's staff command, telegram.Router): they share the
+// flow (a team member's team command, telegram.Router): they share the
 // chat and the update ids with the customer's updates, so they are
 // admitted as those are, each once across replicas and one at a time with
 // the chat's other updates, and h runs in the chat's turn. The chat's

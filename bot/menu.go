@@ -40,11 +40,11 @@ func CustomerMenu(lang string) []MenuCommand {
 // CustomerMenuLanguages are the languages CustomerMenu speaks.
 func CustomerMenuLanguages() []string { return []string{"ru", "en"} }
 
-// StaffMenu is m's menu in their private chat: /help and the commands of
+// TeamMenu is m's menu in their private chat: /help and the commands of
 // their role, in lang (the language m reads).
-func StaffMenu(m crm.Manager, lang string) []MenuCommand {
+func TeamMenu(m crm.Manager, lang string) []MenuCommand {
 	out := []MenuCommand{{"help", TeamText(lang, "menu.help")}}
-	for _, c := range StaffCommandsFor(m) {
+	for _, c := range TeamCommandsFor(m) {
 		out = append(out, MenuCommand{c.Name, menuDescription(lang, c)})
 	}
 	return out
@@ -60,7 +60,7 @@ func GroupMenu(lang string) []MenuCommand {
 		{"claim", TeamText(lang, "menu.claim")},
 		{"won", TeamText(lang, "menu.won")},
 	}
-	for _, c := range StaffCommandsFor(crm.Manager{Role: crm.RoleHead}) {
+	for _, c := range TeamCommandsFor(crm.Manager{Role: crm.RoleHead}) {
 		if c.Name == "lead" {
 			continue
 		}
@@ -71,7 +71,7 @@ func GroupMenu(lang string) []MenuCommand {
 
 // menuDescription is a command's line in a menu: the usage, then what it
 // does, within Telegram's 256 characters.
-func menuDescription(lang string, c StaffCommand) string {
+func menuDescription(lang string, c TeamCommand) string {
 	d := CommandWhat(lang, c)
 	if u := CommandUsage(lang, c); u != "" {
 		d = u + " — " + d

@@ -675,7 +675,7 @@ func teamTexts(key string) (ru, en string, ok bool) {
 	case "rep.ev.why":
 		return "ответ на «что случилось?»: %s", "answer to “what happened?”: %s", true
 
-	// The managers' /help (StaffHelp).
+	// The managers' /help (TeamHelp).
 	case "help.title":
 		return "Воронка для команды: вы — %s (%s). Ваши команды:", "Voronka for the team: you are %s (%s). Your commands:", true
 	case "help.periods":
@@ -765,7 +765,7 @@ func teamTexts(key string) (ru, en string, ok bool) {
 	case "arg.campaigns":
 		return "[кампания] [promote <вариант>]", "[name] [promote <variant>]", true
 
-	// The commands in /help (StaffHelp) and Slack's /voronka help.
+	// The commands in /help (TeamHelp) and Slack's /voronka help.
 	case "menu.help":
 		return "Ваши команды", "Your commands", true
 	case "menu.lead":

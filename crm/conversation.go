@@ -675,15 +675,7 @@ func (c *Conversations) send(ctx context.Context, m *Message, now time.Time) err
 // others get a copy (so a reply written in Slack shows in the group),
 // posted once.
 func (c *Conversations) show(ctx context.Context, m *Message) error {
-	card, err := c.sales.card(ctx, m.LeadID)
-	if err != nil {
-		return err
-	}
-	cardRefs, err := c.sales.store.CardRefs(ctx, m.LeadID)
-	if err != nil {
-		return err
-	}
-	refs, err := c.store.MessageRefs(ctx, m.ID)
+	card, cardRefs, refs, err := c.copies(ctx, m)
 	if err != nil {
 		return err
 	}
@@ -766,15 +758,7 @@ func (c *Conversations) revise(ctx context.Context, id int64) error {
 			}
 		}
 	}
-	card, err := c.sales.card(ctx, m.LeadID)
-	if err != nil {
-		return err
-	}
-	cardRefs, err := c.sales.store.CardRefs(ctx, m.LeadID)
-	if err != nil {
-		return err
-	}
-	refs, err := c.store.MessageRefs(ctx, m.ID)
+	card, cardRefs, refs, err := c.copies(ctx, m)
 	if err != nil {
 		return err
 	}
@@ -866,4 +850,20 @@ func (c *Conversations) escalate(ctx context.Context, job Job) error {
 		}
 		return n.Notify(ctx, ref, card, fmt.Sprintf("⏰ The customer of lead #%d has waited for an answer for over %s.", card.Lead.ID, c.policy.RespondWithin), c.sales.heads())
 	})
+}
+
+// copies is what showing a message in the conversation channels needs:
+// the lead's card, the card's reference in each channel and the
+// message's own copies there.
+func (c *Conversations) copies(ctx context.Context, m *Message) (card *LeadCard, cardRefs, refs map[string]string, err error) {
+	if card, err = c.sales.card(ctx, m.LeadID); err != nil {
+		return nil, nil, nil, err
+	}
+	if cardRefs, err = c.sales.store.CardRefs(ctx, m.LeadID); err != nil {
+		return nil, nil, nil, err
+	}
+	if refs, err = c.store.MessageRefs(ctx, m.ID); err != nil {
+		return nil, nil, nil, err
+	}
+	return card, cardRefs, refs, nil
 }

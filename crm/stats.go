@@ -12,7 +12,7 @@ import (
 // This file is the arithmetic of the managers' reports: periods in a time
 // zone, ratios, NPS, funnel conversion, drop-off, cohorts and medians. It
 // is pure (no I/O, no clock of its own) so every number a manager reads can
-// be table-tested; stats_desk.go applies it to what the store counts.
+// be table-tested; reports.go applies it to what the store counts.
 //
 // The NPS contract with the surveys (issue 5). NPS answers are not a table
 // of their own: every answer a customer gives to the 0-10 question is an

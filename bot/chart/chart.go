@@ -50,7 +50,7 @@ const (
 	weekWidth  = 1.3 * vg.Centimeter
 )
 
-// errNoData is returned for a report with nothing to draw; bot.Staff then
+// errNoData is returned for a report with nothing to draw; bot.Team then
 // sends a sentence saying so instead of empty axes.
 var errNoData = fmt.Errorf("chart: %w", bot.ErrNoChartData)
 

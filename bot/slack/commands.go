@@ -20,9 +20,9 @@ import (
 	"github.com/voronka/voronka/crm"
 )
 
-// StaffDesk answers the managers' commands: bot.Staff, which Telegram
+// TeamDesk answers the managers' commands: bot.Team, which Telegram
 // uses too, so both channels show the same text and the same numbers.
-type StaffDesk interface {
+type TeamDesk interface {
 	ManagerBySlack(id string) (crm.Manager, bool)
 	Answer(ctx context.Context, m crm.Manager, channel, command, args string) []bot.Message
 }
@@ -100,7 +100,7 @@ const maxCommandBody = 64 << 10
 // invocation. A Once that fails (Redis down) lets the command run, as a
 // report run twice beats every report refused.
 type Commands struct {
-	desk StaffDesk
+	desk TeamDesk
 	api  *slackapi.Client
 	key  string
 	opts CommandOptions
@@ -112,7 +112,7 @@ var _ http.Handler = (*Commands)(nil)
 
 // NewCommands returns the handler. api may be nil, which drops charts and
 // files (there is no way to send them).
-func NewCommands(desk StaffDesk, client *Client, signingSecret string, opts CommandOptions) *Commands {
+func NewCommands(desk TeamDesk, client *Client, signingSecret string, opts CommandOptions) *Commands {
 	return &Commands{desk: desk, api: client.lib(), key: signingSecret, opts: opts.withDefaults()}
 }
 
@@ -146,7 +146,7 @@ func (h *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reply(w, bot.TeamText(h.opts.Language, "slack.cmd.not_team"))
 		return
 	}
-	// The text reaches PostgreSQL (the staff log, /find): a %00 in it
+	// The text reaches PostgreSQL (the team log, /find): a %00 in it
 	// would make the insert fail, so it goes as text can hold it.
 	name, args, _ := strings.Cut(strings.TrimSpace(bot.StorableText(form.Get("text"))), " ")
 	name = strings.TrimPrefix(strings.ToLower(name), "/")
@@ -234,7 +234,7 @@ func helpText(lang, slash, name string, m crm.Manager) string {
 		b.WriteString(bot.TeamTextf(lang, "slack.help_unknown", name) + "\n")
 	}
 	b.WriteString(bot.TeamTextf(lang, "usage.line", slash+" "+bot.TeamText(lang, "slack.help_args")) + "\n")
-	for _, c := range bot.StaffCommandsFor(m) {
+	for _, c := range bot.TeamCommandsFor(m) {
 		line := slash + " " + c.Name
 		if u := bot.CommandUsage(lang, c); u != "" {
 			line += " " + u

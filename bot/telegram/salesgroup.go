@@ -46,11 +46,11 @@ type SalesGroupOptions struct {
 	// Telegram refuses the topic (the group is not a forum), the card and
 	// its conversation go to the group as usual.
 	Topics bool
-	// Staff answers the team's commands in the group (bot.Staff); nil
+	// Team answers the team's commands in the group (bot.Team); nil
 	// leaves them to one line of help.
-	Staff GroupStaff
+	Team GroupTeam
 	// Cards gives /lead its card (crm.Sales); nil turns /lead into a
-	// staff command like the others.
+	// team command like the others.
 	Cards CardSource
 	// Desk schedules call-backs from the card's Call back button
 	// (crm.Desk); nil answers the button as unknown.

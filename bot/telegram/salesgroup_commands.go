@@ -10,9 +10,9 @@ import (
 	"github.com/voronka/voronka/crm"
 )
 
-// GroupStaff answers the team's commands in the sales group as in every
-// channel (bot.Staff).
-type GroupStaff interface {
+// GroupTeam answers the team's commands in the sales group as in every
+// channel (bot.Team).
+type GroupTeam interface {
 	Answer(ctx context.Context, m crm.Manager, channel, command, args string) []bot.Message
 }
 
@@ -24,7 +24,7 @@ type CardSource interface {
 // command answers a team member's command in the group: /help and
 // /start the commands of their role, /lead the lead's card with the
 // buttons its stage allows, /claim claims it (the card follows), every
-// staff command (reports, the desk's tools) as in a private chat, and an
+// team command (reports, the desk's tools) as in a private chat, and an
 // unknown command one line of help. A stranger's command is ignored: the
 // group is the team's.
 func (h *SalesGroupHandler) command(ctx context.Context, in salesInput) error {
@@ -35,7 +35,7 @@ func (h *SalesGroupHandler) command(ctx context.Context, in salesInput) error {
 	var msgs []bot.Message
 	switch name := strings.ToLower(in.command); {
 	case name == "help" || name == "start":
-		msgs = []bot.Message{{Text: bot.StaffHelp(m, bot.MemberLang(m, h.opts.Language), "/") + "\n" + bot.TeamText(bot.MemberLang(m, h.opts.Language), "tg.group_help")}}
+		msgs = []bot.Message{{Text: bot.TeamHelp(m, bot.MemberLang(m, h.opts.Language), "/") + "\n" + bot.TeamText(bot.MemberLang(m, h.opts.Language), "tg.group_help")}}
 	case name == "lead" && h.opts.Cards != nil:
 		id, ok := leadArg(in.args)
 		if !ok {
@@ -54,10 +54,10 @@ func (h *SalesGroupHandler) command(ctx context.Context, in salesInput) error {
 			text = h.failure(ctx, h.opts.Language, err, id, "claim")
 		}
 		msgs = []bot.Message{{Text: text}}
-	case bot.IsStaffCommand(name) && h.opts.Staff != nil:
-		msgs = h.opts.Staff.Answer(ctx, m, "telegram", name, in.args)
+	case bot.IsStaffCommand(name) && h.opts.Team != nil:
+		msgs = h.opts.Team.Answer(ctx, m, "telegram", name, in.args)
 	default:
-		msgs = []bot.Message{{Text: bot.StaffGroupUnknown(h.opts.Language, "/"+name)}}
+		msgs = []bot.Message{{Text: bot.TeamGroupUnknown(h.opts.Language, "/"+name)}}
 	}
 	for _, msg := range msgs {
 		msg.ChatID = h.chatID

@@ -570,9 +570,9 @@ var personalEventKeys = []string{"text", "comment", "phone", "email", "name", "f
 //     and the stage changes stay;
 //   - the contact's survey comments become ” (the score and the times
 //     stay, so a survey commented once is not commented again);
-//   - nothing in the staff audit log: it keeps no typed text (a /find
+//   - nothing in the team audit log: it keeps no typed text (a /find
 //     line holds the ids of the leads it returned, not the query; see
-//     crm.StaffCommand and migration 0006), and the leads it names are
+//     crm.TeamCommand and migration 0006), and the leads it names are
 //     anonymous now;
 //   - a card_update job is queued, in the same transaction, for each lead
 //     with a card in a sales channel (eraseCards): it redraws the card

@@ -603,26 +603,26 @@ func (p person) personal() []string {
 	return []string{p.first, p.last, p.username, p.phone, p.email, p.plan, p.message, p.comment, p.lastWord}
 }
 
-// staffTeam is Anna, head of sales, as bot.Staff finds her.
-type staffTeam struct{}
+// members is Anna, head of sales, as bot.Team finds her.
+type members struct{}
 
 var anna = crm.Manager{ID: 1, Name: "Anna", Role: crm.RoleHead, TelegramID: 9001}
 
-func (staffTeam) ManagerByTelegram(id int64) (crm.Manager, bool) { return anna, id == anna.TelegramID }
-func (staffTeam) ManagerBySlack(string) (crm.Manager, bool)      { return crm.Manager{}, false }
+func (members) ManagerByTelegram(id int64) (crm.Manager, bool) { return anna, id == anna.TelegramID }
+func (members) ManagerBySlack(string) (crm.Manager, bool)      { return crm.Manager{}, false }
 
 type noSender struct{}
 
 func (noSender) Send(context.Context, bot.Message) (int, error)           { return 0, nil }
 func (noSender) AnswerCallback(context.Context, bot.CallbackAnswer) error { return nil }
 
-// search runs a manager's command the way every channel does (bot.Staff,
+// search runs a manager's command the way every channel does (bot.Team,
 // which writes staff_log) and returns its answer.
 func (b *engBundle) search(t *testing.T, command, args string) string {
 	t.Helper()
 	stats := crm.NewStats(postgres.NewStatsStore(b.db), postgres.NewSalesStore(b.db), nil, []crm.Manager{anna},
 		crm.ClockFunc(func() time.Time { return b.at.Add(30 * day) }), time.UTC)
-	staff, err := bot.NewStaff(bot.StaffConfig{Stats: stats, Team: staffTeam{}, Sender: noSender{}})
+	staff, err := bot.NewStaff(bot.TeamConfig{Stats: stats, Team: members{}, Sender: noSender{}})
 	require.NoError(t, err)
 	msgs := staff.Answer(b.ctx, anna, "telegram", command, args)
 	require.NotEmpty(t, msgs)

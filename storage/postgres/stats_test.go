@@ -328,9 +328,9 @@ func TestStatsExportAndLog(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []int64{L["L3"]}, got, "a rep exports their own")
 
-	require.NoError(t, b.stats.Log(ctx, crm.StaffCommand{ManagerID: b.who("Vera").ID, Manager: "Vera", Channel: "telegram",
+	require.NoError(t, b.stats.Log(ctx, crm.TeamCommand{ManagerID: b.who("Vera").ID, Manager: "Vera", Channel: "telegram",
 		Command: "lead", Args: "3", LeadID: L["L3"], Outcome: "ok"}))
-	require.NoError(t, b.stats.Log(ctx, crm.StaffCommand{ManagerID: 424242, Manager: "Ghost", Channel: "slack", Command: "stats"}))
+	require.NoError(t, b.stats.Log(ctx, crm.TeamCommand{ManagerID: 424242, Manager: "Ghost", Channel: "slack", Command: "stats"}))
 	var n2 int
 	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM staff_log WHERE at = $1 AND lead_id = $2 AND manager_id = $3`,
 		postgrestest.StatsFixtureNow, L["L3"], b.who("Vera").ID).Scan(&n2))

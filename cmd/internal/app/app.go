@@ -70,9 +70,9 @@ type App struct {
 	sleep            func(ctx context.Context, d time.Duration) error
 	learning         *crm.Learning // the win model (model.go)
 	stats            *crm.Stats    // the managers' reports (staff.go)
-	staffDesk        *bot.Staff    // their commands in every channel (staff.go); nil when not wired
+	teamDesk         *bot.Team     // their commands in every channel (staff.go); nil when not wired
 	// router is the one way in for Telegram updates, webhook and poller
-	// alike: the customers' dispatcher, the sales group, the staff.
+	// alike: the customers' dispatcher, the sales group, the team.
 	router *telegram.Router
 }
 
@@ -239,7 +239,7 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	a.sales.SetWinEstimator(a.learning)
 	if cfg.TelegramSalesChatID != 0 {
 		// The group answers the team's commands too (wireStaff sets
-		// opts.Staff before the handler is built in salesGroupHandler).
+		// opts.Team before the handler is built in salesGroupHandler).
 		a.salesGroupSender = sender
 	}
 	leads := postgres.NewLeadStore(a.db)
@@ -314,7 +314,7 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	return nil
 }
 
-// salesGroupHandler builds the sales group's handler once the staff
+// salesGroupHandler builds the sales group's handler once the team
 // commands are wired: the group answers them, and /lead with the card.
 func (a *App) salesGroupHandler() {
 	if a.salesGroupSender == nil {
@@ -322,8 +322,8 @@ func (a *App) salesGroupHandler() {
 	}
 	tz, _ := time.LoadLocation(a.cfg.TimeZone) // validated
 	opts := telegram.SalesGroupOptions{TimeZone: tz, Language: a.cfg.Language, Logger: a.log, Cards: a.sales, Desk: a.desk}
-	if a.staffDesk != nil {
-		opts.Staff = a.staffDesk
+	if a.teamDesk != nil {
+		opts.Team = a.teamDesk
 	}
 	a.salesGroup = telegram.NewSalesGroupHandler(a.sales, a.salesGroupSender, a.cfg.TelegramSalesChatID, opts)
 	if a.convs != nil {
@@ -346,7 +346,7 @@ func (a *App) menus() []telegram.Menu {
 	}
 	for _, m := range a.sales.Team() {
 		if m.TelegramID != 0 {
-			menus = append(menus, telegram.Menu{ChatID: m.TelegramID, Commands: bot.StaffMenu(m, bot.MemberLang(m, a.cfg.Language))})
+			menus = append(menus, telegram.Menu{ChatID: m.TelegramID, Commands: bot.TeamMenu(m, bot.MemberLang(m, a.cfg.Language))})
 		}
 	}
 	if a.cfg.TelegramSalesChatID != 0 {
@@ -355,13 +355,13 @@ func (a *App) menus() []telegram.Menu {
 	return menus
 }
 
-// staffMenu sets a team member's menu when they start the bot: before
+// teamMenu sets a team member's menu when they start the bot: before
 // that Telegram has no chat to scope it to.
-func (a *App) staffMenu(ctx context.Context, m crm.Manager) {
+func (a *App) teamMenu(ctx context.Context, m crm.Manager) {
 	if a.api == nil || m.TelegramID == 0 {
 		return
 	}
-	if err := telegram.SetMenus(ctx, a.api, []telegram.Menu{{ChatID: m.TelegramID, Commands: bot.StaffMenu(m, bot.MemberLang(m, a.cfg.Language))}}); err != nil {
+	if err := telegram.SetMenus(ctx, a.api, []telegram.Menu{{ChatID: m.TelegramID, Commands: bot.TeamMenu(m, bot.MemberLang(m, a.cfg.Language))}}); err != nil {
 		a.log.WarnContext(ctx, "command menu of a team member", "manager", m.Name, "err", err)
 	}
 }
@@ -385,7 +385,7 @@ func (a *App) runJob(ctx context.Context, job crm.Job) error {
 
 // newRouter wires the Telegram router: the customers' dispatcher; the
 // sales group's handler for its chat, when there is a group; and the
-// team's staff commands, behind the dispatcher's gate (they share the
+// team's team commands, behind the dispatcher's gate (they share the
 // chat and the update ids with the customer a member may also be), when
 // they are wired.
 func (a *App) newRouter() (*telegram.Router, error) {
@@ -393,8 +393,8 @@ func (a *App) newRouter() (*telegram.Router, error) {
 	if a.salesGroup != nil {
 		cfg.SalesChatID, cfg.SalesGroup = a.cfg.TelegramSalesChatID, a.salesGroup
 	}
-	if a.staffDesk != nil {
-		cfg.Team, cfg.Staff = a.sales, a.dispatcher.Gated(a.staffDesk)
+	if a.teamDesk != nil {
+		cfg.Members, cfg.Team = a.sales, a.dispatcher.Gated(a.teamDesk)
 	}
 	return telegram.NewRouter(cfg)
 }
@@ -451,7 +451,7 @@ func (a *App) Handler() http.Handler {
 		Logger:  a.log,
 	}))
 	a.slackRoutes(mux)
-	a.staffRoutes(mux)
+	a.teamRoutes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})

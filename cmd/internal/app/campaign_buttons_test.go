@@ -178,7 +178,7 @@ func TestCampaignButtons(t *testing.T) {
 	// Every press is its send's reply: /campaigns counts 4 of 4.
 	boris, ok := b.app.sales.ManagerByTelegram(9002)
 	require.True(t, ok)
-	msgs := b.app.staffDesk.Answer(ctx, boris, "telegram", "campaigns", "")
+	msgs := b.app.teamDesk.Answer(ctx, boris, "telegram", "campaigns", "")
 	require.Len(t, msgs, 1)
 	require.Contains(t, msgs[0].Text, "sent 4, delivered 4")
 	require.Contains(t, msgs[0].Text, "replied 4 = 100.0%")

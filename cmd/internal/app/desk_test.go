@@ -278,7 +278,7 @@ func (c *fakeClock) set(t time.Time) {
 // agrees with an SQL count of the rep's open leads.
 func TestDeskInSlack(t *testing.T) {
 	t.Parallel()
-	b := setupStaff(t)
+	b := setupTeam(t)
 	at := b.clock.Now()
 	_, repHelp := b.slash("UBORIS", "help", at, true)
 	_, headHelp := b.slash("UANNA", "help", at, true)
@@ -450,7 +450,7 @@ func TestCommandMenusPerAudience(t *testing.T) {
 // it.
 func TestSlackLeadShowsTheCard(t *testing.T) {
 	t.Parallel()
-	b := setupStaff(t)
+	b := setupTeam(t)
 	open, lost := b.fx.Leads["L2"], b.fx.Leads["L3"] // claimed by Vera; lost
 	blocks := func(id int64) string {
 		body := slashForm("UANNA", fmt.Sprintf("lead %d", id))

@@ -15,8 +15,8 @@ import (
 )
 
 // wireStaff builds the managers' reports: crm.Stats on PostgreSQL, the
-// channel-neutral bot.Staff that the router gives a team member's
-// commands to (a.staffDesk, see newRouter), and the daily digest's
+// channel-neutral bot.Team that the router gives a team member's
+// commands to (a.teamDesk, see newRouter), and the daily digest's
 // schedule. It runs after wireSales,
 // whose synced team says who is a manager.
 //
@@ -25,7 +25,7 @@ import (
 // Redis limiter: its buckets are named after the bot, so both draw from
 // one budget and Telegram's limits hold across them. Without a Bot API
 // connection (`voronka chat`) there is no one to answer and the router
-// sends no command to the staff.
+// sends no command to the team.
 func (a *App) wireStaff(ctx context.Context) error {
 	if a.api == nil || a.sales == nil {
 		return nil
@@ -48,11 +48,11 @@ func (a *App) wireStaff(ctx context.Context) error {
 	if a.slack != nil && a.cfg.SlackSalesChannel != "" {
 		post = slack.PostStaff(a.slack, a.cfg.SlackSalesChannel)
 	}
-	staff, err := bot.NewStaff(bot.StaffConfig{
+	staff, err := bot.NewStaff(bot.TeamConfig{
 		Stats:     a.stats,
 		Campaigns: a.campaigns,
 		Desk:      a.desk,
-		OnStart:   a.staffMenu,
+		OnStart:   a.teamMenu,
 		Team:      a.sales,
 		Sender:    sender,
 		Charts:    chart.Charts{},
@@ -64,10 +64,10 @@ func (a *App) wireStaff(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.staffDesk = staff
+	a.teamDesk = staff
 	if spec := a.cfg.Stats.DailyDigest; spec != "" {
 		err := a.schedule.Add(ctx, "stats_digest", spec, func(ctx context.Context, now time.Time) error {
-			return a.stats.Digest(ctx, now, a.staffDesk)
+			return a.stats.Digest(ctx, now, a.teamDesk)
 		})
 		if err != nil {
 			return fmt.Errorf("config: stats.daily_digest: %w", err)
@@ -76,18 +76,18 @@ func (a *App) wireStaff(ctx context.Context) error {
 	return nil
 }
 
-// staffRoutes mounts /slack/commands when Slack is configured: the signed
+// teamRoutes mounts /slack/commands when Slack is configured: the signed
 // /voronka slash command.
-func (a *App) staffRoutes(mux *http.ServeMux) {
-	if a.slack == nil || a.staffDesk == nil {
+func (a *App) teamRoutes(mux *http.ServeMux) {
+	if a.slack == nil || a.teamDesk == nil {
 		return
 	}
-	mux.Handle("POST /slack/commands", slack.NewCommands(a.staffDesk, a.slack, a.cfg.SlackSigningSecret,
-		slack.CommandOptions{Now: a.clock.Now, Logger: a.log, Once: a.redis, TimeZone: a.staffTZ(), Language: a.cfg.Language}))
+	mux.Handle("POST /slack/commands", slack.NewCommands(a.teamDesk, a.slack, a.cfg.SlackSigningSecret,
+		slack.CommandOptions{Now: a.clock.Now, Logger: a.log, Once: a.redis, TimeZone: a.teamTZ(), Language: a.cfg.Language}))
 }
 
-// staffTZ is the team's time zone (the config's timezone, validated).
-func (a *App) staffTZ() *time.Location {
+// teamTZ is the team's time zone (the config's timezone, validated).
+func (a *App) teamTZ() *time.Location {
 	tz, _ := time.LoadLocation(a.cfg.TimeZone)
 	return tz
 }

@@ -22,10 +22,10 @@ import (
 	"github.com/voronka/voronka/storage/postgres/postgrestest"
 )
 
-// staffConfig is the fixture's team (postgrestest.StatsFixtureTeam): Anna,
+// teamConfig is the fixture's team (postgrestest.StatsFixtureTeam): Anna,
 // a head reading in Moscow time, and two reps; the deployment's own zone
 // is Moscow too, for the digest.
-const staffConfig = `timezone: Europe/Moscow
+const teamConfig = `timezone: Europe/Moscow
 language: en
 team:
   - {name: Anna, role: head, telegram_id: 9001, slack_id: UANNA, time_zone: Europe/Moscow}
@@ -38,30 +38,30 @@ stats:
   daily_digest: "0 0 1 1 *"
 `
 
-type staffBundle struct {
+type teamBundle struct {
 	*bundle
 	sl    *slackfake.Server
 	clock *fakeClock
 	fx    postgrestest.StatsFixture
 }
 
-// setupStaff is an App with Telegram and Slack on the stats fixture, its
+// setupTeam is an App with Telegram and Slack on the stats fixture, its
 // clock at the fixture's now.
-func setupStaff(t *testing.T) *staffBundle {
+func setupTeam(t *testing.T) *teamBundle {
 	t.Helper()
 	sl := slackfake.NewServer(t)
 	clock := &fakeClock{t: postgrestest.StatsFixtureNow}
-	b := setupWithDeps(t, staffConfig, map[string]string{
+	b := setupWithDeps(t, teamConfig, map[string]string{
 		"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": slackSecret,
 		"SLACK_SALES_CHANNEL": "CSALES", "SLACK_API_URL": sl.URL(),
 	}, clock)
 	fx := postgrestest.SeedStatsFixture(t, b.db)
-	return &staffBundle{bundle: b, sl: sl, clock: clock, fx: fx}
+	return &teamBundle{bundle: b, sl: sl, clock: clock, fx: fx}
 }
 
 // ask sends a command as user in their private chat and returns what the
 // bot sent there in answer: the texts and the files.
-func (b *staffBundle) ask(user int64, text string) ([]string, []telegramtest.Call) {
+func (b *teamBundle) ask(user int64, text string) ([]string, []telegramtest.Call) {
 	b.t.Helper()
 	before, beforeFiles := len(b.tg.Sent(user)), len(b.tg.Files(user))
 	b.say(telegramtest.Text(user, user, text))
@@ -74,7 +74,7 @@ func (b *staffBundle) ask(user int64, text string) ([]string, []telegramtest.Cal
 
 // slash posts "/voronka <text>" signed as Slack does and returns the status
 // and the ephemeral text, unescaped.
-func (b *staffBundle) slash(user, text string, at time.Time, sign bool) (int, string) {
+func (b *teamBundle) slash(user, text string, at time.Time, sign bool) (int, string) {
 	b.t.Helper()
 	return b.postSlash(slashForm(user, text), at, sign)
 }
@@ -89,7 +89,7 @@ func slashForm(user, text string) []byte {
 }
 
 // postSlash posts a slash command's body, signed at at when sign is set.
-func (b *staffBundle) postSlash(body []byte, at time.Time, sign bool) (int, string) {
+func (b *teamBundle) postSlash(body []byte, at time.Time, sign bool) (int, string) {
 	b.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, b.srv.URL+"/slack/commands", bytes.NewReader(body))
 	require.NoError(b.t, err)
@@ -115,7 +115,7 @@ func (b *staffBundle) postSlash(body []byte, at time.Time, sign bool) (int, stri
 // channels.
 func TestStaffStatsInTelegramAndSlack(t *testing.T) {
 	t.Parallel()
-	b := setupStaff(t)
+	b := setupTeam(t)
 	texts, files := b.ask(9001, "/stats 2026-11-16..2026-11-22")
 	require.Len(t, texts, 1)
 	require.Empty(t, files)
@@ -165,7 +165,7 @@ func TestStaffStatsInTelegramAndSlack(t *testing.T) {
 // An outsider in Slack gets a polite refusal.
 func TestStaffCustomerLearnsNothing(t *testing.T) {
 	t.Parallel()
-	b := setupStaff(t)
+	b := setupTeam(t)
 	texts, files := b.ask(555, "/stats 30d")
 	require.Len(t, texts, 1)
 	require.Empty(t, files)
@@ -187,7 +187,7 @@ func TestStaffCustomerLearnsNothing(t *testing.T) {
 // direct messages).
 func TestStaffFunnelWithChart(t *testing.T) {
 	t.Parallel()
-	b := setupStaff(t)
+	b := setupTeam(t)
 	texts, files := b.ask(9001, "/funnel 2026-11-16..2026-11-22")
 	require.Len(t, texts, 1)
 	f := texts[0]
@@ -224,7 +224,7 @@ func TestStaffFunnelWithChart(t *testing.T) {
 
 func TestStaffNPSTeamSourcesCohorts(t *testing.T) {
 	t.Parallel()
-	b := setupStaff(t)
+	b := setupTeam(t)
 	texts, files := b.ask(9001, "/nps 2026-11-16..2026-11-22")
 	n := texts[0]
 	for _, line := range []string{
@@ -269,7 +269,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // lead, /find, and the CSV as a document.
 func TestStaffLeadFindExport(t *testing.T) {
 	t.Parallel()
-	b := setupStaff(t)
+	b := setupTeam(t)
 	L := b.fx.Leads
 	texts, _ := b.ask(9003, "/lead "+itoa(L["L3"]))
 	require.Contains(t, texts[0], "Lead #"+itoa(L["L3"])+" · lost · hot · score 50\nAnnabel Lee · @annabel · annabel@example.org\n")
@@ -319,7 +319,7 @@ func TestStaffLeadFindExport(t *testing.T) {
 // again: one staff_log row, one CSV uploaded.
 func TestStaffSlashCommandReplayedRunsOnce(t *testing.T) {
 	t.Parallel()
-	b := setupStaff(t)
+	b := setupTeam(t)
 	body := slashForm("UANNA", "export 2026-11-16..2026-11-22")
 	status, text := b.postSlash(body, b.clock.Now(), true)
 	require.Equal(t, http.StatusOK, status)
@@ -338,8 +338,8 @@ func TestStaffSlashCommandReplayedRunsOnce(t *testing.T) {
 // arrived at its first minute).
 func TestStaffDigest(t *testing.T) {
 	t.Parallel()
-	b := setupStaff(t)
-	require.NoError(t, b.app.Stats().Digest(context.Background(), b.clock.Now(), b.app.staffDesk))
+	b := setupTeam(t)
+	require.NoError(t, b.app.Stats().Digest(context.Background(), b.clock.Now(), b.app.teamDesk))
 	sent := b.tg.Sent(9001)
 	require.Len(t, sent, 1)
 	require.Contains(t, sent[0].Text, "🗓 Daily digest · today · 23 Nov 2026")

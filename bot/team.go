@@ -13,9 +13,9 @@ import (
 	"github.com/voronka/voronka/flows"
 )
 
-// StaffTeam finds a configured member of the sales team by the id a
+// Members finds a configured member of the sales team by the id a
 // channel knows them by (crm.Sales has both).
-type StaffTeam interface {
+type Members interface {
 	ManagerByTelegram(id int64) (crm.Manager, bool)
 	ManagerBySlack(id string) (crm.Manager, bool)
 }
@@ -35,8 +35,8 @@ type Charts interface {
 // sentence instead of being sent empty axes.
 var ErrNoChartData = errors.New("no data to draw")
 
-// StaffConfig wires Staff. Stats, Team and Sender are required.
-type StaffConfig struct {
+// TeamConfig wires Team. Stats, Team and Sender are required.
+type TeamConfig struct {
 	Stats *crm.Stats
 	// Campaigns answers /campaigns; nil means none are configured.
 	Campaigns *crm.Campaigns
@@ -46,7 +46,7 @@ type StaffConfig struct {
 	// Desk answers the rep's daily tools (/my, /note, /callback,
 	// /unclaim, /assign); nil leaves them out.
 	Desk   *crm.Desk
-	Team   StaffTeam
+	Team   Members
 	Sender Sender // Telegram: replies in the private chat, digest DMs
 	Charts Charts
 	Logger *slog.Logger
@@ -60,7 +60,7 @@ type StaffConfig struct {
 }
 
 // stepName names a step of flow as the team reads it in lang.
-func (s *Staff) stepName(flow, lang string) func(string) string {
+func (s *Team) stepName(flow, lang string) func(string) string {
 	return func(id string) string {
 		if f := s.cfg.Flows[flow]; f != nil {
 			if st := f.Step(id); st != nil {
@@ -72,11 +72,11 @@ func (s *Staff) stepName(flow, lang string) func(string) string {
 }
 
 // lang is the language m reads.
-func (s *Staff) lang(m crm.Manager) string { return MemberLang(m, s.cfg.Language) }
+func (s *Team) lang(m crm.Manager) string { return MemberLang(m, s.cfg.Language) }
 
-// Staff answers the sales team's commands, the same in every channel:
+// Team answers the sales team's commands, the same in every channel:
 // Telegram (a private chat with the bot: telegram.Router gives a team
-// member's staff command to Handle, behind the dispatcher's gate) and
+// member's team command to Handle, behind the dispatcher's gate) and
 // Slack (the /voronka slash command, which calls Answer). The text is
 // plain and short-lined, for a phone screen; charts and the CSV go as a
 // photo and a document after it.
@@ -85,39 +85,39 @@ func (s *Staff) lang(m crm.Manager) string { return MemberLang(m, s.cfg.Language
 // command to the customers' flow, so a customer who types /stats gets the
 // flow's help for an unknown command and learns nothing, not even that
 // the command exists.
-type Staff struct {
-	cfg StaffConfig
+type Team struct {
+	cfg TeamConfig
 }
 
 var (
-	_ Handler            = (*Staff)(nil)
-	_ crm.DigestNotifier = (*Staff)(nil)
+	_ Handler            = (*Team)(nil)
+	_ crm.DigestNotifier = (*Team)(nil)
 )
 
 // NewStaff checks cfg and returns the handler.
-func NewStaff(cfg StaffConfig) (*Staff, error) {
+func NewStaff(cfg TeamConfig) (*Team, error) {
 	if cfg.Stats == nil || cfg.Team == nil || cfg.Sender == nil {
 		return nil, errors.New("new staff: stats, team and sender are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Staff{cfg: cfg}, nil
+	return &Team{cfg: cfg}, nil
 }
 
 // ManagerBySlack finds a member of the team by Slack user id (for the
 // slash command).
-func (s *Staff) ManagerBySlack(id string) (crm.Manager, bool) { return s.cfg.Team.ManagerBySlack(id) }
+func (s *Team) ManagerBySlack(id string) (crm.Manager, bool) { return s.cfg.Team.ManagerBySlack(id) }
 
-// StaffCommand is one of the managers' commands.
-type StaffCommand struct {
+// TeamCommand is one of the managers' commands.
+type TeamCommand struct {
 	Name  string
 	Usage string // arguments, as the usage line shows them
 	What  string
 }
 
-// staffCommands is the list, in the order a help text shows it.
-var staffCommands = []StaffCommand{
+// teamCommands is the list, in the order a help text shows it.
+var teamCommands = []TeamCommand{
 	{"stats", "[period]", "leads, conversion, revenue, time to first contact, vs the period before"},
 	{"funnel", "[period]", "stages and where customers stop in the dialogue"},
 	{"nps", "[period]", "NPS, weekly trend, latest comments"},
@@ -132,15 +132,15 @@ var staffCommands = []StaffCommand{
 	{"ab", "[period]", "flow experiments per arm: leads, started, completed, qualified, hot, won, with 95% intervals, P(beats the first arm), split check"},
 }
 
-// StaffCommandList lists the managers' commands (for /voronka help).
-func StaffCommandList() []StaffCommand { return append([]StaffCommand(nil), staffCommands...) }
+// TeamCommandList lists the managers' commands (for /voronka help).
+func TeamCommandList() []TeamCommand { return append([]TeamCommand(nil), teamCommands...) }
 
 // defaultPeriod is the period of a command given none: a week is the
 // rhythm of a sales team's meeting and long enough to mean something.
 const defaultPeriod = "7d"
 
-func staffCommand(name string) (StaffCommand, bool) {
-	for _, c := range staffCommands {
+func teamCommand(name string) (TeamCommand, bool) {
+	for _, c := range teamCommands {
 		if c.Name == name {
 			return c, true
 		}
@@ -150,19 +150,19 @@ func staffCommand(name string) (StaffCommand, bool) {
 
 // IsStaffCommand reports whether name is one of the managers' commands.
 func IsStaffCommand(name string) bool {
-	_, ok := staffCommand(strings.ToLower(name))
+	_, ok := teamCommand(strings.ToLower(name))
 	return ok
 }
 
 // Handle implements Handler for Telegram: whatever a team member sends
 // in their private chat with the bot (telegram.Router sends all of it
-// here) is answered as the team's: a staff command runs, /start and /help
+// here) is answered as the team's: a team command runs, /start and /help
 // list the commands the member's role allows, any other command or text
 // gets a one-line pointer to /help, and a button (one the member pressed
 // as a customer once) is answered with nothing. None of it reaches the
 // customers' flow. Anyone else's update is logged and left alone. A reply
 // that cannot be sent is an error, so the update is delivered again.
-func (s *Staff) Handle(ctx context.Context, u Update) error {
+func (s *Team) Handle(ctx context.Context, u Update) error {
 	m, ok := s.cfg.Team.ManagerByTelegram(u.User.ID)
 	if !u.Private || !ok {
 		s.cfg.Logger.WarnContext(ctx, "staff: not a team member's update", "update_id", u.ID, "chat_id", u.ChatID)
@@ -176,7 +176,7 @@ func (s *Staff) Handle(ctx context.Context, u Update) error {
 		if u.Command == "start" && s.cfg.OnStart != nil {
 			s.cfg.OnStart(ctx, m)
 		}
-		msgs = []Message{{Text: StaffHelp(m, s.lang(m), "/")}}
+		msgs = []Message{{Text: TeamHelp(m, s.lang(m), "/")}}
 	case u.Kind == InputCommand:
 		msgs = []Message{{Text: TeamTextf(s.lang(m), "help.unknown", "/"+u.Command)}}
 	case u.Kind == InputText || u.Kind == InputContact:
@@ -204,11 +204,11 @@ func (s *Staff) Handle(ctx context.Context, u Update) error {
 // showed, never typed text. /find's text is not logged at all, only the
 // ids of the leads it returned, so that after /forget no line holds what
 // found or names the customer (their leads are anonymous by then).
-func (s *Staff) Answer(ctx context.Context, m crm.Manager, channel, command, args string) []Message {
+func (s *Team) Answer(ctx context.Context, m crm.Manager, channel, command, args string) []Message {
 	start := time.Now()
 	command = strings.ToLower(command)
 	args = strings.TrimSpace(args)
-	entry := crm.StaffCommand{ManagerID: m.ID, Manager: m.Name, Channel: channel, Command: command, Args: args}
+	entry := crm.TeamCommand{ManagerID: m.ID, Manager: m.Name, Channel: channel, Command: command, Args: args}
 	msgs, leadIDs, err := s.run(ctx, m, command, args)
 	entry.LeadIDs = leadIDs
 	if command == "lead" && len(leadIDs) == 1 {
@@ -239,7 +239,7 @@ func (s *Staff) Answer(ctx context.Context, m crm.Manager, channel, command, arg
 }
 
 // usage is the EINVALID answer for a bad argument, in lang.
-func usage(lang string, c StaffCommand, why string) error {
+func usage(lang string, c TeamCommand, why string) error {
 	line := TeamTextf(lang, "usage.line", strings.TrimSpace("/"+c.Name+" "+CommandUsage(lang, c)))
 	if strings.Contains(c.Usage, "period") {
 		line += "\n" + TeamTextf(lang, "usage.period_default", TeamText(lang, "usage.period"), defaultPeriod)
@@ -250,7 +250,7 @@ func usage(lang string, c StaffCommand, why string) error {
 	return crm.Errorf(crm.EINVALID, "%s", line)
 }
 
-func (s *Staff) period(m crm.Manager, c StaffCommand, args, def string) (crm.Period, error) {
+func (s *Team) period(m crm.Manager, c TeamCommand, args, def string) (crm.Period, error) {
 	p, err := s.cfg.Stats.Period(m, args, def)
 	if err != nil {
 		why := ""
@@ -263,11 +263,11 @@ func (s *Staff) period(m crm.Manager, c StaffCommand, args, def string) (crm.Per
 }
 
 // run does the work of one command and says which leads it showed.
-func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([]Message, []int64, error) {
+func (s *Team) run(ctx context.Context, m crm.Manager, command, args string) ([]Message, []int64, error) {
 	if msgs, ids, ok, err := s.runDesk(ctx, m, command, args); ok {
 		return msgs, ids, err
 	}
-	c, _ := staffCommand(command)
+	c, _ := teamCommand(command)
 	st := s.cfg.Stats
 	switch command {
 	case "lead":
@@ -380,7 +380,7 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 
 // withChart puts the chart after the text. A chart that fails to draw is
 // logged and left out: the numbers are in the text already.
-func (s *Staff) withChart(ctx context.Context, lang, text, name, caption string, draw func() ([]byte, error)) []Message {
+func (s *Team) withChart(ctx context.Context, lang, text, name, caption string, draw func() ([]byte, error)) []Message {
 	msgs := []Message{{Text: text}}
 	if s.cfg.Charts == nil {
 		return msgs
@@ -404,7 +404,7 @@ func (s *Staff) withChart(ctx context.Context, lang, text, name, caption string,
 // write there once the manager has started it), and once to the sales
 // channel. A recipient who cannot be reached is logged and the others still
 // get theirs; the error reports every failure.
-func (s *Staff) Digest(ctx context.Context, to []crm.Manager, sum *crm.Summary) error {
+func (s *Team) Digest(ctx context.Context, to []crm.Manager, sum *crm.Summary) error {
 	var errs []error
 	for _, m := range to {
 		if m.TelegramID == 0 {
@@ -422,7 +422,7 @@ func (s *Staff) Digest(ctx context.Context, to []crm.Manager, sum *crm.Summary) 
 			errs = append(errs, fmt.Errorf("digest to the sales channel: %w", err))
 		}
 	}
-	if err := s.cfg.Stats.Log(ctx, crm.StaffCommand{Manager: "system", Channel: "digest", Command: "stats",
+	if err := s.cfg.Stats.Log(ctx, crm.TeamCommand{Manager: "system", Channel: "digest", Command: "stats",
 		Args: sum.Period.Name, Outcome: outcome(errors.Join(errs...))}); err != nil {
 		s.cfg.Logger.ErrorContext(ctx, "staff audit log", "command", "digest", "err", err)
 	}

@@ -201,7 +201,7 @@ func (x *exportSheet) row(r crm.ExportRow) []any {
 
 // exportFile writes the period's leads in format and returns the file, its
 // name and how many leads it holds.
-func (s *Staff) exportFile(ctx context.Context, m crm.Manager, p crm.Period, format string) ([]byte, string, int, error) {
+func (s *Team) exportFile(ctx context.Context, m crm.Manager, p crm.Period, format string) ([]byte, string, int, error) {
 	lang := s.lang(m)
 	x := newExportSheet(lang, p.Loc, s.cfg.Flows, s.cfg.Stats.ManagerName)
 	name := "leads-" + p.From.In(p.Loc).Format(time.DateOnly) + "--" + p.To.In(p.Loc).AddDate(0, 0, -1).Format(time.DateOnly) + "." + format

@@ -7,21 +7,21 @@ import (
 	"github.com/voronka/voronka/crm"
 )
 
-// StaffGroupUnknown is the one line the sales group answers an unknown
+// TeamGroupUnknown is the one line the sales group answers an unknown
 // command of a team member with, in lang.
-func StaffGroupUnknown(lang, command string) string {
+func TeamGroupUnknown(lang, command string) string {
 	return TeamTextf(lang, "help.group_unknown", command)
 }
 
-// StaffHelp lists the commands m's role allows (StaffCommandsFor), one a
+// TeamHelp lists the commands m's role allows (TeamCommandsFor), one a
 // line, each as prefix+name ("/" in Telegram), in lang, and says what
 // each figure of the reports counts, so that a name means one thing
 // wherever it appears. A command's description is its help.cmd.<name>
 // key in the team texts (What, the English, for one without).
-func StaffHelp(m crm.Manager, lang, prefix string) string {
+func TeamHelp(m crm.Manager, lang, prefix string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, TeamText(lang, "help.title"), m.Name, RoleName(lang, m.Role))
-	for _, c := range StaffCommandsFor(m) {
+	for _, c := range TeamCommandsFor(m) {
 		line := prefix + c.Name
 		if u := CommandUsage(lang, c); u != "" {
 			line += " " + u
@@ -43,7 +43,7 @@ func RoleName(lang string, r crm.Role) string {
 }
 
 // CommandWhat is what c does, in lang.
-func CommandWhat(lang string, c StaffCommand) string {
+func CommandWhat(lang string, c TeamCommand) string {
 	if t := TeamText(lang, "help.cmd."+c.Name); t != "help.cmd."+c.Name {
 		return t
 	}
@@ -52,7 +52,7 @@ func CommandWhat(lang string, c StaffCommand) string {
 
 // CommandUsage is c's arguments as a usage line shows them, in lang: the
 // placeholders are words ("[период]"), the keywords (csv, promote) stay.
-func CommandUsage(lang string, c StaffCommand) string {
+func CommandUsage(lang string, c TeamCommand) string {
 	key := map[string]string{
 		"[period]":                   "arg.period",
 		"[period] [csv]":             "arg.period_csv",

@@ -14,11 +14,11 @@ import (
 // offered (crm.MayAssign decides; the list only mirrors it).
 // /voronka help and the Telegram menus list them after the reports.
 var deskCommands = []deskCommandSpec{
-	{StaffCommand{"my", "", "your open leads, oldest first: age, stage, next call-back"}, false},
-	{StaffCommand{"note", "<id> <text>", "an internal note on a lead; the customer never sees it"}, false},
-	{StaffCommand{"callback", "<id> <when>", "remind you to call back, in your time zone: tomorrow 15:00, fri 10:00, in 2h"}, false},
-	{StaffCommand{"unclaim", "<id>", "give a lead back: it goes to the next rep"}, false},
-	{StaffCommand{"assign", "<id> <name>", "give a lead to someone in the team (heads)"}, true},
+	{TeamCommand{"my", "", "your open leads, oldest first: age, stage, next call-back"}, false},
+	{TeamCommand{"note", "<id> <text>", "an internal note on a lead; the customer never sees it"}, false},
+	{TeamCommand{"callback", "<id> <when>", "remind you to call back, in your time zone: tomorrow 15:00, fri 10:00, in 2h"}, false},
+	{TeamCommand{"unclaim", "<id>", "give a lead back: it goes to the next rep"}, false},
+	{TeamCommand{"assign", "<id> <name>", "give a lead to someone in the team (heads)"}, true},
 }
 
 // headsOnlyReports are the reports crm.Stats answers for heads and
@@ -26,12 +26,12 @@ var deskCommands = []deskCommandSpec{
 var headsOnlyReports = map[string]bool{"model": true, "ab": true}
 
 type deskCommandSpec struct {
-	StaffCommand
+	TeamCommand
 	headsOnly bool
 }
 
 // runDesk answers a desk command; ok is false for any other command.
-func (s *Staff) runDesk(ctx context.Context, m crm.Manager, command, args string) (msgs []Message, ids []int64, ok bool, err error) {
+func (s *Team) runDesk(ctx context.Context, m crm.Manager, command, args string) (msgs []Message, ids []int64, ok bool, err error) {
 	d := s.cfg.Desk
 	c, found := deskCommand(command)
 	if d == nil || !found {
@@ -83,7 +83,7 @@ func (s *Staff) runDesk(ctx context.Context, m crm.Manager, command, args string
 }
 
 // my renders /my: one line a lead, oldest first.
-func (s *Staff) my(ctx context.Context, d *crm.Desk, m crm.Manager) ([]Message, []int64, error) {
+func (s *Team) my(ctx context.Context, d *crm.Desk, m crm.Manager) ([]Message, []int64, error) {
 	open, err := d.My(ctx, m)
 	if err != nil {
 		return nil, nil, err
@@ -114,7 +114,7 @@ func (s *Staff) my(ctx context.Context, d *crm.Desk, m crm.Manager) ([]Message, 
 }
 
 // leadNotes is the notes block /lead adds under the card, "" for none.
-func (s *Staff) leadNotes(ctx context.Context, m crm.Manager, id int64) string {
+func (s *Team) leadNotes(ctx context.Context, m crm.Manager, id int64) string {
 	if s.cfg.Desk == nil {
 		return ""
 	}
@@ -140,20 +140,20 @@ func (s *Staff) leadNotes(ctx context.Context, m crm.Manager, id int64) string {
 	return strings.Join(lines, "\n")
 }
 
-func deskCommand(name string) (StaffCommand, bool) {
+func deskCommand(name string) (TeamCommand, bool) {
 	for _, c := range deskCommands {
 		if c.Name == name {
-			return c.StaffCommand, true
+			return c.TeamCommand, true
 		}
 	}
-	return StaffCommand{}, false
+	return TeamCommand{}, false
 }
 
-// StaffCommandsFor lists the commands m's role allows, in help order: the
+// TeamCommandsFor lists the commands m's role allows, in help order: the
 // reports, then the desk's (without the heads' ones for a rep).
-func StaffCommandsFor(m crm.Manager) []StaffCommand {
-	var out []StaffCommand
-	for _, c := range staffCommands {
+func TeamCommandsFor(m crm.Manager) []TeamCommand {
+	var out []TeamCommand
+	for _, c := range teamCommands {
 		if headsOnlyReports[c.Name] && !crm.SeesAll(m) {
 			continue
 		}
@@ -163,7 +163,7 @@ func StaffCommandsFor(m crm.Manager) []StaffCommand {
 		if c.headsOnly && !crm.MayAssign(m) {
 			continue
 		}
-		out = append(out, c.StaffCommand)
+		out = append(out, c.TeamCommand)
 	}
 	return out
 }

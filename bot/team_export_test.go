@@ -33,7 +33,7 @@ func (s exportStore) Export(_ context.Context, _ crm.Scope, _, _ time.Time, _ in
 	return nil
 }
 
-func (exportStore) LogStaffCommand(context.Context, crm.StaffCommand) error { return nil }
+func (exportStore) LogStaffCommand(context.Context, crm.TeamCommand) error { return nil }
 
 type exportTeam []crm.Manager
 
@@ -52,10 +52,10 @@ type discard struct{}
 func (discard) Send(context.Context, bot.Message) (int, error)           { return 1, nil }
 func (discard) AnswerCallback(context.Context, bot.CallbackAnswer) error { return nil }
 
-// exportSetup is a Staff over two leads of the default flow: one won with
+// exportSetup is a Team over two leads of the default flow: one won with
 // an NPS answer, one lost mid-dialogue. Anna reads Russian (the team's
 // default), Boris English.
-func exportSetup(t *testing.T) (*bot.Staff, crm.Manager, crm.Manager) {
+func exportSetup(t *testing.T) (*bot.Team, crm.Manager, crm.Manager) {
 	t.Helper()
 	f, err := flows.Load("../configs/flows/qualify.yaml")
 	require.NoError(t, err)
@@ -85,13 +85,13 @@ func exportSetup(t *testing.T) (*bot.Staff, crm.Manager, crm.Manager) {
 	team := []crm.Manager{anna, boris}
 	clock := crm.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) })
 	stats := crm.NewStats(exportStore{rows: rows}, nil, nil, team, clock, msk)
-	s, err := bot.NewStaff(bot.StaffConfig{Stats: stats, Team: exportTeam(team), Sender: discard{},
+	s, err := bot.NewStaff(bot.TeamConfig{Stats: stats, Team: exportTeam(team), Sender: discard{},
 		Flows: map[string]*flows.Flow{"qualify": f}, Language: "ru"})
 	require.NoError(t, err)
 	return s, anna, boris
 }
 
-func exportDoc(t *testing.T, s *bot.Staff, m crm.Manager, args string) bot.Message {
+func exportDoc(t *testing.T, s *bot.Team, m crm.Manager, args string) bot.Message {
 	t.Helper()
 	msgs := s.Answer(context.Background(), m, "telegram", "export", args)
 	require.Len(t, msgs, 1, "%+v", msgs)

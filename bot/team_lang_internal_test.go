@@ -59,7 +59,7 @@ func reportFixtures(lang string) map[string]string {
 		"sources": renderSources(lang, sources),
 		"cohorts": renderCohorts(lang, cohorts),
 		"lead":    renderLead(lang, lead, msk, steps),
-		"help":    StaffHelp(crm.Manager{Name: name, Role: crm.RoleHead}, lang, "/"),
+		"help":    TeamHelp(crm.Manager{Name: name, Role: crm.RoleHead}, lang, "/"),
 	}
 }
 
