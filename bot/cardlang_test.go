@@ -75,6 +75,44 @@ func TestCardInTheTeamsLanguage(t *testing.T) {
 	assert.Equal(t, "too expensive or no budget", en.Lost)
 }
 
+// TestWinFactorsInTheTeamsLanguage: the win-probability lines of a card,
+// the factors' words with them, are in the team's language; a question's
+// label and a source are data.
+func TestWinFactorsInTheTeamsLanguage(t *testing.T) {
+	t.Parallel()
+	estimate := func(lang string) *crm.WinEstimate {
+		q, src := "Бюджет", "яндекс"
+		if lang == bot.LangEN {
+			q, src = "Budget", "google"
+		}
+		return &crm.WinEstimate{Ready: true, Probability: 0.34, Horizon: 30 * 24 * time.Hour,
+			Raised: []crm.Contribution{
+				{LogOdds: 0.8, Name: crm.FeatureName{Form: crm.FeatureFormAnswer, Subject: q, Value: "1 500 000"}},
+				{LogOdds: 0.2, Name: crm.FeatureName{Form: crm.FeatureFormAttr, Subject: "source", Value: src}},
+				{LogOdds: 0.1, Name: crm.FeatureName{Form: crm.FeatureFormGiven, Subject: q}},
+			},
+			Lowered: []crm.Contribution{
+				{LogOdds: -0.2, Name: crm.FeatureName{Form: crm.FeatureFormWeekday, Value: "Sun"}},
+				{LogOdds: -0.1, Name: crm.FeatureName{Form: crm.FeatureFormDialogue, Value: "12"}},
+				{LogOdds: -0.1, Name: crm.FeatureName{Form: crm.FeatureFormHour, Value: "21-24"}},
+			}}
+	}
+	for _, lang := range []string{bot.LangRU, bot.LangEN} {
+		AssertOneLanguage(t, lang, strings.Join(bot.WinLinesIn(estimate(lang), lang), "\n"), "win lines")
+		AssertOneLanguage(t, lang, strings.Join(bot.WinLinesIn(&crm.WinEstimate{MinWon: 30, MinLost: 30}, lang), "\n"), "win lines, no model")
+	}
+	assert.Equal(t, []string{
+		"Вероятность продажи 34% в течение 30 дн.",
+		"↑ Бюджет: 1 500 000 ×2,2 · источник яндекс ×1,2 · Бюджет: есть ответ ×1,1",
+		"↓ пришёл в воскресенье ×0,8 · диалог занял 12 мин ×0,9 · пришёл в 21-24 ч ×0,9",
+	}, bot.WinLinesIn(estimate(bot.LangRU), bot.LangRU))
+	assert.Equal(t, []string{
+		"Win probability 34% within 30d",
+		"↑ Budget: 1 500 000 ×2.2 · source google ×1.2 · Budget given ×1.1",
+		"↓ arrived on Sun ×0.8 · dialogue took 12 min ×0.9 · arrived 21-24h ×0.9",
+	}, bot.WinLinesIn(estimate(bot.LangEN), bot.LangEN))
+}
+
 // TestPlurals: counts read right in both languages.
 func TestPlurals(t *testing.T) {
 	t.Parallel()

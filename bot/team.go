@@ -289,7 +289,7 @@ func (s *Team) run(ctx context.Context, m crm.Manager, command, args string) ([]
 		if err != nil {
 			return nil, nil, err
 		}
-		return []Message{{Text: RenderModel(r, st.Location(m))}}, nil, nil
+		return []Message{{Text: RenderModelIn(s.lang(m), r, st.Location(m))}}, nil, nil
 	case "find":
 		found, err := st.Find(ctx, m, args)
 		if err != nil {
@@ -362,7 +362,7 @@ func (s *Team) run(ctx context.Context, m crm.Manager, command, args string) ([]
 		if err != nil {
 			return nil, nil, err
 		}
-		return []Message{{Text: RenderAB(r)}}, nil, nil
+		return []Message{{Text: RenderABIn(s.lang(m), r)}}, nil, nil
 	case "export":
 		file, name, n, err := s.exportFile(ctx, m, p, format)
 		if err != nil {

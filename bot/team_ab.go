@@ -27,46 +27,49 @@ func FlowExperiments(fl map[string]*flows.Flow) []crm.FlowExperiment {
 	return out
 }
 
-// RenderAB is the /ab text: per flow experiment and arm, of the period's
-// leads given the arm, how many started, completed, qualified (warm or
-// hot), were hot and were won, each as a share of the arm's leads with
-// its 95% interval and, past the first arm, the chance that it beats the
-// first arm's; then the split against the weights.
-func RenderAB(r *crm.ABReport) string {
+// RenderAB is /ab in English.
+func RenderAB(r *crm.ABReport) string { return RenderABIn(LangEN, r) }
+
+// RenderABIn is the /ab text in lang: per flow experiment and arm, of the
+// period's leads given the arm, how many started, completed, qualified
+// (warm or hot), were hot and were won, each as a share of the arm's
+// leads with its 95% interval and, past the first arm, the chance that it
+// beats the first arm's; then the split against the weights.
+func RenderABIn(lang string, r *crm.ABReport) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "🧪 Experiments · %s · %s\n", r.Period.Name, r.Period.Label())
-	b.WriteString("Shares of each arm's leads [95% interval]; P(beats …) against the first arm\n")
+	b.WriteString(TeamTextf(lang, "ab.title", r.Period.Name, PeriodLabel(lang, r.Period)) + "\n")
+	b.WriteString(TeamText(lang, "ab.intro") + "\n")
 	for _, x := range r.Experiments {
-		what := "whole flow"
+		what := TeamText(lang, "ab.whole")
 		if x.Step != "" {
-			what = "step " + x.Step
+			what = TeamTextf(lang, "ab.step", x.Step)
 		}
-		fmt.Fprintf(&b, "\n%s (flow %s, %s)\n", x.ID, x.Flow, what)
+		b.WriteString("\n" + TeamTextf(lang, "ab.experiment", x.ID, x.Flow, what) + "\n")
 		total := 0
 		for _, v := range x.Variants {
 			total += v.Weight
 		}
 		for i, v := range x.Variants {
-			share := "no longer in the flow"
+			share := TeamText(lang, "ab.gone")
 			if v.Weight > 0 && total > 0 {
-				share = fmt.Sprintf("weight %d = %s", v.Weight, Percent(float64(v.Weight)/float64(total)))
+				share = TeamTextf(lang, "ab.weight", v.Weight, Percent(float64(v.Weight)/float64(total)))
 			}
-			fmt.Fprintf(&b, "%s (%s): %d leads\n", v.ID, share, v.Leads)
+			fmt.Fprintf(&b, "%s (%s): %s\n", v.ID, share, Count(lang, v.Leads, "n.leads"))
 			for _, m := range []struct {
-				name string
-				r    crm.ABRate
+				key string
+				r   crm.ABRate
 			}{{"started", v.Started}, {"completed", v.Completed}, {"qualified", v.Qualified}, {"hot", v.Hot}, {"won", v.Won}} {
-				line := fmt.Sprintf("  %-9s %4d  %s", m.name, m.r.Count, rateCI(m.r.Rate, m.r.Lo, m.r.Hi))
+				line := fmt.Sprintf("  %-9s %4d  %s", TeamText(lang, "ab.m."+m.key), m.r.Count, rateCI(lang, m.r.Rate, m.r.Lo, m.r.Hi))
 				if i > 0 && !math.IsNaN(m.r.BeatsFirst) {
-					line += fmt.Sprintf("  P(beats %s) %.0f%%", x.Variants[0].ID, 100*m.r.BeatsFirst)
+					line += "  " + TeamTextf(lang, "ab.beats", x.Variants[0].ID, fmt.Sprintf("%.0f%%", 100*m.r.BeatsFirst))
 				}
 				b.WriteString(line + "\n")
 			}
 		}
 		if x.SRMFlag {
-			fmt.Fprintf(&b, "⚠️ sample ratio mismatch (p = %.4f): the leads' split does not match the weights; do not trust the comparison\n", x.SRM)
+			b.WriteString(TeamTextf(lang, "ab.srm", decimal(lang, "%.4f", x.SRM)) + "\n")
 		} else {
-			fmt.Fprintf(&b, "Split matches the weights (p = %.2f)\n", x.SRM)
+			b.WriteString(TeamTextf(lang, "ab.split_ok", decimal(lang, "%.2f", x.SRM)) + "\n")
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/voronka/voronka/crm"
 )
@@ -88,17 +89,21 @@ func (s *Team) my(ctx context.Context, d *crm.Desk, m crm.Manager) ([]Message, [
 	if err != nil {
 		return nil, nil, err
 	}
-	lang := s.lang(m)
-	if len(open) == 0 {
-		return []Message{{Text: TeamText(lang, "desk.my_none")}}, nil, nil
-	}
-	loc := d.Location(m)
-	f := Format{Lang: lang, Loc: loc}
-	now := d.Now()
-	lines := []string{TeamTextf(lang, "desk.my_title", len(open))}
 	ids := make([]int64, len(open))
 	for i, o := range open {
 		ids[i] = o.LeadID
+	}
+	return []Message{{Text: renderMy(Format{Lang: s.lang(m), Loc: d.Location(m)}, open, d.Now())}}, ids, nil
+}
+
+// renderMy is /my's text in f's language and zone.
+func renderMy(f Format, open []crm.OpenLead, now time.Time) string {
+	lang := f.lang()
+	if len(open) == 0 {
+		return TeamText(lang, "desk.my_none")
+	}
+	lines := []string{TeamTextf(lang, "desk.my_title", len(open))}
+	for _, o := range open {
 		name := o.Name
 		if name == "" {
 			name = "—"
@@ -110,7 +115,7 @@ func (s *Team) my(ctx context.Context, d *crm.Desk, m crm.Manager) ([]Message, [
 		lines = append(lines, TeamTextf(lang, "desk.my_line", o.LeadID, name, f.Age(now.Sub(o.QualifiedAt)),
 			f.Stage(o.Stage), call))
 	}
-	return []Message{{Text: strings.Join(lines, "\n")}}, ids, nil
+	return strings.Join(lines, "\n")
 }
 
 // leadNotes is the notes block /lead adds under the card, "" for none.

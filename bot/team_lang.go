@@ -416,6 +416,130 @@ func teamTexts(key string) (ru, en string, ok bool) {
 	case "conv.contact":
 		return "📱 отправлен контакт:", "📱 shared a contact:", true
 
+	// The win model's features (FeatureText).
+	case "feat.answer":
+		return "%s: %s", "%s: %s", true
+	case "feat.given":
+		return "%s: есть ответ", "%s given", true
+	case "feat.higher":
+		return "%s (чем больше)", "%s (higher)", true
+	case "feat.longer":
+		return "длина диалога (чем дольше)", "dialogue length (longer)", true
+	case "feat.dialogue":
+		return "диалог занял %s мин", "dialogue took %s min", true
+	case "feat.hour":
+		return "пришёл в %s ч", "arrived %sh", true
+	case "feat.weekday":
+		return "пришёл %s", "arrived on %s", true
+	case "feat.source":
+		return "источник", "source", true
+	case "feat.medium":
+		return "канал", "medium", true
+	case "feat.campaign":
+		return "кампания", "campaign", true
+	case "feat.language":
+		return "язык", "language", true
+
+	// /model (team_model.go).
+	case "model.title":
+		return "🎯 Модель вероятности продажи", "🎯 Win model", true
+	case "model.outcomes":
+		return "Известно исходов: продаж — %d, без продажи — %d (модели нужно %d и %d)", "Outcomes known: %d won, %d not won (a model needs %d and %d)", true
+	case "model.none":
+		return "Модели пока нет: на карточках только баллы.", "No model in use yet: cards show the score alone.", true
+	case "model.in_use":
+		return "Используется модель №%d, обучена %s; P(продажа в течение %s после квалификации)", "In use: model #%d, trained %s; P(won within %s of qualification)", true
+	case "model.trained":
+		return "Обучена на %d лидах (продаж — %d, без продажи — %d), квалифицированных %s – %s", "Trained on %d leads (%d won, %d not) qualified %s – %s", true
+	case "model.judged":
+		return "Проверена на %d самых свежих (продаж — %d, без продажи — %d), %s – %s, которых в обучении не было:", "Judged on the %d most recent (%d won, %d not), %s – %s, never seen in training:", true
+	case "model.auc":
+		return "  AUC %s (по одним баллам: %s; 0,5 — как подбросить монетку)", "  AUC %s (score alone: %s; 0.5 is a coin toss)", true
+	case "model.brier":
+		return "  Brier %s (чем меньше, тем лучше; если всегда говорить %s: %s)", "  Brier %s (lower is better; always saying %s: %s)", true
+	case "model.calibration":
+		return "Калибровка по десяткам процентов прогноза (прогноз → факт):", "Calibration, by tenth of predictions (said → happened):", true
+	case "model.cal_row":
+		return "  %2d. %4s → %4s из %d", "  %2d. %4s → %4s of %d", true
+	case "model.strongest":
+		return "Самые сильные признаки (шансы ×, на одно стандартное отклонение):", "Strongest features (odds ×, per standard deviation):", true
+	case "model.recent":
+		return "Последние обучения:", "Latest trainings:", true
+	case "model.kept":
+		return "оставлена прежняя", "kept the one in use", true
+	case "model.current":
+		return "используется", "in use", true
+	case "model.replaced":
+		return "была выбрана, потом заменена", "promoted, since replaced", true
+	case "model.row":
+		return "  №%d %s AUC %s", "  #%d %s AUC %s", true
+	case "model.vs":
+		return " против №%d %s", " vs #%d %s", true
+
+	// /ab (team_ab.go).
+	case "ab.title":
+		return "🧪 Эксперименты · %s · %s", "🧪 Experiments · %s · %s", true
+	case "ab.intro":
+		return "Доли от лидов каждого варианта [95% интервал]; P(лучше …) — в сравнении с первым вариантом",
+			"Shares of each arm's leads [95% interval]; P(beats …) against the first arm", true
+	case "ab.whole":
+		return "весь сценарий", "whole flow", true
+	case "ab.step":
+		return "шаг %s", "step %s", true
+	case "ab.experiment":
+		return "%s (сценарий %s, %s)", "%s (flow %s, %s)", true
+	case "ab.gone":
+		return "уже не в сценарии", "no longer in the flow", true
+	case "ab.weight":
+		return "вес %d = %s", "weight %d = %s", true
+	case "ab.m.started":
+		return "начали", "started", true
+	case "ab.m.completed":
+		return "прошли", "completed", true
+	case "ab.m.qualified":
+		return "квалиф.", "qualified", true
+	case "ab.m.hot":
+		return "горячие", "hot", true
+	case "ab.m.won":
+		return "продажи", "won", true
+	case "ab.beats":
+		return "P(лучше %s) %s", "P(beats %s) %s", true
+	case "ab.srm":
+		return "⚠️ перекос разбиения (p = %s): лиды разделились не по весам; сравнению не доверяйте",
+			"⚠️ sample ratio mismatch (p = %s): the leads' split does not match the weights; do not trust the comparison", true
+	case "ab.split_ok":
+		return "Разбиение соответствует весам (p = %s)", "Split matches the weights (p = %s)", true
+
+	// /campaigns (team_campaigns.go).
+	case "camp.not_configured":
+		return "Кампании не настроены.", "No campaigns are configured.", true
+	case "camp.none":
+		return "Кампаний нет.", "No campaigns.", true
+	case "camp.promoted":
+		return "Кампания %s: теперь все следующие отправки получает вариант %s.", "Campaign %s: variant %s now takes every further send.", true
+	case "camp.head":
+		return "%s (%s, цель: %s за %s) — аудитория %d", "%s (%s, goal: %s within %s) — audience %d", true
+	case "camp.goal.reply":
+		return "ответ", "reply", true
+	case "camp.goal.flow":
+		return "пройденный диалог", "flow", true
+	case "camp.goal.won":
+		return "продажа", "won", true
+	case "camp.promoted_mark":
+		return " ★ выбран", " ★ promoted", true
+	case "camp.variant":
+		return "  %s (вес %d)%s: отправлено %d, доставлено %d, заблокировали %d", "  %s (w %d)%s: sent %d, delivered %d, blocked %d", true
+	case "camp.rates":
+		return "    ответили %d = %s, цель %d = %s", "    replied %d = %s, goal %d = %s", true
+	case "camp.beats":
+		return ", P(лучше %s) %s", ", P(beats %s) %s", true
+	case "camp.srm":
+		return "  ⚠️ перекос разбиения (p = %s): отправки разделились не по весам; сравнению не доверяйте",
+			"  ⚠️ sample ratio mismatch (p = %s): the split does not match the weights; do not trust the comparison", true
+	case "camp.send_time":
+		return "  время отправки: в лучший час ответили %d из %d за 24 ч, в случайный — %d из %d",
+			"  send time: best hour %d/%d replied in 24h, random hour %d/%d", true
+
 	// Notices about a lead (crm.NoticeWriter).
 	case "notice.detractor":
 		return "Критик, оценка %d/10", "Detractor, %d/10", true
@@ -1032,6 +1156,8 @@ func crmErrorRU(format string) (string, bool) {
 		return "Передавать лиды может только руководитель продаж; вернуть свой лид — /unclaim %d.", true
 	case "/model is for heads of sales and admins.":
 		return "/model — только для руководителей продаж и администраторов.", true
+	case "Only a head of sales promotes a variant.":
+		return "Выбрать вариант может только руководитель продаж.", true
 	case "/ab is for heads of sales and admins.":
 		return "/ab — только для руководителей продаж и администраторов.", true
 	case "only the sales team can write to customers":

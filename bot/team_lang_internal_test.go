@@ -3,6 +3,7 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,8 +20,12 @@ func reportFixtures(lang string) map[string]string {
 	msk, _ := time.LoadLocation("Europe/Moscow")
 	p := crm.Period{Name: "7d", From: time.Date(2026, 11, 16, 0, 0, 0, 0, msk), To: time.Date(2026, 11, 23, 0, 0, 0, 0, msk), Loc: msk}
 	name, src, step := "Вера", "яндекс", "Бюджет"
+	// Ids from the configuration (a campaign, a flow, an experiment, its
+	// arms) are data too.
+	campID, flowID, expID, stepID, armA, armB := "весна", "основной", "формулировка", "бюджет", "а", "б"
 	if lang == LangEN {
 		name, src, step = "Vera", "google", "Budget"
+		campID, flowID, expID, stepID, armA, armB = "spring", "main", "need_wording", "budget", "a", "b"
 	}
 	at := time.Date(2026, 11, 17, 9, 0, 0, 0, msk)
 	sum := &crm.Summary{Period: p, Cur: crm.SummaryFigures{SummaryCounts: crm.SummaryCounts{New: 7, Qualified: 1, Contacted: 4, Won: 2, Revenue: 1200000},
@@ -50,16 +55,79 @@ func reportFixtures(lang string) map[string]string {
 			{Kind: crm.EventNPSAnswered, Actor: "customer", At: claimed, Data: map[string]any{"score": float64(9)}},
 		}}
 	steps := func(string) string { return step }
+
+	camp := []crm.CampaignReport{{Campaign: &crm.Campaign{ID: campID, Name: name, Goal: crm.Goal{Kind: crm.GoalReply, Within: 72 * time.Hour}},
+		Audience: 200, SRM: 0.004, SRMFlag: true, BestSent: 10, BestReplied: 3, RandomSent: 10, RandomReplied: 1,
+		Variants: []crm.VariantReport{
+			{VariantStats: crm.VariantStats{Variant: armA, Sent: 100, Delivered: 95, Blocked: 5, Replied: 10, Goal: 10}, Weight: 50, BeatsFirst: math.NaN(), ReplyRate: 0.105, ReplyLo: 0.05, ReplyHi: 0.18},
+			{VariantStats: crm.VariantStats{Variant: armB, Sent: 100, Delivered: 90, Replied: 20, Goal: 20}, Weight: 50, Promoted: true, BeatsFirst: 0.97},
+		}}}
+	ab := &crm.ABReport{Period: p, Experiments: []crm.ABExperiment{{FlowExperiment: crm.FlowExperiment{ID: expID, Flow: flowID, Step: stepID},
+		SRM: 0.5, Variants: []crm.ABVariant{
+			{ID: armA, Weight: 50, Leads: 21, Started: crm.ABRate{Count: 20, Rate: 0.95, Lo: 0.8, Hi: 0.99, BeatsFirst: math.NaN()}},
+			{ID: armB, Weight: 0, Leads: 3, Hot: crm.ABRate{Count: 1, Rate: 0.33, BeatsFirst: 0.4}},
+		}}}}
+	trained := time.Date(2026, 11, 1, 3, 0, 0, 0, time.UTC)
+	model := &crm.ModelReport{Won: 40, Lost: 90, Policy: crm.ModelPolicy{MinWon: 30, MinLost: 30},
+		Current: &crm.WinModel{ID: 3, TrainedAt: trained, Horizon: 30 * 24 * time.Hour, Current: true,
+			Eval: crm.ModelEvaluation{TrainLeads: 100, TrainWon: 30, TrainLost: 70, TrainFrom: trained.AddDate(0, -3, 0), TrainTo: trained.AddDate(0, -1, 0),
+				TestLeads: 30, TestWon: 10, TestLost: 20, TestFrom: trained.AddDate(0, -1, 0), TestTo: trained, AUC: 0.71, ScoreAUC: 0.6, Brier: 0.2,
+				Calibration: []crm.CalibrationBin{{Leads: 10, Predicted: 0.2, Won: 2}}, Previous: &crm.PreviousModel{ID: 2, AUC: 0.7}}},
+		Strongest: []crm.ModelFeature{{Name: "answer:budget", Weight: 1, Scale: 1}, {Name: "source=" + src, Weight: -1, Scale: 1},
+			{Name: "weekday=Sun", Weight: 1, Scale: 1}, {Name: "hour=09-12", Weight: 1, Scale: 1}, {Name: "dialogue_minutes", Weight: 1, Scale: 1},
+			{Name: "answer:budget?", Weight: 1, Scale: 1}},
+		Names: map[string]crm.FeatureName{
+			"answer:budget":    {Form: crm.FeatureFormHigher, Subject: step},
+			"source=" + src:    {Form: crm.FeatureFormAttr, Subject: "source", Value: src},
+			"weekday=Sun":      {Form: crm.FeatureFormWeekday, Value: "Sun"},
+			"hour=09-12":       {Form: crm.FeatureFormHour, Value: "09-12"},
+			"dialogue_minutes": {Form: crm.FeatureFormLonger},
+			"answer:budget?":   {Form: crm.FeatureFormGiven, Subject: step},
+		}}
+	model.Recent = []crm.WinModel{*model.Current, {ID: 2, TrainedAt: trained.AddDate(0, 0, -7), Eval: crm.ModelEvaluation{AUC: 0.7}}}
+	next := at.Add(26 * time.Hour)
+	my := renderMy(Format{Lang: lang, Loc: msk}, []crm.OpenLead{{LeadID: 42, Name: name, Stage: crm.StageQualified, QualifiedAt: at, NextCall: &next},
+		{LeadID: 43, Stage: crm.StageContacted, QualifiedAt: at}}, at.Add(3*time.Hour))
+	desk := strings.Join([]string{
+		TeamTextf(lang, "desk.note_added", 42), TeamText(lang, "desk.notes"), TeamText(lang, "desk.note_erased"),
+		TeamTextf(lang, "desk.assigned", 42, name), TeamTextf(lang, "desk.unclaimed", 42), TeamTextf(lang, "desk.requeued", 42),
+		TeamTextf(lang, "desk.callback_set", 42, Format{Lang: lang, Loc: msk}.DayTime(next), "Europe/Moscow"),
+		renderMy(Format{Lang: lang}, nil, at),
+		ErrorText(lang, crm.Errorf(crm.EFORBIDDEN, "lead #%d is %s's", 42, name)),
+		ErrorText(lang, crm.Errorf(crm.ECONFLICT, "lead #%d is already contacted", 42)),
+		ErrorText(lang, crm.Errorf(crm.EINVALID, "a period is at most %d days; %s", 366, crm.PeriodUsage)),
+		crm.ErrorMessage(usage(lang, TeamCommand{Name: "export", Usage: "[period] [csv]"}, "")),
+	}, "\n")
+	var conv []string
+	for _, m := range []*crm.Message{
+		{Kind: crm.MessageHandoff, Text: name}, {Kind: crm.MessagePhoto}, {Kind: crm.MessageDocument}, {Kind: crm.MessageVoice},
+		{Kind: crm.MessageLocation, Media: "55.7,37.6"}, {Kind: crm.MessageContact, Text: "+79001234567"},
+	} {
+		conv = append(conv, MessageBody(lang, m, m.Text))
+	}
+	for _, d := range []crm.Delivery{crm.DeliveryDelivered, crm.DeliveryBlocked, crm.DeliveryStopped, crm.DeliveryErased, crm.DeliveryUnknown, crm.DeliveryFailed} {
+		conv = append(conv, DeliveryText(lang, &crm.Message{Delivery: d}))
+	}
+	for _, k := range []string{"conv.customer", "conv.erased_body", "conv.deleted", "conv.edited", "conv.delivered_short"} {
+		conv = append(conv, TeamText(lang, k))
+	}
+	conv = append(conv, TeamTextf(lang, "conv.customer_named", name), TeamTextf(lang, "conv.note", name), TeamTextf(lang, "conv.to_customer", name))
 	return map[string]string{
-		"stats":   renderSummary(lang, "title.stats", sum),
-		"digest":  renderSummary(lang, "title.digest", sum),
-		"funnel":  renderFunnel(lang, funnel),
-		"nps":     renderNPS(lang, nps),
-		"team":    renderTeam(lang, team),
-		"sources": renderSources(lang, sources),
-		"cohorts": renderCohorts(lang, cohorts),
-		"lead":    renderLead(lang, lead, msk, steps),
-		"help":    TeamHelp(crm.Manager{Name: name, Role: crm.RoleHead}, lang, "/"),
+		"campaigns":    RenderCampaignsIn(lang, camp),
+		"ab":           RenderABIn(lang, ab),
+		"model":        RenderModelIn(lang, model, msk),
+		"my":           my,
+		"desk":         desk,
+		"conversation": strings.Join(conv, "\n"),
+		"stats":        renderSummary(lang, "title.stats", sum),
+		"digest":       renderSummary(lang, "title.digest", sum),
+		"funnel":       renderFunnel(lang, funnel),
+		"nps":          renderNPS(lang, nps),
+		"team":         renderTeam(lang, team),
+		"sources":      renderSources(lang, sources),
+		"cohorts":      renderCohorts(lang, cohorts),
+		"lead":         renderLead(lang, lead, msk, steps),
+		"help":         TeamHelp(crm.Manager{Name: name, Role: crm.RoleHead}, lang, "/"),
 	}
 }
 
@@ -70,7 +138,7 @@ func TestReportsInTheTeamsLanguage(t *testing.T) {
 	t.Parallel()
 	// Commands, periods' keywords, zone names and product names are the
 	// same in both languages.
-	keep := regexp.MustCompile(`/[a-z]+|\[[a-z <>|]+\]|Europe/Moscow|\b(7d|NPS|SLA|today|yesterday|month|Nd|\d+d|csv|CSV|xlsx|Excel|email|username|Slack|id|promote|tomorrow|fri|in \d+[hm]|README|experiments|AUC|Brier)\b|\(\.xlsx\)|ГГГГ-ММ-ДД|YYYY-MM-DD`)
+	keep := regexp.MustCompile(`/[a-z]+|\[[a-z <>|]+\]|Europe/Moscow|\b(7d|NPS|SLA|today|yesterday|month|Nd|\d+d|csv|CSV|xlsx|Excel|email|username|Slack|id|promote|tomorrow|fri|in \d+[hm]|README|experiments|AUC|Brier|Telegram)\b|https://\S+|\(\.xlsx\)|ГГГГ-ММ-ДД|YYYY-MM-DD`)
 	for _, lang := range []string{LangRU, LangEN} {
 		for name, text := range reportFixtures(lang) {
 			plain := keep.ReplaceAllString(text, "")
@@ -92,6 +160,12 @@ func TestReportsInTheTeamsLanguage(t *testing.T) {
 	assert.Contains(t, ru["lead"], "17 нояб. 09:10 этап: продажа: 1\u202f200\u202f000 (Вера)")
 	assert.Contains(t, ru["lead"], "17 нояб. 09:00 ответ: Бюджет (+30)")
 	assert.NotContains(t, ru["lead"], "e+06")
+	assert.Contains(t, ru["my"], "№42 Вера · 3 ч · Квалифицирован · перезвонить 18 нояб. 11:00")
+	assert.Contains(t, ru["model"], "↑ пришёл в воскресенье ×2,72")
+	assert.Contains(t, ru["model"], "AUC 0,710 (по одним баллам: 0,600;")
+	assert.Contains(t, ru["ab"], "а (вес 50 = >99%): 21 лид\n")
+	assert.Contains(t, ru["campaigns"], "Вера (весна, цель: ответ за 3 дн.) — аудитория 200")
+	assert.Contains(t, ru["desk"], "⏰ Напомню перезвонить по лиду №42: ср 18 нояб. 11:00 (Europe/Moscow).")
 	en := reportFixtures(LangEN)
 	assert.Contains(t, en["sources"], "google: 1 lead ·")
 	assert.Contains(t, en["lead"], "17 Nov 09:10 stage: won: 1\u202f200\u202f000 (Vera)")

@@ -9,60 +9,67 @@ import (
 	"github.com/voronka/voronka/crm"
 )
 
-// RenderModel is /model: the model in use and how it was judged, its
-// strongest features, how it compares with the flow's score, and the
-// latest trainings.
-func RenderModel(r *crm.ModelReport, loc *time.Location) string {
+// RenderModel is /model in English (the CLI's `voronka model`).
+func RenderModel(r *crm.ModelReport, loc *time.Location) string { return RenderModelIn(LangEN, r, loc) }
+
+// RenderModelIn is /model in lang: the model in use and how it was
+// judged, its strongest features, how it compares with the flow's score,
+// and the latest trainings.
+func RenderModelIn(lang string, r *crm.ModelReport, loc *time.Location) string {
 	var b strings.Builder
+	f := Format{Lang: lang, Loc: loc}
+	t := func(key string, args ...any) { b.WriteString(TeamTextf(lang, key, args...) + "\n") }
+	date := func(at time.Time) string { return f.DayMonth(at.In(loc)) + at.In(loc).Format(" 2006") }
 	p := r.Policy
-	b.WriteString("🎯 Win model\n")
-	fmt.Fprintf(&b, "Outcomes known: %d won, %d not won (a model needs %d and %d)\n", r.Won, r.Lost, p.MinWon, p.MinLost)
+	t("model.title")
+	t("model.outcomes", r.Won, r.Lost, p.MinWon, p.MinLost)
 	m := r.Current
 	if m == nil {
-		b.WriteString("No model in use yet: cards show the score alone.\n")
+		t("model.none")
 		if len(r.Recent) == 0 {
 			return strings.TrimRight(b.String(), "\n")
 		}
 	} else {
 		ev := m.Eval
-		fmt.Fprintf(&b, "In use: model #%d, trained %s; P(won within %s of qualification)\n",
-			m.ID, m.TrainedAt.In(loc).Format("2 Jan 2006 15:04"), days(m.Horizon.Hours()))
-		fmt.Fprintf(&b, "Trained on %d leads (%d won, %d not) qualified %s – %s\n", ev.TrainLeads, ev.TrainWon, ev.TrainLost,
-			ev.TrainFrom.In(loc).Format("2 Jan 2006"), ev.TrainTo.In(loc).Format("2 Jan 2006"))
-		fmt.Fprintf(&b, "Judged on the %d most recent (%d won, %d not), %s – %s, never seen in training:\n", ev.TestLeads, ev.TestWon, ev.TestLost,
-			ev.TestFrom.In(loc).Format("2 Jan 2006"), ev.TestTo.In(loc).Format("2 Jan 2006"))
-		fmt.Fprintf(&b, "  AUC %.3f (score alone: %.3f; 0.5 is a coin toss)\n", ev.AUC, ev.ScoreAUC)
-		fmt.Fprintf(&b, "  Brier %.3f (lower is better; always saying %s: %.3f)\n", ev.Brier, Percent(baseRate(ev)), baseRate(ev)*(1-baseRate(ev)))
+		t("model.in_use", m.ID, date(m.TrainedAt)+m.TrainedAt.In(loc).Format(" 15:04"), horizonText(lang, m.Horizon.Hours()))
+		t("model.trained", ev.TrainLeads, ev.TrainWon, ev.TrainLost, date(ev.TrainFrom), date(ev.TrainTo))
+		t("model.judged", ev.TestLeads, ev.TestWon, ev.TestLost, date(ev.TestFrom), date(ev.TestTo))
+		t("model.auc", decimal(lang, "%.3f", ev.AUC), decimal(lang, "%.3f", ev.ScoreAUC))
+		t("model.brier", decimal(lang, "%.3f", ev.Brier), Percent(baseRate(ev)), decimal(lang, "%.3f", baseRate(ev)*(1-baseRate(ev))))
 		if len(ev.Calibration) > 0 {
-			b.WriteString("Calibration, by tenth of predictions (said → happened):\n")
+			t("model.calibration")
 			for i, c := range ev.Calibration {
-				fmt.Fprintf(&b, "  %2d. %4s → %4s of %d\n", i+1, Percent(c.Predicted), Percent(c.Observed()), c.Leads)
+				t("model.cal_row", i+1, Percent(c.Predicted), Percent(c.Observed()), c.Leads)
 			}
 		}
 		if len(r.Strongest) > 0 {
-			b.WriteString("Strongest features (odds ×, per standard deviation):\n")
-			for _, f := range r.Strongest {
+			t("model.strongest")
+			for _, ft := range r.Strongest {
 				mark := "↑"
-				if f.Weight < 0 {
+				if ft.Weight < 0 {
 					mark = "↓"
 				}
-				fmt.Fprintf(&b, "  %s %s ×%.2f\n", mark, r.Labels[f.Name], math.Exp(f.Strength()))
+				label := r.Labels[ft.Name]
+				if n, ok := r.Names[ft.Name]; ok {
+					label = FeatureText(lang, n)
+				}
+				fmt.Fprintf(&b, "  %s %s ×%s\n", mark, label, decimal(lang, "%.2f", math.Exp(ft.Strength())))
 			}
 		}
 	}
 	if len(r.Recent) > 0 {
-		b.WriteString("Latest trainings:\n")
-		for _, t := range r.Recent {
-			verdict := "kept the one in use"
+		t("model.recent")
+		for _, tr := range r.Recent {
+			verdict := TeamText(lang, "model.kept")
 			switch {
-			case t.Current:
-				verdict = "in use"
-			case t.Eval.Previous == nil || crm.Better(t.Eval.AUC, t.Eval.Brier, t.Eval.Previous.AUC, t.Eval.Previous.Brier):
-				verdict = "promoted, since replaced"
+			case tr.Current:
+				verdict = TeamText(lang, "model.current")
+			case tr.Eval.Previous == nil || crm.Better(tr.Eval.AUC, tr.Eval.Brier, tr.Eval.Previous.AUC, tr.Eval.Previous.Brier):
+				verdict = TeamText(lang, "model.replaced")
 			}
-			line := fmt.Sprintf("  #%d %s AUC %.3f", t.ID, t.TrainedAt.In(loc).Format("2 Jan 15:04"), t.Eval.AUC)
-			if pv := t.Eval.Previous; pv != nil {
-				line += fmt.Sprintf(" vs #%d %.3f", pv.ID, pv.AUC)
+			line := TeamTextf(lang, "model.row", tr.ID, f.DayMonth(tr.TrainedAt.In(loc))+tr.TrainedAt.In(loc).Format(" 15:04"), decimal(lang, "%.3f", tr.Eval.AUC))
+			if pv := tr.Eval.Previous; pv != nil {
+				line += TeamTextf(lang, "model.vs", pv.ID, decimal(lang, "%.3f", pv.AUC))
 			}
 			b.WriteString(line + " · " + verdict + "\n")
 		}
@@ -75,4 +82,23 @@ func baseRate(ev crm.ModelEvaluation) float64 {
 		return 0
 	}
 	return float64(ev.TestWon) / float64(ev.TestLeads)
+}
+
+// decimal is v written by format with lang's decimal separator: "0.781",
+// «0,781».
+func decimal(lang, format string, v float64) string {
+	s := fmt.Sprintf(format, v)
+	if TeamLang(lang) == LangRU {
+		return strings.ReplaceAll(s, ".", ",")
+	}
+	return s
+}
+
+// horizonText is a model's horizon: "30d", «30 дн.».
+func horizonText(lang string, hours float64) string {
+	h := days(hours)
+	if TeamLang(lang) == LangRU {
+		h = strings.NewReplacer("d", " дн.", "h", " ч").Replace(h)
+	}
+	return h
 }

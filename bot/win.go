@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/voronka/voronka/crm"
 )
@@ -20,8 +21,8 @@ import (
 // without an estimate (no learning wired) gets no lines.
 func WinLines(est *crm.WinEstimate) []string { return WinLinesIn(est, LangEN) }
 
-// WinLinesIn is WinLines in the team language lang. The factors' own
-// labels are the model's.
+// WinLinesIn is WinLines in the team language lang, the factors' words
+// too (FeatureText); a question's and an option's label are the flow's.
 func WinLinesIn(est *crm.WinEstimate, lang string) []string {
 	if est == nil {
 		return nil
@@ -29,10 +30,7 @@ func WinLinesIn(est *crm.WinEstimate, lang string) []string {
 	if !est.Ready {
 		return []string{TeamTextf(lang, "win.not_ready", est.MinWon, est.MinLost)}
 	}
-	horizon := days(est.Horizon.Hours())
-	if TeamLang(lang) == LangRU {
-		horizon = strings.NewReplacer("d", " дн.", "h", " ч").Replace(horizon)
-	}
+	horizon := horizonText(lang, est.Horizon.Hours())
 	lines := []string{TeamTextf(lang, "win.line", Percent(est.Probability), horizon)}
 	for _, side := range []struct {
 		mark string
@@ -43,7 +41,7 @@ func WinLinesIn(est *crm.WinEstimate, lang string) []string {
 		}
 		var parts []string
 		for _, c := range side.cs {
-			parts = append(parts, fmt.Sprintf("%s ×%.1f", c.Label, c.Odds()))
+			parts = append(parts, contributionText(lang, c)+" ×"+decimal(lang, "%.1f", c.Odds()))
 		}
 		lines = append(lines, side.mark+" "+strings.Join(parts, " · "))
 	}
@@ -67,4 +65,45 @@ func days(hours float64) string {
 		return fmt.Sprintf("%dd", int(d))
 	}
 	return fmt.Sprintf("%.0fh", hours)
+}
+
+func contributionText(lang string, c crm.Contribution) string {
+	if c.Name.Form == "" {
+		return c.Label // an estimate made without the parts
+	}
+	return FeatureText(lang, c.Name)
+}
+
+// FeatureText is a win-model feature as the team reads it in lang:
+// «Бюджет: 1 500 000», «источник google», «пришёл в понедельник».
+func FeatureText(lang string, f crm.FeatureName) string {
+	if TeamLang(lang) != LangRU {
+		return f.English()
+	}
+	switch f.Form {
+	case crm.FeatureFormAnswer:
+		return TeamTextf(lang, "feat.answer", f.Subject, f.Value)
+	case crm.FeatureFormGiven:
+		return TeamTextf(lang, "feat.given", f.Subject)
+	case crm.FeatureFormHigher:
+		return TeamTextf(lang, "feat.higher", f.Subject)
+	case crm.FeatureFormLonger:
+		return TeamText(lang, "feat.longer")
+	case crm.FeatureFormDialogue:
+		return TeamTextf(lang, "feat.dialogue", f.Value)
+	case crm.FeatureFormHour:
+		return TeamTextf(lang, "feat.hour", f.Value)
+	case crm.FeatureFormWeekday:
+		for d := time.Sunday; d <= time.Saturday; d++ {
+			if d.String()[:3] == f.Value {
+				return TeamTextf(lang, "feat.weekday", ruOnWeekday(d))
+			}
+		}
+		return TeamTextf(lang, "feat.weekday", f.Value)
+	case crm.FeatureFormAttr:
+		if t := TeamText(lang, "feat."+f.Subject); t != "feat."+f.Subject {
+			return t + " " + f.Value
+		}
+	}
+	return f.English()
 }

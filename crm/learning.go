@@ -400,7 +400,8 @@ func (l *Learning) Estimate(ctx context.Context, card *LeadCard) (*WinEstimate, 
 	est.Raised, est.Lowered = m.Explain(x, ExplainShown)
 	for _, cs := range [][]Contribution{est.Raised, est.Lowered} {
 		for i := range cs {
-			cs[i].Label = l.FeatureLabel(&card.Lead, cs[i].Feature, x[cs[i].Feature])
+			cs[i].Name = l.FeatureName(&card.Lead, cs[i].Feature, x[cs[i].Feature])
+			cs[i].Label = cs[i].Name.English()
 		}
 	}
 	return est, nil
@@ -416,11 +417,62 @@ func (l *Learning) Score(ctx context.Context, f LeadFacts) (float64, bool, error
 	return m.Probability(FeaturesOf(f, l.policy.TimeZone)), true, nil
 }
 
-// FeatureLabel is a feature as the team reads it: "Budget: 1 500 000",
-// "What brings you: Buy", "source google", "arrived Mon". lead gives the
-// flow whose questions name the answers (nil: the ids as they are); v is
-// the lead's value of a numeric feature (0 for a report).
+// FeatureLabel is a feature as the team reads it in English: "Budget:
+// 1 500 000", "What brings you: Buy", "source google", "arrived on Mon".
+// lead gives the flow whose questions name the answers (nil: the ids as
+// they are); v is the lead's value of a numeric feature (0 for a report).
 func (l *Learning) FeatureLabel(lead *Lead, name string, v float64) string {
+	return l.FeatureName(lead, name, v).English()
+}
+
+// FeatureName is a feature taken apart for the team's words: what kind
+// of fact it is (Form), about what (Subject: a question's label, an
+// attribution key) and the value. An adapter writes it in the team's
+// language; English is its own rendering.
+type FeatureName struct {
+	Form    string // one of the FeatureForm… constants
+	Subject string
+	Value   string
+}
+
+// FeatureName forms.
+const (
+	FeatureFormAnswer   = "answer"   // Subject: Value
+	FeatureFormGiven    = "given"    // Subject answered at all
+	FeatureFormHigher   = "higher"   // Subject, a number: the higher the more
+	FeatureFormLonger   = "longer"   // the dialogue: the longer the more
+	FeatureFormDialogue = "dialogue" // the dialogue took Value minutes
+	FeatureFormHour     = "hour"     // arrived in the hours Value ("09-12")
+	FeatureFormWeekday  = "weekday"  // arrived on Value ("Mon")
+	FeatureFormAttr     = "attr"     // Subject (source, medium, campaign, language) Value
+	FeatureFormRaw      = "raw"      // Subject, a name as it is
+)
+
+// English is f as an English label.
+func (f FeatureName) English() string {
+	switch f.Form {
+	case FeatureFormAnswer:
+		return f.Subject + ": " + f.Value
+	case FeatureFormGiven:
+		return f.Subject + " given"
+	case FeatureFormHigher:
+		return f.Subject + " (higher)"
+	case FeatureFormLonger:
+		return "dialogue length (longer)"
+	case FeatureFormDialogue:
+		return "dialogue took " + f.Value + " min"
+	case FeatureFormHour:
+		return "arrived " + f.Value + "h"
+	case FeatureFormWeekday:
+		return "arrived on " + f.Value
+	case FeatureFormAttr:
+		return f.Subject + " " + f.Value
+	}
+	return f.Subject
+}
+
+// FeatureName is the feature name taken apart (see FeatureLabel).
+func (l *Learning) FeatureName(lead *Lead, name string, v float64) FeatureName {
 	key, val, hasVal := strings.Cut(name, "=")
 	switch {
 	case strings.HasPrefix(name, featAnswer):
@@ -438,24 +490,24 @@ func (l *Learning) FeatureLabel(lead *Lead, name string, v float64) string {
 		}
 		switch {
 		case given:
-			return a.Question + " given"
+			return FeatureName{Form: FeatureFormGiven, Subject: a.Question}
 		case !hasVal && v == 0:
-			return a.Question + " (higher)"
+			return FeatureName{Form: FeatureFormHigher, Subject: a.Question}
 		}
-		return a.Question + ": " + a.Value
+		return FeatureName{Form: FeatureFormAnswer, Subject: a.Question, Value: a.Value}
 	case name == featDialogue:
 		if v == 0 {
-			return "dialogue length (longer)"
+			return FeatureName{Form: FeatureFormLonger}
 		}
-		return "dialogue took " + strconv.FormatFloat(math.Round(math.Expm1(v)), 'f', -1, 64) + " min"
+		return FeatureName{Form: FeatureFormDialogue, Value: strconv.FormatFloat(math.Round(math.Expm1(v)), 'f', -1, 64)}
 	case key == "hour":
-		return "arrived " + val + "h"
+		return FeatureName{Form: FeatureFormHour, Value: val}
 	case key == "weekday":
-		return "arrived on " + val
+		return FeatureName{Form: FeatureFormWeekday, Value: val}
 	case hasVal:
-		return key + " " + val
+		return FeatureName{Form: FeatureFormAttr, Subject: key, Value: val}
 	}
-	return name
+	return FeatureName{Form: FeatureFormRaw, Subject: name}
 }
 
 // ModelReport is /model: the model in use, its evaluation and strongest
@@ -463,7 +515,8 @@ func (l *Learning) FeatureLabel(lead *Lead, name string, v float64) string {
 type ModelReport struct {
 	Current   *WinModel
 	Strongest []ModelFeature
-	Labels    map[string]string // feature name → readable
+	Labels    map[string]string      // feature name → readable, in English
+	Names     map[string]FeatureName // feature name → taken apart, for the team's words
 	Recent    []WinModel
 	Won, Lost int
 	Policy    ModelPolicy
@@ -477,7 +530,7 @@ const (
 
 // Report answers /model.
 func (l *Learning) Report(ctx context.Context) (*ModelReport, error) {
-	r := &ModelReport{Policy: l.policy, Labels: map[string]string{}}
+	r := &ModelReport{Policy: l.policy, Labels: map[string]string{}, Names: map[string]FeatureName{}}
 	var err error
 	if r.Won, r.Lost, err = l.store.OutcomeCounts(ctx, l.policy.Horizon, l.clock.Now()); err != nil {
 		return nil, fmt.Errorf("model report: %w", err)
@@ -494,7 +547,8 @@ func (l *Learning) Report(ctx context.Context) (*ModelReport, error) {
 		r.Current = cur
 		r.Strongest = cur.Strongest(ModelStrongestShown)
 		for _, f := range r.Strongest {
-			r.Labels[f.Name] = l.FeatureLabel(&Lead{FlowID: l.policy.Flow}, f.Name, 0)
+			r.Names[f.Name] = l.FeatureName(&Lead{FlowID: l.policy.Flow}, f.Name, 0)
+			r.Labels[f.Name] = r.Names[f.Name].English()
 		}
 	}
 	return r, nil

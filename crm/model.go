@@ -157,8 +157,9 @@ func Sigmoid(z float64) float64 {
 // the average training lead's: Weight*(x-Mean).
 type Contribution struct {
 	Feature string
-	Label   string  // what the team reads, filled by Learning
-	LogOdds float64 // > 0 raised the probability
+	Label   string      // what the team reads in English, filled by Learning
+	Name    FeatureName // Label taken apart, for another language
+	LogOdds float64     // > 0 raised the probability
 }
 
 // Odds is the factor the contribution multiplies the odds by.
