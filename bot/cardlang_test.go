@@ -180,6 +180,24 @@ func TestDetractorNotice(t *testing.T) {
 	AssertOneLanguage(t, bot.LangEN, en, "detractor alert")
 }
 
+// TestHandoffAndUnansweredNotices: what the team is told under a card
+// when a customer asks for a person from a campaign, and when they have
+// waited too long for an answer, in the team's language.
+func TestHandoffAndUnansweredNotices(t *testing.T) {
+	t.Parallel()
+	ru, en := bot.Labels{Language: "ru"}, bot.Labels{Language: "en"}
+	handoff := ru.HandoffNotice(RichCard(bot.LangRU), "весна")
+	assert.Equal(t, "🙋 Иван Петров просит связать с менеджером (кампания весна) · Лид №42 · менеджер: Иван Петров. Свяжитесь с клиентом сейчас.", handoff)
+	unanswered := ru.UnansweredNotice(RichCard(bot.LangRU), 2*time.Hour)
+	assert.Equal(t, "⏰ Иван Петров (Лид №42) ждёт ответа уже больше 2 ч.", unanswered)
+	AssertOneLanguage(t, bot.LangRU, handoff+"\n"+unanswered, "notices")
+	enHandoff := en.HandoffNotice(RichCard(bot.LangEN), "spring")
+	assert.Equal(t, "🙋 Ivan Petrov asked for a manager (campaign spring) · Lead #42 · rep: Ivan Petrov. Please reach them now.", enHandoff)
+	enUnanswered := en.UnansweredNotice(RichCard(bot.LangEN), 2*time.Hour)
+	AssertOneLanguage(t, bot.LangEN, enHandoff+"\n"+enUnanswered, "notices")
+	assert.Contains(t, enUnanswered, "has waited for an answer for over 2 h")
+}
+
 // TestWarmDigestTitle: the digest's title in the team's language.
 func TestWarmDigestTitle(t *testing.T) {
 	t.Parallel()

@@ -79,6 +79,44 @@ func (l Labels) DetractorNotice(card *crm.LeadCard, score int, comment string, r
 	return strings.Join(parts, " · ") + ". " + TeamText(lang, "notice.call")
 }
 
+// HandoffNotice implements crm.NoticeWriter in the team's language: who
+// asked for a person from which campaign, the lead and its rep.
+func (l Labels) HandoffNotice(card *crm.LeadCard, campaign string) string {
+	lang := l.noticeLang()
+	f := Format{Lang: lang}
+	parts := []string{"🙋 " + TeamTextf(lang, "notice.handoff", noticeName(f, card), campaign), f.LeadNumber(card.Lead.ID)}
+	if card.Assignee != nil {
+		parts = append(parts, TeamTextf(lang, "notice.rep", card.Assignee.Name))
+	}
+	return strings.Join(parts, " · ") + ". " + TeamText(lang, "notice.reach_now")
+}
+
+// UnansweredNotice implements crm.NoticeWriter in the team's language:
+// how long the customer of the lead has waited for an answer.
+func (l Labels) UnansweredNotice(card *crm.LeadCard, waited time.Duration) string {
+	lang := l.noticeLang()
+	f := Format{Lang: lang}
+	return "⏰ " + TeamTextf(lang, "notice.unanswered", noticeName(f, card), f.LeadNumber(card.Lead.ID), f.Age(waited))
+}
+
+// noticeLang is the language of the notices: the team's, English when
+// none is set.
+func (l Labels) noticeLang() string {
+	if l.Language == "" {
+		return LangEN
+	}
+	return TeamLang(l.Language)
+}
+
+// noticeName names the customer of card in a notice: their name, else
+// the lead's number.
+func noticeName(f Format, card *crm.LeadCard) string {
+	if name := strings.TrimSpace(card.Contact.Name()); name != "" && !card.Erased {
+		return name
+	}
+	return TeamText(f.lang(), "notice.customer")
+}
+
 // ErasedNote implements crm.ErasureLabeler: "the customer's data are
 // erased at their request" in the flow's first language, like the labels.
 func (l Labels) ErasedNote(lead *crm.Lead) string {

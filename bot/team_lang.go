@@ -547,6 +547,14 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "менеджер: %s", "rep: %s", true
 	case "notice.call":
 		return "Позвоните клиенту, пока не поздно.", "Please call them.", true
+	case "notice.handoff":
+		return "%s просит связать с менеджером (кампания %s)", "%s asked for a manager (campaign %s)", true
+	case "notice.reach_now":
+		return "Свяжитесь с клиентом сейчас.", "Please reach them now.", true
+	case "notice.unanswered":
+		return "%s (%s) ждёт ответа уже больше %s.", "%s (%s) has waited for an answer for over %s.", true
+	case "notice.customer":
+		return "Клиент", "The customer", true
 	case "notice.detractor_why":
 		return "Почему %d/10 (%s, %s): «%s»", "Why %d/10 (%s, %s): “%s”", true
 

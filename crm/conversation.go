@@ -848,7 +848,11 @@ func (c *Conversations) escalate(ctx context.Context, job Job) error {
 		if ref == "" {
 			return nil
 		}
-		return n.Notify(ctx, ref, card, fmt.Sprintf("⏰ The customer of lead #%d has waited for an answer for over %s.", card.Lead.ID, c.policy.RespondWithin), c.sales.heads())
+		text := fmt.Sprintf("⏰ The customer of lead #%d has waited for an answer for over %s.", card.Lead.ID, c.policy.RespondWithin)
+		if w, ok := c.sales.labels.(NoticeWriter); ok {
+			text = w.UnansweredNotice(card, c.policy.RespondWithin)
+		}
+		return n.Notify(ctx, ref, card, text, c.sales.heads())
 	})
 }
 

@@ -91,6 +91,12 @@ type NoticeWriter interface {
 	// WarmDigestTitle heads a digest of warm leads: of one day (since
 	// false) or since a time (since true), t in the team's zone.
 	WarmDigestTitle(t time.Time, since bool) string
+	// HandoffNotice says the customer asked for a person from a
+	// campaign's message while their lead was with the team.
+	HandoffNotice(card *LeadCard, campaign string) string
+	// UnansweredNotice says the customer has waited longer than waited
+	// for an answer in the conversation.
+	UnansweredNotice(card *LeadCard, waited time.Duration) string
 }
 
 // warmDigestTitle is the title of a warm digest in the team's language
@@ -589,6 +595,9 @@ func (s *Sales) digest(ctx context.Context, day string) error {
 func (s *Sales) handoff(ctx context.Context, leadID int64, key string) error {
 	campaign, _, _ := strings.Cut(key, ":")
 	return s.Announce(ctx, leadID, func(c *LeadCard) string {
+		if w, ok := s.labels.(NoticeWriter); ok {
+			return w.HandoffNotice(c, campaign)
+		}
 		text := fmt.Sprintf("🙋 %s asked for a manager (campaign %s) on lead #%d", displayName(c), campaign, c.Lead.ID)
 		if c.Assignee != nil {
 			text += " (" + c.Assignee.Name + "'s lead)"
