@@ -249,6 +249,14 @@ func (s CardState) Actions() []crm.ActionKind {
 	return nil
 }
 
+// OffersCallback reports whether a card offers a call-back: a claimed or
+// contacted lead's, and a won one's shown to follow it up (a detractor's
+// alert: crm.LeadCard.FollowUp).
+func OffersCallback(c *crm.LeadCard) bool {
+	st := StateOf(c)
+	return st == CardClaimed || st == CardContacted || (c.FollowUp && c.Lead.Stage == crm.StageWon)
+}
+
 // ActionsOf are the buttons of a card: its state's (CardState.Actions),
 // and Reopen on a lost one.
 func ActionsOf(c *crm.LeadCard) []crm.ActionKind {

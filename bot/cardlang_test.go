@@ -181,8 +181,9 @@ func TestDetractorNotice(t *testing.T) {
 }
 
 // TestHandoffAndUnansweredNotices: what the team is told under a card
-// when a customer asks for a person from a campaign, and when they have
-// waited too long for an answer, in the team's language.
+// when a customer asks for a person from a campaign, when they have
+// waited too long for an answer, and when a call-back is due, in the
+// team's language.
 func TestHandoffAndUnansweredNotices(t *testing.T) {
 	t.Parallel()
 	ru, en := bot.Labels{Language: "ru"}, bot.Labels{Language: "en"}
@@ -196,6 +197,15 @@ func TestHandoffAndUnansweredNotices(t *testing.T) {
 	enUnanswered := en.UnansweredNotice(RichCard(bot.LangEN), 2*time.Hour)
 	AssertOneLanguage(t, bot.LangEN, enHandoff+"\n"+enUnanswered, "notices")
 	assert.Contains(t, enUnanswered, "has waited for an answer for over 2 h")
+
+	msk, err := time.LoadLocation("Europe/Moscow")
+	require.NoError(t, err)
+	due := time.Date(2026, 12, 7, 10, 0, 0, 0, msk)
+	remind := ru.CallbackReminder(RichCard(bot.LangRU), crm.Manager{Name: "Борис"}, due)
+	assert.Equal(t, "⏰ Пора перезвонить по лиду №42: перезвон назначен на пн 7 дек. 10:00, менеджер: Борис", remind)
+	AssertOneLanguage(t, bot.LangRU, remind, "call-back reminder")
+	assert.Equal(t, "⏰ Call back now: lead #42, as Boris planned for Mon 7 Dec 10:00",
+		en.CallbackReminder(RichCard(bot.LangEN), crm.Manager{Name: "Boris"}, due))
 }
 
 // TestWarmDigestTitle: the digest's title in the team's language.

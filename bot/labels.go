@@ -99,6 +99,14 @@ func (l Labels) UnansweredNotice(card *crm.LeadCard, waited time.Duration) strin
 	return "⏰ " + TeamTextf(lang, "notice.unanswered", noticeName(f, card), f.LeadNumber(card.Lead.ID), f.Age(waited))
 }
 
+// CallbackReminder implements crm.NoticeWriter in the team's language:
+// "⏰ Call back now: lead #42, as Boris planned for Mon 7 Dec 10:00".
+func (l Labels) CallbackReminder(card *crm.LeadCard, rep crm.Manager, due time.Time) string {
+	lang := l.noticeLang()
+	f := Format{Lang: lang, Loc: due.Location()}
+	return "⏰ " + TeamTextf(lang, "notice.callback", card.Lead.ID, rep.Name, f.DayTime(due))
+}
+
 // noticeLang is the language of the notices: the team's, English when
 // none is set.
 func (l Labels) noticeLang() string {

@@ -553,6 +553,8 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "Свяжитесь с клиентом сейчас.", "Please reach them now.", true
 	case "notice.unanswered":
 		return "%s (%s) ждёт ответа уже больше %s.", "%s (%s) has waited for an answer for over %s.", true
+	case "notice.callback":
+		return "Пора перезвонить по лиду №%[1]d: перезвон назначен на %[3]s, менеджер: %[2]s", "Call back now: lead #%d, as %s planned for %s", true
 	case "notice.customer":
 		return "Клиент", "The customer", true
 	case "notice.detractor_why":

@@ -51,6 +51,11 @@ type LeadCard struct {
 	// ErasedNote is that statement in the team's language (the Labeler's,
 	// ErasedCustomerNote when it has none).
 	ErasedNote string
+	// FollowUp marks a won lead's card shown with a reason to call its
+	// customer again (a detractor's alert, the reminder of a call-back
+	// set from it): the card offers a call-back (Desk.ScheduleCallback),
+	// though the funnel has no action left.
+	FollowUp bool
 }
 
 // ErasedCustomerNote is what an erased card says in place of the customer

@@ -252,7 +252,7 @@ func (d *Desk) ScheduleCallback(ctx context.Context, by Manager, leadID int64, w
 		return nil, time.Time{}, Errorf(ENOTFOUND, "Lead #%d not found.", leadID)
 	case err != nil:
 		return nil, time.Time{}, err
-	case card.Lead.Stage != StageQualified && card.Lead.Stage != StageContacted:
+	case !CallbackStage(card.Lead.Stage):
 		return nil, time.Time{}, Errorf(ECONFLICT, "lead #%d is %s", leadID, card.Lead.Stage)
 	case owner != 0 && owner != by.ID && !MayAssign(by):
 		return nil, time.Time{}, Errorf(EFORBIDDEN, "lead #%d is someone else's", leadID)
@@ -268,6 +268,14 @@ func (d *Desk) ScheduleCallback(ctx context.Context, by Manager, leadID int64, w
 	}
 	c, err := d.sales.card(ctx, leadID)
 	return c, due, err
+}
+
+// CallbackStage reports whether a lead in stage takes a call-back: an
+// open lead with a rep, and a won one, whose customer the team may need
+// to call again (a detractor's alert offers it: LeadCard.FollowUp). A
+// new, qualifying or lost lead has nobody to call back yet, or any more.
+func CallbackStage(s Stage) bool {
+	return s == StageQualified || s == StageContacted || s == StageWon
 }
 
 // My lists m's open leads, oldest first.
@@ -400,13 +408,17 @@ func (d *Desk) remindCallback(ctx context.Context, id int64, interrupted bool) e
 	if !ok {
 		return nil // no longer in the team
 	}
-	text := "⏰ Call back now: lead #" + strconv.FormatInt(c.LeadID, 10) + ", as " + rep.Name + " planned for " +
-		c.DueAt.In(d.Location(rep)).Format("Mon 2 Jan 15:04")
 	now := d.sales.clock.Now()
 	return d.sales.toChannels(ctx, c.LeadID, func(ctx context.Context, n SalesNotifier, ref string, card *LeadCard) error {
-		if card.Lead.Stage != StageQualified && card.Lead.Stage != StageContacted {
+		if !CallbackStage(card.Lead.Stage) {
 			return nil
 		}
+		text := "⏰ Call back now: lead #" + strconv.FormatInt(c.LeadID, 10) + ", as " + rep.Name + " planned for " +
+			c.DueAt.In(d.Location(rep)).Format("Mon 2 Jan 15:04")
+		if w, ok := d.sales.labels.(NoticeWriter); ok {
+			text = w.CallbackReminder(card, rep, c.DueAt.In(d.Location(rep)))
+		}
+		card.FollowUp = card.Lead.Stage == StageWon // the reminder offers to call back again
 		if ref == "" {
 			if interrupted {
 				return nil // the card may be out already; the text alone would be worse than nothing

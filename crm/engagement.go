@@ -405,7 +405,9 @@ func (e *Engagement) detractorAlert(ctx context.Context, job Job) error {
 	if reason { // the alert goes at once; the reason has its own message
 		comment = s.Comment
 	}
-	return e.sales.Announce(ctx, s.LeadID, func(c *LeadCard) string {
+	// The alert offers a call-back: the lead is won, and calling the
+	// customer back is what the team does about a detractor.
+	return e.sales.announce(ctx, s.LeadID, true, func(c *LeadCard) string {
 		if w, ok := e.sales.labels.(NoticeWriter); ok {
 			return w.DetractorNotice(c, *s.Score, comment, reason)
 		}
@@ -447,7 +449,14 @@ func parseID(key string) (int64, error) {
 // Announce posts text (built from the lead's card) under the lead's card
 // in every sales channel, mentioning the lead's rep and the heads.
 func (s *Sales) Announce(ctx context.Context, leadID int64, text func(*LeadCard) string) error {
+	return s.announce(ctx, leadID, false, text)
+}
+
+// announce is Announce; followUp marks a won lead's card as one to call
+// back (LeadCard.FollowUp).
+func (s *Sales) announce(ctx context.Context, leadID int64, followUp bool, text func(*LeadCard) string) error {
 	return s.toChannels(ctx, leadID, func(ctx context.Context, n SalesNotifier, ref string, card *LeadCard) error {
+		card.FollowUp = followUp && card.Lead.Stage == StageWon
 		mention := s.heads()
 		if card.Assignee != nil && !slices.ContainsFunc(mention, func(m Manager) bool { return m.ID == card.Assignee.ID }) {
 			mention = append([]Manager{*card.Assignee}, mention...)

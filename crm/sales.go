@@ -97,6 +97,9 @@ type NoticeWriter interface {
 	// UnansweredNotice says the customer has waited longer than waited
 	// for an answer in the conversation.
 	UnansweredNotice(card *LeadCard, waited time.Duration) string
+	// CallbackReminder says a call-back rep planned for due (in rep's
+	// zone) is due now.
+	CallbackReminder(card *LeadCard, rep Manager, due time.Time) string
 }
 
 // warmDigestTitle is the title of a warm digest in the team's language

@@ -255,7 +255,7 @@ func closingLine(v bot.Card) string {
 // each carrying the lead id as its value, and the link to the customer.
 func cardButtons(card *crm.LeadCard, withTelegram bool, lang string) []slackapi.BlockElement {
 	kinds := bot.ActionsOf(card)
-	if len(kinds) == 0 {
+	if len(kinds) == 0 && !bot.OffersCallback(card) {
 		return nil
 	}
 	id := strconv.FormatInt(card.Lead.ID, 10)
@@ -274,7 +274,7 @@ func cardButtons(card *crm.LeadCard, withTelegram bool, lang string) []slackapi.
 			out = append(out, slackapi.NewButtonBlockElement(actionReopen, id, plain("♻️ "+bot.ActionLabel(lang, crm.ActReopen))))
 		}
 	}
-	if st := bot.StateOf(card); st == bot.CardClaimed || st == bot.CardContacted {
+	if bot.OffersCallback(card) {
 		out = append(out, callbackMenu(id, lang))
 	}
 	if withTelegram {

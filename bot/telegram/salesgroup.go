@@ -354,11 +354,11 @@ func actionButton(kind crm.ActionKind, leadID int64, lang string) bot.Button {
 // a third. A closed lead has none, as on Slack.
 func cardButtons(c *crm.LeadCard, lang string) [][]bot.Button {
 	kinds := bot.ActionsOf(c)
+	if bot.OffersCallback(c) {
+		kinds = append(kinds, actCallback)
+	}
 	if len(kinds) == 0 {
 		return nil
-	}
-	if st := bot.StateOf(c); st == bot.CardClaimed || st == bot.CardContacted {
-		kinds = append(kinds, actCallback)
 	}
 	rows := actionRows(kinds, c.Lead.ID, lang)
 	if link := customerLink(c.Contact); link != "" {

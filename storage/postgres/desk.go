@@ -174,10 +174,14 @@ func scanCallback(r pgx.CollectableRow) (crm.Callback, error) {
 	return c, err
 }
 
-// DueCallbacks lists pending call-backs of open leads due by t.
+// DueCallbacks lists pending call-backs due by t of leads that take one
+// (crm.CallbackStage): open with a rep, or won when the call-back was set
+// after the sale (a detractor's follow-up), so one set while the lead was
+// open is not due once it is won.
 func (s *DeskStore) DueCallbacks(ctx context.Context, t time.Time) ([]crm.Callback, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+callbackColumns+` FROM callbacks c JOIN leads l ON l.id = c.lead_id
-		WHERE c.reminded_at IS NULL AND c.replaced_at IS NULL AND c.due_at <= $1 AND l.stage IN ('qualified', 'contacted')
+		WHERE c.reminded_at IS NULL AND c.replaced_at IS NULL AND c.due_at <= $1
+		AND (l.stage IN ('qualified', 'contacted') OR (l.stage = 'won' AND c.created_at >= l.won_at))
 		ORDER BY c.due_at, c.id`, t)
 	if err != nil {
 		return nil, fmt.Errorf("due call-backs: %w", err)

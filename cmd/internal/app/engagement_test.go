@@ -285,3 +285,63 @@ func TestForgetThroughTheBot(t *testing.T) {
 	require.Equal(t, 0, b.count(`SELECT count(*) FROM answers WHERE value = 'call me' OR value = '+79161234567'`))
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM contacts WHERE erased_at IS NOT NULL AND stopped_at IS NOT NULL`))
 }
+
+// TestDetractorAlertCallBack: a detractor's alert in the sales group
+// offers Call back though the lead is won; the rep's pick schedules a
+// call-back on the won lead, the reminder comes when it is due, and a
+// call-back set while the lead was open is not reminded once it is won.
+func TestDetractorAlertCallBack(t *testing.T) {
+	t.Parallel()
+	// Monday 12:00 in Moscow.
+	b, clock := setupEngagement(t, time.Date(2026, 11, 23, 12, 0, 0, 0, moscow))
+	ctx := context.Background()
+	const customer, boris = 1201, 9002
+	id := b.wonLead(t, customer)
+	require.NoError(t, b.app.engagement.SweepSurveys(ctx, clock.Add(7*24*time.Hour+time.Hour)))
+	b.waitFor(func() bool { return b.sentTo(customer, npsQuestion) == 1 })
+	var survey int64
+	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT id FROM surveys WHERE lead_id = $1`, id).Scan(&survey))
+	b.say(en(telegramtest.Callback(customer, customer, 1, fmt.Sprintf("nps:%d:3", survey))))
+
+	var alert telegramtest.Call
+	b.waitFor(func() bool {
+		for _, c := range b.tg.Sent(salesChat) {
+			if strings.Contains(c.Text, "Detractor, 3/10") {
+				alert = c
+				return true
+			}
+		}
+		return false
+	})
+	require.Contains(t, alert.ReplyMarkup, fmt.Sprintf("vk:cb:%d", id), "the alert offers Call back")
+	require.NotContains(t, alert.ReplyMarkup, "vk:won", "the lead is won: no funnel action")
+	b.say(b.tg.Press(salesChat, boris, alert.MessageID, fmt.Sprintf("vk:cb:%d", id)))
+	_, markup, _ := b.tg.Message(salesChat, alert.MessageID)
+	require.Contains(t, markup, "⏰ in 1h")
+	b.say(b.tg.Press(salesChat, boris, alert.MessageID, fmt.Sprintf("vk:cbat:%d:b:in 1h", id)))
+	due := clock.Now().Add(time.Hour)
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM callbacks WHERE lead_id = $1 AND due_at = $2 AND reminded_at IS NULL`, id, due))
+	_, markup, _ = b.tg.Message(salesChat, alert.MessageID)
+	require.Contains(t, markup, fmt.Sprintf("vk:cb:%d", id), "Call back is back on the alert")
+
+	require.NoError(t, b.app.desk.SweepCallbacks(ctx, due))
+	var reminder telegramtest.Call
+	b.waitFor(func() bool {
+		for _, c := range b.tg.Sent(salesChat) {
+			if strings.HasPrefix(c.Text, "⏰ Call back now") && strings.Contains(c.Text, fmt.Sprintf("#%d", id)) {
+				reminder = c
+				return true
+			}
+		}
+		return false
+	})
+	require.Contains(t, reminder.ReplyMarkup, fmt.Sprintf("vk:cb:%d", id), "the reminder offers another call-back")
+
+	// A call-back set while a lead was open is not due once it is won.
+	other := b.wonLead(t, 1202)
+	_, err := b.db.Pool.Exec(ctx, `INSERT INTO callbacks (lead_id, manager_id, due_at, created_at)
+		SELECT id, manager_id, $2, won_at - interval '1 hour' FROM leads WHERE id = $1`, other, clock.Now())
+	require.NoError(t, err)
+	require.NoError(t, b.app.desk.SweepCallbacks(ctx, clock.Now().Add(time.Minute)))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM callbacks WHERE lead_id = $1 AND reminded_at IS NULL`, other), "set before the sale")
+}
