@@ -683,7 +683,7 @@ func teamTexts(key string) (ru, en string, ok bool) {
 	case "rep.yours":
 		return "Ваши лиды:", "Your leads:", true
 	case "rep.yours_line":
-		return "Взято в работу %s · первый контакт %s · продажи %s · отказы %s", "Claimed %s · contacted %s · won %s · lost %s", true
+		return "Новые лиды %s · первый контакт %s · продажи %s · отказы %s", "New leads %s · contacted %s · won %s · lost %s", true
 	case "rep.yours_money":
 		return "Выручка %s · до первого контакта %s", "Revenue %s · first contact %s", true
 	case "rep.funnel":
@@ -703,7 +703,7 @@ func teamTexts(key string) (ru, en string, ok bool) {
 	case "rep.f.won":
 		return "Дошли до продажи", "Reached a sale", true
 	case "rep.f.lost":
-		return "Отказы", "Lost", true
+		return "Закрыты отказом", "Closed as lost", true
 	case "rep.no_reason":
 		return "без причины", "no reason", true
 	case "rep.steps_intro":
@@ -727,7 +727,7 @@ func teamTexts(key string) (ru, en string, ok bool) {
 	case "rep.team_row":
 		return "в работе %s · взято %s · первый контакт %s · продажи %s · выручка %s", "open %s · claimed %s · contacted %s · won %s · revenue %s", true
 	case "rep.team_times":
-		return "до взятия %s · до контакта %s · нарушений SLA %s", "to claim %s · to contact %s · SLA breaches %s", true
+		return "до взятия %s · от взятия до контакта %s · нарушений SLA %s", "to claim %s · claim to contact %s · SLA breaches %s", true
 	case "rep.team_note":
 		return "(в работе — сейчас; остальное — за период; время — медиана)", "(open: now; the rest: in the period; times are medians)", true
 	case "rep.sources":
@@ -735,7 +735,7 @@ func teamTexts(key string) (ru, en string, ok bool) {
 	case "rep.sources_intro":
 		return "Лиды, пришедшие за период:", "Leads created in the period:", true
 	case "rep.source_row":
-		return "%s: %s · квалифицированы %s · продажи %s (%s) · выручка %s", "%s: %s · qualified %s · won %s (%s) · revenue %s", true
+		return "%s: %s · дошли до квалификации %s · дошли до продажи %s (%s) · их выручка %s", "%s: %s · reached qualified %s · reached a sale %s (%s) · their revenue %s", true
 	case "rep.total":
 		return "Итого", "Total", true
 	case "rep.other":
@@ -831,16 +831,16 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "администратор", "admin", true
 	case "help.figures":
 		return "Что значат цифры:\n" +
-				"• /stats считает события периода: «Новые лиды» — пришли в период; «Квалифицированы», «Первый контакт», «Продажи», «Отказы» — случились в период, когда бы лид ни пришёл.\n" +
-				"• /funnel и /sources следят за лидами, пришедшими в период: каждый считается на самом дальнем этапе, которого достиг к сегодняшнему дню («Дошли до контакта»). Поэтому их числа называются иначе и могут отличаться от «Первого контакта» в /stats.\n" +
-				"• «Взято в работу» — лиды, которые менеджер взял себе; «в работе» в /team — открытые лиды сейчас.\n" +
-				"• Время до первого контакта — медиана от квалификации до отметки «Связались».\n" +
+				"• /stats и /team считают события периода: «Новые лиды» — пришли в период; «Квалифицированы», «Первый контакт», «Продажи», «Отказы», «Выручка» — случились в период, когда бы лид ни пришёл. «Ваши лиды» в /stats — те же цифры по вашим лидам.\n" +
+				"• /funnel и /sources следят за лидами, пришедшими в период: каждый считается на самом дальнем этапе, которого достиг к сегодняшнему дню («Дошли до контакта», «Дошли до продажи», «Закрыты отказом», «их выручка»). Поэтому у их чисел свои названия и они могут отличаться от чисел /stats.\n" +
+				"• «Взято» в /team — лиды, которые менеджер взял себе в период; «в работе» — его открытые лиды сейчас.\n" +
+				"• Время до первого контакта — медиана от квалификации до отметки «Связались»; в /team «до взятия» и «от взятия до контакта» — медианы этих отрезков.\n" +
 				"• NPS = % сторонников (9–10) − % критиков (0–6).",
 			"What the figures count:\n" +
-				"• /stats counts the period's events: \"New leads\" arrived in the period; \"Qualified\", \"Contacted\", \"Won\", \"Lost\" happened in the period, whenever the lead arrived.\n" +
-				"• /funnel and /sources follow the leads that arrived in the period: each counts at the furthest stage it has reached by now (\"Reached contact\"). So they have names of their own and may differ from /stats' \"Contacted\".\n" +
-				"• \"Claimed\" are leads a rep took; \"open\" in /team are open leads now.\n" +
-				"• Time to first contact is the median from qualification to Contacted.\n" +
+				"• /stats and /team count the period's events: \"New leads\" arrived in the period; \"Qualified\", \"Contacted\", \"Won\", \"Lost\", \"Revenue\" happened in the period, whenever the lead arrived. \"Your leads\" in /stats are the same figures for your leads.\n" +
+				"• /funnel and /sources follow the leads that arrived in the period: each counts at the furthest stage it has reached by now (\"Reached contact\", \"Reached a sale\", \"Closed as lost\", \"their revenue\"). So their figures have names of their own and may differ from /stats'.\n" +
+				"• \"Claimed\" in /team are leads a rep took in the period; \"open\" are their open leads now.\n" +
+				"• Time to first contact is the median from qualification to Contacted; /team's \"to claim\" and \"claim to contact\" are the medians of those spans.\n" +
 				"• NPS = % promoters (9–10) − % detractors (0–6).", true
 
 	// The rep's desk (staff_desk.go).

@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/bot/slack"
 	"github.com/voronka/voronka/bot/slack/slackfake"
 	"github.com/voronka/voronka/bot/telegram/telegramtest"
@@ -153,7 +155,7 @@ func TestStaffStatsInTelegramAndSlack(t *testing.T) {
 	// A rep: the team's figures and their own.
 	texts, _ = b.ask(9002, "/stats 2026-11-16..2026-11-22")
 	require.Contains(t, texts[0], "New leads: 7 (prev 3, +133%)")
-	require.Contains(t, texts[0], "Your leads:\nClaimed 2 · contacted 1 · won 2 · lost 0\nRevenue 150\u202f000 · first contact 20m")
+	require.Contains(t, texts[0], "Your leads:\nNew leads 2 · contacted 1 · won 2 · lost 0\nRevenue 150\u202f000 · first contact 20m")
 
 	require.Equal(t, 3, b.count(`SELECT count(*) FROM staff_log WHERE command = 'stats' AND outcome = 'ok'`))
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM staff_log WHERE manager = 'Anna' AND channel = 'slack' AND args = '2026-11-16..2026-11-22'`))
@@ -197,7 +199,7 @@ func TestStaffFunnelWithChart(t *testing.T) {
 		"Reached qualified: 3 · 60% of the previous · 43% of all",
 		"Reached contact: 3 · 100% of the previous · 43% of all",
 		"Reached a sale: 2 · 67% of the previous · 29% of all",
-		"Lost: 2 (the customer cancelled the dialogue: 1; too expensive or no budget: 1)",
+		"Closed as lost: 2 (the customer cancelled the dialogue: 1; too expensive or no budget: 1)",
 		"Need: 2 of 7 stopped (29%)",
 		"Budget: 1 of 5 stopped (20%)",
 		"Timeline: 1 of 3 stopped (33%)",
@@ -245,18 +247,18 @@ func TestStaffNPSTeamSourcesCohorts(t *testing.T) {
 
 	texts, _ = b.ask(9001, "/team 2026-11-16..2026-11-22")
 	tm := texts[0]
-	require.Contains(t, tm, "Boris\nopen 0 · claimed 2 · contacted 1 · won 2 · revenue 150\u202f000\nto claim 3m 30s · to contact 16m · SLA breaches 0\n")
-	require.Contains(t, tm, "Vera\nopen 1 · claimed 2 · contacted 1 · won 0 · revenue 0\nto claim 6h 3m · to contact 50m · SLA breaches 1\n")
-	require.Contains(t, tm, "Team\nopen 1 · claimed 4 · contacted 2 · won 2 · revenue 150\u202f000\nto claim 7m · to contact 33m · SLA breaches 1\n")
+	require.Contains(t, tm, "Boris\nopen 0 · claimed 2 · contacted 1 · won 2 · revenue 150\u202f000\nto claim 3m 30s · claim to contact 16m · SLA breaches 0\n")
+	require.Contains(t, tm, "Vera\nopen 1 · claimed 2 · contacted 1 · won 0 · revenue 0\nto claim 6h 3m · claim to contact 50m · SLA breaches 1\n")
+	require.Contains(t, tm, "Team\nopen 1 · claimed 4 · contacted 2 · won 2 · revenue 150\u202f000\nto claim 7m · claim to contact 33m · SLA breaches 1\n")
 	texts, _ = b.ask(9003, "/team 2026-11-16..2026-11-22")
 	require.NotContains(t, texts[0], "Boris", "a rep sees their own row and the total")
 
 	texts, _ = b.ask(9001, "/sources 2026-11-16..2026-11-22")
-	require.Contains(t, texts[0], "google / bf: 3 leads · qualified 100% · won 2 (67%) · revenue 150\u202f000\n"+
-		"direct: 2 leads · qualified 0% · won 0 (0%) · revenue 0\n"+
-		"telegram: 1 lead · qualified 0% · won 0 (0%) · revenue 0\n"+
-		"vk / spring: 1 lead · qualified 0% · won 0 (0%) · revenue 0\n"+
-		"Total: 7 leads · qualified 43% · won 2 (29%) · revenue 150\u202f000")
+	require.Contains(t, texts[0], "google / bf: 3 leads · reached qualified 100% · reached a sale 2 (67%) · their revenue 150\u202f000\n"+
+		"direct: 2 leads · reached qualified 0% · reached a sale 0 (0%) · their revenue 0\n"+
+		"telegram: 1 lead · reached qualified 0% · reached a sale 0 (0%) · their revenue 0\n"+
+		"vk / spring: 1 lead · reached qualified 0% · reached a sale 0 (0%) · their revenue 0\n"+
+		"Total: 7 leads · reached qualified 43% · reached a sale 2 (29%) · their revenue 150\u202f000")
 
 	texts, files = b.ask(9001, "/cohorts 2026-11-10..2026-11-20")
 	require.Contains(t, texts[0], "9 Nov (3 leads): 33% · 33% · 33%\n16 Nov (7 leads): 29% · 29%")
@@ -349,4 +351,93 @@ func TestStaffDigest(t *testing.T) {
 	require.Equal(t, "CSALES", post.ChannelID)
 	require.Equal(t, sent[0].Text, html.UnescapeString(post.Text))
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM staff_log WHERE channel = 'digest' AND outcome = 'ok'`))
+}
+
+// TestFiguresOneNameOneNumber: /stats, /funnel and /team for the same
+// period, on the stats fixture, in both team languages: a figure's name
+// that appears in more than one of them names the same number in each
+// (the period's events in /stats and /team, the period's leads by the
+// furthest stage in /funnel under names of their own). /team is read on
+// its total, the team's own figures.
+func TestFiguresOneNameOneNumber(t *testing.T) {
+	t.Parallel()
+	for _, lang := range []string{bot.LangEN, bot.LangRU} {
+		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
+			b := setupTeamIn(t, lang)
+			const period = "2026-11-16..2026-11-22"
+			ask := func(cmd string) string {
+				texts, _ := b.ask(9001, "/"+cmd+" "+period)
+				require.NotEmpty(t, texts)
+				return texts[0]
+			}
+			team := ask("team")
+			total := "\n" + bot.TeamText(lang, "rep.team") + "\n"
+			require.Contains(t, team, total)
+			reports := map[string]map[string]string{
+				"stats":  reportFigures(ask("stats")),
+				"funnel": reportFigures(ask("funnel")),
+				"team":   reportFigures(team[strings.LastIndex(team, total):]),
+			}
+			seen := map[string]string{} // name → "report: value"
+			shared := 0
+			for _, name := range []string{"stats", "funnel", "team"} {
+				for label, v := range reports[name] {
+					if was, ok := seen[label]; ok {
+						shared++
+						_, wasValue, _ := strings.Cut(was, ": ")
+						require.Equal(t, wasValue, v, "%q is %s in %s", label, was, name)
+						continue
+					}
+					seen[label] = name + ": " + v
+				}
+			}
+			// The figures both count: the period's contacts, sales, revenue.
+			for _, key := range []string{"rep.contacted", "rep.won", "rep.revenue"} {
+				label := strings.ToLower(bot.TeamText(lang, key))
+				require.Contains(t, reports["stats"], label)
+				require.Contains(t, reports["team"], label, "/team names %s as /stats does", key)
+			}
+			require.GreaterOrEqual(t, shared, 3)
+			// /funnel's leads that reached contact are more than the
+			// period's contacts here, under a name of their own.
+			reached := strings.ToLower(bot.TeamText(lang, "rep.f.contacted"))
+			require.Equal(t, "3", reports["funnel"][reached])
+			require.Equal(t, "2", reports["stats"][strings.ToLower(bot.TeamText(lang, "rep.contacted"))])
+			require.NotContains(t, reports["stats"], reached)
+		})
+	}
+}
+
+// figureRE is a figure of a report: a name, then a whole number (not a
+// share, a duration or a date), at the start of a line or of a " · "
+// segment.
+var figureRE = regexp.MustCompile(`^\s*(\p{L}[^:\d]*?):?\s+(\d[\d\x{202f}]*)(?:$|[\s(])`)
+
+// reportFigures are the named whole numbers of a report, by lower-cased
+// name; the title lines are left out.
+func reportFigures(text string) map[string]string {
+	out := map[string]string{}
+	lines := strings.Split(text, "\n")
+	for _, line := range lines[min(2, len(lines)):] {
+		for _, seg := range strings.Split(line, " · ") {
+			if m := figureRE.FindStringSubmatch(seg); m != nil {
+				out[strings.ToLower(strings.TrimSpace(m[1]))] = m[2]
+			}
+		}
+	}
+	return out
+}
+
+// setupTeamIn is setupTeam with the team's language lang.
+func setupTeamIn(t *testing.T, lang string) *teamBundle {
+	t.Helper()
+	sl := slackfake.NewServer(t)
+	clock := &fakeClock{t: postgrestest.StatsFixtureNow}
+	b := setupWithDeps(t, strings.Replace(teamConfig, "language: en", "language: "+lang, 1), map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": slackSecret,
+		"SLACK_SALES_CHANNEL": "CSALES", "SLACK_API_URL": sl.URL(),
+	}, clock)
+	fx := postgrestest.SeedStatsFixture(t, b.db)
+	return &teamBundle{bundle: b, sl: sl, clock: clock, fx: fx}
 }
