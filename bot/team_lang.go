@@ -768,6 +768,8 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "Пришли по рекомендации клиента: %s (%s)", "Referred by this customer: %s (%s)", true
 	case "rep.answers":
 		return "Ответы:", "Answers:", true
+	case "rep.conversation":
+		return "Переписка:", "Conversation:", true
 	case "rep.timeline":
 		return "История:", "Timeline:", true
 	case "rep.found_none":

@@ -54,6 +54,11 @@ func reportFixtures(lang string) map[string]string {
 			{Kind: crm.EventStage, Actor: name, At: claimed, Data: map[string]any{"to": "lost", "reason": "no budget"}},
 			{Kind: crm.EventNPSAnswered, Actor: "customer", At: claimed, Data: map[string]any{"score": float64(9)}},
 		}}
+	lead.Messages = []crm.Message{
+		{Direction: crm.FromCustomer, Kind: crm.MessagePhoto, Text: name, At: at},
+		{Direction: crm.ToCustomer, Author: name, Text: name, At: at, Delivery: crm.DeliveryBlocked},
+		{Direction: crm.TeamNote, Author: name, Text: name, At: at, ErasedAt: &at},
+	}
 	steps := func(string) string { return step }
 
 	camp := []crm.CampaignReport{{Campaign: &crm.Campaign{ID: campID, Name: name, Goal: crm.Goal{Kind: crm.GoalReply, Within: 72 * time.Hour}},

@@ -491,9 +491,9 @@ func renderLead(lang string, lv *crm.LeadView, loc *time.Location, step func(str
 		}
 	}
 	if len(lv.Messages) > 0 {
-		b.WriteString("\nConversation:\n")
+		b.WriteString("\n" + r.t("conversation") + "\n")
 		for _, m := range lv.Messages {
-			b.WriteString(messageLine(m, loc) + "\n")
+			b.WriteString(messageLine(r.lang, m, loc) + "\n")
 		}
 	}
 	if len(lv.Timeline) > 0 {
@@ -507,31 +507,31 @@ func renderLead(lang string, lv *crm.LeadView, loc *time.Location, step func(str
 
 // messageLine is one message of a lead's conversation in /lead: when, who,
 // what, and for a reply whether the customer got it.
-func messageLine(m crm.Message, loc *time.Location) string {
+func messageLine(lang string, m crm.Message, loc *time.Location) string {
 	who := m.Author
 	switch m.Direction {
 	case crm.FromCustomer:
-		who = "Customer"
+		who = TeamText(lang, "conv.customer")
 	case crm.ToCustomer:
-		who = m.Author + " → customer"
+		who = TeamTextf(lang, "conv.to_customer", m.Author)
 	case crm.TeamNote:
-		who = m.Author + " (note)"
+		who = TeamTextf(lang, "conv.note", m.Author)
 	}
 	text := clipRunes(strings.ReplaceAll(m.Text, "\n", " "), 200)
 	switch {
 	case m.ErasedAt != nil:
-		text = "(erased)"
+		text = "(" + TeamText(lang, "conv.erased_body") + ")"
 	case m.DeletedAt != nil:
-		text = "(deleted)"
-	case m.Kind != crm.MessageText && m.Kind != "":
-		text = strings.TrimSpace("[" + m.Kind + "] " + text)
+		text = "(" + TeamText(lang, "conv.deleted") + ")"
+	default:
+		text = MessageBody(lang, &m, text)
 	}
 	line := m.At.In(loc).Format("02.01 15:04") + " " + who + ": " + text
 	if m.Direction == crm.ToCustomer {
 		if m.Delivery == crm.DeliveryDelivered {
 			line += " ✓"
 		} else if m.Delivery.Final() {
-			line += " ✗ " + string(m.Delivery)
+			line += " ✗ " + DeliveryText(lang, &m)
 		}
 	}
 	return line

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -87,8 +86,6 @@ const (
 	msgBadAmount  = "slack.msg.bad_amount"
 	msgBadReason  = "slack.msg.bad_reason"
 	msgFormFailed = "slack.msg.form_failed"
-	// msgCallbackSet says the same as the private chat's /callback.
-	msgCallbackSet = "⏰ I'll remind you to call back lead #%d on %s (%s)."
 )
 
 // Interactions is the http.Handler for /slack/interactions: button presses
@@ -382,6 +379,7 @@ func (h *Interactions) callback(ctx context.Context, cb *slackapi.InteractionCal
 		h.ephemeral(ctx, cb, h.actError(ctx, leadID, "callback", err))
 		return
 	}
+	// The same words as the private chat's /callback (desk.callback_set).
 	loc := h.opts.Callbacks.Location(m)
-	h.ephemeral(ctx, cb, fmt.Sprintf(msgCallbackSet, leadID, due.In(loc).Format("Mon 2 Jan 15:04"), loc))
+	h.ephemeral(ctx, cb, bot.TeamTextf(h.opts.Language, "desk.callback_set", leadID, bot.Format{Lang: h.opts.Language, Loc: loc}.DayTime(due), loc.String()))
 }

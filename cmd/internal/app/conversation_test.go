@@ -163,7 +163,7 @@ func TestConversationInSlackThread(t *testing.T) {
 	require.Contains(t, lead, "Customer: Can I pay in instalments?")
 	require.Contains(t, lead, "Boris → customer: Yes, in up to 12 months. ✓")
 	require.Contains(t, lead, "Boris (note): wants a discount, call after 5")
-	require.Contains(t, lead, "Boris → customer: Are you there? ✗ blocked")
+	require.Contains(t, lead, "Boris → customer: Are you there? ✗ Not delivered: the customer has blocked the bot.")
 	b.say(telegramtest.Text(9001, 9001, "/export today csv"))
 	files := b.tg.Files(9001)
 	require.Len(t, files, 1)
