@@ -14,14 +14,14 @@ import (
 // The lead card as every channel shows it. NewCard turns a crm.LeadCard
 // into the facts a rep reads, already written out (amounts, ages, clock
 // times, labels); bot/slack lays them out as Block Kit, bot/telegram as
-// the sales group's text, and the staff reports borrow the same figures,
+// the sales group's text, and the team reports borrow the same figures,
 // so one lead reads the same wherever the team sees it. Nothing here is
 // escaped: every channel escapes for its own markup.
 
-// TeamLanguage is the language of everything the team reads around a
-// figure: the cards, the reports, the digests. English for now; the
-// team-language work passes a member's language to Format instead.
-const TeamLanguage = "en"
+// TeamLanguage is the language a Format without one writes in. Channels
+// pass the team's configured language (the `language:` of the config),
+// reports the reader's own (MemberLang); see team_lang.go.
+const TeamLanguage = LangEN
 
 // groupSep separates the groups of three digits of every figure in every
 // language: U+202F NARROW NO-BREAK SPACE, the SI and ISO 80000 thousands
@@ -30,16 +30,32 @@ const TeamLanguage = "en"
 // a no-break one never splits an amount over two lines on a phone.
 const groupSep = "\u202f"
 
-// Format writes the figures of a card in one language. Only the decimal
-// sign depends on it today (a comma for ru, a point otherwise, as each
-// language writes it); the words (min, h, d, Hot, Claimed by) are English
-// until the team-language work translates them.
+// Format writes the figures and words of a card in one language: the
+// decimal sign (a comma for ru, a point otherwise, as each language
+// writes it), the units of an age (min, h, d or мин, ч, дн.), month names,
+// stages, temperatures and who has the lead, all from TeamText.
 type Format struct {
 	// Lang is an IETF tag ("en", "ru"); "" is TeamLanguage.
 	Lang string
 	// Loc is where the team reads clock times (UTC when nil): the config's
 	// timezone.
 	Loc *time.Location
+}
+
+// lang is the team language f writes in.
+func (f Format) lang() string {
+	if f.Lang == "" {
+		return TeamLanguage
+	}
+	return TeamLang(f.Lang)
+}
+
+// t is the team text of key in f's language.
+func (f Format) t(key string, args ...any) string {
+	if len(args) == 0 {
+		return TeamText(f.lang(), key)
+	}
+	return TeamTextf(f.lang(), key, args...)
 }
 
 func (f Format) decimal() string {
@@ -113,23 +129,24 @@ func (f Format) Count(n int) string { return f.Number(strconv.Itoa(n), 4) }
 // because nobody acts on the minutes of a three-day-old lead; a negative
 // span (clocks disagreeing) is "<1 min".
 func (f Format) Age(d time.Duration) string {
+	mn, h, day := f.t("unit.min"), f.t("unit.h"), f.t("unit.d")
 	if d < time.Minute {
-		return "<1 min"
+		return "<1 " + mn
 	}
 	mins := int(d / time.Minute)
 	switch {
 	case mins < 60:
-		return fmt.Sprintf("%d min", mins)
+		return fmt.Sprintf("%d %s", mins, mn)
 	case mins < 24*60:
-		if h, m := mins/60, mins%60; m != 0 {
-			return fmt.Sprintf("%d h %d min", h, m)
+		if hh, m := mins/60, mins%60; m != 0 {
+			return fmt.Sprintf("%d %s %d %s", hh, h, m, mn)
 		}
-		return fmt.Sprintf("%d h", mins/60)
+		return fmt.Sprintf("%d %s", mins/60, h)
 	default:
-		if days, h := mins/(24*60), mins%(24*60)/60; h != 0 {
-			return fmt.Sprintf("%d d %d h", days, h)
+		if days, hh := mins/(24*60), mins%(24*60)/60; hh != 0 {
+			return fmt.Sprintf("%d %s %d %s", days, day, hh, h)
 		}
-		return fmt.Sprintf("%d d", mins/(24*60))
+		return fmt.Sprintf("%d %s", mins/(24*60), day)
 	}
 }
 
@@ -137,9 +154,9 @@ func (f Format) Age(d time.Duration) string {
 // "12 min ago" after.
 func (f Format) Ago(now, t time.Time) string {
 	if now.Sub(t) < time.Minute {
-		return "just now"
+		return f.t("ago.now")
 	}
-	return f.Age(now.Sub(t)) + " ago"
+	return f.t("ago", f.Age(now.Sub(t)))
 }
 
 // Clock writes t in Loc as "14:05" on now's day there, "12 Jan 14:05"
@@ -149,24 +166,40 @@ func (f Format) Clock(t, now time.Time) string {
 	t, now = t.In(f.loc()), now.In(f.loc())
 	switch {
 	case t.Year() != now.Year():
-		return t.Format("2 Jan 2006 15:04")
+		return f.DayMonth(t) + " " + t.Format("2006 15:04")
 	case t.YearDay() != now.YearDay():
-		return t.Format("2 Jan 15:04")
+		return f.DayMonth(t) + " " + t.Format("15:04")
 	}
 	return t.Format("15:04")
 }
 
-// Temperature is "Hot", "Warm", "Cold"; "—" for none.
-func (f Format) Temperature(t crm.Temperature) string { return label(string(t)) }
+// DayMonth writes a date without the year: "12 Jan", «12 янв.».
+func (f Format) DayMonth(t time.Time) string {
+	if f.lang() == LangRU {
+		months := [...]string{"янв.", "февр.", "марта", "апр.", "мая", "июня", "июля", "авг.", "сент.", "окт.", "нояб.", "дек."}
+		return strconv.Itoa(t.Day()) + " " + months[t.Month()-1]
+	}
+	return t.Format("2 Jan")
+}
 
-// Stage is the stage as the team says it: "Qualified", "Won"; "—" for none.
-func (f Format) Stage(s crm.Stage) string { return label(string(s)) }
+// Temperature is "Hot", "Warm", "Cold" («Горячий»…); "—" for none.
+func (f Format) Temperature(t crm.Temperature) string {
+	return label(TemperatureName(f.lang(), t))
+}
+
+// Stage is the stage as the team says it: "Qualified", "Won"
+// («Квалифицирован», «Продажа»); "—" for none.
+func (f Format) Stage(s crm.Stage) string { return label(StageName(f.lang(), s)) }
+
+// LeadNumber is "Lead #42", «Лид №42».
+func (f Format) LeadNumber(id int64) string { return f.t("card.lead_no", id) }
 
 func label(s string) string {
 	if s == "" {
 		return "—"
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	r := []rune(s)
+	return strings.ToUpper(string(r[:1])) + string(r[1:])
 }
 
 // CardState is what a card's buttons depend on.
@@ -209,10 +242,23 @@ func (s CardState) Actions() []crm.ActionKind {
 	return nil
 }
 
+// ActionsOf are the buttons of a card: its state's (CardState.Actions),
+// and Reopen on a lost one.
+func ActionsOf(c *crm.LeadCard) []crm.ActionKind {
+	if c.Lead.Stage == crm.StageLost {
+		return []crm.ActionKind{crm.ActReopen}
+	}
+	return StateOf(c).Actions()
+}
+
 // Card is a lead card written out for the team. Every string is plain
 // text, unescaped; "" means the card has nothing to show there.
 type Card struct {
 	LeadID int64
+	// Number is "Lead #42" in the card's language («Лид №42»).
+	Number string
+	// Lang is the team language the card is written in.
+	Lang string
 	// Mark is the temperature's emoji, where the eye lands first.
 	Mark string
 	// Name is the customer's name, or "Lead #42" when there is none (a
@@ -259,7 +305,10 @@ type Card struct {
 // Title is the card's first line: temperature, who, and the lead's number
 // unless the name already is it: "🔥 Ivan Petrov · Lead #42".
 func (c Card) Title() string {
-	number := fmt.Sprintf("Lead #%d", c.LeadID)
+	number := c.Number
+	if number == "" {
+		number = fmt.Sprintf("Lead #%d", c.LeadID)
+	}
 	if c.Name == number {
 		return c.Mark + " " + number
 	}
@@ -276,6 +325,8 @@ func NewCard(card *crm.LeadCard, f Format) Card {
 	}
 	c := Card{
 		LeadID:      l.ID,
+		Number:      f.LeadNumber(l.ID),
+		Lang:        f.lang(),
 		Mark:        l.Temperature.Emoji(),
 		Name:        strings.TrimSpace(card.Contact.Name()),
 		Erased:      ErasedText(card),
@@ -284,14 +335,14 @@ func NewCard(card *crm.LeadCard, f Format) Card {
 		Username:    strings.TrimPrefix(card.Contact.Username, "@"),
 		Score:       l.Score,
 		Temperature: f.Temperature(l.Temperature),
-		Source:      SourceText(l.Attribution),
-		Landing:     landingText(l.Attribution),
+		Source:      f.Source(l.Attribution),
+		Landing:     f.landing(l.Attribution),
 		State:       StateOf(card),
 		Stage:       f.Stage(l.Stage),
 		Escalations: card.Escalations,
 	}
 	if c.Name == "" {
-		c.Name = fmt.Sprintf("Lead #%d", l.ID)
+		c.Name = c.Number
 	}
 	for _, a := range card.Answers {
 		a.Value = f.Number(strings.TrimSpace(a.Value), 5)
@@ -308,15 +359,15 @@ func NewCard(card *crm.LeadCard, f Format) Card {
 	}
 	switch {
 	case card.Assignee != nil && c.State != CardUnclaimed && card.ClaimedAt != nil:
-		c.Owner = fmt.Sprintf("Claimed by %s at %s", card.Assignee.Name, f.Clock(*card.ClaimedAt, now))
+		c.Owner = f.t("owner.claimed_at", card.Assignee.Name, f.Clock(*card.ClaimedAt, now))
 	case card.Assignee != nil && c.State != CardUnclaimed:
-		c.Owner = "Claimed by " + card.Assignee.Name
+		c.Owner = f.t("owner.claimed", card.Assignee.Name)
 	case card.Assignee != nil:
-		c.Owner = "Assigned to " + card.Assignee.Name + ", not claimed yet"
+		c.Owner = f.t("owner.assigned", card.Assignee.Name)
 	case card.Waiting:
-		c.Owner, c.Waiting = "Waiting for a rep on duty", true
+		c.Owner, c.Waiting = f.t("owner.waiting"), true
 	case c.State == CardUnclaimed:
-		c.Owner = "Not claimed yet: first to claim takes it"
+		c.Owner = f.t("owner.open")
 	}
 	switch l.Stage {
 	case crm.StageWon:
@@ -325,9 +376,9 @@ func NewCard(card *crm.LeadCard, f Format) Card {
 			c.Amount = f.Amount(card.Amount)
 		}
 	case crm.StageLost:
-		c.Lost = strings.TrimSpace(l.LostReason)
+		c.Lost = LostReasonText(f.lang(), l.LostReason)
 		if c.Lost == "" {
-			c.Lost = "no reason given"
+			c.Lost = f.t("card.no_reason")
 		}
 	}
 	if l.FlowID != "" {
@@ -352,33 +403,41 @@ func ErasedText(card *crm.LeadCard) string {
 	return crm.ErasedCustomerNote
 }
 
-// SourceText is "source / medium / campaign". A missing part in between
-// is a dash, so the positions stay readable ("bench / — / load"), missing
-// ones at the end are left off ("google / cpc"), and no source at all is
-// "direct": the lead came by a bare /start, which is what "direct" means
-// in web analytics too.
-func SourceText(a crm.Attribution) string {
-	parts := []string{strings.TrimSpace(a.Source), strings.TrimSpace(a.Medium), strings.TrimSpace(a.Campaign)}
-	for len(parts) > 0 && parts[len(parts)-1] == "" {
-		parts = parts[:len(parts)-1]
+// SourceText is Format{}.Source: the English form.
+func SourceText(a crm.Attribution) string { return Format{}.Source(a) }
+
+// Source is "source / medium / campaign" with the empty parts left out
+// ("google / bf", not "google / — / bf"), and the campaign named when the
+// medium is missing so it is not read as one ("google / campaign bf",
+// «google / кампания bf»). No source at all is "direct" («прямой
+// заход»): the lead came by a bare /start, which is what "direct" means in
+// web analytics too.
+func (f Format) Source(a crm.Attribution) string {
+	src, medium, campaign := strings.TrimSpace(a.Source), strings.TrimSpace(a.Medium), strings.TrimSpace(a.Campaign)
+	var parts []string
+	for _, p := range []string{src, medium} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	switch {
+	case campaign != "" && medium == "":
+		parts = append(parts, f.t("source.campaign", campaign))
+	case campaign != "":
+		parts = append(parts, campaign)
 	}
 	if len(parts) == 0 {
-		return "direct"
-	}
-	for i, p := range parts {
-		if p == "" {
-			parts[i] = "—"
-		}
+		return f.t("source.direct")
 	}
 	return strings.Join(parts, " / ")
 }
 
-func landingText(a crm.Attribution) string {
+func (f Format) landing(a crm.Attribution) string {
 	switch {
 	case a.Landing != "" && a.Referrer != "":
-		return a.Landing + " · via " + a.Referrer
+		return a.Landing + " · " + f.t("source.via", a.Referrer)
 	case a.Referrer != "":
-		return "via " + a.Referrer
+		return f.t("source.via", a.Referrer)
 	}
 	return a.Landing
 }

@@ -91,6 +91,12 @@ func (d *Dispatcher) command(ctx context.Context, u Update, s *session) error {
 		return d.restart(ctx, u, s)
 	case "cancel":
 		return d.cancel(ctx, u, s)
+	case "manager":
+		if d.cfg.Conversations != nil {
+			return d.handOff(ctx, u, s, "")
+		}
+		flow, lang := d.flowAndLang(u, s)
+		return s.say("", []flows.Prompt{{Text: flow.T("help", lang)}})
 	case "stop", "forget":
 		if d.cfg.Engagement != nil {
 			return d.consent(ctx, u, s)
@@ -156,7 +162,7 @@ func (d *Dispatcher) cancel(ctx context.Context, u Update, s *session) error {
 		if err != nil && crm.ErrorCode(err) != crm.ECONFLICT {
 			return err
 		}
-		s.Stage, s.State.Done, s.State.Step = crm.StageLost, true, ""
+		s.Stage, s.State.Done, s.State.Step, s.Cancelled = crm.StageLost, true, "", true
 	}
 	return s.say("", []flows.Prompt{{Text: flow.T("cancelled", lang), RemoveKeyboard: true}})
 }
@@ -182,7 +188,7 @@ func (d *Dispatcher) newLeadOf(ctx context.Context, u Update, s *session, id str
 		FlowID:      flow.ID,
 		FlowVersion: flow.Version,
 		Step:        res.State.Step,
-		Attribution: a,
+		Attribution: crm.Referred(a, s.ContactID),
 		CreatedAt:   d.now(),
 		UpdatedAt:   d.now(),
 	}
@@ -226,8 +232,13 @@ func (d *Dispatcher) outsideDialogue(ctx context.Context, u Update, s *session) 
 			return d.thankForComment(ctx, u, s, survey)
 		}
 	}
-	if s.LeadID == 0 || (s.Stage == crm.StageLost || s.Stage == crm.StageWon) && u.Kind == InputText {
+	closed := s.Stage == crm.StageLost || s.Stage == crm.StageWon
+	if s.LeadID == 0 || (d.cfg.Conversations == nil && closed || s.Cancelled && s.Stage == crm.StageLost) && u.Kind == InputText {
 		return d.newLead(ctx, u, s, crm.Attribution{})
+	}
+	if d.cfg.Conversations != nil && u.Kind != InputButton {
+		// The flow is over: whatever the customer writes is for a person.
+		return d.toTeam(ctx, u, s, "", "")
 	}
 	flow, lang := d.flowAndLang(u, s)
 	switch u.Kind {
@@ -256,6 +267,11 @@ func (d *Dispatcher) answer(ctx context.Context, u Update, s *session) error {
 	}
 	if u.Kind == InputOther {
 		in = flows.Input{SenderID: u.User.ID, Name: u.User.FirstName}
+	}
+	if u.Media != nil && d.cfg.Conversations != nil {
+		// A photo, a file, a voice note or a location answers no
+		// question: the team gets it, and the question is asked again.
+		return d.toTeam(ctx, u, s, "", "")
 	}
 	res := flows.Advance(flow, s.State, in)
 	for _, c := range res.Overbudget {
@@ -296,6 +312,17 @@ func (d *Dispatcher) answer(ctx context.Context, u Update, s *session) error {
 		}
 	}
 	s.State = res.State
+	if res.Finished && d.cfg.Conversations != nil {
+		// A dialogue that asked for a person (an option or a step
+		// marked handoff: the support branch) opens its conversation
+		// with the team as it ends, whatever its temperature.
+		if what, ok := flows.Handoff(flow, res.State, res.State.Lang); ok {
+			m := &crm.Message{LeadID: s.LeadID, ContactID: s.ContactID, Kind: crm.MessageHandoff, Text: what, UpdateID: u.ID, At: d.now()}
+			if _, err := d.cfg.Conversations.Receive(ctx, m); err != nil {
+				return err
+			}
+		}
+	}
 	return s.say(res.Notice, res.Prompts)
 }
 
@@ -352,6 +379,9 @@ func (d *Dispatcher) reply(u Update, s *session) Reply {
 		r.Callback = &CallbackAnswer{CallbackID: u.CallbackID, Text: s.notice}
 	}
 	for _, p := range s.prompts {
+		if p.Edit && len(p.Choices) == 0 && u.ButtonMessageID == 0 {
+			continue // an echo of a press whose message is unknown: nothing to edit
+		}
 		r.Messages = append(r.Messages, promptMessage(u.ChatID, p, u.ButtonMessageID))
 	}
 	return r

@@ -69,6 +69,16 @@ type DispatcherConfig struct {
 	// Engagement, when set, takes survey answers, follow-up reasons,
 	// /stop and /forget.
 	Engagement Engagement
+	// BotUsername is the bot's @username, for the personal referral link
+	// a promoter is sent (t.me/<bot>?start=r-<code>); "" sends the
+	// referral text without a link.
+	BotUsername string
+	// Conversations, when set, takes what a customer writes to the team
+	// (after the flow, /manager, a hand-off, photos and the like) and
+	// relays it to the sales channels.
+	Conversations Conversations
+	// TimeZone is the team's, for "we'll answer after 09:00" (UTC when nil).
+	TimeZone *time.Location
 	// Campaigns, when set, takes presses of campaign buttons (cmp:).
 	Campaigns CampaignClicks
 	// Alerts queues a sales alert with the answer that qualifies a hot lead
@@ -98,6 +108,9 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.TimeZone == nil {
+		cfg.TimeZone = time.UTC
 	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 30 * 24 * time.Hour
@@ -167,7 +180,7 @@ func (d *Dispatcher) Handle(ctx context.Context, u Update) error {
 
 // Gated returns h behind the dispatcher's gate, for the private-chat
 // updates the channel's router gives to someone other than the customers'
-// flow (a team member's staff command, telegram.Router): they share the
+// flow (a team member's team command, telegram.Router): they share the
 // chat and the update ids with the customer's updates, so they are
 // admitted as those are, each once across replicas and one at a time with
 // the chat's other updates, and h runs in the chat's turn. The chat's
@@ -297,6 +310,9 @@ type session struct {
 	// late). Rebuilt from the answers' update ids when Redis lost it.
 	Last   int64 `json:"last,omitempty"`
 	LastAt int64 `json:"last_at,omitempty"`
+	// Cancelled: the customer left the lead's dialogue with /cancel, so
+	// what they write next begins a new one rather than a conversation.
+	Cancelled bool `json:"cancelled,omitempty"`
 
 	notice  string         // the answer to a pressed button
 	prompts []flows.Prompt // the messages to send
@@ -369,6 +385,12 @@ func (d *Dispatcher) rebuildWith(ctx context.Context, u Update) (*session, []crm
 	if err != nil {
 		return nil, nil, err
 	}
+	if c.ErasedAt != nil && !c.ErasedAt.Before(lead.CreatedAt) {
+		// The customer said /forget after this lead began: its answers are
+		// erased, so it is not theirs to resume or to be told about ("your
+		// answers are with us"). The next /start or message begins anew.
+		return s, nil, nil
+	}
 	s.LeadID, s.Stage = lead.ID, lead.Stage
 	answers, err := d.cfg.Leads.Answers(ctx, lead.ID)
 	if err != nil {
@@ -379,6 +401,7 @@ func (d *Dispatcher) rebuildWith(ctx context.Context, u Update) (*session, []crm
 			s.Last, s.LastAt = a.UpdateID, a.At.Unix()
 		}
 	}
+	s.Cancelled = lead.Stage == crm.StageLost && lead.LostReason == "cancelled"
 	if !lead.Stage.Open() {
 		s.State = flows.State{Flow: lead.FlowID, Version: lead.FlowVersion, Done: true, Variants: lead.Variants}
 		return s, answers, nil

@@ -124,7 +124,7 @@ func (s *sender) said() []string {
 	return out
 }
 
-// staff is a staff-command handler: it records the commands it answers
+// team is a team-command handler: it records the commands it answers
 // and fails with err.
 type staff struct {
 	asked []string
@@ -257,8 +257,9 @@ func TestDispatcherAnswersAdvanceAndAreSaved(t *testing.T) {
 	e.handle(t, e.command("start", ""))
 
 	u := e.button("need:buy")
+	u.ButtonMessageID = 7
 	said := e.handle(t, u)
-	assert.Equal(t, []string{"Your email?"}, said)
+	assert.Equal(t, []string{"What do you need?\n\n✅ Buy", "Your email?"}, said, "the question shows the choice, then the next one is asked")
 	saved := e.leads.Saved()
 	require.Len(t, saved, 1)
 	assert.Equal(t, crm.Answer{LeadID: saved[0].LeadID, StepID: "need", Kind: "choice", Value: "buy", Score: 20, UpdateID: u.ID,
@@ -415,7 +416,7 @@ func TestDispatcherStartWhenTheRequestIsWithTheTeam(t *testing.T) {
 }
 
 // TestDispatcherGatedStaffCommands: a team member's command, which the
-// router gives to the staff behind the dispatcher's gate, is handled once
+// router gives to the team behind the dispatcher's gate, is handled once
 // per update id, in the chat's turn, and leaves the chat's dialogue as it
 // was (a manager may be a customer too); a failure is unmarked for
 // redelivery.
@@ -447,7 +448,7 @@ func TestDispatcherGatedStaffCommands(t *testing.T) {
 	assert.Equal(t, []string{"stats", "stats", "stats"}, e.staff.asked)
 
 	// A customer's /stats reaches the dispatcher (the router sends only a
-	// team member's to the staff): it gets the help.
+	// team member's to the team): it gets the help.
 	said := e.handle(t, e.command("stats", ""))
 	require.NotEmpty(t, said)
 	assert.Equal(t, e.flow.T("help", "en"), said[0])

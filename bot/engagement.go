@@ -40,6 +40,14 @@ func (d *Dispatcher) engagementButton(ctx context.Context, u Update, s *session)
 		if len(parts) != 3 {
 			return s.say(flow.T("stale_button", lang), nil)
 		}
+		if parts[2] == WhyQuestion && d.cfg.Conversations != nil && id == s.LeadID {
+			// A question for a manager reaches one: the lead goes to the
+			// team and the customer is asked to write the question.
+			if _, err := d.cfg.Engagement.Reason(ctx, s.ContactID, id, parts[2]); err != nil && crm.ErrorCode(err) != crm.EFORBIDDEN && crm.ErrorCode(err) != crm.ENOTFOUND {
+				return err
+			}
+			return d.handOff(ctx, u, s, flow.T("why_question", lang))
+		}
 		lost, err := d.cfg.Engagement.Reason(ctx, s.ContactID, id, parts[2])
 		if code := crm.ErrorCode(err); code == crm.EFORBIDDEN || code == crm.ENOTFOUND {
 			return s.say(flow.T("stale_button", lang), nil)
@@ -67,6 +75,10 @@ func (d *Dispatcher) thankForComment(ctx context.Context, u Update, s *session, 
 	text := flow.T("nps_thanks", lang)
 	if survey.Score != nil && crm.NPSCategory(*survey.Score) == crm.Promoter {
 		text = flow.T("referral", lang)
+		if d.cfg.BotUsername != "" && s.ContactID != 0 {
+			link := "https://t.me/" + d.cfg.BotUsername + "?start=r-" + crm.ReferralCode(s.ContactID)
+			text = strings.ReplaceAll(flow.T("referral_link", lang), "{link}", link)
+		}
 	}
 	return s.say("", []flows.Prompt{{Text: text}})
 }

@@ -6,6 +6,8 @@ package bot
 import (
 	"context"
 	"time"
+
+	"github.com/voronka/voronka/crm"
 )
 
 // InputKind tells what a customer did.
@@ -58,11 +60,26 @@ type Update struct {
 	// CallbackID must be answered so the client stops its spinner.
 	CallbackID string
 	Contact    *SharedContact
+	// Media is a photo, document, voice note or location the customer
+	// sent (Kind InputOther; Text is its caption).
+	Media *Media
+	// MessageID is the message's id in its chat (0 for a button press).
+	MessageID int
 	// Slot is where this delivery's reply may ride on the channel's
 	// response (Telegram's webhook 200), nil when there is none. It is
 	// the delivery's, not the customer's input: the dispatcher only hands
 	// it on in its Reply.
 	Slot ReplySlot
+}
+
+// Media is what a customer sent besides text. A channel that relays it
+// to the team fetches the file by FileID.
+type Media struct {
+	Kind   string // crm.MessagePhoto, MessageDocument, MessageVoice, MessageLocation
+	FileID string
+	Name   string  // a document's file name
+	Lat    float64 // a location
+	Lon    float64
 }
 
 // ReplySlot is the response to the request an update came in, when the
@@ -98,6 +115,17 @@ type Message struct {
 	RequestContact string
 	// RemoveKeyboard hides a reply keyboard shown earlier.
 	RemoveKeyboard bool
+	// ThreadID sends the message into that forum topic of a group.
+	ThreadID int
+	// CreateTopic, when set, creates a forum topic of that name in the
+	// group instead of sending a message; Send returns its thread id.
+	CreateTopic string
+	// Delete, with EditMessageID, deletes that message instead (a rep
+	// took back a relayed message).
+	Delete bool
+	// ReplyTo, when set, makes the message a reply to that message of the
+	// chat (sent even when that one is gone).
+	ReplyTo int
 	// EditMessageID, when set, edits that message in place instead of
 	// sending a new one (text and inline buttons only).
 	EditMessageID int
@@ -110,6 +138,10 @@ type Message struct {
 	// not both.
 	Document     []byte
 	DocumentName string
+	// Card, when set, is the lead card this message shows as text (/lead),
+	// for a channel that can draw it with its buttons instead (Slack's
+	// /voronka lead); others send the text.
+	Card *crm.LeadCard
 }
 
 // CallbackAnswer stops the spinner on a pressed button and may show a short

@@ -41,15 +41,22 @@ type Outreach struct {
 var _ crm.Outreach = Outreach{}
 
 func (o Outreach) flowAndLang(ctx context.Context, r crm.Reach, lead *crm.Lead) (*flows.Flow, string, error) {
+	f, lang, _, err := o.flowLangName(ctx, r, lead)
+	return f, lang, err
+}
+
+// flowLangName is the lead's flow, the customer's language in it and
+// their first name (for {name}; "" when unknown or erased).
+func (o Outreach) flowLangName(ctx context.Context, r crm.Reach, lead *crm.Lead) (*flows.Flow, string, string, error) {
 	f := o.Flows[lead.FlowID]
 	if f == nil {
 		f = o.Flows[o.DefaultFlow]
 	}
 	c, err := o.Leads.Contact(ctx, r.ContactID)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
-	return f, f.Lang(c.Language), nil
+	return f, f.Lang(c.Language), c.FirstName, nil
 }
 
 // AskNPS sends the 0-10 question as buttons.
@@ -72,11 +79,11 @@ func (o Outreach) AskNPS(ctx context.Context, r crm.Reach, lead *crm.Lead, s *cr
 // Nudge reminds a customer of their unfinished dialogue and asks the
 // question it waits on again.
 func (o Outreach) Nudge(ctx context.Context, r crm.Reach, lead *crm.Lead) error {
-	f, lang, err := o.flowAndLang(ctx, r, lead)
+	f, lang, name, err := o.flowLangName(ctx, r, lead)
 	if err != nil {
 		return err
 	}
-	if _, err := o.Sender.Send(ctx, Message{ChatID: r.ChatID, Text: f.T("nudge", lang)}); err != nil {
+	if _, err := o.Sender.Send(ctx, Message{ChatID: r.ChatID, Text: f.Named("nudge", lang, name)}); err != nil {
 		return err
 	}
 	answers, err := o.Leads.Answers(ctx, lead.ID)
@@ -87,7 +94,7 @@ func (o Outreach) Nudge(ctx context.Context, r crm.Reach, lead *crm.Lead) error 
 	if err != nil || state.Done {
 		return nil // the flow changed: the nudge alone; /start resumes
 	}
-	for _, p := range flows.Ask(f, state, "") {
+	for _, p := range flows.Ask(f, state, name) {
 		if _, err := o.Sender.Send(ctx, promptMessage(r.ChatID, p, 0)); err != nil {
 			return err
 		}
@@ -111,11 +118,11 @@ func (o Outreach) AskWhy(ctx context.Context, r crm.Reach, lead *crm.Lead) error
 
 // Reengage invites a customer whose lead was lost to talk again.
 func (o Outreach) Reengage(ctx context.Context, r crm.Reach, lead *crm.Lead) error {
-	f, lang, err := o.flowAndLang(ctx, r, lead)
+	f, lang, name, err := o.flowLangName(ctx, r, lead)
 	if err != nil {
 		return err
 	}
-	_, err = o.Sender.Send(ctx, Message{ChatID: r.ChatID, Text: f.T("reengage", lang),
+	_, err = o.Sender.Send(ctx, Message{ChatID: r.ChatID, Text: f.Named("reengage", lang, name),
 		Buttons: [][]Button{{{Text: f.T("reengage_button", lang), Data: fmt.Sprintf("re:%d", lead.ID)}}}})
 	return err
 }

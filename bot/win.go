@@ -18,15 +18,22 @@ import (
 // The factors multiply the odds against those of the average lead. Until
 // a model is in use the card says why and the score stands alone. A card
 // without an estimate (no learning wired) gets no lines.
-func WinLines(est *crm.WinEstimate) []string {
+func WinLines(est *crm.WinEstimate) []string { return WinLinesIn(est, LangEN) }
+
+// WinLinesIn is WinLines in the team language lang. The factors' own
+// labels are the model's.
+func WinLinesIn(est *crm.WinEstimate, lang string) []string {
 	if est == nil {
 		return nil
 	}
 	if !est.Ready {
-		return []string{fmt.Sprintf("Win probability: not enough outcomes yet (needs %d won and %d lost); go by the score",
-			est.MinWon, est.MinLost)}
+		return []string{TeamTextf(lang, "win.not_ready", est.MinWon, est.MinLost)}
 	}
-	lines := []string{fmt.Sprintf("Win probability %s within %s", Percent(est.Probability), days(est.Horizon.Hours()))}
+	horizon := days(est.Horizon.Hours())
+	if TeamLang(lang) == LangRU {
+		horizon = strings.NewReplacer("d", " дн.", "h", " ч").Replace(horizon)
+	}
+	lines := []string{TeamTextf(lang, "win.line", Percent(est.Probability), horizon)}
 	for _, side := range []struct {
 		mark string
 		cs   []crm.Contribution

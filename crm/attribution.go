@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -112,4 +113,37 @@ func clean(s string) string {
 		out = strings.ReplaceAll(out, "__", "_")
 	}
 	return strings.Trim(out, "_")
+}
+
+// ReferralSource is the source of a lead that came by a customer's
+// personal link (r-<code>) with no source of its own, so /sources counts
+// referrals as a row of their own.
+const ReferralSource = "referral"
+
+// ReferralCode is a contact's personal referral code, the <code> of
+// ?start=r-<code>: the contact id in base 36, short enough for any link.
+func ReferralCode(contactID int64) string { return strconv.FormatInt(contactID, 36) }
+
+// ReferrerID is the contact a referral code names; false for a code that
+// is not one (a referrer written by an operator's link, say).
+func ReferrerID(code string) (int64, bool) {
+	id, err := strconv.ParseInt(strings.TrimSpace(code), 36, 64)
+	return id, err == nil && id > 0
+}
+
+// Referred is a by a customer's personal link, attributed to the referrer:
+// the source is "referral" unless the link named one, and a customer's
+// own link does not refer themselves.
+func Referred(a Attribution, contactID int64) Attribution {
+	if a.Referrer == "" {
+		return a
+	}
+	if id, ok := ReferrerID(a.Referrer); ok && id == contactID {
+		a.Referrer = ""
+		return a
+	}
+	if a.Source == "" {
+		a.Source = ReferralSource
+	}
+	return a
 }

@@ -60,3 +60,22 @@ func FuzzParseStartPayload(f *testing.F) {
 		}
 	})
 }
+
+// TestReferred: a lead by a customer's personal link is a referral of
+// theirs; a link's own source stays; nobody refers themselves.
+func TestReferred(t *testing.T) {
+	t.Parallel()
+	code := ReferralCode(12345)
+	if id, ok := ReferrerID(code); !ok || id != 12345 {
+		t.Fatalf("ReferrerID(%q) = %d, %v", code, id, ok)
+	}
+	if a := Referred(ParseStartPayload("r-"+code), 7); a != (Attribution{Source: ReferralSource, Referrer: code, Payload: "r-" + code}) {
+		t.Errorf("a referral: %+v", a)
+	}
+	if a := Referred(ParseStartPayload("s-vk__r-"+code), 7); a.Source != "vk" || a.Referrer != code {
+		t.Errorf("a referral with a source of its own: %+v", a)
+	}
+	if a := Referred(ParseStartPayload("r-"+code), 12345); a.Referrer != "" || a.Source != "" {
+		t.Errorf("self-referral kept: %+v", a)
+	}
+}

@@ -147,6 +147,7 @@ const (
 	EventTouch       = "touch"   // the customer came back through another /start link
 	EventMessage     = "message" // free text outside a question, kept so nothing typed is lost
 	EventTemperature = "temperature_changed"
+	EventHandoff     = "handoff" // the customer asked for a person: the lead went to the team where it stood
 )
 
 // Event is one fact on a lead's timeline. Data is a small JSON-able map.

@@ -2,197 +2,599 @@ package crm
 
 import (
 	"context"
-	"math"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
-// Strategy is how a hot lead finds its rep.
-type Strategy string
+// SalesPolicy is the routing configuration.
+type SalesPolicy struct {
+	Strategy Strategy
+	// ClaimWithin: a hot lead not claimed this long after its card reached
+	// the team is re-announced and the heads are mentioned.
+	ClaimWithin time.Duration
+	// ContactWithin: a claimed lead not marked contacted this long after
+	// the claim gets its rep reminded.
+	ContactWithin time.Duration
+	LostReasons   []string
+	TimeZone      *time.Location
+	// OrderByProbability hands the routing queue's waiting leads out by
+	// predicted win probability instead of by age (routing.order_by:
+	// probability); it needs a WinEstimator.
+	OrderByProbability bool
+}
 
-const (
-	// FirstClaim shows the lead to everyone; the first to press Claim owns it.
-	FirstClaim Strategy = "first_claim"
-	// RoundRobin gives leads in turn to the reps who take leads now.
-	RoundRobin Strategy = "round_robin"
-	// LeastLoaded gives the lead to the rep with the fewest open leads.
-	LeastLoaded Strategy = "least_loaded"
-	// Sticky gives a returning contact to the rep who handled them before,
-	// and falls back to LeastLoaded.
-	Sticky Strategy = "sticky"
-)
+// SalesStore keeps the team and the sales side of leads. Writes that cause
+// outgoing work take the jobs and queue them in the same transaction.
+type SalesStore interface {
+	// SyncTeam makes the stored team the configured one (by name) and
+	// returns it with ids; managers no longer configured become inactive.
+	SyncTeam(ctx context.Context, team []Manager) ([]Manager, error)
+	// Card returns the lead with its contact, current answers (Question is
+	// the step id, Value the stored value; Labeler makes them readable),
+	// assignee id, claim and contact times, amount and escalation count.
+	Card(ctx context.Context, leadID int64) (card *LeadCard, assignee int64, err error)
+	CardRefs(ctx context.Context, leadID int64) (map[string]string, error)
+	SaveCardRef(ctx context.Context, leadID int64, channel, ref string, at time.Time) error
+	// MarkAlerted records when the team first saw the lead (once).
+	MarkAlerted(ctx context.Context, leadID int64, at time.Time) error
+	// OpenLoad counts open (qualified or contacted) leads per manager id.
+	OpenLoad(ctx context.Context) (map[int64]int, error)
+	// LastAssignee is the manager of the latest assignment, 0 if none.
+	LastAssignee(ctx context.Context) (int64, error)
+	// PreviousManager is the manager of the contact's latest other lead
+	// that had one, 0 if none.
+	PreviousManager(ctx context.Context, contactID, exceptLead int64) (int64, error)
+	// Assign gives an unclaimed lead to a manager and clears its waiting
+	// flag, with an "assigned" event and jobs; ECONFLICT if claimed.
+	Assign(ctx context.Context, leadID, managerID int64, at time.Time, jobs []Job) error
+	// SetWaiting puts the lead in the routing queue with a "waiting" event.
+	SetWaiting(ctx context.Context, leadID int64, at time.Time) error
+	// Waiting lists queued leads, oldest first.
+	Waiting(ctx context.Context) ([]int64, error)
+	// Act applies a rep's action atomically: the transition happens only
+	// from the stages it allows and, unless anyOwner, only for the lead's
+	// own manager. It records the events and queues jobs; a refused
+	// transition is ECONFLICT or EFORBIDDEN with a message for the rep.
+	Act(ctx context.Context, a Action, anyOwner bool, jobs []Job) (*Lead, error)
+	// DueClaimBreaches lists hot qualified leads alerted before t and not
+	// claimed, without a recorded claim breach.
+	DueClaimBreaches(ctx context.Context, t time.Time) ([]int64, error)
+	// DueContactBreaches lists qualified leads claimed before t and not
+	// contacted, without a recorded contact breach.
+	DueContactBreaches(ctx context.Context, t time.Time) ([]int64, error)
+	// RecordBreach records an SLA breach of kind ("claim", "contact") once,
+	// with an "sla_breached" event and the job; false if already recorded.
+	RecordBreach(ctx context.Context, leadID int64, kind string, at time.Time, job Job) (bool, error)
+	// WarmQualified lists warm leads qualified in [from, to).
+	WarmQualified(ctx context.Context, from, to time.Time) ([]int64, error)
+	// Enqueue queues jobs whose cause is the clock (digests).
+	Enqueue(ctx context.Context, jobs ...Job) error
+}
 
-// Valid reports whether s is a known strategy.
-func (s Strategy) Valid() bool {
-	switch s {
-	case FirstClaim, RoundRobin, LeastLoaded, Sticky:
-		return true
+// Labeler turns stored answers into what the sales team reads: the
+// question and the chosen option's text instead of step and option ids.
+type Labeler interface {
+	Label(lead *Lead, answers []CardAnswer) []CardAnswer
+}
+
+// NoticeWriter writes the team's notices about a lead in the team's
+// language. A Labeler may implement it (bot.Labels does); without it the
+// notices are English.
+type NoticeWriter interface {
+	// DetractorNotice is the alert about a low score (reason false), or
+	// the follow-up with the reason the customer gave (reason true).
+	DetractorNotice(card *LeadCard, score int, comment string, reason bool) string
+	// WarmDigestTitle heads a digest of warm leads: of one day (since
+	// false) or since a time (since true), t in the team's zone.
+	WarmDigestTitle(t time.Time, since bool) string
+}
+
+// warmDigestTitle is the title of a warm digest in the team's language
+// when the Labeler writes notices, else in English.
+func (s *Sales) warmDigestTitle(t time.Time, since bool) string {
+	if w, ok := s.labels.(NoticeWriter); ok {
+		return w.WarmDigestTitle(t, since)
 	}
-	return false
-}
-
-// ActionKind is a button a rep pressed on a lead card.
-type ActionKind string
-
-const (
-	ActClaim     ActionKind = "claim"
-	ActContacted ActionKind = "contacted"
-	ActWon       ActionKind = "won"
-	ActLost      ActionKind = "lost"
-)
-
-// Action is a rep moving a lead along the funnel.
-type Action struct {
-	LeadID int64
-	Kind   ActionKind
-	By     Manager
-	Amount float64 // for ActWon: the sale, see CheckAmount
-	Reason string  // for ActLost: one of the configured reasons
-	At     time.Time
-}
-
-// MaxAmount is the largest sale a lead can record: the store keeps amounts
-// as numeric(14, 2), twelve digits before the point and two after.
-const MaxAmount = 999_999_999_999.99
-
-// CheckAmount validates the amount of a sale and returns it rounded to
-// cents, as it is stored. NaN, infinities, zero and negatives are refused,
-// and so is an amount that rounds to less than a cent or to MaxAmount's
-// next cent and above, which the store could not keep: an EINVALID with a
-// message for the rep, so that every channel says why and a corrected
-// amount can be given, instead of the store failing the same way on every
-// retry.
-func CheckAmount(v float64) (float64, error) {
-	switch {
-	case math.IsNaN(v):
-		return 0, Errorf(EINVALID, "the amount of a sale must be a number")
-	case math.IsInf(v, 1):
-		return 0, amountTooLarge()
-	case v <= 0:
-		return 0, Errorf(EINVALID, "the amount of a sale must be a positive number")
+	if since {
+		return "Warm leads since " + t.Format("Mon 2 Jan 15:04")
 	}
-	cents := math.Round(v*100) / 100
-	switch {
-	case cents < 0.01:
-		return 0, Errorf(EINVALID, "the amount of a sale must be at least 0.01")
-	case cents > MaxAmount:
-		return 0, amountTooLarge()
+	return "Warm leads of " + t.Format(time.DateOnly)
+}
+
+// CustomerNotifier tells a customer that a person has their request.
+type CustomerNotifier interface {
+	LeadClaimed(ctx context.Context, card *LeadCard, by Manager) error
+}
+
+// Sales routes hot leads to the team and moves them along the funnel. It
+// is the crm side of every sales job; adapters call Act, cron calls Sweep
+// and Digest, the queue calls Run.
+type Sales struct {
+	store     SalesStore
+	policy    SalesPolicy
+	notifiers []SalesNotifier
+	customers CustomerNotifier
+	labels    Labeler
+	clock     Clock
+	team      []Manager
+	win       WinEstimator // nil: cards without a probability
+}
+
+// NewSales wires the sales desk. Call Sync before use.
+func NewSales(store SalesStore, policy SalesPolicy, team []Manager, notifiers []SalesNotifier, customers CustomerNotifier, labels Labeler, clock Clock) *Sales {
+	if policy.TimeZone == nil {
+		policy.TimeZone = time.UTC
 	}
-	return cents, nil
-}
-
-func amountTooLarge() error {
-	return Errorf(EINVALID, "the amount of a sale must be less than 1 000 000 000 000")
-}
-
-// Job kinds: the work that leaves the process, queued in the same
-// transaction as the fact that causes it and unique per (kind, lead, key).
-const (
-	JobSalesAlert     = "sales_alert"     // post the lead card
-	JobCardUpdate     = "card_update"     // refresh the card in place
-	JobCustomerNotice = "customer_notice" // tell the customer who will call
-	JobEscalate       = "sla_escalate"    // an unclaimed hot lead: re-announce, mention heads
-	JobRemind         = "sla_remind"      // a claimed lead not contacted: remind the rep
-	JobWarmDigest     = "warm_digest"     // the day's warm leads in one message
-	JobHandoff        = "handoff"         // a customer with the team asked for a person (key: campaign:send)
-)
-
-// Job is one durable unit of outgoing work.
-type Job struct {
-	Kind   string
-	LeadID int64
-	// Key makes the job unique beyond (Kind, LeadID): the event id of a
-	// card update, the day of a digest.
-	Key string
-	// At, when set, is the earliest the job runs (a campaign send's
-	// planned moment); zero means at once.
-	At time.Time
-	// Interrupted says an earlier run of this job was cut short by its
-	// process dying (kill -9, a lost machine), so it may have done what it
-	// is for, posted a card or sent a message, without recording it. A
-	// job that reaches people checks before doing it again: where the
-	// channel can be asked (a Slack card, see CardFinder) it asks, and
-	// where it cannot (a message to a customer in Telegram) it does not
-	// send again, so that nothing reaches anyone twice.
-	Interrupted bool
-	// Attempt counts the runs of this job, this one included. A retry
-	// after an error may follow a post that succeeded and a record that
-	// failed; an alert checks for its card then too.
-	Attempt int
-}
-
-// CardFinder is a SalesNotifier that can find the card it posted for a
-// lead, so that an alert interrupted between posting and recording the
-// card adopts it instead of posting a second one: every hot lead gets
-// exactly one card, crashes or not.
-type CardFinder interface {
-	FindCard(ctx context.Context, leadID int64) (ref string, ok bool, err error)
-}
-
-// CardAnswer is one answer as the sales team reads it.
-type CardAnswer struct {
-	Question string
-	Value    string
-	Score    int
-	Kind     string // the step's kind as stored ("choice", "number", ...)
-}
-
-// LeadCard is everything a rep needs to act on a lead.
-type LeadCard struct {
-	Lead     Lead
-	Contact  Contact
-	Answers  []CardAnswer
-	Assignee *Manager // the rep it is assigned to or claimed by
-	Claimed  bool
-	// Waiting is true when routing found no rep on duty: the lead is in
-	// the queue for the next one.
-	Waiting     bool
-	ClaimedAt   *time.Time
-	ContactedAt *time.Time
-	// AlertedAt is when the card first reached the team; nil while the
-	// alert is still being posted.
-	AlertedAt   *time.Time
-	Amount      float64
-	Escalations int
-	LostReasons []string
-	Now         time.Time
-	// Win is the predicted win probability; nil when no learning is
-	// wired (or it failed: the card goes out without it).
-	Win *WinEstimate
-	// Erased says the customer asked to be forgotten after this lead
-	// began: Contact holds no name, username, phone, email or Telegram id
-	// and the free-text answers are blank, and every rendering says so
-	// with ErasedNote instead of showing who the customer is.
-	Erased bool
-	// ErasedNote is that statement in the team's language (the Labeler's,
-	// ErasedCustomerNote when it has none).
-	ErasedNote string
-}
-
-// ErasedCustomerNote is what an erased card says in place of the customer
-// when the Labeler does not say it in the team's language.
-const ErasedCustomerNote = "Customer data erased at their request"
-
-// ErasureLabeler is a Labeler that says in the team's language that a
-// lead's customer was forgotten (bot.Labels: the flow's first language).
-type ErasureLabeler interface {
-	ErasedNote(lead *Lead) string
-}
-
-// eraseCard takes everything personal off a card built after its customer
-// was forgotten (Erased): whatever the store still had, the card carries
-// only the lead's number, stage, score, amounts, times and choices. A lead
-// the customer began after the erasure (they came back and wrote again)
-// is theirs anew and is not erased.
-func eraseCard(c *LeadCard) {
-	e := c.Contact.ErasedAt
-	if e == nil || c.Lead.CreatedAt.After(*e) {
-		return
+	if policy.Strategy == "" {
+		policy.Strategy = FirstClaim
 	}
-	c.Erased = true
-	// No chat id either: nobody is told that a rep has the request of a
-	// customer who asked to be forgotten.
-	c.Contact = Contact{ID: c.Contact.ID, Language: c.Contact.Language,
-		TimeZone: c.Contact.TimeZone, CreatedAt: c.Contact.CreatedAt, UpdatedAt: c.Contact.UpdatedAt, ErasedAt: e}
+	return &Sales{store: store, policy: policy, team: team, notifiers: notifiers, customers: customers, labels: labels, clock: clock}
+}
+
+var _ SalesDesk = (*Sales)(nil)
+
+// Sync stores the configured team and learns their ids.
+func (s *Sales) Sync(ctx context.Context) error {
+	team, err := s.store.SyncTeam(ctx, s.team)
+	if err != nil {
+		return fmt.Errorf("sync team: %w", err)
+	}
+	s.team = team
+	return nil
+}
+
+// Team is the configured team with ids.
+func (s *Sales) Team() []Manager { return slices.Clone(s.team) }
+
+// ManagerBySlack finds a team member by Slack user id.
+func (s *Sales) ManagerBySlack(id string) (Manager, bool) {
+	for _, m := range s.team {
+		if id != "" && m.SlackID == id {
+			return m, true
+		}
+	}
+	return Manager{}, false
+}
+
+// ManagerByTelegram finds a team member by Telegram user id.
+func (s *Sales) ManagerByTelegram(id int64) (Manager, bool) {
+	for _, m := range s.team {
+		if id != 0 && m.TelegramID == id {
+			return m, true
+		}
+	}
+	return Manager{}, false
+}
+
+func (s *Sales) managerByID(id int64) (Manager, bool) {
+	for _, m := range s.team {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return Manager{}, false
+}
+
+// LostReasons is the configured list.
+func (s *Sales) LostReasons() []string { return slices.Clone(s.policy.LostReasons) }
+
+// AlertJobs is the decision of when the team hears of a lead: a hot lead
+// is announced when its dialogue is finished (so the card has the phone or
+// email to act on); warm leads wait for the digest; cold ones for the
+// reports.
+func AlertJobs(leadID int64, stage Stage, t Temperature) []Job {
+	if stage == StageQualified && t == Hot {
+		return []Job{{Kind: JobSalesAlert, LeadID: leadID}}
+	}
+	return nil
+}
+
+// Act applies a rep's button press.
+func (s *Sales) Act(ctx context.Context, a Action) (*LeadCard, error) {
+	if _, ok := s.managerByID(a.By.ID); !ok || a.By.ID == 0 {
+		return nil, Errorf(EFORBIDDEN, "only the sales team can do this")
+	}
+	switch a.Kind {
+	case ActClaim, ActContacted, ActReopen:
+	case ActWon:
+		amount, err := CheckAmount(a.Amount)
+		if err != nil {
+			return nil, err
+		}
+		a.Amount = amount // in cents, as stored, so that the event says the same
+	case ActLost:
+		if !slices.Contains(s.policy.LostReasons, a.Reason) {
+			return nil, Errorf(EINVALID, "pick a reason from the list")
+		}
+	default:
+		return nil, Errorf(EINVALID, "unknown action %q", a.Kind)
+	}
+	if a.At.IsZero() {
+		a.At = s.clock.Now()
+	}
+	jobs := []Job{{Kind: JobCardUpdate, LeadID: a.LeadID, Key: string(a.Kind) + "@" + strconv.FormatInt(a.At.UnixNano(), 10)}}
+	if a.Kind == ActClaim && !a.ByReply {
+		jobs = append(jobs, Job{Kind: JobCustomerNotice, LeadID: a.LeadID, Key: "claimed"})
+	}
+	anyOwner := a.By.Role == RoleHead || a.By.Role == RoleAdmin
+	if _, err := s.store.Act(ctx, a, anyOwner, jobs); err != nil {
+		return nil, fmt.Errorf("%s lead %d: %w", a.Kind, a.LeadID, err)
+	}
+	return s.card(ctx, a.LeadID)
+}
+
+// LeadCard is a lead's card as the team sees it now (/lead in the sales
+// group).
+func (s *Sales) LeadCard(ctx context.Context, leadID int64) (*LeadCard, error) {
+	return s.card(ctx, leadID)
+}
+
+// card assembles a lead's card as the team sees it now.
+func (s *Sales) card(ctx context.Context, leadID int64) (*LeadCard, error) {
+	c, assignee, err := s.store.Card(ctx, leadID)
+	if err != nil {
+		return nil, err
+	}
+	if assignee != 0 {
+		if m, ok := s.managerByID(assignee); ok {
+			c.Assignee = &m
+		}
+	}
+	eraseCard(c)
+	if s.win != nil {
+		// A card without its probability beats no card: an error only
+		// leaves the line out.
+		c.Win, _ = s.win.Estimate(ctx, c)
+	}
+	if s.labels != nil {
+		c.Answers = s.labels.Label(&c.Lead, c.Answers)
+	}
+	if c.Erased {
+		c.ErasedNote = ErasedCustomerNote
+		if l, ok := s.labels.(ErasureLabeler); ok {
+			if note := l.ErasedNote(&c.Lead); note != "" {
+				c.ErasedNote = note
+			}
+		}
+	}
+	c.LostReasons = s.LostReasons()
+	c.Now = s.clock.Now()
+	return c, nil
+}
+
+// Run does one queued job. An error retries it with the queue's backoff.
+func (s *Sales) Run(ctx context.Context, job Job) error {
+	switch job.Kind {
+	case JobSalesAlert:
+		return s.alert(ctx, job.LeadID, job.Interrupted || job.Attempt > 1)
+	case JobCardUpdate:
+		return s.updateCards(ctx, job.LeadID)
+	case JobCustomerNotice:
+		if job.Interrupted {
+			// Telegram cannot be asked whether the notice went out
+			// before the crash; one lost notice beats one told twice.
+			return nil
+		}
+		return s.noticeCustomer(ctx, job.LeadID)
+	case JobEscalate:
+		return s.escalate(ctx, job.LeadID)
+	case JobRemind:
+		return s.remind(ctx, job.LeadID)
+	case JobWarmDigest:
+		return s.digest(ctx, job.Key)
+	case JobHandoff:
+		return s.handoff(ctx, job.LeadID, job.Key)
+	}
+	return Errorf(EINVALID, "unknown job kind %q", job.Kind)
+}
+
+// alert routes a hot lead and posts its card to every channel that has not
+// got it yet, so a retried alert finishes what a crashed one began. On a
+// retry (after a crash, or after an error that may have come after the
+// post, such as the database failing to record it) a channel that can
+// find its cards (CardFinder) is asked first.
+func (s *Sales) alert(ctx context.Context, leadID int64, retried bool) error {
+	card, err := s.card(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	if s.policy.Strategy != FirstClaim && card.Assignee == nil && card.ClaimedAt == nil && !card.Waiting && card.Lead.Stage == StageQualified {
+		if err := s.route(ctx, card, now); err != nil {
+			return err
+		}
+		if card, err = s.card(ctx, leadID); err != nil { // with its assignee
+			return err
+		}
+	}
+	refs, err := s.store.CardRefs(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range s.notifiers {
+		if ref, ok := refs[n.Channel()]; ok {
+			errs = append(errs, n.UpdateCard(ctx, ref, card))
+			continue
+		}
+		_, err := s.postCard(ctx, n, card, retried, now)
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return s.store.MarkAlerted(ctx, leadID, now)
+}
+
+// postCard posts the lead's card to n and records it; on a retry a
+// channel that can find its cards (CardFinder) is asked first.
+func (s *Sales) postCard(ctx context.Context, n SalesNotifier, card *LeadCard, retried bool, now time.Time) (string, error) {
+	leadID := card.Lead.ID
+	if f, ok := n.(CardFinder); ok && retried {
+		ref, found, err := f.FindCard(ctx, leadID)
+		if err != nil {
+			return "", fmt.Errorf("find card in %s: %w", n.Channel(), err)
+		}
+		if found {
+			return ref, s.store.SaveCardRef(ctx, leadID, n.Channel(), ref, now)
+		}
+	}
+	ref, err := n.PostCard(ctx, card)
+	if err != nil {
+		return "", fmt.Errorf("post card to %s: %w", n.Channel(), err)
+	}
+	if err := s.store.SaveCardRef(ctx, leadID, n.Channel(), ref, now); err != nil {
+		return "", err
+	}
+	// The first post wins (a concurrent alert): use the stored one.
+	refs, err := s.store.CardRefs(ctx, leadID)
+	if err != nil {
+		return "", err
+	}
+	return refs[n.Channel()], nil
+}
+
+// route picks the rep for a lead, or queues it when nobody takes leads.
+func (s *Sales) route(ctx context.Context, c *LeadCard, now time.Time) error {
+	load, err := s.store.OpenLoad(ctx)
+	if err != nil {
+		return err
+	}
+	var last, previous int64
+	switch s.policy.Strategy {
+	case RoundRobin:
+		if last, err = s.store.LastAssignee(ctx); err != nil {
+			return err
+		}
+	case Sticky:
+		if previous, err = s.store.PreviousManager(ctx, c.Contact.ID, c.Lead.ID); err != nil {
+			return err
+		}
+	}
+	m, ok := Pick(s.policy.Strategy, s.team, load, last, previous, now, s.policy.TimeZone)
+	if !ok {
+		return s.store.SetWaiting(ctx, c.Lead.ID, now)
+	}
+	err = s.store.Assign(ctx, c.Lead.ID, m.ID, now, nil)
+	if ErrorCode(err) == ECONFLICT {
+		return nil // claimed meanwhile: nothing to route
+	}
+	return err
+}
+
+func (s *Sales) updateCards(ctx context.Context, leadID int64) error {
+	return s.toChannels(ctx, leadID, func(ctx context.Context, n SalesNotifier, ref string, card *LeadCard) error {
+		switch {
+		case ref != "":
+			return n.UpdateCard(ctx, ref, card)
+		case card.AlertedAt == nil && AlertJobs(card.Lead.ID, StageQualified, card.Lead.Temperature) != nil:
+			// The alert is still posting the card: retry (with the
+			// queue's backoff) rather than lose this update.
+			return Errorf(ECONFLICT, "the card of lead %d is not posted yet", card.Lead.ID)
+		case card.ClaimedAt != nil && (card.Lead.Stage == StageQualified || card.Lead.Stage == StageContacted):
+			// Claimed without a card there (from the warm digest, by
+			// /claim): the rep gets the full card to work it from, and it
+			// follows the lead from now on.
+			ref, err := n.PostCard(ctx, card)
+			if err != nil {
+				return fmt.Errorf("post card to %s: %w", n.Channel(), err)
+			}
+			return s.store.SaveCardRef(ctx, leadID, n.Channel(), ref, s.clock.Now())
+		}
+		return nil // never posted there (a warm lead, a channel added since)
+	})
+}
+
+// toChannels builds the lead's card and calls do for every sales channel
+// with the card's reference there ("" when it has none), joining the
+// errors so one channel's failure does not stop the others.
+func (s *Sales) toChannels(ctx context.Context, leadID int64, do func(ctx context.Context, n SalesNotifier, ref string, card *LeadCard) error) error {
+	card, err := s.card(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	refs, err := s.store.CardRefs(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range s.notifiers {
+		errs = append(errs, do(ctx, n, refs[n.Channel()], card))
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Sales) noticeCustomer(ctx context.Context, leadID int64) error {
+	if s.customers == nil {
+		return nil
+	}
+	card, err := s.card(ctx, leadID)
+	if err != nil || card.Assignee == nil {
+		return err
+	}
+	return s.customers.LeadClaimed(ctx, card, *card.Assignee)
+}
+
+func (s *Sales) heads() []Manager {
+	var out []Manager
+	for _, m := range s.team {
+		if m.Role == RoleHead {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (s *Sales) escalate(ctx context.Context, leadID int64) error {
+	return s.toChannels(ctx, leadID, func(ctx context.Context, n SalesNotifier, ref string, card *LeadCard) error {
+		if card.ClaimedAt != nil || card.Lead.Stage != StageQualified {
+			return nil // claimed or closed since the breach: nothing to say
+		}
+		return n.Escalate(ctx, ref, card, s.heads())
+	})
+}
+
+func (s *Sales) remind(ctx context.Context, leadID int64) error {
+	return s.toChannels(ctx, leadID, func(ctx context.Context, n SalesNotifier, ref string, card *LeadCard) error {
+		if card.Assignee == nil || card.ContactedAt != nil || card.Lead.Stage != StageQualified {
+			return nil // contacted or closed since the breach
+		}
+		return n.Remind(ctx, ref, card, *card.Assignee)
+	})
+}
+
+// Sweep is the SLA and queue tick: it records breaches due at now (each
+// once, with its job) and hands waiting leads to reps who came on duty,
+// oldest first. Safe to run on several replicas and again after a failure.
+func (s *Sales) Sweep(ctx context.Context, now time.Time) error {
+	if s.policy.ClaimWithin > 0 {
+		ids, err := s.store.DueClaimBreaches(ctx, now.Add(-s.policy.ClaimWithin))
+		if err != nil {
+			return fmt.Errorf("sweep claims: %w", err)
+		}
+		for _, id := range ids {
+			if _, err := s.store.RecordBreach(ctx, id, "claim", now, Job{Kind: JobEscalate, LeadID: id}); err != nil {
+				return fmt.Errorf("sweep claims: %w", err)
+			}
+		}
+	}
+	if s.policy.ContactWithin > 0 {
+		ids, err := s.store.DueContactBreaches(ctx, now.Add(-s.policy.ContactWithin))
+		if err != nil {
+			return fmt.Errorf("sweep contacts: %w", err)
+		}
+		for _, id := range ids {
+			if _, err := s.store.RecordBreach(ctx, id, "contact", now, Job{Kind: JobRemind, LeadID: id}); err != nil {
+				return fmt.Errorf("sweep contacts: %w", err)
+			}
+		}
+	}
+	if s.policy.Strategy == FirstClaim {
+		return nil
+	}
+	waiting, err := s.store.Waiting(ctx)
+	if err != nil {
+		return fmt.Errorf("sweep queue: %w", err)
+	}
+	if s.policy.OrderByProbability && s.win != nil {
+		waiting = s.byProbability(ctx, waiting)
+	}
+	for _, id := range waiting {
+		load, err := s.store.OpenLoad(ctx)
+		if err != nil {
+			return err
+		}
+		m, ok := Pick(LeastLoaded, s.team, load, 0, 0, now, s.policy.TimeZone)
+		if !ok {
+			return nil // still nobody: the rest wait too
+		}
+		err = s.store.Assign(ctx, id, m.ID, now, []Job{{Kind: JobCardUpdate, LeadID: id, Key: "assigned@" + strconv.FormatInt(now.UnixNano(), 10)}})
+		if err != nil && ErrorCode(err) != ECONFLICT {
+			return fmt.Errorf("sweep queue: %w", err)
+		}
+	}
+	return nil
+}
+
+// byProbability orders the queue by predicted win probability, highest
+// first; leads without one (no model, an error) keep their place after
+// them, oldest first.
+func (s *Sales) byProbability(ctx context.Context, ids []int64) []int64 {
+	prob := make(map[int64]float64, len(ids))
+	for _, id := range ids {
+		prob[id] = -1
+		if c, _, err := s.store.Card(ctx, id); err == nil {
+			if est, err := s.win.Estimate(ctx, c); err == nil && est.Ready {
+				prob[id] = est.Probability
+			}
+		}
+	}
+	out := slices.Clone(ids)
+	slices.SortStableFunc(out, func(a, b int64) int {
+		switch {
+		case prob[a] > prob[b]:
+			return -1
+		case prob[a] < prob[b]:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// SetWinEstimator makes cards show the predicted win probability (and,
+// with SalesPolicy.OrderByProbability, orders the routing queue by it).
+func (s *Sales) SetWinEstimator(e WinEstimator) { s.win = e }
+
+// Digest queues the warm-lead digest for the day before now (in the
+// policy's time zone), once per day.
+func (s *Sales) Digest(ctx context.Context, now time.Time) error {
+	day := now.In(s.policy.TimeZone).AddDate(0, 0, -1).Format(time.DateOnly)
+	return s.store.Enqueue(ctx, Job{Kind: JobWarmDigest, Key: day})
+}
+
+func (s *Sales) digest(ctx context.Context, day string) error {
+	from, err := time.ParseInLocation(time.DateOnly, day, s.policy.TimeZone)
+	if err != nil {
+		return Errorf(EINVALID, "digest day %q: %v", day, err)
+	}
+	ids, err := s.store.WarmQualified(ctx, from, from.AddDate(0, 0, 1))
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	cards := make([]*LeadCard, 0, len(ids))
+	for _, id := range ids {
+		c, err := s.card(ctx, id)
+		if err != nil {
+			return err
+		}
+		cards = append(cards, c)
+	}
+	var errs []error
+	for _, n := range s.notifiers {
+		errs = append(errs, n.Digest(ctx, s.warmDigestTitle(from, false), cards))
+	}
+	return errors.Join(errs...)
+}
+
+// handoff tells the team, under the lead's card and mentioning its rep
+// and the heads, that the customer asked for a person (a campaign's
+// "call a manager" button) while their request was already with the
+// team: the lead needs a person now, not when its SLA says so. key is
+// "<campaign>:<send>".
+func (s *Sales) handoff(ctx context.Context, leadID int64, key string) error {
+	campaign, _, _ := strings.Cut(key, ":")
+	return s.Announce(ctx, leadID, func(c *LeadCard) string {
+		text := fmt.Sprintf("🙋 %s asked for a manager (campaign %s) on lead #%d", displayName(c), campaign, c.Lead.ID)
+		if c.Assignee != nil {
+			text += " (" + c.Assignee.Name + "'s lead)"
+		}
+		return text + ". Please reach them now."
+	})
 }
 
 // SalesNotifier puts leads in front of the sales team: a Slack channel, a
@@ -214,17 +616,4 @@ type SalesNotifier interface {
 	// Notify posts text about a lead (under its card when ref is set),
 	// mentioning the given members: a detractor's score, say.
 	Notify(ctx context.Context, ref string, card *LeadCard, text string, mention []Manager) error
-}
-
-// SalesDesk is what the sales adapters call when a rep presses a button.
-type SalesDesk interface {
-	// Act applies a rep's action; a claim lost to someone else is an
-	// ECONFLICT whose message names the owner.
-	Act(ctx context.Context, a Action) (*LeadCard, error)
-	// ManagerBySlack and ManagerByTelegram find a configured member of the
-	// team; anyone else may not press the buttons.
-	ManagerBySlack(id string) (Manager, bool)
-	ManagerByTelegram(id int64) (Manager, bool)
-	// LostReasons is the list a rep picks from when a lead is lost.
-	LostReasons() []string
 }

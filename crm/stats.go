@@ -12,7 +12,7 @@ import (
 // This file is the arithmetic of the managers' reports: periods in a time
 // zone, ratios, NPS, funnel conversion, drop-off, cohorts and medians. It
 // is pure (no I/O, no clock of its own) so every number a manager reads can
-// be table-tested; stats_desk.go applies it to what the store counts.
+// be table-tested; reports.go applies it to what the store counts.
 //
 // The NPS contract with the surveys (issue 5). NPS answers are not a table
 // of their own: every answer a customer gives to the 0-10 question is an
@@ -363,13 +363,26 @@ type StepDrop struct {
 // DropOff turns step counts into the drop-off table, the steps that lose
 // most customers first (ties: more reached first, then by id). Steps
 // nobody stopped at are kept after them, so the table also shows the path.
+// A step id is one row whichever flows ask it (a "budget" question in two
+// flows is one "Budget" row), named after the first flow that has it.
 func DropOff(counts []StepCount) []StepDrop {
 	out := make([]StepDrop, 0, len(counts))
+	at := map[string]int{}
 	for _, c := range counts {
 		reached := c.Answered + c.Stopped
 		if reached == 0 {
 			continue
 		}
+		if i, ok := at[c.Step]; ok {
+			out[i].Reached += reached
+			out[i].Stopped += c.Stopped
+			out[i].Drop = Ratio{out[i].Stopped, out[i].Reached}
+			if c.Flow < out[i].Flow {
+				out[i].Flow = c.Flow
+			}
+			continue
+		}
+		at[c.Step] = len(out)
 		out = append(out, StepDrop{Flow: c.Flow, Step: c.Step, Label: c.Step,
 			Reached: reached, Stopped: c.Stopped, Drop: Ratio{c.Stopped, reached}})
 	}

@@ -252,6 +252,16 @@ func TestDropOff(t *testing.T) {
 	require.Equal(t, "need", got[1].Step)
 	require.Equal(t, crm.Ratio{10, 100}, got[1].Drop)
 	require.Equal(t, "phone", got[2].Step)
+
+	// One step id, one row, whichever flows ask it.
+	got = crm.DropOff([]crm.StepCount{
+		{Flow: "qualify", Step: "budget", Answered: 60, Stopped: 30},
+		{Flow: "b2b", Step: "budget", Answered: 8, Stopped: 2},
+		{Flow: "b2b", Step: "size", Answered: 9, Stopped: 1},
+	})
+	require.Len(t, got, 2)
+	require.Equal(t, crm.StepDrop{Flow: "b2b", Step: "budget", Label: "budget", Reached: 100, Stopped: 32, Drop: crm.Ratio{32, 100}}, got[0])
+	require.Equal(t, "size", got[1].Step)
 }
 
 func TestCohorts(t *testing.T) {

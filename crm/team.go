@@ -23,17 +23,32 @@ func (r Role) Valid() bool { return r == RoleRep || r == RoleHead || r == RoleAd
 // is the source; it is mirrored into PostgreSQL at start so that leads and
 // events can refer to a manager by id.
 type Manager struct {
-	ID         int64
-	Name       string
-	Role       Role
-	SlackID    string
-	TelegramID int64
+	ID   int64
+	Name string
+	// CustomerName is how customers are told of the member («Анна из
+	// нашей команды…») and signs their messages to customers; Name (the
+	// team's own, Anna Head) when empty.
+	CustomerName string
+	Role         Role
+	SlackID      string
+	TelegramID   int64
 	// OnDuty is the switch for someone without working hours. With Hours
 	// set, Hours decide.
 	OnDuty   bool
 	Hours    Hours
 	TimeZone string // IANA; empty means the configured default
 	MaxOpen  int    // open leads at most; 0 means no limit
+	// Language is the language the member reads cards, reports and
+	// buttons in ("ru", "en"); empty means the team's default.
+	Language string
+}
+
+// NameForCustomers is how a customer is told of m.
+func (m Manager) NameForCustomers() string {
+	if m.CustomerName != "" {
+		return m.CustomerName
+	}
+	return m.Name
 }
 
 // TakesLeads reports whether routing may give m a lead at now, with open

@@ -27,7 +27,9 @@ import (
 //     in order, for any answer without an option next of its own); the
 //     step's next is an edge labelled "next" (or "otherwise" after
 //     next_when rules) on steps that have no options to carry it; an
-//     optional step's Skip is a dotted edge labelled "skip".
+//     optional step's Skip is a dotted edge labelled "skip" — "skip,
+//     otherwise" when the step has next_when rules, which a skip passes
+//     through first, as the engine does.
 
 // diagramEdge is one arrow of a flow's diagram.
 type diagramEdge struct {
@@ -82,7 +84,14 @@ func diagramEdges(f *Flow, lang string) []diagramEdge {
 			add(s.ID, s.Next, label, edgeNext)
 		}
 		if s.Optional {
-			add(s.ID, s.Next, "skip", edgeSkip)
+			// A skip goes through the next_when rules like any answer (the
+			// engine evaluates them with the step unanswered), so with
+			// rules its edge is where it goes when none holds.
+			label := "skip"
+			if len(s.NextWhen) > 0 {
+				label = "skip, otherwise"
+			}
+			add(s.ID, s.Next, label, edgeSkip)
 		}
 	}
 	return out

@@ -57,7 +57,11 @@ func expectedEdges(t *testing.T, f *Flow, lang string) []wantEdge {
 			out = append(out, wantEdge{s.ID, s.Next, label})
 		}
 		if s.Optional {
-			out = append(out, wantEdge{s.ID, s.Next, "skip"})
+			label := "skip"
+			if len(s.NextWhen) > 0 {
+				label = "skip, otherwise"
+			}
+			out = append(out, wantEdge{s.ID, s.Next, label})
 		}
 	}
 	return out
@@ -332,4 +336,26 @@ func TestDOTNodeLabelsShortenQuestions(t *testing.T) {
 		assert.Equal(t, tc.want, shorten(tc.in, 40), "%q", tc.in)
 		assert.LessOrEqual(t, len([]rune(shorten(tc.in, 40))), 40)
 	}
+}
+
+// TestDiagramSkipFollowsNextWhen: a hot lead that skips company_size goes
+// to the phone by the next_when rule, as the diagram draws it: the rule's
+// edge, and the skip edge only for when no rule holds.
+func TestDiagramSkipFollowsNextWhen(t *testing.T) {
+	t.Parallel()
+	f := qualify(t)
+	r := Advance(f, State{Flow: f.ID, Version: f.Version, Lang: "ru", Step: "company_size", Score: 80}, Input{Text: "-"})
+	require.False(t, r.Invalid)
+	require.Equal(t, "phone", r.State.Step, "the engine applies next_when to a skip")
+	var skip, rule []diagramEdge
+	for _, e := range diagramEdges(f, "en") {
+		switch {
+		case e.From == "company_size" && e.Kind == edgeSkip:
+			skip = append(skip, e)
+		case e.From == "company_size" && e.Kind == edgeWhen:
+			rule = append(rule, e)
+		}
+	}
+	require.Equal(t, []diagramEdge{{From: "company_size", To: "email", Label: "skip, otherwise", Kind: edgeSkip}}, skip)
+	require.Equal(t, []diagramEdge{{From: "company_size", To: "phone", Label: "if score >= 60", Kind: edgeWhen}}, rule)
 }

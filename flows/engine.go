@@ -228,12 +228,12 @@ func (t turn) button(data string) Result {
 	}
 	switch {
 	case rest == "!skip" && t.st.Optional:
-		return t.commit(answer{skip: true})
+		return t.echo(data, t.commit(answer{skip: true}))
 	case rest == "!done" && t.st.Kind == KindMulti:
-		return t.confirm(t.s.Selected)
+		return t.echo(data, t.confirm(t.s.Selected))
 	case t.st.Kind == KindChoice:
 		if o := t.st.option(rest); o != nil {
-			return t.commit(answer{value: o.ID, typed: o.ID, score: o.Score, option: o})
+			return t.echo(data, t.commit(answer{value: o.ID, typed: o.ID, score: o.Score, option: o}))
 		}
 	case t.st.Kind == KindMulti:
 		if o := t.st.option(rest); o != nil {
@@ -241,6 +241,53 @@ func (t turn) button(data string) Result {
 		}
 	}
 	return t.invalid(hintKey(t.st.Kind))
+}
+
+// echo puts what a pressed button chose into the message that carried it,
+// which loses its buttons, so the chat shows the answer where the
+// question was («Что вас интересует?» then «✅ Хочу купить»), before the
+// next question. A rejected press is not echoed.
+func (t turn) echo(data string, r Result) Result {
+	if r.Invalid || r.Answer == nil {
+		return r
+	}
+	asked := ""
+	for _, p := range question(t.f, t.st, t.lang, t.name, t.s.Selected) {
+		for _, row := range p.Choices {
+			for _, c := range row {
+				if c.Data == data {
+					asked = p.Text
+				}
+			}
+		}
+	}
+	if asked == "" {
+		return r
+	}
+	chosen := "✅ " + t.f.AnswerText(t.st, r.Answer.Value, t.lang)
+	if r.Answer.Value == "" {
+		chosen = "— " + t.f.T("skipped", t.lang)
+	}
+	r.Prompts = append([]Prompt{{Text: asked + "\n\n" + chosen, Edit: true}}, r.Prompts...)
+	return r
+}
+
+// AnswerText is a stored answer of st as the customer reads it in lang:
+// a choice's label, a multi's labels joined by ", ", anything else as
+// stored.
+func (f *Flow) AnswerText(st *Step, value, lang string) string {
+	if st == nil || (st.Kind != KindChoice && st.Kind != KindMulti) {
+		return value
+	}
+	var out []string
+	for _, id := range strings.Split(value, ",") {
+		if o := st.option(id); o != nil {
+			out = append(out, o.Text.in(lang, f.fallback()))
+		} else {
+			out = append(out, id)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 func (t turn) contact(c Contact, sender int64) Result {
@@ -278,7 +325,7 @@ func (t turn) text(raw string) Result {
 			return t.confirm(picks)
 		}
 	case KindPhone:
-		if phone, ok := parsePhone(text, t.f.PhoneRegion); ok {
+		if phone, ok := findPhone(text, t.f.PhoneRegion); ok {
 			return t.commit(answer{value: phone, typed: phone})
 		}
 	case KindEmail:

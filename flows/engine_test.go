@@ -59,7 +59,14 @@ func TestDefaultFlowHotInRussian(t *testing.T) {
 	)
 	assert.Equal(t, "Здравствуйте, Анна! Я помогу быстро связать вас с нужным специалистом. Что вас интересует?", rs[0].Prompts[0].Text)
 	assert.Equal(t, "phone", rs[5].State.Step, "score 110 >= 60 goes to the phone")
-	assert.Equal(t, "📱 Отправить мой номер", rs[5].Prompts[0].RequestContact)
+	require.Len(t, rs[5].Prompts, 2, "the pressed Skip is echoed, then the phone is asked")
+	assert.True(t, rs[5].Prompts[0].Edit)
+	assert.Empty(t, rs[5].Prompts[0].Choices, "the answered question loses its buttons")
+	assert.True(t, strings.HasSuffix(rs[5].Prompts[0].Text, "\n\n— Вопрос пропущен"), rs[5].Prompts[0].Text)
+	assert.Equal(t, "📱 Отправить мой номер", rs[5].Prompts[1].RequestContact)
+	require.NotEmpty(t, rs[1].Prompts)
+	assert.Equal(t, "Здравствуйте, Анна! Я помогу быстро связать вас с нужным специалистом. Что вас интересует?\n\n✅ Хочу купить", rs[1].Prompts[0].Text)
+	assert.True(t, rs[1].Prompts[0].Edit)
 
 	afterPhone := rs[6]
 	require.Len(t, afterPhone.Prompts, 2, "the keyboard goes away on its own message: the next question has inline buttons")
@@ -126,7 +133,9 @@ func TestDefaultFlowWarm(t *testing.T) {
 	end := last(rs)
 	assert.Equal(t, crm.Warm, end.Temperature)
 	assert.Equal(t, 40, end.State.Score)
-	assert.Equal(t, "Спасибо, Олег! Менеджер свяжется с вами в течение 4 часов.", end.Prompts[0].Text)
+	require.Len(t, end.Prompts, 2)
+	assert.True(t, end.Prompts[0].Edit, "the pressed Skip is echoed first")
+	assert.Equal(t, "Спасибо, Олег! Менеджер свяжется с вами в течение 4 часов.", end.Prompts[1].Text)
 }
 
 func TestDefaultFlowSupportBranch(t *testing.T) {
@@ -449,7 +458,9 @@ func TestSkip(t *testing.T) {
 
 	end := Advance(f, r.State, Input{Button: "tel:!skip"})
 	assert.True(t, end.Finished)
-	assert.True(t, end.Prompts[0].RemoveKeyboard)
+	require.Len(t, end.Prompts, 2)
+	assert.Equal(t, Prompt{Text: "Or skip this question:\n\n— Skipped", Edit: true}, end.Prompts[0], "the message whose Skip was pressed shows it")
+	assert.True(t, end.Prompts[1].RemoveKeyboard)
 }
 
 const conditions = `

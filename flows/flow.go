@@ -139,7 +139,8 @@ type Step struct {
 	ID, Kind  string // kinds: text | choice | multi | phone | email | number | end
 	Segment   bool   // required segmentation field (choice/multi only)
 	Optional  bool   // adds a Skip button / accepts "skip", "-", "пропустить"; not with segment
-	Label     string // the field's short name on lead cards and reports (the team's language); default: the id
+	Label     string // the field's short name on lead cards and reports; default: the id
+	Labels    Text   // the same per team language, from `label: {ru: Бюджет, en: Budget}`; see LabelIn
 	Ask       Text   // the question
 	Say       Text   // for end steps: the closing message; may use {name} and {expect}
 	Options   []*Option
@@ -147,7 +148,10 @@ type Step struct {
 	ScoreWhen []Cond   // {if: expr, score: N}
 	NextWhen  []Cond   // {if: expr, goto: step}
 	Next      string
-	Line      int // line in the file, for errors
+	// Handoff: reaching this step means the customer wants a person (see
+	// Handoff).
+	Handoff bool
+	Line    int // line in the file, for errors
 
 	pos map[string]int // line of each key of the step, for problems
 	// written is the step as the file has it, on a variant's copy of it
@@ -176,11 +180,17 @@ func (s *Step) line(key string) int {
 
 // Option is one answer of a choice or multi step.
 type Option struct {
-	ID    string
-	Text  Text
-	Score int
-	Next  string // choice only: where this option leads, before next_when and next
-	Line  int
+	ID   string
+	Text Text
+	// Aliases are more ways a customer may type this option ("купить",
+	// "buy", "да"), matched like the labels; from `aliases:` in the YAML.
+	Aliases []string
+	Score   int
+	Next    string // choice only: where this option leads, before next_when and next
+	// Handoff: a customer who picks it wants a person; when the dialogue
+	// ends, the lead's conversation opens with the team (see Handoff).
+	Handoff bool
+	Line    int
 }
 
 // Cond is a condition of score_when (with Score) or next_when (with Goto).
@@ -193,4 +203,13 @@ type Cond struct {
 
 	program      *vm.Program // compiled at load; nil means never true
 	flat, looped int         // its nodes outside and inside loops, for its cost
+}
+
+// LabelIn is the step's label for a team reading lang: from a per-language
+// label, else the one label, else "" (the caller makes the id readable).
+func (s *Step) LabelIn(lang string) string {
+	if l := s.Labels[lang]; l != "" {
+		return l
+	}
+	return s.Label
 }

@@ -420,7 +420,7 @@ func (p *parser) step(n *yaml.Node) *Step {
 		}
 	}
 	p.known(pairs, s.ID, "a step", "id", "kind", "label", "segment", "optional", "ask", "say", "options",
-		"min", "max", "score_when", "next_when", "next")
+		"min", "max", "score_when", "next_when", "next", "handoff")
 	for _, kv := range pairs {
 		s.pos[kv.key] = kv.k.Line
 		v := kv.v
@@ -428,9 +428,16 @@ func (p *parser) step(n *yaml.Node) *Step {
 		case "kind":
 			s.Kind, _ = p.str(v, s.ID, "kind")
 		case "label":
-			s.Label, _ = p.str(v, s.ID, "label")
+			if v.Kind == yaml.MappingNode { // {ru: Бюджет, en: Budget}: per team language
+				s.Labels = p.text(v, s.ID, "label")
+				s.Label = s.Labels.in("", "en")
+			} else {
+				s.Label, _ = p.str(v, s.ID, "label")
+			}
 		case "segment":
 			s.Segment = p.boolean(v, s.ID, "segment")
+		case "handoff":
+			s.Handoff = p.boolean(v, s.ID, "handoff")
 		case "optional":
 			s.Optional = p.boolean(v, s.ID, "optional")
 		case "ask":
@@ -464,17 +471,25 @@ func (p *parser) option(n *yaml.Node, step string) *Option {
 		return nil
 	}
 	o := &Option{Line: n.Line}
-	p.known(pairs, step, "an option", "id", "text", "score", "next")
+	p.known(pairs, step, "an option", "id", "text", "aliases", "score", "next", "handoff")
 	for _, kv := range pairs {
 		switch kv.key {
 		case "id":
 			o.ID, _ = p.str(kv.v, step, "option id")
 		case "text":
 			o.Text = p.text(kv.v, step, "option text")
+		case "aliases":
+			for _, a := range p.seq(kv.v, step, "option aliases") {
+				if s, ok := p.str(a, step, "an option alias"); ok {
+					o.Aliases = append(o.Aliases, s)
+				}
+			}
 		case "score":
 			o.Score, _ = p.integer(kv.v, step, "option score")
 		case "next":
 			o.Next, _ = p.str(kv.v, step, "option next")
+		case "handoff":
+			o.Handoff = p.boolean(kv.v, step, "option handoff")
 		}
 	}
 	return o

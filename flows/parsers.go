@@ -41,6 +41,47 @@ func parsePhone(text, region string) (string, bool) {
 	return phonenumbers.Format(num, phonenumbers.E164), true
 }
 
+// findPhone reads a phone number typed inside a sentence («мой номер
+// 8 916 000-11-22, звоните после обеда»): the whole text first, then each
+// run of digits and phone punctuation in it, each also without its leading
+// groups («после 18 8 916…»). The first run that parses wins.
+func findPhone(text, region string) (string, bool) {
+	if p, ok := parsePhone(text, region); ok {
+		return p, true
+	}
+	if len(text) > 400 {
+		return "", false
+	}
+	isPart := func(r rune) bool {
+		return r >= '0' && r <= '9' || strings.ContainsRune(" -().\u00a0\u2009\u202f\u2010\u2011\u2012\u2013", r)
+	}
+	rs := []rune(text)
+	for i := 0; i < len(rs); {
+		if !(rs[i] >= '0' && rs[i] <= '9' || rs[i] == '+' || rs[i] == '(') {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(rs) && isPart(rs[j]) {
+			j++
+		}
+		run := strings.TrimRight(string(rs[i:j]), " -.(\u00a0")
+		for {
+			if p, ok := parsePhone(run, region); ok {
+				return p, true
+			}
+			// drop the first group: "18 8 916 …" -> "8 916 …"
+			k := strings.IndexAny(run, " \u00a0")
+			if k < 0 {
+				break
+			}
+			run = strings.TrimSpace(run[k:])
+		}
+		i = j
+	}
+	return "", false
+}
+
 // parseContactPhone reads the number of a shared contact card. Telegram
 // sends it international but often without "+" ("79161234567"), and the
 // number is the customer's verified account number, so a possible number

@@ -48,6 +48,8 @@ func builtin(key string) (ru, en string, ok bool) {
 		return "Готово", "Done", true
 	case "skip":
 		return "Пропустить", "Skip", true
+	case "skipped":
+		return "Вопрос пропущен", "Skipped", true
 	case "skip_prompt":
 		return "Или пропустите этот вопрос:", "Or skip this question:", true
 	case "thanks":
@@ -55,8 +57,8 @@ func builtin(key string) (ru, en string, ok bool) {
 	case "stale_button":
 		return "На этот вопрос уже есть ответ.", "This question is already answered.", true
 	case "help":
-		return "Я задам несколько коротких вопросов, чтобы менеджер подготовился к разговору с вами. Отвечайте кнопками под сообщением или текстом; необязательный вопрос можно пропустить, написав «-». /restart — начать заново, /cancel — прервать разговор, /stop — не получать от нас сообщений первыми, /forget — удалить ваши данные.",
-			"I'll ask a few short questions so a manager is ready to talk to you. Answer with the buttons under a message or in words; an optional question can be skipped by typing “-”. /restart starts over, /cancel ends the conversation, /stop stops our messages, /forget erases your data.", true
+		return "Я задам несколько коротких вопросов, чтобы менеджер подготовился к разговору с вами. Отвечайте кнопками под сообщением или текстом; необязательный вопрос можно пропустить, написав «-». /manager — позвать менеджера, /restart — начать заново, /cancel — прервать разговор, /stop — не получать от нас сообщений первыми, /forget — удалить ваши данные.",
+			"I'll ask a few short questions so a manager is ready to talk to you. Answer with the buttons under a message or in words; an optional question can be skipped by typing “-”. /manager calls a manager, /restart starts over, /cancel ends the conversation, /stop stops our messages, /forget erases your data.", true
 	case "nps_question":
 		return "Насколько вероятно, что вы порекомендуете нас другу или коллеге? 0 — точно нет, 10 — обязательно.",
 			"How likely are you to recommend us to a friend or colleague? 0 means not at all, 10 means certainly.", true
@@ -69,9 +71,12 @@ func builtin(key string) (ru, en string, ok bool) {
 	case "referral":
 		return "Спасибо! Если кому-то из ваших знакомых нужно то же, что и вам, — просто перешлите им этот чат, мы поможем.",
 			"Thank you! If a friend needs what you needed, just forward them this chat and we'll help.", true
+	case "referral_link":
+		return "Спасибо! Если кому-то из ваших знакомых нужно то же, что и вам, — отправьте им вашу ссылку, мы поможем: {link}",
+			"Thank you! If a friend needs what you needed, send them your link and we'll help: {link}", true
 	case "nudge":
-		return "Вы ещё здесь? Давайте продолжим — осталось совсем немного.",
-			"Still there? Let's carry on, there's not much left.", true
+		return "{name}, вы ещё здесь? Давайте продолжим — осталось совсем немного.",
+			"{name}, still there? Let's carry on, there's not much left.", true
 	case "ask_why":
 		return "Кажется, мы не закончили. Что-то пошло не так? Выберите, что ближе:",
 			"It looks like we didn't finish. Did something go wrong? Pick what fits best:", true
@@ -82,14 +87,14 @@ func builtin(key string) (ru, en string, ok bool) {
 	case "why_expensive":
 		return "Дорого", "Too expensive", true
 	case "why_elsewhere":
-		return "Выбрал другое решение", "Chose something else", true
+		return "Нашлось другое решение", "Found another solution", true
 	case "why_not_needed":
 		return "Уже не нужно", "No longer needed", true
 	case "why_thanks":
 		return "Спасибо, что ответили! Мы это учтём.", "Thank you for telling us! We'll take it into account.", true
 	case "reengage":
-		return "Здравствуйте! Недавно вы интересовались нашим предложением. Если вопрос снова актуален — давайте поговорим.",
-			"Hello! You were interested in our offer a while ago. If it's on your mind again, let's talk.", true
+		return "Здравствуйте, {name}! Недавно вы интересовались нашим предложением. Если вопрос снова актуален — давайте поговорим.",
+			"Hello, {name}! You were interested in our offer a while ago. If it's on your mind again, let's talk.", true
 	case "reengage_button":
 		return "Давайте поговорим", "Let's talk", true
 	case "stopped":
@@ -107,6 +112,15 @@ func builtin(key string) (ru, en string, ok bool) {
 	case "cancelled":
 		return "Хорошо, остановились. Ваши ответы сохранены; чтобы начать заново, нажмите /start.",
 			"All right, we've stopped. Your answers are kept; press /start to begin again.", true
+	case "handed_off":
+		return "Передали ваше сообщение менеджеру — ответим здесь, в этом чате.",
+			"I've passed your message to a manager; the answer will come here, in this chat.", true
+	case "manager":
+		return "Зову менеджера. Напишите ваш вопрос — ответим здесь же.",
+			"Calling a manager. Write your question and we'll answer right here.", true
+	case "off_hours":
+		return "Сейчас менеджеры не на связи, ответим {when}.",
+			"Our managers are away right now; we'll answer {when}.", true
 	case "campaign_handoff":
 		return "Передали ваш запрос менеджеру — он скоро свяжется с вами.",
 			"A manager has your request and will be in touch soon.", true
@@ -124,9 +138,9 @@ func textKeys() []string {
 	return []string{
 		"invalid_choice", "invalid_multi", "invalid_phone", "foreign_contact", "invalid_email",
 		"invalid_number", "number_too_small", "number_too_large", "invalid_text", "text_too_short",
-		"text_too_long", "share_contact", "done", "skip", "skip_prompt", "thanks", "stale_button",
-		"help", "cancelled", "claimed", "already_done",
-		"nps_question", "nps_reason", "nps_thanks", "referral", "nudge", "ask_why", "why_later", "why_question",
+		"text_too_long", "share_contact", "done", "skip", "skipped", "skip_prompt", "thanks", "stale_button",
+		"help", "cancelled", "claimed", "already_done", "handed_off", "manager", "off_hours",
+		"nps_question", "nps_reason", "nps_thanks", "referral", "referral_link", "nudge", "ask_why", "why_later", "why_question",
 		"why_expensive", "why_elsewhere", "why_not_needed", "why_thanks", "reengage", "reengage_button", "campaign_handoff", "campaign_choice", "stopped", "forgotten", "erased_card", "expect_hot", "expect_warm", "expect_cold",
 	}
 }
@@ -138,6 +152,11 @@ func isTextKey(key string) bool { return contains(textKeys(), key) }
 // its first language, the built-in in English: an operator who translates a
 // flow to a language Voronka has no texts for still gets English hints
 // instead of blanks, and overrides win wherever they exist.
+// Named is T with {name} filled: the customer's name, or, when it is
+// unknown, the text without it («{name}, вы ещё здесь?» becomes «Вы ещё
+// здесь?»).
+func (f *Flow) Named(key, lang, name string) string { return fill(f.T(key, lang), name) }
+
 func (f *Flow) T(key, lang string) string {
 	if f == nil {
 		return ""

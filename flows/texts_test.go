@@ -103,3 +103,14 @@ func TestT(t *testing.T) {
 	assert.Equal(t, "within 2 days", f.ExpectPhrase(crm.Cold, "de"))
 	assert.Equal(t, "", f.ExpectPhrase(crm.Warm, "de"))
 }
+
+// TestNudgeByName: the nudge names the customer, and reads as a whole
+// sentence when their name is unknown.
+func TestNudgeByName(t *testing.T) {
+	t.Parallel()
+	f := qualify(t)
+	assert.Equal(t, "Анна, вы ещё здесь? Давайте продолжим — осталось совсем немного.", f.Named("nudge", "ru", "Анна"))
+	assert.Equal(t, "Вы ещё здесь? Давайте продолжим — осталось совсем немного.", f.Named("nudge", "ru", ""))
+	assert.Equal(t, "Kim, still there? Let's carry on, there's not much left.", f.Named("nudge", "en", "Kim"))
+	assert.Equal(t, "Hello! You were interested in our offer a while ago. If it's on your mind again, let's talk.", f.Named("reengage", "en", ""))
+}

@@ -257,6 +257,7 @@ func (p *parser) options(f *Flow, s *Step) {
 			p.ref(f, s, o.Line, "next", o.Next)
 		}
 	}
+	p.optionAliases(s)
 	if n := buttons(s); n > maxButtons {
 		extra := ""
 		switch {
@@ -362,4 +363,30 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// optionAliases refuses an alias that is empty or names another option too
+// (its label or alias): a typed answer must lead to one option.
+func (p *parser) optionAliases(s *Step) {
+	owner := map[string]string{}
+	for _, o := range s.Options {
+		for _, l := range o.Text {
+			if n := normalise(l); n != "" && owner[n] == "" {
+				owner[n] = o.ID
+			}
+		}
+	}
+	for _, o := range s.Options {
+		for _, a := range o.Aliases {
+			n := normalise(a)
+			switch {
+			case n == "":
+				p.add(o.Line, s.ID, "option %q: alias %q has no letters or digits", o.ID, a)
+			case owner[n] != "" && owner[n] != o.ID:
+				p.add(o.Line, s.ID, "option %q: alias %q already names option %q", o.ID, a, owner[n])
+			default:
+				owner[n] = o.ID
+			}
+		}
+	}
 }

@@ -1,10 +1,8 @@
 package slack
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -20,6 +18,9 @@ const (
 	actionContacted = string(crm.ActContacted)
 	actionWon       = string(crm.ActWon)
 	actionLost      = string(crm.ActLost)
+	actionReopen    = string(crm.ActReopen)
+	// actionCallback is the Call back menu of a claimed card.
+	actionCallback = "callback"
 	// actionOpenTelegram is the link button. Slack posts an interaction for
 	// link buttons too; Interactions acknowledges it and does nothing.
 	actionOpenTelegram = "open_telegram"
@@ -60,8 +61,8 @@ const (
 //	context  "<@U0ANNA>, this lead is yours…" for an assigned, unclaimed lead
 //	actions  Claim | Contacted, Won, Lost | Won, Lost, and Open in Telegram
 //	context  Lead #42 · flow qualify v1
-func cardBlocks(card *crm.LeadCard, loc *time.Location, withTelegram bool) []slackapi.Block {
-	v := bot.NewCard(card, bot.Format{Lang: bot.TeamLanguage, Loc: loc})
+func cardBlocks(card *crm.LeadCard, f bot.Format, withTelegram bool) []slackapi.Block {
+	v := bot.NewCard(card, f)
 	blocks := []slackapi.Block{
 		slackapi.NewHeaderBlock(plain(truncate(v.Title(), maxHeader))),
 	}
@@ -75,13 +76,13 @@ func cardBlocks(card *crm.LeadCard, loc *time.Location, withTelegram bool) []sla
 	if closing := closingLine(v); closing != "" {
 		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(closing), nil, nil))
 	}
-	if nudge := assigneeNudge(card); nudge != "" {
+	if nudge := assigneeNudge(card, v.Lang); nudge != "" {
 		blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(nudge)))
 	}
-	if buttons := cardButtons(card, withTelegram); len(buttons) > 0 {
+	if buttons := cardButtons(card, withTelegram, v.Lang); len(buttons) > 0 {
 		blocks = append(blocks, slackapi.NewActionBlock(blockActions, buttons...))
 	}
-	if win := bot.WinLines(card.Win); len(win) > 0 {
+	if win := bot.WinLinesIn(card.Win, v.Lang); len(win) > 0 {
 		blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(escape("🎯 "+strings.Join(win, "\n")))))
 	}
 	blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(footer(v))))
@@ -90,11 +91,11 @@ func cardBlocks(card *crm.LeadCard, loc *time.Location, withTelegram bool) []sla
 
 // cardText is the plain-text fallback of a card: what a notification, a
 // screen reader and an old client show.
-func cardText(card *crm.LeadCard, loc *time.Location) string {
-	v := bot.NewCard(card, bot.Format{Lang: bot.TeamLanguage, Loc: loc})
+func cardText(card *crm.LeadCard, f bot.Format) string {
+	v := bot.NewCard(card, f)
 	parts := []string{
-		fmt.Sprintf("%s %s lead: %s", v.Mark, v.Temperature, v.Name),
-		fmt.Sprintf("score %d", v.Score),
+		bot.TeamTextf(v.Lang, "slack.fallback", v.Mark, v.Temperature, v.Name),
+		bot.TeamTextf(v.Lang, "card.score", v.Score),
 		strings.ToLower(v.Stage),
 	}
 	if v.Erased != "" {
@@ -108,10 +109,11 @@ func cardText(card *crm.LeadCard, loc *time.Location) string {
 
 // lowerFirst puts a sentence inside another: "Claimed by …" → "claimed by …".
 func lowerFirst(s string) string {
-	if s == "" {
+	r := []rune(s)
+	if len(r) == 0 {
 		return s
 	}
-	return strings.ToLower(s[:1]) + s[1:]
+	return strings.ToLower(string(r[:1])) + string(r[1:])
 }
 
 // erasedNote is the card's erased note as mrkdwn with its mark; "" for a
@@ -126,34 +128,31 @@ func erasedNote(v bot.Card) string {
 // cardFields are the facts a rep scans before calling: who, how good, from
 // where, how long ago, who has it.
 func cardFields(v bot.Card) []*slackapi.TextBlockObject {
+	t := func(key string) string { return bot.TeamText(v.Lang, "slack."+key) }
 	fields := []*slackapi.TextBlockObject{
-		field("Contact", contactText(v)),
-		field("Score", strconv.Itoa(v.Score)),
-		field("Temperature", v.Mark+" "+v.Temperature),
-		field("Source", escape(v.Source)),
+		field(t("contact"), contactText(v)),
+		field(t("score"), strconv.Itoa(v.Score)),
+		field(t("temperature"), v.Mark+" "+v.Temperature),
+		field(t("source"), escape(v.Source)),
 	}
 	if v.Landing != "" {
-		fields = append(fields, field("Landing", escape(v.Landing)))
+		fields = append(fields, field(t("landing"), escape(v.Landing)))
 	}
 	arrived := "—"
 	if v.Age != "" {
 		arrived = v.Age + " · " + v.Arrived
 	}
-	fields = append(fields, field("Arrived", arrived))
+	fields = append(fields, field(t("arrived"), arrived))
 	stage := v.Stage
 	if v.Contacted != "" && v.State == bot.CardContacted {
 		stage += " · " + v.Contacted
 	}
 	fields = append(fields,
-		field("Stage", stage),
-		field("Assignee", escape(v.Owner)),
+		field(t("stage"), stage),
+		field(t("assignee"), escape(v.Owner)),
 	)
 	if v.Escalations > 0 {
-		word := "escalations"
-		if v.Escalations == 1 {
-			word = "escalation"
-		}
-		fields = append(fields, field("SLA", fmt.Sprintf("⚠️ %d %s", v.Escalations, word)))
+		fields = append(fields, field("SLA", "⚠️ "+bot.Count(v.Lang, v.Escalations, "n.escalations")))
 	}
 	return fields
 }
@@ -182,11 +181,11 @@ func contactText(v bot.Card) string {
 // assigneeNudge mentions the rep a lead was assigned to, so that routing's
 // choice reaches them as a Slack notification and not only as a line on a
 // card in a busy channel.
-func assigneeNudge(card *crm.LeadCard) string {
+func assigneeNudge(card *crm.LeadCard, lang string) string {
 	if card.Assignee == nil || bot.StateOf(card) != bot.CardUnclaimed || !slackIDRE.MatchString(card.Assignee.SlackID) {
 		return ""
 	}
-	return mention(*card.Assignee) + ", this lead is yours: press Claim to take it."
+	return bot.TeamTextf(lang, "slack.yours", mention(*card.Assignee), bot.ActionLabel(lang, crm.ActClaim))
 }
 
 // whyText explains the score answer by answer, so a rep sees what the
@@ -195,12 +194,12 @@ func whyText(v bot.Card) string {
 	if len(v.Answers) == 0 {
 		return ""
 	}
-	head := fmt.Sprintf("*Score %d, why:*", v.Score)
+	head := "*" + bot.TeamTextf(v.Lang, "slack.why", v.Score) + "*"
 	var b strings.Builder
 	b.WriteString(head)
 	for i, a := range v.Answers {
 		line := "\n• " + answerLine(a)
-		rest := fmt.Sprintf("\n…and %d more", len(v.Answers)-i)
+		rest := "\n…" + bot.TeamTextf(v.Lang, "digest.more", len(v.Answers)-i)
 		if b.Len()+len(line)+len(rest) > maxSection {
 			b.WriteString(rest)
 			break
@@ -237,7 +236,7 @@ func answerLine(a crm.CardAnswer) string {
 func closingLine(v bot.Card) string {
 	by := ""
 	if v.OwnerName != "" {
-		by = " · by " + escape(v.OwnerName)
+		by = " · " + bot.TeamTextf(v.Lang, "slack.by", escape(v.OwnerName))
 	}
 	switch {
 	case v.Won:
@@ -245,17 +244,17 @@ func closingLine(v bot.Card) string {
 		if v.Amount != "" {
 			amount = " · " + v.Amount
 		}
-		return "✅ *Won*" + amount + by
+		return "✅ *" + bot.TeamText(v.Lang, "card.won") + "*" + amount + by
 	case v.Lost != "":
-		return "❌ *Lost* · " + escape(truncate(v.Lost, 500)) + by
+		return "❌ *" + bot.TeamText(v.Lang, "card.lost") + "* · " + escape(truncate(v.Lost, 500)) + by
 	}
 	return ""
 }
 
 // cardButtons are the actions of the card's state (bot.CardState.Actions),
 // each carrying the lead id as its value, and the link to the customer.
-func cardButtons(card *crm.LeadCard, withTelegram bool) []slackapi.BlockElement {
-	kinds := bot.StateOf(card).Actions()
+func cardButtons(card *crm.LeadCard, withTelegram bool, lang string) []slackapi.BlockElement {
+	kinds := bot.ActionsOf(card)
 	if len(kinds) == 0 {
 		return nil
 	}
@@ -264,40 +263,55 @@ func cardButtons(card *crm.LeadCard, withTelegram bool) []slackapi.BlockElement 
 	for _, k := range kinds {
 		switch k {
 		case crm.ActClaim:
-			out = append(out, claimButton(id))
+			out = append(out, claimButton(id, lang))
 		case crm.ActContacted:
-			out = append(out, slackapi.NewButtonBlockElement(actionContacted, id, plain("📞 Contacted")))
+			out = append(out, slackapi.NewButtonBlockElement(actionContacted, id, plain("📞 "+bot.ActionLabel(lang, crm.ActContacted))))
 		case crm.ActWon:
-			out = append(out, wonButton(id))
+			out = append(out, wonButton(id, lang))
 		case crm.ActLost:
-			out = append(out, lostButton(id))
+			out = append(out, lostButton(id, lang))
+		case crm.ActReopen:
+			out = append(out, slackapi.NewButtonBlockElement(actionReopen, id, plain("♻️ "+bot.ActionLabel(lang, crm.ActReopen))))
 		}
+	}
+	if st := bot.StateOf(card); st == bot.CardClaimed || st == bot.CardContacted {
+		out = append(out, callbackMenu(id, lang))
 	}
 	if withTelegram {
 		if u := telegramURL(card.Contact); u != "" {
-			out = append(out, slackapi.NewButtonBlockElement(actionOpenTelegram, id, plain("Open in Telegram")).WithURL(u))
+			out = append(out, slackapi.NewButtonBlockElement(actionOpenTelegram, id, plain(bot.TeamText(lang, "slack.open_tg"))).WithURL(u))
 		}
 	}
 	return out
 }
 
-func claimButton(id string) *slackapi.ButtonBlockElement {
-	return slackapi.NewButtonBlockElement(actionClaim, id, plain("🙋 Claim")).WithStyle(slackapi.StylePrimary)
+// callbackMenu is the card's Call back menu: the presets, each valued
+// "<lead>|<when>".
+func callbackMenu(id, lang string) *slackapi.SelectBlockElement {
+	var opts []*slackapi.OptionBlockObject
+	for _, c := range crm.CallbackPresets() {
+		opts = append(opts, slackapi.NewOptionBlockObject(id+"|"+c, plain(bot.CallbackText(lang, c)), nil))
+	}
+	return slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain("⏰ "+bot.TeamText(lang, "button.cb")), actionCallback, opts...)
 }
 
-func wonButton(id string) *slackapi.ButtonBlockElement {
-	return slackapi.NewButtonBlockElement(actionWon, id, plain("✅ Won")).WithStyle(slackapi.StylePrimary)
+func claimButton(id, lang string) *slackapi.ButtonBlockElement {
+	return slackapi.NewButtonBlockElement(actionClaim, id, plain("🙋 "+bot.ActionLabel(lang, crm.ActClaim))).WithStyle(slackapi.StylePrimary)
 }
 
-func lostButton(id string) *slackapi.ButtonBlockElement {
-	return slackapi.NewButtonBlockElement(actionLost, id, plain("❌ Lost")).WithStyle(slackapi.StyleDanger)
+func wonButton(id, lang string) *slackapi.ButtonBlockElement {
+	return slackapi.NewButtonBlockElement(actionWon, id, plain("✅ "+bot.ActionLabel(lang, crm.ActWon))).WithStyle(slackapi.StylePrimary)
+}
+
+func lostButton(id, lang string) *slackapi.ButtonBlockElement {
+	return slackapi.NewButtonBlockElement(actionLost, id, plain("❌ "+bot.ActionLabel(lang, crm.ActLost))).WithStyle(slackapi.StyleDanger)
 }
 
 // footer names the lead the way /lead <id> finds it.
 func footer(v bot.Card) string {
-	s := fmt.Sprintf("Lead #%d", v.LeadID)
+	s := v.Number
 	if v.Flow != "" {
-		s += " · flow " + escape(v.Flow)
+		s += " · " + bot.TeamTextf(v.Lang, "slack.flow", escape(v.Flow))
 	}
 	return s
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/bot/slack/slackfake"
 	"github.com/voronka/voronka/crm"
 )
@@ -45,7 +46,7 @@ var anna = crm.Manager{ID: 1, Name: "Anna", Role: crm.RoleHead, SlackID: "U0ANNA
 // rendered is a card as the fake server would record it.
 func rendered(t *testing.T, card *crm.LeadCard, withTelegram bool) (texts string, buttons []slackfake.Button) {
 	t.Helper()
-	raw, err := json.Marshal(cardBlocks(card, moscow, withTelegram))
+	raw, err := json.Marshal(cardBlocks(card, bot.Format{Loc: moscow}, withTelegram))
 	require.NoError(t, err)
 	return slackfake.Texts(raw), slackfake.Buttons(raw)
 }
@@ -137,8 +138,8 @@ func TestCardBlocksByStage(t *testing.T) {
 				c.Lead.Stage, c.Lead.LostReason = crm.StageLost, "Too expensive"
 				c.Assignee, c.Claimed = &anna, true
 			},
-			want:    []string{"*Stage*\nLost", "❌ *Lost* · Too expensive · by Anna"},
-			buttons: []string{},
+			want:    []string{"*Stage*\nLost", "❌ *Lost* · too expensive or no budget · by Anna"},
+			buttons: []string{"reopen", "open_telegram"},
 		},
 	}
 	for _, tt := range tests {
@@ -225,7 +226,7 @@ func TestCardEscapesCustomerText(t *testing.T) {
 	require.NotContains(t, texts, "<!channel>")
 	require.NotContains(t, texts, "<!here>")
 	require.Contains(t, texts, "&lt;!here&gt; Smith &amp; Sons &lt;https://evil.example|click&gt;")
-	require.Contains(t, cardText(card, moscow), "Ivan Petrov")
+	require.Contains(t, cardText(card, bot.Format{Loc: moscow}), "Ivan Petrov")
 }
 
 // Whatever the customer typed, the card stays within Slack's limits, or
@@ -239,7 +240,7 @@ func TestCardWithinSlackLimits(t *testing.T) {
 	for range 200 {
 		card.Answers = append(card.Answers, crm.CardAnswer{Question: long, Value: long, Score: 1})
 	}
-	blocks := cardBlocks(card, moscow, true)
+	blocks := cardBlocks(card, bot.Format{Loc: moscow}, true)
 	raw, err := json.Marshal(blocks)
 	require.NoError(t, err)
 
@@ -262,7 +263,7 @@ func TestCardWithinSlackLimits(t *testing.T) {
 		}
 	}
 	require.Contains(t, slackfake.Texts(raw), "…and ")
-	require.LessOrEqual(t, utf8.RuneCountInString(cardText(card, moscow)), maxFallback+20)
+	require.LessOrEqual(t, utf8.RuneCountInString(cardText(card, bot.Format{Loc: moscow})), maxFallback+20)
 }
 
 func TestFollowUpTexts(t *testing.T) {
@@ -272,12 +273,12 @@ func TestFollowUpTexts(t *testing.T) {
 	noSlack := crm.Manager{Name: "Vera <admin>"}
 
 	require.Equal(t, "⏰ Unclaimed for 10 min: 🔥 Ivan Petrov — <@U0ANNA> Vera &lt;admin&gt;",
-		escalationText(card, []crm.Manager{anna, noSlack}))
-	require.Equal(t, "⏰ Unclaimed for 10 min: 🔥 Ivan Petrov — anyone free?", escalationText(card, nil))
+		escalationText(card, []crm.Manager{anna, noSlack}, "en"))
+	require.Equal(t, "⏰ Unclaimed for 10 min: 🔥 Ivan Petrov — anyone free?", escalationText(card, nil, "en"))
 
 	card.Assignee, card.Claimed, card.ClaimedAt = &boris, true, at(-20*time.Minute)
 	require.Equal(t, "⏳ <@U0BORIS>, Ivan Petrov is still waiting for your call: claimed 20 min ago. Press Contacted once you have talked.",
-		reminderText(card, boris))
+		reminderText(card, boris, "en"))
 }
 
 func TestDigestBlocks(t *testing.T) {
@@ -289,7 +290,7 @@ func TestDigestBlocks(t *testing.T) {
 	claimed.Contact.LastName = ""
 	claimed.Assignee, claimed.Claimed, claimed.ClaimedAt = &anna, true, at(-time.Hour)
 
-	raw, err := json.Marshal(digestBlocks("Warm leads of Monday", []*crm.LeadCard{warm, claimed}, moscow))
+	raw, err := json.Marshal(digestBlocks("Warm leads of Monday", []*crm.LeadCard{warm, claimed}, bot.Format{Loc: moscow}))
 	require.NoError(t, err)
 	texts := slackfake.Texts(raw)
 	require.Contains(t, texts, "Warm leads of Monday")
@@ -307,7 +308,7 @@ func TestDigestBlocks(t *testing.T) {
 		c.Lead.ID = int64(100 + i)
 		many = append(many, c)
 	}
-	raw, err = json.Marshal(digestBlocks("Many", many, moscow))
+	raw, err = json.Marshal(digestBlocks("Many", many, bot.Format{Loc: moscow}))
 	require.NoError(t, err)
 	var list []any
 	require.NoError(t, json.Unmarshal(raw, &list))
@@ -331,10 +332,10 @@ func TestCardOfForgottenCustomer(t *testing.T) {
 	require.Contains(t, texts, "*Contact*\n—")
 	require.Contains(t, texts, "150\u202f000")
 	require.Empty(t, actionIDs(buttons), "a won lead has no buttons and nobody to link to")
-	fallback := cardText(card, moscow)
+	fallback := cardText(card, bot.Format{Loc: moscow})
 	require.Contains(t, fallback, "Lead #42")
 	require.Contains(t, fallback, "Данные клиента удалены по его просьбе")
-	require.Contains(t, digestLine(card, moscow), "🔒 Данные клиента удалены по его просьбе")
+	require.Contains(t, digestLine(card, bot.Format{Loc: moscow}), "🔒 Данные клиента удалены по его просьбе")
 
 	card.Lead.Stage, card.Claimed, card.Assignee = crm.StageQualified, false, nil
 	_, buttons = rendered(t, card, true)

@@ -20,9 +20,9 @@ import (
 	"github.com/voronka/voronka/crm"
 )
 
-// StaffDesk answers the managers' commands: bot.Staff, which Telegram
+// TeamDesk answers the managers' commands: bot.Team, which Telegram
 // uses too, so both channels show the same text and the same numbers.
-type StaffDesk interface {
+type TeamDesk interface {
 	ManagerBySlack(id string) (crm.Manager, bool)
 	Answer(ctx context.Context, m crm.Manager, channel, command, args string) []bot.Message
 }
@@ -45,6 +45,11 @@ type CommandOptions struct {
 	// DedupTTL is how long an invocation is remembered (15m), more than
 	// the 5-minute signature window a replay must fall in.
 	DedupTTL time.Duration
+	// TimeZone shows the clock times of a /voronka lead card (UTC when
+	// nil): the config's timezone, as on the channel's cards.
+	TimeZone *time.Location
+	// Language is the team's language, for a /voronka lead card.
+	Language string
 }
 
 func (o CommandOptions) withDefaults() CommandOptions {
@@ -59,6 +64,9 @@ func (o CommandOptions) withDefaults() CommandOptions {
 	}
 	if o.UploadTimeout <= 0 {
 		o.UploadTimeout = 30 * time.Second
+	}
+	if o.TimeZone == nil {
+		o.TimeZone = time.UTC
 	}
 	if o.DedupTTL <= 0 {
 		o.DedupTTL = 15 * time.Minute
@@ -98,7 +106,7 @@ const (
 // invocation. A Once that fails (Redis down) lets the command run, as a
 // report run twice beats every report refused.
 type Commands struct {
-	desk StaffDesk
+	desk TeamDesk
 	api  *slackapi.Client
 	key  string
 	opts CommandOptions
@@ -110,7 +118,7 @@ var _ http.Handler = (*Commands)(nil)
 
 // NewCommands returns the handler. api may be nil, which drops charts and
 // files (there is no way to send them).
-func NewCommands(desk StaffDesk, client *Client, signingSecret string, opts CommandOptions) *Commands {
+func NewCommands(desk TeamDesk, client *Client, signingSecret string, opts CommandOptions) *Commands {
 	return &Commands{desk: desk, api: client.lib(), key: signingSecret, opts: opts.withDefaults()}
 }
 
@@ -144,12 +152,12 @@ func (h *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reply(w, msgCommandNotTeam)
 		return
 	}
-	// The text reaches PostgreSQL (the staff log, /find): a %00 in it
+	// The text reaches PostgreSQL (the team log, /find): a %00 in it
 	// would make the insert fail, so it goes as text can hold it.
 	name, args, _ := strings.Cut(strings.TrimSpace(bot.StorableText(form.Get("text"))), " ")
 	name = strings.TrimPrefix(strings.ToLower(name), "/")
 	if !bot.IsStaffCommand(name) {
-		h.reply(w, helpText(form.Get("command"), name))
+		h.reply(w, helpText(form.Get("command"), name, m))
 		return
 	}
 	if !h.first(r.Context(), form, body) {
@@ -163,7 +171,11 @@ func (h *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reply(w, msgCommandFailed)
 		return
 	}
-	h.reply(w, msgs[0].Text)
+	if c := msgs[0].Card; c != nil && name == "lead" {
+		h.replyCard(w, c, msgs[0].Text)
+	} else {
+		h.reply(w, msgs[0].Text)
+	}
 	var files []bot.Message
 	for _, msg := range msgs[1:] {
 		if msg.Photo != nil || msg.Document != nil {
@@ -217,9 +229,9 @@ func commandKey(form url.Values, body []byte) string {
 	return "slack:command:" + hex.EncodeToString(sum[:16])
 }
 
-// helpText lists the commands; for a name that is not one of them it says
-// so first.
-func helpText(slash, name string) string {
+// helpText lists the commands m's role allows; for a name that is not
+// one of them it says so first.
+func helpText(slash, name string, m crm.Manager) string {
 	if slash == "" {
 		slash = "/voronka"
 	}
@@ -228,11 +240,30 @@ func helpText(slash, name string) string {
 		fmt.Fprintf(&b, "Unknown command %q.\n", name)
 	}
 	b.WriteString("Usage: " + slash + " <command> [argument]\n")
-	for _, c := range bot.StaffCommandList() {
+	for _, c := range bot.TeamCommandsFor(m) {
 		fmt.Fprintf(&b, "%s %s %s — %s\n", slash, c.Name, c.Usage, c.What)
 	}
 	b.WriteString(crm.PeriodUsage + "; default 7d")
+	b.WriteString("\n\n" + bot.TeamText(bot.LangEN, "help.figures"))
 	return b.String()
+}
+
+// replyCard answers /voronka lead with the lead's card and the buttons of
+// its stage, as in the sales channel, and the timeline under it. A press
+// acts on the lead (Interactions) and the channel's card follows; this
+// ephemeral copy shows the lead as it was asked for.
+func (h *Commands) replyCard(w http.ResponseWriter, card *crm.LeadCard, text string) {
+	blocks := cardBlocks(card, bot.Format{Lang: h.opts.Language, Loc: h.opts.TimeZone}, false)
+	blocks = append(blocks, slackapi.NewSectionBlock(plain(truncate(text, maxSection)), nil, nil))
+	writeJSON(w, cardResponse{ResponseType: "ephemeral", Text: escapeText(text), Blocks: blocks})
+}
+
+// cardResponse is an ephemeral answer with blocks; Text is the
+// notification's fallback.
+type cardResponse struct {
+	ResponseType string           `json:"response_type"`
+	Text         string           `json:"text"`
+	Blocks       []slackapi.Block `json:"blocks"`
 }
 
 func (h *Commands) reply(w http.ResponseWriter, text string) {

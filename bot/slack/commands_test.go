@@ -21,21 +21,21 @@ import (
 
 const commandSecret = "command-secret"
 
-// staffDesk answers like bot.Staff, from a script.
-type staffDesk struct {
+// teamDesk answers like bot.Team, from a script.
+type teamDesk struct {
 	mu    sync.Mutex
 	asked []string
 	reply []bot.Message
 }
 
-func (d *staffDesk) ManagerBySlack(id string) (crm.Manager, bool) {
+func (d *teamDesk) ManagerBySlack(id string) (crm.Manager, bool) {
 	if id == "UANNA" {
 		return crm.Manager{ID: 1, Name: "Anna", Role: crm.RoleHead, SlackID: id}, true
 	}
 	return crm.Manager{}, false
 }
 
-func (d *staffDesk) Answer(ctx context.Context, m crm.Manager, channel, command, args string) []bot.Message {
+func (d *teamDesk) Answer(ctx context.Context, m crm.Manager, channel, command, args string) []bot.Message {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.asked = append(d.asked, m.Name+" "+channel+" "+command+" "+args)
@@ -43,7 +43,7 @@ func (d *staffDesk) Answer(ctx context.Context, m crm.Manager, channel, command,
 }
 
 type commandBundle struct {
-	desk  *staffDesk
+	desk  *teamDesk
 	fake  *slackfake.Server
 	once  *memOnce
 	h     *slack.Commands
@@ -53,7 +53,7 @@ type commandBundle struct {
 
 func setupCommands(t *testing.T) *commandBundle {
 	t.Helper()
-	b := &commandBundle{desk: &staffDesk{}, fake: slackfake.NewServer(t), once: newMemOnce(), clock: newFakeClock()}
+	b := &commandBundle{desk: &teamDesk{}, fake: slackfake.NewServer(t), once: newMemOnce(), clock: newFakeClock()}
 	b.h = slack.NewCommands(b.desk, slack.NewClient(slackfake.Token, b.fake.URL(), nil), commandSecret,
 		slack.CommandOptions{Now: b.clock.Now, Logger: testLogger(t), Once: b.once})
 	b.srv = httptest.NewServer(b.h)
@@ -230,7 +230,7 @@ func TestPostStaff(t *testing.T) {
 }
 
 // TestCommandsDropNUL: a %00 or a broken UTF-8 byte in the command's text
-// never reaches the desk (which writes the staff log and searches
+// never reaches the desk (which writes the team log and searches
 // PostgreSQL with it).
 func TestCommandsDropNUL(t *testing.T) {
 	t.Parallel()

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -28,6 +29,9 @@ type Once interface {
 
 // InteractionOptions tune Interactions. Zero values take the defaults.
 type InteractionOptions struct {
+	// Language is the team's language; the Won and Lost forms speak the
+	// language of the member who pressed (their own, else this).
+	Language string
 	// Now is the clock the signature window is checked against and actions
 	// are dated by; time.Now by default. Tests inject a fake one.
 	Now func() time.Time
@@ -41,6 +45,15 @@ type InteractionOptions struct {
 	// answer (2s): an ephemeral message or views.open must not take the
 	// request past Slack's 3 seconds, and a trigger_id expires then too.
 	CallTimeout time.Duration
+	// Callbacks schedules a call-back picked from a card's Call back menu
+	// (crm.Desk); nil ignores the menu.
+	Callbacks CallbackDesk
+}
+
+// CallbackDesk schedules a rep's call-back (crm.Desk).
+type CallbackDesk interface {
+	ScheduleCallback(ctx context.Context, by crm.Manager, leadID int64, when string) (*crm.LeadCard, time.Time, error)
+	Location(m crm.Manager) *time.Location
 }
 
 func (o InteractionOptions) withDefaults() InteractionOptions {
@@ -64,14 +77,18 @@ func (o InteractionOptions) withDefaults() InteractionOptions {
 // keeps an unauthenticated caller from filling memory.
 const maxInteractionBody = 1 << 20
 
-// Texts shown to the person who pressed a button.
+// Texts shown to the person who pressed a button: bot.TeamText keys,
+// written in the team's language by ephemeral and fieldError (any other
+// text, such as the desk's own words, passes through as it is).
 const (
-	msgNotTeam    = "Only the sales team can do this. Ask an admin to add your Slack id to the team in the configuration."
-	msgBadButton  = "This button does not point to a lead any more."
-	msgTryAgain   = "Something went wrong on our side. Please try again in a moment."
-	msgBadAmount  = "Enter the amount of the sale, a number above zero."
-	msgBadReason  = "Pick one of the reasons."
-	msgFormFailed = "Could not open the form. Please press the button again."
+	msgNotTeam    = "slack.msg.not_team"
+	msgBadButton  = "slack.msg.bad_button"
+	msgTryAgain   = "slack.msg.try_again"
+	msgBadAmount  = "slack.msg.bad_amount"
+	msgBadReason  = "slack.msg.bad_reason"
+	msgFormFailed = "slack.msg.form_failed"
+	// msgCallbackSet says the same as the private chat's /callback.
+	msgCallbackSet = "⏰ I'll remind you to call back lead #%d on %s (%s)."
 )
 
 // Interactions is the http.Handler for /slack/interactions: button presses
@@ -155,9 +172,13 @@ func (h *Interactions) blockActions(ctx context.Context, cb *slackapi.Interactio
 		return
 	}
 	action := cb.ActionCallback.BlockActions[0]
+	if action.ActionID == actionCallback {
+		h.callback(ctx, cb, action.SelectedOption.Value)
+		return
+	}
 	var kind crm.ActionKind
 	switch action.ActionID {
-	case actionClaim, actionContacted, actionWon, actionLost:
+	case actionClaim, actionContacted, actionWon, actionLost, actionReopen:
 		kind = crm.ActionKind(action.ActionID)
 	default:
 		// The Telegram link button, or something not ours.
@@ -179,9 +200,9 @@ func (h *Interactions) blockActions(ctx context.Context, cb *slackapi.Interactio
 	}
 	switch kind {
 	case crm.ActWon:
-		h.openModal(ctx, cb, wonModal(leadID))
+		h.openModal(ctx, cb, wonModal(leadID, bot.MemberLang(manager, h.opts.Language)))
 	case crm.ActLost:
-		h.openModal(ctx, cb, lostModal(leadID, h.desk.LostReasons()))
+		h.openModal(ctx, cb, lostModal(leadID, h.desk.LostReasons(), bot.MemberLang(manager, h.opts.Language)))
 	default:
 		_, err := h.desk.Act(ctx, crm.Action{LeadID: leadID, Kind: kind, By: manager, At: h.opts.Now()})
 		if err != nil {
@@ -204,7 +225,7 @@ func (h *Interactions) viewSubmission(ctx context.Context, cb *slackapi.Interact
 		input, a.Kind = inputAmount, crm.ActWon
 		amount, problem := parseAmount(stateValue(cb.View, inputAmount))
 		if problem != "" {
-			return fieldError(input, problem)
+			return h.fieldError(input, problem)
 		}
 		a.Amount = amount
 	case callbackLost:
@@ -213,7 +234,7 @@ func (h *Interactions) viewSubmission(ctx context.Context, cb *slackapi.Interact
 		// as far as PostgreSQL's text can hold it.
 		reason, ok := matchReason(bot.StorableText(stateValue(cb.View, inputReason)), h.desk.LostReasons())
 		if !ok {
-			return fieldError(input, msgBadReason)
+			return h.fieldError(input, msgBadReason)
 		}
 		a.Reason = reason
 	default:
@@ -221,18 +242,18 @@ func (h *Interactions) viewSubmission(ctx context.Context, cb *slackapi.Interact
 	}
 	leadID, err := strconv.ParseInt(cb.View.PrivateMetadata, 10, 64)
 	if err != nil || leadID <= 0 {
-		return fieldError(input, msgBadButton)
+		return h.fieldError(input, msgBadButton)
 	}
 	if !h.first(ctx, cb) {
 		return nil
 	}
 	manager, ok := h.desk.ManagerBySlack(cb.User.ID)
 	if !ok {
-		return fieldError(input, msgNotTeam)
+		return h.fieldError(input, msgNotTeam)
 	}
 	a.LeadID, a.By, a.At = leadID, manager, h.opts.Now()
 	if _, err := h.desk.Act(ctx, a); err != nil {
-		return fieldError(input, h.actError(ctx, leadID, a.Kind, err))
+		return h.fieldError(input, h.actError(ctx, leadID, a.Kind, err))
 	}
 	return nil
 }
@@ -293,6 +314,7 @@ func dedupKey(cb *slackapi.InteractionCallback) string {
 // ephemeral tells the presser alone, in the channel (and thread) where
 // they pressed. Best effort: the interaction is answered either way.
 func (h *Interactions) ephemeral(ctx context.Context, cb *slackapi.InteractionCallback, text string) {
+	text = bot.TeamText(h.opts.Language, text)
 	channel := cb.Channel.ID
 	if channel == "" {
 		channel = cb.Container.ChannelID
@@ -324,8 +346,8 @@ func (h *Interactions) openModal(ctx context.Context, cb *slackapi.InteractionCa
 	}
 }
 
-func fieldError(blockID, msg string) *slackapi.ViewSubmissionResponse {
-	return slackapi.NewErrorsViewSubmissionResponse(map[string]string{blockID: msg})
+func (h *Interactions) fieldError(blockID, msg string) *slackapi.ViewSubmissionResponse {
+	return slackapi.NewErrorsViewSubmissionResponse(map[string]string{blockID: bot.TeamText(h.opts.Language, msg)})
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -336,4 +358,30 @@ func writeJSON(w http.ResponseWriter, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(body)
+}
+
+// callback schedules the call-back picked from a card's menu
+// ("<lead>|<when>") and tells the presser when they will be reminded.
+func (h *Interactions) callback(ctx context.Context, cb *slackapi.InteractionCallback, value string) {
+	if h.opts.Callbacks == nil || !h.first(ctx, cb) {
+		return
+	}
+	m, ok := h.desk.ManagerBySlack(cb.User.ID)
+	if !ok {
+		h.ephemeral(ctx, cb, msgNotTeam)
+		return
+	}
+	idText, when, _ := strings.Cut(value, "|")
+	leadID, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil || leadID <= 0 || when == "" {
+		h.ephemeral(ctx, cb, msgBadButton)
+		return
+	}
+	_, due, err := h.opts.Callbacks.ScheduleCallback(ctx, m, leadID, when)
+	if err != nil {
+		h.ephemeral(ctx, cb, h.actError(ctx, leadID, "callback", err))
+		return
+	}
+	loc := h.opts.Callbacks.Location(m)
+	h.ephemeral(ctx, cb, fmt.Sprintf(msgCallbackSet, leadID, due.In(loc).Format("Mon 2 Jan 15:04"), loc))
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/bot/slack"
 	"github.com/voronka/voronka/bot/slack/slackfake"
 	"github.com/voronka/voronka/crm"
@@ -282,7 +283,8 @@ func TestLostAsksAReason(t *testing.T) {
 	require.Len(t, opens, 1)
 	texts := slackfake.Texts(opens[0].View)
 	for _, r := range b.desk.reasons {
-		require.Contains(t, texts, r, "the modal offers the configured reasons")
+		require.Contains(t, texts, bot.LostReasonText("en", r), "the modal offers the configured reasons, as the list words them")
+		require.Contains(t, string(opens[0].View), `"value":"`+r+`"`, "and stores the configured reason")
 	}
 	require.Contains(t, string(opens[0].View), `"callback_id":"voronka_lost"`)
 	require.Contains(t, string(opens[0].View), `"static_select"`)

@@ -10,6 +10,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/crm"
 )
 
@@ -30,32 +31,36 @@ const (
 // refuse letters and amounts out of crm's range as the rep types, but the
 // submission is checked again: a payload is only as trustworthy as its
 // signature, and Slack's own checks are a convenience.
-func wonModal(leadID int64) slackapi.ModalViewRequest {
+func wonModal(leadID int64, lang string) slackapi.ModalViewRequest {
+	t := func(key string) string { return bot.TeamText(lang, "modal."+key) }
+	number := bot.Format{Lang: lang}.LeadNumber(leadID)
 	id := strconv.FormatInt(leadID, 10)
 	input := slackapi.NewNumberInputBlockElement(plain("150000"), inputAmount, true)
 	input.MinValue = "0.01"
 	input.MaxValue = strconv.FormatFloat(crm.MaxAmount, 'f', 2, 64)
 	return slackapi.ModalViewRequest{
 		Type:            slackapi.VTModal,
-		Title:           plain("Lead won"),
-		Submit:          plain("Save"),
-		Close:           plain("Cancel"),
+		Title:           plain(t("won_title")),
+		Submit:          plain(t("save")),
+		Close:           plain(t("cancel")),
 		CallbackID:      callbackWon,
 		PrivateMetadata: id,
 		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{
-			slackapi.NewSectionBlock(mrkdwn("🎉 Lead #"+id+" is won. How much was the sale?"), nil, nil),
-			slackapi.NewInputBlock(inputAmount, plain("Amount"), plain("The sale's total, more than zero."), input),
+			slackapi.NewSectionBlock(mrkdwn("🎉 "+bot.TeamTextf(lang, "modal.won_ask", number)), nil, nil),
+			slackapi.NewInputBlock(inputAmount, plain(t("amount")), plain(t("amount_hint")), input),
 		}},
 	}
 }
 
 // lostModal asks why a lead was lost, from the configured list so that
 // the reasons can be counted; with no list configured it takes free text.
-func lostModal(leadID int64, reasons []string) slackapi.ModalViewRequest {
+func lostModal(leadID int64, reasons []string, lang string) slackapi.ModalViewRequest {
+	t := func(key string) string { return bot.TeamText(lang, "modal."+key) }
+	number := bot.Format{Lang: lang}.LeadNumber(leadID)
 	id := strconv.FormatInt(leadID, 10)
 	var element slackapi.BlockElement
 	if len(reasons) == 0 {
-		text := slackapi.NewPlainTextInputBlockElement(plain("What happened?"), inputReason)
+		text := slackapi.NewPlainTextInputBlockElement(plain(t("what_happened")), inputReason)
 		text.MaxLength = 300
 		element = text
 	} else {
@@ -64,20 +69,20 @@ func lostModal(leadID int64, reasons []string) slackapi.ModalViewRequest {
 			if i == maxSelectOptions {
 				break
 			}
-			options = append(options, slackapi.NewOptionBlockObject(optionValue(r), plain(truncate(r, maxOptionText)), nil))
+			options = append(options, slackapi.NewOptionBlockObject(optionValue(r), plain(truncate(bot.LostReasonText(lang, r), maxOptionText)), nil))
 		}
-		element = slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain("Pick a reason"), inputReason, options...)
+		element = slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain(t("pick_reason")), inputReason, options...)
 	}
 	return slackapi.ModalViewRequest{
 		Type:            slackapi.VTModal,
-		Title:           plain("Lead lost"),
-		Submit:          plain("Save"),
-		Close:           plain("Cancel"),
+		Title:           plain(t("lost_title")),
+		Submit:          plain(t("save")),
+		Close:           plain(t("cancel")),
 		CallbackID:      callbackLost,
 		PrivateMetadata: id,
 		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{
-			slackapi.NewSectionBlock(mrkdwn("Lead #"+id+" is lost. Why?"), nil, nil),
-			slackapi.NewInputBlock(inputReason, plain("Reason"), nil, element),
+			slackapi.NewSectionBlock(mrkdwn(bot.TeamTextf(lang, "modal.lost_ask", number)), nil, nil),
+			slackapi.NewInputBlock(inputReason, plain(t("reason")), nil, element),
 		}},
 	}
 }

@@ -43,7 +43,14 @@ type Options struct {
 	// TimeZone is where the sales team reads clock times on cards ("claimed
 	// at 14:05"); the configured time zone of the deployment. Default UTC.
 	TimeZone *time.Location
+	// Language is the team's language (the config's `language:`): the
+	// sales channel is one room, so its cards speak the team's language.
+	// "" is English.
+	Language string
 }
+
+// format is how the channel's cards write figures and words.
+func (o Options) format() bot.Format { return bot.Format{Lang: o.Language, Loc: o.TimeZone} }
 
 func (o Options) withDefaults() Options {
 	if o.PerChannelPerSecond <= 0 {
@@ -200,7 +207,7 @@ func (n *Notifier) Escalate(ctx context.Context, ref string, card *crm.LeadCard,
 	if card == nil {
 		return fmt.Errorf("slack: escalate: %w", crm.Errorf(crm.EINVALID, "no card"))
 	}
-	text := escalationText(card, heads)
+	text := escalationText(card, heads, n.opts.Language)
 	if err := n.followUp(ctx, ref, text, card, true); err != nil {
 		return fmt.Errorf("slack: escalate lead %d: %w", card.Lead.ID, err)
 	}
@@ -214,7 +221,7 @@ func (n *Notifier) Remind(ctx context.Context, ref string, card *crm.LeadCard, r
 	if card == nil {
 		return fmt.Errorf("slack: remind: %w", crm.Errorf(crm.EINVALID, "no card"))
 	}
-	if err := n.followUp(ctx, ref, reminderText(card, rep), card, false); err != nil {
+	if err := n.followUp(ctx, ref, reminderText(card, rep, n.opts.Language), card, false); err != nil {
 		return fmt.Errorf("slack: remind about lead %d: %w", card.Lead.ID, err)
 	}
 	return nil
@@ -230,8 +237,8 @@ func (n *Notifier) Digest(ctx context.Context, title string, cards []*crm.LeadCa
 	}
 	_, _, err := n.send(ctx, n.channel,
 		slackapi.MsgOptionPost(),
-		slackapi.MsgOptionText(digestText(title, cards), false),
-		slackapi.MsgOptionBlocks(digestBlocks(title, cards, n.opts.TimeZone)...),
+		slackapi.MsgOptionText(digestText(title, cards, n.opts.Language), false),
+		slackapi.MsgOptionBlocks(digestBlocks(title, cards, n.opts.format())...),
 		slackapi.MsgOptionDisableLinkUnfurl(),
 	)
 	if err != nil {
@@ -264,7 +271,7 @@ func (n *Notifier) followUp(ctx context.Context, ref, text string, card *crm.Lea
 		opts := []slackapi.MsgOption{
 			slackapi.MsgOptionPost(),
 			slackapi.MsgOptionText(text, false),
-			slackapi.MsgOptionBlocks(followUpBlocks(text, card, withTelegram)...),
+			slackapi.MsgOptionBlocks(followUpBlocks(text, card, withTelegram, n.opts.Language)...),
 			slackapi.MsgOptionDisableLinkUnfurl(),
 		}
 		if ts != "" {
@@ -291,8 +298,8 @@ func (n *Notifier) sendCard(ctx context.Context, channel string, mode slackapi.M
 	build := func(withTelegram bool) []slackapi.MsgOption {
 		return append([]slackapi.MsgOption{
 			mode,
-			slackapi.MsgOptionText(cardText(card, n.opts.TimeZone), false),
-			slackapi.MsgOptionBlocks(cardBlocks(card, n.opts.TimeZone, withTelegram)...),
+			slackapi.MsgOptionText(cardText(card, n.opts.format()), false),
+			slackapi.MsgOptionBlocks(cardBlocks(card, n.opts.format(), withTelegram)...),
 			slackapi.MsgOptionDisableLinkUnfurl(),
 		}, extra...)
 	}

@@ -1,7 +1,7 @@
 // Package telegram connects Voronka to the Telegram Bot API: the webhook
 // handler (NewWebhook) and the long-poll runner (Poller) hand every update
 // to the Router, the one way in, which sends it by chat and sender to the
-// sales group's handler (raw), the staff or the customers' dispatcher (as
+// sales group's handler (raw), the team or the customers' dispatcher (as
 // a bot.Update); the Sender renders bot.Message as Bot API calls within
 // Telegram's rate limits, and lets one call of a reply ride on the
 // webhook's 200 when it is given the request's WebhookReply.

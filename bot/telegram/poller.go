@@ -78,7 +78,7 @@ func (p *Poller) attempt(ctx context.Context, do func(ctx context.Context) error
 // A failing update is retried with backoff and blocks the ones behind it:
 // order within a chat matters more than latency, and skipping would lose a
 // customer's answer. The exception is an error with code crm.EINVALID
-// from the customers' dispatcher or the staff, which no retry can fix; it
+// from the customers' dispatcher or the team, which no retry can fix; it
 // is logged and skipped. (The sales group's errors are always retried:
 // they are a question or a list of reasons that could not be sent.)
 type Poller struct {
@@ -147,7 +147,7 @@ func (p *Poller) Run(ctx context.Context) error {
 }
 
 // handle delivers one update until its destination takes it; an update
-// the router ignores is done at once, and one the dispatcher or the staff
+// the router ignores is done at once, and one the dispatcher or the team
 // calls invalid is skipped.
 func (p *Poller) handle(ctx context.Context, tu tgbotapi.Update) error {
 	for attempt := 1; ; attempt++ {

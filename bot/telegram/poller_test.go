@@ -66,7 +66,7 @@ func TestPollerHandlesInOrder(t *testing.T) {
 	require.Equal(t, bot.InputButton, h.updates[1].Kind)
 	require.Equal(t, bot.InputContact, h.updates[2].Kind)
 	require.Zero(t, b.srv.Pending(), "handled updates are confirmed before Run returns")
-	require.JSONEq(t, `["message","callback_query","my_chat_member"]`, b.srv.PollAllowed())
+	require.JSONEq(t, `["message","edited_message","callback_query","my_chat_member"]`, b.srv.PollAllowed())
 }
 
 func TestPollerRetriesFailedUpdate(t *testing.T) {

@@ -21,9 +21,9 @@ const (
 	// ToSalesGroup is the sales group's handler: every update from its
 	// chat, in Telegram's own form.
 	ToSalesGroup Destination = "sales_group"
-	// ToStaff is the staff commands: a team member's command in their
+	// ToTeam is the team commands: a team member's command in their
 	// private chat with the bot.
-	ToStaff Destination = "staff"
+	ToTeam Destination = "team"
 	// Ignored is an update nobody acts on (ToUpdate's rules); it is
 	// acknowledged at once.
 	Ignored Destination = "ignored"
@@ -37,26 +37,26 @@ type GroupHandler interface {
 	HandleTelegram(ctx context.Context, u tgbotapi.Update) (handled bool, err error)
 }
 
-// Team finds a configured member of the sales team by Telegram user id
+// Members finds a configured member of the sales team by Telegram user id
 // (crm.Sales).
-type Team interface {
+type Members interface {
 	ManagerByTelegram(id int64) (crm.Manager, bool)
 }
 
 // RouterConfig names the Router's destinations. Customers is required;
-// the sales group and the staff are optional, each all or nothing.
+// the sales group and the team are optional, each all or nothing.
 type RouterConfig struct {
 	// Customers is the customers' dispatcher (bot.Dispatcher).
 	Customers bot.Handler
 	// SalesChatID is the sales group's chat; SalesGroup gets its updates.
 	SalesChatID int64
 	SalesGroup  GroupHandler
-	// Team says who is a team member; Staff gets their staff commands.
-	// Staff shares the chat and the update ids with the customer the
+	// Team says who is a team member; Team gets their team commands.
+	// Team shares the chat and the update ids with the customer the
 	// member may also be, so it is the dispatcher's gated handler
-	// (bot.Dispatcher.Gated around bot.Staff).
-	Team  Team
-	Staff bot.Handler
+	// (bot.Dispatcher.Gated around bot.Team).
+	Members Members
+	Team    bot.Handler
 }
 
 // Router is the one way in for Telegram updates: the webhook and the
@@ -68,8 +68,10 @@ type RouterConfig struct {
 //     chat is acted on);
 //   - an update ToUpdate ignores (edits, bots, a group's my_chat_member)
 //     goes nowhere;
-//   - a staff command (bot.IsStaffCommand) sent by a team member in their
-//     private chat with the bot goes to the staff;
+//   - everything a team member sends in their private chat with the bot
+//     goes to the team: their commands, and /start, /help, text and
+//     buttons, which the team answer with the member's help; a team
+//     member is never taken for a customer, so none of it opens a lead;
 //   - everything else goes to the customers' dispatcher: texts, contacts,
 //     commands (a stranger's /stats too, which gets the flow's help),
 //     buttons, block and unblock. The buttons under a sweep's message (a
@@ -91,27 +93,27 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		return nil, errors.New("telegram: new router: the customers' handler is required")
 	case (cfg.SalesChatID == 0) != (cfg.SalesGroup == nil):
 		return nil, errors.New("telegram: new router: the sales group needs both its chat id and its handler")
-	case (cfg.Team == nil) != (cfg.Staff == nil):
+	case (cfg.Members == nil) != (cfg.Team == nil):
 		return nil, errors.New("telegram: new router: the staff commands need both the team and their handler")
 	}
 	return &Router{cfg: cfg}, nil
 }
 
-// Routed is where one update went and, for the customers and the staff,
+// Routed is where one update went and, for the customers and the team,
 // the bot.Update they were given.
 type Routed struct {
 	To Destination
 	// ChatID is the update's chat, 0 when it has none.
 	ChatID int64
-	// Update is what the customers' dispatcher or the staff got; zero
+	// Update is what the customers' dispatcher or the team got; zero
 	// for the sales group and for an ignored update.
 	Update bot.Update
 }
 
 // kind names the update for logs and metrics: the bot.InputKind of a
-// customer's or a staff update, else the destination.
+// customer's or a team update, else the destination.
 func (rt Routed) kind() string {
-	if rt.To == ToCustomers || rt.To == ToStaff {
+	if rt.To == ToCustomers || rt.To == ToTeam {
 		return string(rt.Update.Kind)
 	}
 	return string(rt.To)
@@ -128,18 +130,18 @@ func (r *Router) Route(tu tgbotapi.Update) Routed {
 		return Routed{To: Ignored, ChatID: chat}
 	}
 	if r.staff(u) {
-		return Routed{To: ToStaff, ChatID: u.ChatID, Update: u}
+		return Routed{To: ToTeam, ChatID: u.ChatID, Update: u}
 	}
 	return Routed{To: ToCustomers, ChatID: u.ChatID, Update: u}
 }
 
-// staff reports whether u is a team member's staff command in their
-// private chat with the bot.
+// team reports whether u comes from a team member in their private chat
+// with the bot.
 func (r *Router) staff(u bot.Update) bool {
-	if r.cfg.Staff == nil || !u.Private || u.Kind != bot.InputCommand || !bot.IsStaffCommand(u.Command) {
+	if r.cfg.Team == nil || !u.Private || u.User.ID == 0 {
 		return false
 	}
-	_, ok := r.cfg.Team.ManagerByTelegram(u.User.ID)
+	_, ok := r.cfg.Members.ManagerByTelegram(u.User.ID)
 	return ok
 }
 
@@ -148,7 +150,7 @@ func (r *Router) staff(u bot.Update) bool {
 // acknowledged (an ignored one at once), bot.ErrInProgress that another
 // replica has it in hand. reply is the webhook request's WebhookReply,
 // nil in long polling; the customers' dispatcher gets it on the update
-// (bot.Update.Slot), and so does the staff, which sends its own calls. A
+// (bot.Update.Slot), and so does the team, which sends its own calls. A
 // panic in a destination is returned as an error, so one bad update
 // cannot take the process (or the poll loop) down with it.
 func (r *Router) Handle(ctx context.Context, tu tgbotapi.Update, reply *WebhookReply) (rt Routed, err error) {
@@ -162,13 +164,13 @@ func (r *Router) Handle(ctx context.Context, tu tgbotapi.Update, reply *WebhookR
 	case ToSalesGroup:
 		_, err = r.cfg.SalesGroup.HandleTelegram(ctx, tu)
 		return rt, err
-	case ToStaff, ToCustomers:
+	case ToTeam, ToCustomers:
 		u := rt.Update
 		if reply != nil {
 			u.Slot = reply
 		}
-		if rt.To == ToStaff {
-			return rt, r.cfg.Staff.Handle(ctx, u)
+		if rt.To == ToTeam {
+			return rt, r.cfg.Team.Handle(ctx, u)
 		}
 		return rt, r.cfg.Customers.Handle(ctx, u)
 	}
@@ -181,6 +183,10 @@ func chatOf(tu tgbotapi.Update) int64 {
 	case tu.Message != nil:
 		if tu.Message.Chat != nil {
 			return tu.Message.Chat.ID
+		}
+	case tu.EditedMessage != nil:
+		if tu.EditedMessage.Chat != nil {
+			return tu.EditedMessage.Chat.ID
 		}
 	case tu.CallbackQuery != nil:
 		if m := tu.CallbackQuery.Message; m != nil && m.Chat != nil {

@@ -59,8 +59,8 @@ func newRoutes(t *testing.T) routes {
 		Customers:   r.customers,
 		SalesChatID: routerSalesChat,
 		SalesGroup:  r.group,
-		Team:        routerTeam{},
-		Staff:       r.staff,
+		Members:     routerTeam{},
+		Team:        r.staff,
 	})
 	require.NoError(t, err)
 	return r
@@ -85,10 +85,14 @@ func TestRouterSendsEachUpdateToExactlyItsDestination(t *testing.T) {
 		{"stranger's staff command", telegramtest.Text(routerCustomer, routerCustomer, "/stats 7d"), telegram.ToCustomers, bot.InputCommand},
 		{"customer blocks the bot", telegramtest.Membership(routerCustomer, routerCustomer, "kicked"), telegram.ToCustomers, bot.InputBlocked},
 		{"customer unblocks the bot", telegramtest.Membership(routerCustomer, routerCustomer, "member"), telegram.ToCustomers, bot.InputUnblocked},
-		{"member's staff command in private", telegramtest.Text(routerMember, routerMember, "/stats 7d"), telegram.ToStaff, bot.InputCommand},
-		{"member's staff command, upper case", telegramtest.Text(routerMember, routerMember, "/Funnel"), telegram.ToStaff, bot.InputCommand},
-		{"member's customer command", telegramtest.Text(routerMember, routerMember, "/start"), telegram.ToCustomers, bot.InputCommand},
-		{"member's text in private", telegramtest.Text(routerMember, routerMember, "hi"), telegram.ToCustomers, bot.InputText},
+		{"member's staff command in private", telegramtest.Text(routerMember, routerMember, "/stats 7d"), telegram.ToTeam, bot.InputCommand},
+		{"member's staff command, upper case", telegramtest.Text(routerMember, routerMember, "/Funnel"), telegram.ToTeam, bot.InputCommand},
+		// A team member is never a customer: /start, /help, text and
+		// buttons in their private chat are the team's to answer.
+		{"member's /start", telegramtest.Text(routerMember, routerMember, "/start"), telegram.ToTeam, bot.InputCommand},
+		{"member's /help", telegramtest.Text(routerMember, routerMember, "/help"), telegram.ToTeam, bot.InputCommand},
+		{"member's text in private", telegramtest.Text(routerMember, routerMember, "hi"), telegram.ToTeam, bot.InputText},
+		{"member's button in private", telegramtest.Callback(routerMember, routerMember, 8, "need:buy"), telegram.ToTeam, bot.InputButton},
 		{"member's staff command in another group", telegramtest.Text(-100777, routerMember, "/stats"), telegram.ToCustomers, bot.InputCommand},
 		{"message in the sales group", telegramtest.Text(routerSalesChat, routerMember, "150000"), telegram.ToSalesGroup, ""},
 		{"staff command in the sales group", telegramtest.Text(routerSalesChat, routerMember, "/stats"), telegram.ToSalesGroup, ""},
@@ -113,18 +117,18 @@ func TestRouterSendsEachUpdateToExactlyItsDestination(t *testing.T) {
 			require.Equal(t, tt.to, routed.To)
 			got := map[telegram.Destination]int{
 				telegram.ToCustomers:  len(r.customers.IDs()),
-				telegram.ToStaff:      len(r.staff.IDs()),
+				telegram.ToTeam:       len(r.staff.IDs()),
 				telegram.ToSalesGroup: len(r.group.updates),
 			}
-			want := map[telegram.Destination]int{telegram.ToCustomers: 0, telegram.ToStaff: 0, telegram.ToSalesGroup: 0}
+			want := map[telegram.Destination]int{telegram.ToCustomers: 0, telegram.ToTeam: 0, telegram.ToSalesGroup: 0}
 			if tt.to != telegram.Ignored {
 				want[tt.to] = 1
 			}
 			require.Equal(t, want, got, "exactly its destination")
 			switch tt.to {
-			case telegram.ToCustomers, telegram.ToStaff:
+			case telegram.ToCustomers, telegram.ToTeam:
 				h := r.customers
-				if tt.to == telegram.ToStaff {
+				if tt.to == telegram.ToTeam {
 					h = r.staff
 				}
 				require.Equal(t, int64(100+i), h.updates[0].ID)
@@ -172,15 +176,15 @@ func TestRouterErrors(t *testing.T) {
 
 	r.staff.err = func(bot.Update, int) error { panic("nil map") }
 	routed, err := r.router.Handle(context.Background(), withID(telegramtest.Text(routerMember, routerMember, "/stats"), 2), nil)
-	require.Equal(t, telegram.ToStaff, routed.To)
+	require.Equal(t, telegram.ToTeam, routed.To)
 	require.ErrorContains(t, err, "panicked")
 
 	for _, cfg := range []telegram.RouterConfig{
 		{},
 		{Customers: &recorder{}, SalesChatID: routerSalesChat},
 		{Customers: &recorder{}, SalesGroup: &groupRecorder{}},
-		{Customers: &recorder{}, Team: routerTeam{}},
-		{Customers: &recorder{}, Staff: &recorder{}},
+		{Customers: &recorder{}, Members: routerTeam{}},
+		{Customers: &recorder{}, Team: &recorder{}},
 	} {
 		_, err := telegram.NewRouter(cfg)
 		require.Error(t, err)

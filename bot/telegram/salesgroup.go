@@ -34,9 +34,27 @@ type SalesGroupOptions struct {
 	// TimeZone shows clock times on cards (UTC when nil); the config's
 	// timezone, which is where the team works.
 	TimeZone *time.Location
+	// Language is the team's language (the config's `language:`): the
+	// group is one room, so its cards speak the team's language, not a
+	// member's. "" is English.
+	Language string
 	// Logger receives failures, with lead and user ids; never the text of
 	// cards or replies, which are personal data.
 	Logger *slog.Logger
+	// Topics: the group is a forum, and each lead's card opens a topic of
+	// its own where its conversation goes (telegram.sales_topics). When
+	// Telegram refuses the topic (the group is not a forum), the card and
+	// its conversation go to the group as usual.
+	Topics bool
+	// Team answers the team's commands in the group (bot.Team); nil
+	// leaves them to one line of help.
+	Team GroupTeam
+	// Cards gives /lead its card (crm.Sales); nil turns /lead into a
+	// team command like the others.
+	Cards CardSource
+	// Desk schedules call-backs from the card's Call back button
+	// (crm.Desk); nil answers the button as unknown.
+	Desk CallbackDesk
 }
 
 func (o SalesGroupOptions) withDefaults() SalesGroupOptions {
@@ -56,11 +74,18 @@ const (
 	dataPrefix    = "vk:"
 	actLostReason = "lostr"
 	actBack       = "back"
+	// actCallbackAt picks a call-back time
+	// ("vk:cbat:<lead>:<codes>:<when>", the time written 15.00).
+	actCallbackAt = "cbat"
 )
 
-// Texts the team reads, and the one the handler finds in a reply.
+// actCallback offers the quick call-back times; a button on the card like
+// the funnel's actions, though not one of crm's.
+const actCallback crm.ActionKind = "cb"
+
+// The text the handler finds in a reply, and sizes (the team's texts are
+// bot.TeamText keys).
 const (
-	teamOnly = "Only the sales team can do this"
 	// amountMarker is how the handler recognises a reply to its own
 	// question: the question names the lead after it, and Telegram hands
 	// the replied-to text back with the reply.
@@ -95,12 +120,52 @@ func NewSalesGroup(sender bot.Sender, chatID int64, opts SalesGroupOptions) *Sal
 func (g *SalesGroup) Channel() string { return "telegram" }
 
 // PostCard implements crm.SalesNotifier.
+//
+// With Topics the card opens a topic of its own named after the lead, and
+// its reference carries the topic: "<chat id>:<message id>:<thread id>".
 func (g *SalesGroup) PostCard(ctx context.Context, card *crm.LeadCard) (string, error) {
-	id, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: cardText(card, g.opts.TimeZone)}, cardButtons(card))
+	thread := 0
+	if g.opts.Topics {
+		id, err := g.sender.Send(ctx, bot.Message{ChatID: g.chatID, CreateTopic: topicName(card)})
+		var ae *APIError
+		switch {
+		case errors.As(err, &ae) && ae.Code == 400:
+			g.opts.Logger.WarnContext(ctx, "sales group: no topic for the lead, posting in the group", "lead_id", card.Lead.ID, "err", err)
+		case err != nil:
+			return "", fmt.Errorf("open topic of lead %d: %w", card.Lead.ID, err)
+		default:
+			thread = id
+		}
+	}
+	id, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: cardText(card, g.format()), ThreadID: thread}, cardButtons(card, g.opts.Language))
 	if err != nil {
 		return "", fmt.Errorf("post card of lead %d: %w", card.Lead.ID, err)
 	}
-	return formatRef(g.chatID, id), nil
+	ref := formatRef(g.chatID, id)
+	if thread != 0 {
+		ref += ":" + strconv.Itoa(thread)
+	}
+	return ref, nil
+}
+
+// topicName names a lead's topic: its number and the customer, when the
+// card may show who they are.
+func topicName(card *crm.LeadCard) string {
+	name := "#" + strconv.FormatInt(card.Lead.ID, 10)
+	if n := card.Contact.Name(); n != "" && !card.Erased {
+		name += " · " + n
+	}
+	return name
+}
+
+// threadOf is the forum topic of a card reference, 0 without one.
+func threadOf(ref string) int {
+	parts := strings.Split(ref, ":")
+	if len(parts) != 3 {
+		return 0
+	}
+	t, _ := strconv.Atoi(parts[2])
+	return t
 }
 
 // UpdateCard implements crm.SalesNotifier. A card someone deleted from the
@@ -110,8 +175,8 @@ func (g *SalesGroup) UpdateCard(ctx context.Context, ref string, card *crm.LeadC
 	if err != nil {
 		return fmt.Errorf("update card of lead %d: %w", card.Lead.ID, err)
 	}
-	m := bot.Message{ChatID: chatID, Text: cardText(card, g.opts.TimeZone), EditMessageID: msgID}
-	if _, err := g.send(ctx, m, cardButtons(card)); err != nil {
+	m := bot.Message{ChatID: chatID, Text: cardText(card, g.format()), EditMessageID: msgID}
+	if _, err := g.send(ctx, m, cardButtons(card, g.opts.Language)); err != nil {
 		var ae *APIError
 		if errors.As(err, &ae) && ae.Code == 400 && strings.Contains(ae.Description, "message to edit not found") {
 			g.opts.Logger.WarnContext(ctx, "sales group: card gone, not updated", "lead_id", card.Lead.ID, "ref", ref)
@@ -129,15 +194,16 @@ func (g *SalesGroup) Escalate(ctx context.Context, _ string, card *crm.LeadCard,
 	f := g.format()
 	v := bot.NewCard(card, f)
 	var b strings.Builder
-	fmt.Fprintf(&b, "⏰ Lead #%d not claimed for %s\n", card.Lead.ID, f.Age(cardNow(card).Sub(arrivedAt(card))))
-	fmt.Fprintf(&b, "%s %s · score %d · %s", v.Mark, clipText(v.Name, 80), v.Score, v.Temperature)
+	lang := g.opts.Language
+	b.WriteString("⏰ " + bot.TeamTextf(lang, "tg.escalated", v.Number, f.Age(cardNow(card).Sub(arrivedAt(card)))) + "\n")
+	fmt.Fprintf(&b, "%s %s · %s · %s", v.Mark, clipText(v.Name, 80), bot.TeamTextf(lang, "card.score", v.Score), v.Temperature)
 	if c := contactLine(v); c != "" {
 		b.WriteString("\n" + c)
 	}
 	if names := managerNames(heads); names != "" {
-		b.WriteString("\n" + names + ": please take it or hand it to someone.")
+		b.WriteString("\n" + bot.TeamTextf(lang, "tg.escalate_heads", names))
 	}
-	_, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: b.String()}, cardButtons(card))
+	_, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: b.String()}, cardButtons(card, lang))
 	if err != nil {
 		return fmt.Errorf("escalate lead %d: %w", card.Lead.ID, err)
 	}
@@ -150,15 +216,16 @@ func (g *SalesGroup) Remind(ctx context.Context, _ string, card *crm.LeadCard, r
 	f := g.format()
 	v := bot.NewCard(card, f)
 	var b strings.Builder
-	fmt.Fprintf(&b, "⏰ %s, lead #%d (%s) ", rep.Name, card.Lead.ID, clipText(v.Name, 80))
+	lang := g.opts.Language
+	claimed := ""
 	if card.ClaimedAt != nil {
-		fmt.Fprintf(&b, "was claimed %s and ", f.Ago(cardNow(card), *card.ClaimedAt))
+		claimed = bot.TeamTextf(lang, "tg.remind_claimed", f.Ago(cardNow(card), *card.ClaimedAt))
 	}
-	b.WriteString("still waits for contact.")
+	b.WriteString("⏰ " + bot.TeamTextf(lang, "tg.remind", rep.Name, v.Number, clipText(v.Name, 80), claimed))
 	if c := contactLine(v); c != "" {
 		b.WriteString("\n" + c)
 	}
-	_, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: b.String()}, cardButtons(card))
+	_, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: b.String()}, cardButtons(card, lang))
 	if err != nil {
 		return fmt.Errorf("remind of lead %d: %w", card.Lead.ID, err)
 	}
@@ -177,7 +244,7 @@ func (g *SalesGroup) Digest(ctx context.Context, title string, cards []*crm.Lead
 	for i, c := range cards {
 		v := bot.NewCard(c, g.format())
 		var entry strings.Builder
-		fmt.Fprintf(&entry, "\n%d. %s · score %d · %s", i+1, cardTitle(v), v.Score, v.Source)
+		fmt.Fprintf(&entry, "\n%d. %s · %s · %s", i+1, cardTitle(v), bot.TeamTextf(g.opts.Language, "card.score", v.Score), v.Source)
 		if v.Age != "" {
 			entry.WriteString(" · " + v.Age)
 		}
@@ -191,12 +258,12 @@ func (g *SalesGroup) Digest(ctx context.Context, title string, cards []*crm.Lead
 			entry.WriteString("\n   " + who)
 		}
 		if utf8.RuneCountInString(b.String())+utf8.RuneCountInString(entry.String()) > maxText-40 {
-			fmt.Fprintf(&b, "\n\n… and %d more", len(cards)-i)
+			b.WriteString("\n\n… " + bot.TeamTextf(g.opts.Language, "digest.more", len(cards)-i))
 			break
 		}
 		b.WriteString(entry.String())
 		if v.State == bot.CardUnclaimed {
-			claims = append(claims, bot.Button{Text: fmt.Sprintf("🙋 Claim #%d", c.Lead.ID), Data: callbackData(string(crm.ActClaim), c.Lead.ID)})
+			claims = append(claims, bot.Button{Text: "🙋 " + bot.TeamTextf(g.opts.Language, "button.claim_n", c.Lead.ID), Data: callbackData(string(crm.ActClaim), c.Lead.ID)})
 		}
 	}
 	var rows [][]bot.Button
@@ -259,6 +326,7 @@ func formatRef(chatID int64, msgID int) string {
 
 func parseRef(ref string) (chatID int64, msgID int, err error) {
 	c, m, ok := strings.Cut(ref, ":")
+	m, _, _ = strings.Cut(m, ":") // a card's topic, if any
 	chatID, err1 := strconv.ParseInt(c, 10, 64)
 	msgID, err2 := strconv.Atoi(m)
 	if !ok || err1 != nil || err2 != nil || chatID == 0 || msgID <= 0 {
@@ -268,34 +336,62 @@ func parseRef(ref string) (chatID int64, msgID int, err error) {
 }
 
 // actionButton is the button of one action on a card.
-func actionButton(kind crm.ActionKind, leadID int64) bot.Button {
-	label := map[crm.ActionKind]string{
-		crm.ActClaim:     "🙋 Claim",
-		crm.ActContacted: "📞 Contacted",
-		crm.ActWon:       "✅ Won",
-		crm.ActLost:      "❌ Lost",
+func actionButton(kind crm.ActionKind, leadID int64, lang string) bot.Button {
+	mark := map[crm.ActionKind]string{
+		crm.ActClaim:     "🙋 ",
+		crm.ActContacted: "📞 ",
+		crm.ActWon:       "✅ ",
+		crm.ActLost:      "❌ ",
+		actCallback:      "⏰ ",
+		crm.ActReopen:    "♻️ ",
 	}[kind]
-	return bot.Button{Text: label, Data: callbackData(string(kind), leadID)}
+	return bot.Button{Text: mark + bot.ActionLabel(lang, kind), Data: callbackData(string(kind), leadID)}
 }
 
-// cardButtons are the actions of the card's state in one row and the link
-// to the customer in another. A closed lead has none, as on Slack.
-func cardButtons(c *crm.LeadCard) [][]bot.Button {
-	kinds := bot.StateOf(c).Actions()
+// cardButtons are the actions of the card's state in one row, Call back
+// in another once the lead is someone's, and the link to the customer in
+// a third. A closed lead has none, as on Slack.
+func cardButtons(c *crm.LeadCard, lang string) [][]bot.Button {
+	kinds := bot.ActionsOf(c)
 	if len(kinds) == 0 {
 		return nil
 	}
-	rows := [][]bot.Button{actionRow(kinds, c.Lead.ID)}
+	if st := bot.StateOf(c); st == bot.CardClaimed || st == bot.CardContacted {
+		kinds = append(kinds, actCallback)
+	}
+	rows := actionRows(kinds, c.Lead.ID, lang)
 	if link := customerLink(c.Contact); link != "" {
-		rows = append(rows, []bot.Button{{Text: "💬 Customer in Telegram", URL: link}})
+		rows = append(rows, []bot.Button{{Text: "💬 " + bot.TeamText(lang, "button.customer_tg"), URL: link}})
 	}
 	return rows
 }
 
-func actionRow(kinds []crm.ActionKind, leadID int64) []bot.Button {
+// actionRows are the funnel's actions in one row and Call back, when it
+// is among kinds, in a row of its own.
+func actionRows(kinds []crm.ActionKind, leadID int64, lang string) [][]bot.Button {
+	var funnel []crm.ActionKind
+	callback := false
+	for _, k := range kinds {
+		if k == actCallback {
+			callback = true
+			continue
+		}
+		funnel = append(funnel, k)
+	}
+	var rows [][]bot.Button
+	if len(funnel) > 0 {
+		rows = append(rows, actionRow(funnel, leadID, lang))
+	}
+	if callback {
+		rows = append(rows, []bot.Button{actionButton(actCallback, leadID, lang)})
+	}
+	return rows
+}
+
+func actionRow(kinds []crm.ActionKind, leadID int64, lang string) []bot.Button {
 	row := make([]bot.Button, 0, len(kinds))
 	for _, k := range kinds {
-		row = append(row, actionButton(k, leadID))
+		row = append(row, actionButton(k, leadID, lang))
 	}
 	return row
 }
@@ -320,13 +416,14 @@ func callbackData(action string, leadID int64, extra ...string) string {
 
 // format is how the group's texts write figures (bot.Format).
 func (g *SalesGroup) format() bot.Format {
-	return bot.Format{Lang: bot.TeamLanguage, Loc: g.opts.TimeZone}
+	return bot.Format{Lang: g.opts.Language, Loc: g.opts.TimeZone}
 }
 
 // cardText lays out bot.NewCard's facts as the group's plain text, one
 // fact a line.
-func cardText(c *crm.LeadCard, loc *time.Location) string {
-	v := bot.NewCard(c, bot.Format{Lang: bot.TeamLanguage, Loc: loc})
+func cardText(c *crm.LeadCard, f bot.Format) string {
+	v := bot.NewCard(c, f)
+	lang := v.Lang
 	var b strings.Builder
 	b.WriteString(cardTitle(v) + "\n")
 	if line := contactLine(v); line != "" {
@@ -335,7 +432,7 @@ func cardText(c *crm.LeadCard, loc *time.Location) string {
 	if v.Erased != "" {
 		b.WriteString("🔒 " + v.Erased + "\n")
 	}
-	fmt.Fprintf(&b, "⭐ Score %d · %s\n", v.Score, v.Temperature)
+	fmt.Fprintf(&b, "⭐ %s · %s\n", label(bot.TeamTextf(lang, "card.score", v.Score)), v.Temperature)
 	for _, a := range v.Answers {
 		value := a.Value
 		if value == "" {
@@ -343,22 +440,22 @@ func cardText(c *crm.LeadCard, loc *time.Location) string {
 		}
 		fmt.Fprintf(&b, "  • %s: %s (%+d)\n", clipText(a.Question, 120), clipText(value, 200), a.Score)
 	}
-	b.WriteString("📣 Source: " + v.Source)
+	b.WriteString("📣 " + bot.TeamText(lang, "card.source") + ": " + v.Source)
 	if v.Landing != "" {
-		b.WriteString(" · landing: " + v.Landing)
+		b.WriteString(" · " + bot.TeamText(lang, "card.landing") + ": " + v.Landing)
 	}
 	b.WriteString("\n")
 	if v.Age != "" {
-		fmt.Fprintf(&b, "🕒 Arrived %s (%s)\n", v.Age, v.Arrived)
+		b.WriteString("🕒 " + bot.TeamTextf(lang, "card.arrived", v.Age, v.Arrived) + "\n")
 	}
-	fmt.Fprintf(&b, "📍 Stage: %s", v.Stage)
+	b.WriteString("📍 " + bot.TeamText(lang, "card.stage") + ": " + v.Stage)
 	if s := statusLine(v); s != "" {
 		b.WriteString("\n" + s)
 	}
 	if v.Escalations > 0 {
-		fmt.Fprintf(&b, "\n⏰ Escalated %d× (not claimed in time)", v.Escalations)
+		b.WriteString("\n⏰ " + bot.TeamTextf(lang, "card.escalated", v.Escalations))
 	}
-	if win := bot.WinLines(c.Win); len(win) > 0 {
+	if win := bot.WinLinesIn(c.Win, lang); len(win) > 0 {
 		b.WriteString("\n🎯 " + strings.Join(win, "\n"))
 	}
 	return clipText(b.String(), maxText)
@@ -380,15 +477,15 @@ func statusLine(v bot.Card) string {
 		parts = append(parts, "👤 "+v.Owner)
 	}
 	if v.Contacted != "" {
-		parts = append(parts, "📞 Contacted at "+v.Contacted)
+		parts = append(parts, "📞 "+bot.TeamTextf(v.Lang, "card.contacted_at", v.Contacted))
 	}
 	switch {
 	case v.Won && v.Amount != "":
-		parts = append(parts, "✅ Won: "+v.Amount)
+		parts = append(parts, "✅ "+bot.TeamText(v.Lang, "card.won")+": "+v.Amount)
 	case v.Won:
-		parts = append(parts, "✅ Won")
+		parts = append(parts, "✅ "+bot.TeamText(v.Lang, "card.won"))
 	case v.Lost != "":
-		parts = append(parts, "❌ Lost: "+v.Lost)
+		parts = append(parts, "❌ "+bot.TeamText(v.Lang, "card.lost")+": "+v.Lost)
 	}
 	return strings.Join(parts, "\n")
 }
@@ -463,6 +560,7 @@ func clipText(s string, n int) string {
 // "/won <lead> <amount>", which the question mentions; a command also
 // reaches a bot whose group privacy mode is on.
 type SalesGroupHandler struct {
+	conv   Conversation
 	desk   crm.SalesDesk
 	sender bot.Sender
 	chatID int64
@@ -525,6 +623,11 @@ type salesInput struct {
 	// was the bot's.
 	repliedBot  bool
 	repliedText string
+	// repliedID is the bot's message replied to, messageID the reply.
+	repliedID int
+	// editedAt is set (the edit's time) when the message is an edit of
+	// one sent before.
+	editedAt int
 }
 
 func fromBotUpdate(u bot.Update) salesInput {
@@ -556,6 +659,13 @@ func salesUpdate(u tgbotapi.Update) (salesInput, bool) {
 			messageText: q.Message.Text,
 			keyboard:    q.Message.ReplyMarkup,
 		}, true
+	case u.EditedMessage != nil:
+		m := u.EditedMessage
+		if m.Chat == nil || m.From == nil || m.From.IsBot || m.EditDate == 0 {
+			return salesInput{}, false
+		}
+		return salesInput{chatID: m.Chat.ID, user: toUser(m.From), text: bot.StorableText(m.Text),
+			messageID: m.MessageID, editedAt: m.EditDate}, true
 	case u.Message != nil:
 		m := u.Message
 		if m.Chat == nil || m.From == nil || m.From.IsBot {
@@ -569,8 +679,9 @@ func salesUpdate(u tgbotapi.Update) (salesInput, bool) {
 			in.text = bot.StorableText(m.Text)
 		}
 		if r := m.ReplyToMessage; r != nil && r.From != nil && r.From.IsBot {
-			in.repliedBot, in.repliedText = true, r.Text
+			in.repliedBot, in.repliedText, in.repliedID = true, r.Text, r.MessageID
 		}
+		in.messageID = m.MessageID
 		return in, true
 	}
 	return salesInput{}, false
@@ -578,16 +689,23 @@ func salesUpdate(u tgbotapi.Update) (salesInput, bool) {
 
 func (h *SalesGroupHandler) handle(ctx context.Context, in salesInput) error {
 	switch {
+	case in.editedAt != 0:
+		return h.edit(ctx, in)
 	case in.callbackID != "":
 		return h.press(ctx, in)
 	case in.command == "won":
 		return h.wonCommand(ctx, in)
+	case in.command != "":
+		return h.command(ctx, in)
 	case in.repliedBot:
 		if m := amountFor.FindStringSubmatch(in.repliedText); m != nil {
 			leadID, err := strconv.ParseInt(m[1], 10, 64)
 			if err == nil && leadID > 0 {
 				return h.amountReply(ctx, in, leadID, in.text)
 			}
+		}
+		if _, err := h.reply(ctx, in); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -598,17 +716,18 @@ func (h *SalesGroupHandler) handle(ctx context.Context, in salesInput) error {
 func (h *SalesGroupHandler) press(ctx context.Context, in salesInput) error {
 	m, ok := h.desk.ManagerByTelegram(in.user.ID)
 	if !ok || in.user.ID == 0 {
-		h.answer(ctx, in, teamOnly)
+		h.answer(ctx, in, bot.TeamText(h.opts.Language, "tg.team_only"))
 		return nil
 	}
+	lang := bot.MemberLang(m, h.opts.Language) // a notice goes to the one who pressed
 	action, leadID, extra, ok := parseData(in.data)
 	if !ok {
-		h.answer(ctx, in, "Unknown button")
+		h.answer(ctx, in, bot.TeamText(lang, "tg.unknown_button"))
 		return nil
 	}
 	switch action {
-	case string(crm.ActClaim), string(crm.ActContacted):
-		notice := map[string]string{string(crm.ActClaim): "Claimed", string(crm.ActContacted): "Marked contacted"}[action]
+	case string(crm.ActClaim), string(crm.ActContacted), string(crm.ActReopen):
+		notice := bot.TeamText(lang, "tg.done_"+action)
 		if err := h.act(ctx, crm.Action{LeadID: leadID, Kind: crm.ActionKind(action), By: m}); err != nil {
 			notice = h.failure(ctx, err, leadID, action)
 		}
@@ -623,8 +742,12 @@ func (h *SalesGroupHandler) press(ctx context.Context, in salesInput) error {
 		return h.lostReason(ctx, in, m, leadID, extra)
 	case actBack:
 		return h.back(ctx, in, leadID, extra)
+	case string(actCallback):
+		return h.callbackChoices(ctx, in, m, leadID)
+	case actCallbackAt:
+		return h.callbackAt(ctx, in, m, leadID, extra)
 	}
-	h.answer(ctx, in, "Unknown button")
+	h.answer(ctx, in, bot.TeamText(lang, "tg.unknown_button"))
 	return nil
 }
 
@@ -662,7 +785,7 @@ func (h *SalesGroupHandler) failure(ctx context.Context, err error, leadID int64
 		return crm.ErrorMessage(err)
 	}
 	h.opts.Logger.ErrorContext(ctx, "sales group: action failed", "lead_id", leadID, "action", action, "err", err)
-	return "Could not save that, please try again"
+	return bot.TeamText(h.opts.Language, "tg.try_again")
 }
 
 // answer stops the button's spinner with a notice. A failure is logged
@@ -721,7 +844,7 @@ func (h *SalesGroupHandler) wonCommand(ctx context.Context, in salesInput) error
 func (h *SalesGroupHandler) amountReply(ctx context.Context, in salesInput, leadID int64, text string) error {
 	m, ok := h.desk.ManagerByTelegram(in.user.ID)
 	if !ok || in.user.ID == 0 {
-		h.say(ctx, teamOnly+".")
+		h.say(ctx, bot.TeamText(h.opts.Language, "tg.team_only")+".")
 		return nil
 	}
 	typed := clipText(strings.TrimSpace(text), 40)
@@ -748,7 +871,7 @@ func (h *SalesGroupHandler) amountReply(ctx context.Context, in salesInput, lead
 func (h *SalesGroupHandler) showReasons(ctx context.Context, in salesInput, m crm.Manager, leadID int64) error {
 	reasons := h.desk.LostReasons()
 	if len(reasons) == 0 {
-		notice := "Marked lost"
+		notice := bot.TeamText(h.opts.Language, "tg.marked_lost")
 		if err := h.act(ctx, crm.Action{LeadID: leadID, Kind: crm.ActLost, By: m}); err != nil {
 			notice = h.failure(ctx, err, leadID, string(crm.ActLost))
 		}
@@ -757,19 +880,20 @@ func (h *SalesGroupHandler) showReasons(ctx context.Context, in salesInput, m cr
 	}
 	var rows [][]bot.Button
 	for i, r := range reasons[:min(len(reasons), maxReasonButtons)] {
-		rows = append(rows, []bot.Button{{Text: clipText(r, 40), Data: callbackData(actLostReason, leadID, strconv.Itoa(i))}})
+		rows = append(rows, []bot.Button{{Text: clipText(bot.LostReasonText(h.opts.Language, r), 40), Data: callbackData(actLostReason, leadID, strconv.Itoa(i))}})
 	}
-	h.answer(ctx, in, "Why was it lost?")
+	h.answer(ctx, in, bot.TeamText(h.opts.Language, "tg.why_lost"))
+	back := "↩ " + bot.TeamText(h.opts.Language, "tg.back")
 	if in.messageText == "" {
-		rows = append(rows, []bot.Button{{Text: "↩ Back", Data: callbackData(actBack, leadID)}})
-		text := fmt.Sprintf("%s, why was lead #%d lost?", m.Name, leadID)
+		rows = append(rows, []bot.Button{{Text: back, Data: callbackData(actBack, leadID)}})
+		text := bot.TeamTextf(h.opts.Language, "tg.why_lost_of", m.Name, bot.Format{Lang: h.opts.Language}.LeadNumber(leadID))
 		if _, err := h.sender.Send(ctx, bot.Message{ChatID: h.chatID, Text: text, Buttons: rows}); err != nil {
 			return fmt.Errorf("list lost reasons for lead %d: %w", leadID, err)
 		}
 		return nil
 	}
 	// Back remembers the actions the message had, and the links stay.
-	rows = append(rows, []bot.Button{{Text: "↩ Back", Data: callbackData(actBack, leadID, actionCodes(in.keyboard))}})
+	rows = append(rows, []bot.Button{{Text: back, Data: callbackData(actBack, leadID, actionCodes(in.keyboard))}})
 	rows = append(rows, linkRows(in.keyboard)...)
 	edit := bot.Message{ChatID: h.chatID, Text: in.messageText, Buttons: rows, EditMessageID: in.messageID}
 	if _, err := h.sender.Send(ctx, edit); err != nil {
@@ -785,7 +909,7 @@ func (h *SalesGroupHandler) lostReason(ctx context.Context, in salesInput, m crm
 	reasons := h.desk.LostReasons()
 	i, err := strconv.Atoi(extra)
 	if err != nil || i < 0 || i >= len(reasons) {
-		h.answer(ctx, in, "That reason is no longer on the list, press Lost again")
+		h.answer(ctx, in, bot.TeamTextf(h.opts.Language, "tg.reason_gone", bot.ActionLabel(h.opts.Language, crm.ActLost)))
 		return nil
 	}
 	reason := reasons[i]
@@ -793,9 +917,10 @@ func (h *SalesGroupHandler) lostReason(ctx context.Context, in salesInput, m crm
 		h.answer(ctx, in, h.failure(ctx, err, leadID, string(crm.ActLost)))
 		return nil
 	}
-	h.answer(ctx, in, "Marked lost: "+reason)
+	said := bot.LostReasonText(h.opts.Language, reason)
+	h.answer(ctx, in, bot.TeamText(h.opts.Language, "tg.marked_lost")+": "+said)
 	if in.messageText == "" {
-		text := fmt.Sprintf("❌ Lead #%d lost: %s (%s)", leadID, reason, m.Name)
+		text := "❌ " + bot.TeamTextf(h.opts.Language, "tg.lost_of", bot.Format{Lang: h.opts.Language}.LeadNumber(leadID), said, m.Name)
 		if _, err := h.sender.Send(ctx, bot.Message{ChatID: h.chatID, Text: text, EditMessageID: in.messageID}); err != nil {
 			h.opts.Logger.WarnContext(ctx, "sales group: close reasons", "lead_id", leadID, "err", err)
 		}
@@ -808,12 +933,18 @@ func (h *SalesGroupHandler) lostReason(ctx context.Context, in salesInput, m crm
 // is not known is left for its next refresh rather than overwritten.
 func (h *SalesGroupHandler) back(ctx context.Context, in salesInput, leadID int64, codes string) error {
 	h.answer(ctx, in, "")
+	return h.restore(ctx, in, leadID, codes)
+}
+
+// restore puts back the actions codes names on the message in (a list
+// sent on its own says the lead stays open instead).
+func (h *SalesGroupHandler) restore(ctx context.Context, in salesInput, leadID int64, codes string) error {
 	var m bot.Message
 	switch {
 	case codes == "":
-		m = bot.Message{ChatID: h.chatID, Text: fmt.Sprintf("Lead #%d stays open.", leadID), EditMessageID: in.messageID}
+		m = bot.Message{ChatID: h.chatID, Text: bot.TeamTextf(h.opts.Language, "tg.stays_open", bot.Format{Lang: h.opts.Language}.LeadNumber(leadID)), EditMessageID: in.messageID}
 	case in.messageText != "":
-		rows := [][]bot.Button{actionRow(decodeActions(codes), leadID)}
+		rows := actionRows(decodeActions(codes), leadID, h.opts.Language)
 		rows = append(rows, linkRows(in.keyboard)...)
 		m = bot.Message{ChatID: h.chatID, Text: in.messageText, Buttons: rows, EditMessageID: in.messageID}
 	default:
@@ -827,7 +958,7 @@ func (h *SalesGroupHandler) back(ctx context.Context, in salesInput, leadID int6
 
 // Action codes: the actions a message had, one letter each, carried by
 // Back so it can put them back.
-var actionCode = map[crm.ActionKind]byte{crm.ActClaim: 'k', crm.ActContacted: 'c', crm.ActWon: 'w', crm.ActLost: 'l'}
+var actionCode = map[crm.ActionKind]byte{crm.ActClaim: 'k', crm.ActContacted: 'c', crm.ActWon: 'w', crm.ActLost: 'l', actCallback: 'b', crm.ActReopen: 'r'}
 
 func actionCodes(kb *tgbotapi.InlineKeyboardMarkup) string {
 	var b strings.Builder
@@ -853,7 +984,7 @@ func actionCodes(kb *tgbotapi.InlineKeyboardMarkup) string {
 
 func decodeActions(codes string) []crm.ActionKind {
 	var out []crm.ActionKind
-	for _, k := range []crm.ActionKind{crm.ActClaim, crm.ActContacted, crm.ActWon, crm.ActLost} {
+	for _, k := range []crm.ActionKind{crm.ActClaim, crm.ActContacted, crm.ActWon, crm.ActLost, actCallback, crm.ActReopen} {
 		if strings.IndexByte(codes, actionCode[k]) >= 0 {
 			out = append(out, k)
 		}
@@ -966,4 +1097,13 @@ func parseAmount(s string) (float64, bool) {
 		return 0, false
 	}
 	return v, true
+}
+
+// label capitalises a text that starts a line.
+func label(s string) string {
+	r := []rune(s)
+	if len(r) == 0 {
+		return s
+	}
+	return strings.ToUpper(string(r[:1])) + string(r[1:])
 }

@@ -17,7 +17,7 @@ func (g *SalesGroup) Notify(ctx context.Context, _ string, card *crm.LeadCard, t
 	if names := managerNames(mention); names != "" {
 		text += "\n" + names
 	}
-	if _, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: text}, cardButtons(card)); err != nil {
+	if _, err := g.send(ctx, bot.Message{ChatID: g.chatID, Text: text}, cardButtons(card, g.opts.Language)); err != nil {
 		return fmt.Errorf("notify about lead %d: %w", card.Lead.ID, err)
 	}
 	return nil

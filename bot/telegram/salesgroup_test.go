@@ -143,6 +143,7 @@ const (
 	wonLostRow    = `{"text":"✅ Won","callback_data":"vk:won:42"},{"text":"❌ Lost","callback_data":"vk:lost:42"}`
 	claimedRow    = `[{"text":"📞 Contacted","callback_data":"vk:contacted:42"},` + wonLostRow + `]`
 	contactedRow  = `[` + wonLostRow + `]`
+	cbRow         = `[{"text":"⏰ Call back","callback_data":"vk:cb:42"}]`
 	cardHead      = "🔥 Ivan Petrov · Lead #42\n📞 +79001234567 · ✉️ ivan@example.com · @ivanp\n⭐ Score 70 · Hot\n"
 	cardAnswers   = "  • What brings you here?: Buy (+30)\n  • Your budget?: 150\u202f000 (+30)\n  • Your phone: +79001234567 (+10)\n"
 	cardSource    = "📣 Source: google / cpc / black_friday · landing: pricing\n"
@@ -193,13 +194,13 @@ func TestSalesGroupCardPerStage(t *testing.T) {
 			name:   "claimed",
 			card:   func() *crm.LeadCard { return claimed(sampleCard(), anna) },
 			text:   cardHead + cardAnswers + cardSource + cardArrived + "📍 Stage: Qualified\n👤 Claimed by Anna at 12:05",
-			markup: keyboard(claimedRow, link),
+			markup: keyboard(claimedRow, cbRow, link),
 		},
 		{
 			name:   "contacted",
 			card:   func() *crm.LeadCard { return contacted(claimed(sampleCard(), anna)) },
 			has:    []string{"📍 Stage: Contacted\n👤 Claimed by Anna at 12:05\n📞 Contacted at 12:10"},
-			markup: keyboard(contactedRow, link),
+			markup: keyboard(contactedRow, cbRow, link),
 		},
 		{
 			name: "won",
@@ -217,7 +218,8 @@ func TestSalesGroupCardPerStage(t *testing.T) {
 				c.Lead.Stage, c.Lead.LostReason = crm.StageLost, "too expensive"
 				return c
 			},
-			has: []string{"📍 Stage: Lost\n👤 Claimed by Boris at 12:05\n❌ Lost: too expensive"},
+			has:    []string{"📍 Stage: Lost\n👤 Claimed by Boris at 12:05\n❌ Lost: too expensive or no budget"},
+			markup: keyboard(`[{"text":"♻️ Reopen","callback_data":"vk:reopen:42"}]`, link),
 		},
 		{
 			name: "no username: a link by user id; no source: direct",
@@ -290,7 +292,7 @@ func TestSalesGroupPostAndUpdateCard(t *testing.T) {
 	text, markup, ok := sb.srv.Message(salesChat, msgID)
 	require.True(t, ok)
 	require.Contains(t, text, "👤 Claimed by Anna at 12:05")
-	require.JSONEq(t, keyboard(claimedRow, link), markup)
+	require.JSONEq(t, keyboard(claimedRow, cbRow, link), markup)
 
 	// Closed: the buttons go.
 	card.Lead.Stage, card.Amount = crm.StageWon, 150000
@@ -350,9 +352,9 @@ func TestSalesGroupEscalateRemindDigest(t *testing.T) {
 		require.NoError(t, sb.group.Remind(ctx, "-100777:1", card, boris))
 		sent := sb.srv.Sent(salesChat)
 		require.Len(t, sent, 1)
-		require.Equal(t, "⏰ Boris, lead #42 (Ivan Petrov) was claimed 16 min ago and still waits for contact.\n"+
+		require.Equal(t, "⏰ Boris, Lead #42 (Ivan Petrov) was claimed 16 min ago and still waits for contact.\n"+
 			"📞 +79001234567 · ✉️ ivan@example.com · @ivanp", sent[0].Text)
-		require.JSONEq(t, keyboard(claimedRow, link), sent[0].ReplyMarkup)
+		require.JSONEq(t, keyboard(claimedRow, cbRow, link), sent[0].ReplyMarkup)
 	})
 
 	t.Run("digest", func(t *testing.T) {
@@ -499,10 +501,10 @@ func TestSalesGroupHandlerLostOnTheCard(t *testing.T) {
 	sb := setupSales(t)
 	cardID := postCard(t, sb, claimed(sampleCard(), anna))
 	reasons := keyboard(
-		`[{"text":"too expensive","callback_data":"vk:lostr:42:0"}]`,
+		`[{"text":"too expensive or no budget","callback_data":"vk:lostr:42:0"}]`,
 		`[{"text":"went to a competitor","callback_data":"vk:lostr:42:1"}]`,
 		`[{"text":"no answer","callback_data":"vk:lostr:42:2"}]`,
-		`[{"text":"↩ Back","callback_data":"vk:back:42:cwl"}]`,
+		`[{"text":"↩ Back","callback_data":"vk:back:42:cwlb"}]`,
 		link,
 	)
 
@@ -514,19 +516,19 @@ func TestSalesGroupHandlerLostOnTheCard(t *testing.T) {
 	require.Empty(t, sb.desk.Acts())
 
 	// Back puts the card's buttons back.
-	pressRaw(t, sb, anna.TelegramID, cardID, "vk:back:42:cwl")
+	pressRaw(t, sb, anna.TelegramID, cardID, "vk:back:42:cwlb")
 	_, markup, _ = sb.srv.Message(salesChat, cardID)
-	require.JSONEq(t, keyboard(claimedRow, link), markup)
+	require.JSONEq(t, keyboard(claimedRow, cbRow, link), markup)
 	require.Empty(t, sb.desk.Acts())
 
 	// Once contacted, Back brings back Won and Lost only.
 	contactedID := postCard(t, sb, contacted(claimed(sampleCard(), anna)))
 	pressRaw(t, sb, anna.TelegramID, contactedID, "vk:lost:42")
 	_, markup, _ = sb.srv.Message(salesChat, contactedID)
-	require.Contains(t, markup, `"vk:back:42:wl"`)
-	pressRaw(t, sb, anna.TelegramID, contactedID, "vk:back:42:wl")
+	require.Contains(t, markup, `"vk:back:42:wlb"`)
+	pressRaw(t, sb, anna.TelegramID, contactedID, "vk:back:42:wlb")
 	_, markup, _ = sb.srv.Message(salesChat, contactedID)
-	require.JSONEq(t, keyboard(contactedRow, link), markup)
+	require.JSONEq(t, keyboard(contactedRow, cbRow, link), markup)
 
 	// A reason marks the lead lost.
 	pressRaw(t, sb, anna.TelegramID, cardID, "vk:lost:42")
@@ -555,9 +557,9 @@ func TestSalesGroupHandlerLostWithoutTheMessage(t *testing.T) {
 	pressNeutral(t, sb, boris.TelegramID, cardID, "vk:lost:42")
 	sent := sb.srv.Sent(salesChat)
 	require.Len(t, sent, 2)
-	require.Equal(t, "Boris, why was lead #42 lost?", sent[1].Text)
+	require.Equal(t, "Boris, why was Lead #42 lost?", sent[1].Text)
 	require.JSONEq(t, keyboard(
-		`[{"text":"too expensive","callback_data":"vk:lostr:42:0"}]`,
+		`[{"text":"too expensive or no budget","callback_data":"vk:lostr:42:0"}]`,
 		`[{"text":"went to a competitor","callback_data":"vk:lostr:42:1"}]`,
 		`[{"text":"no answer","callback_data":"vk:lostr:42:2"}]`,
 		`[{"text":"↩ Back","callback_data":"vk:back:42"}]`,
@@ -569,7 +571,7 @@ func TestSalesGroupHandlerLostWithoutTheMessage(t *testing.T) {
 	pressNeutral(t, sb, boris.TelegramID, listID, "vk:lostr:42:0")
 	require.Equal(t, []crm.Action{{LeadID: 42, Kind: crm.ActLost, By: boris, Reason: "too expensive"}}, sb.desk.Acts())
 	text, markup, _ := sb.srv.Message(salesChat, listID)
-	require.Equal(t, "❌ Lead #42 lost: too expensive (Boris)", text)
+	require.Equal(t, "❌ Lead #42 lost: too expensive or no budget (Boris)", text)
 	require.Empty(t, markup)
 
 	// Back on a list of its own closes it.
@@ -797,7 +799,7 @@ func TestSalesGroupCardOfForgottenCustomer(t *testing.T) {
 	require.True(t, ok)
 	require.True(t, strings.HasPrefix(text, "🔥 Lead #42\n🔒 Данные клиента удалены по его просьбе\n⭐ Score 70"), text)
 	require.Contains(t, text, "👤 Claimed by Anna")
-	require.JSONEq(t, keyboard(claimedRow), markup, "no link to the customer")
+	require.JSONEq(t, keyboard(claimedRow, cbRow), markup, "no link to the customer")
 	for _, personal := range []string{"Ivan", "Petrov", "ivanp", "+7900", "ivan@", "777"} {
 		require.NotContains(t, text+markup, personal)
 	}

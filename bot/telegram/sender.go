@@ -137,6 +137,10 @@ func (e *APIError) Error() string {
 // account; writing to them again only earns more 403s.
 func (e *APIError) Blocked() bool { return e.Code == 403 }
 
+// Permanent reports a refusal no retry will change (400: the chat is
+// gone, the text is unacceptable).
+func (e *APIError) Permanent() bool { return e.Code == 400 }
+
 // NewSender returns a Sender over api. limiter nil means a LocalLimiter,
 // right for one process only.
 func NewSender(api *API, limiter bot.Limiter, opts SenderOptions) *Sender {
@@ -169,11 +173,14 @@ func (s *Sender) Send(ctx context.Context, m bot.Message) (int, error) {
 // send is Send with the first attempt's slot reserved already when
 // reserved is set (by Reply), as a call of the reply given wr.
 func (s *Sender) send(ctx context.Context, wr *WebhookReply, m bot.Message, reserved *slot) (int, error) {
+	if m.CreateTopic != "" || m.ThreadID != 0 {
+		return s.sendRaw(ctx, m, reserved)
+	}
 	c, err := toChattable(m)
 	if err != nil {
 		return 0, fmt.Errorf("telegram: send to chat %d: %w", m.ChatID, err)
 	}
-	resp, err := s.do(ctx, wr, m.ChatID, c, reserved)
+	resp, err := s.do(ctx, wr, m.ChatID, chattable{c}, reserved)
 	if err != nil {
 		var ae *APIError
 		if m.EditMessageID != 0 && errors.As(err, &ae) && ae.Code == 400 &&
@@ -206,7 +213,7 @@ func (s *Sender) AnswerCallback(ctx context.Context, a bot.CallbackAnswer) error
 }
 
 func (s *Sender) answerCallback(ctx context.Context, wr *WebhookReply, a bot.CallbackAnswer, reserved *slot) error {
-	if _, err := s.do(ctx, wr, 0, tgbotapi.NewCallback(a.CallbackID, a.Text), reserved); err != nil {
+	if _, err := s.do(ctx, wr, 0, chattable{tgbotapi.NewCallback(a.CallbackID, a.Text)}, reserved); err != nil {
 		return fmt.Errorf("telegram: answer callback: %w", err)
 	}
 	return nil
@@ -441,6 +448,12 @@ func toChattable(m bot.Message) (tgbotapi.Chattable, error) {
 	if m.ChatID == 0 {
 		return nil, crm.Errorf(crm.EINVALID, "message without a chat")
 	}
+	if m.Delete {
+		if m.EditMessageID == 0 {
+			return nil, crm.Errorf(crm.EINVALID, "a deletion needs the message")
+		}
+		return tgbotapi.NewDeleteMessage(m.ChatID, m.EditMessageID), nil
+	}
 	if m.Photo != nil || m.Document != nil {
 		return fileChattable(m)
 	}
@@ -462,6 +475,9 @@ func toChattable(m bot.Message) (tgbotapi.Chattable, error) {
 		return edit, nil
 	}
 	msg := tgbotapi.NewMessage(m.ChatID, m.Text)
+	if m.ReplyTo != 0 {
+		msg.ReplyToMessageID, msg.AllowSendingWithoutReply = m.ReplyTo, true
+	}
 	switch {
 	case inline != nil:
 		msg.ReplyMarkup = *inline
@@ -563,7 +579,7 @@ func inlineKeyboard(rows [][]bot.Button) (*tgbotapi.InlineKeyboardMarkup, error)
 // do makes one Bot API call with rate limits and retries. chatID 0 means the
 // call draws on the bot-wide bucket only. wr is the webhook response of
 // the reply the call belongs to, nil for none.
-func (s *Sender) do(ctx context.Context, wr *WebhookReply, chatID int64, c tgbotapi.Chattable, reserved *slot) (*tgbotapi.APIResponse, error) {
+func (s *Sender) do(ctx context.Context, wr *WebhookReply, chatID int64, c request, reserved *slot) (*tgbotapi.APIResponse, error) {
 	if h, ok := wr.take(true); ok {
 		// A call after a reply whose last message rides on the same
 		// webhook response: that message goes first, so the chat sees
@@ -590,7 +606,7 @@ func (s *Sender) do(ctx context.Context, wr *WebhookReply, chatID int64, c tgbot
 		if err != nil {
 			return nil, err
 		}
-		resp, err := withContext(ctx, s.api).Request(c)
+		resp, err := c.request(withContext(ctx, s.api))
 		s.done(ctx, ticket)
 		if err == nil {
 			return resp, nil
@@ -608,6 +624,90 @@ func (s *Sender) do(ctx context.Context, wr *WebhookReply, chatID int64, c tgbot
 			return nil, err
 		}
 	}
+}
+
+// request is one Bot API call: a library Chattable, or a method with its
+// parameters for what go-telegram-bot-api v5.5.1 cannot say (forum topics,
+// Bot API 6.3).
+type request interface {
+	request(api *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error)
+}
+
+type chattable struct{ c tgbotapi.Chattable }
+
+func (c chattable) request(api *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) {
+	return api.Request(c.c)
+}
+
+type rawRequest struct {
+	method string
+	params tgbotapi.Params
+}
+
+func (r rawRequest) request(api *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) {
+	resp, err := api.MakeRequest(r.method, r.params)
+	if err == nil && resp != nil && !resp.Ok {
+		// MakeRequest already returns the refusal as an error; this is
+		// its belt and braces.
+		return resp, &tgbotapi.Error{Code: resp.ErrorCode, Message: resp.Description}
+	}
+	return resp, err
+}
+
+// sendRaw sends what the library has no config for: a text (with inline
+// buttons, a reply) into a forum topic, or a new topic (its thread id is
+// returned).
+func (s *Sender) sendRaw(ctx context.Context, m bot.Message, reserved *slot) (int, error) {
+	p := tgbotapi.Params{}
+	p.AddNonZero64("chat_id", m.ChatID)
+	method := "sendMessage"
+	switch {
+	case m.CreateTopic != "":
+		method = "createForumTopic"
+		p["name"] = clipRunes(m.CreateTopic, 128)
+	case m.EditMessageID != 0 || m.Photo != nil || m.Document != nil || m.RequestContact != "" || m.Delete:
+		return 0, fmt.Errorf("telegram: send to chat %d: %w", m.ChatID, crm.Errorf(crm.EINVALID, "a topic message is plain text with inline buttons"))
+	default:
+		if strings.TrimSpace(m.Text) == "" {
+			return 0, fmt.Errorf("telegram: send to chat %d: %w", m.ChatID, crm.Errorf(crm.EINVALID, "message without text"))
+		}
+		p["text"] = m.Text
+		p.AddNonZero("message_thread_id", m.ThreadID)
+		if m.ReplyTo != 0 {
+			p.AddNonZero("reply_to_message_id", m.ReplyTo)
+			p.AddBool("allow_sending_without_reply", true)
+		}
+		inline, err := inlineKeyboard(m.Buttons)
+		if err != nil {
+			return 0, err
+		}
+		if inline != nil {
+			if err := p.AddInterface("reply_markup", inline); err != nil {
+				return 0, err
+			}
+		}
+	}
+	resp, err := s.do(ctx, nil, m.ChatID, rawRequest{method: method, params: p}, reserved)
+	if err != nil {
+		return 0, fmt.Errorf("telegram: %s in chat %d: %w", method, m.ChatID, err)
+	}
+	var out struct {
+		MessageID int `json:"message_id"`
+		ThreadID  int `json:"message_thread_id"`
+	}
+	_ = json.Unmarshal(resp.Result, &out)
+	if m.CreateTopic != "" {
+		return out.ThreadID, nil
+	}
+	return out.MessageID, nil
+}
+
+func clipRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
 }
 
 // maxWindowRate is the highest bot-wide rate kept by a sliding window:

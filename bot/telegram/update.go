@@ -11,8 +11,12 @@ import (
 // allowedUpdates are the update kinds Voronka asks Telegram for. ToUpdate
 // ignores every other kind anyway; asking for less spares the round trips.
 // my_chat_member says at once that a customer blocked the bot (or came
-// back), rather than at the next message's 403.
-func allowedUpdates() []string { return []string{"message", "callback_query", "my_chat_member"} }
+// back), rather than at the next message's 403; edited_message carries a
+// team member's edit of a reply in the sales group to the customer
+// (customers' edits are ignored, see ToUpdate).
+func allowedUpdates() []string {
+	return []string{"message", "edited_message", "callback_query", "my_chat_member"}
+}
 
 // ToUpdate converts a Telegram update into the channel-neutral bot.Update.
 // It returns false for updates Voronka does not act on: edited messages and
@@ -89,10 +93,30 @@ func fromMessage(id int64, m *tgbotapi.Message) (bot.Update, bool) {
 		}
 	default:
 		// A sticker, a photo, a voice note, a service message. The caption,
-		// if any, travels along so a flow can still read it.
+		// if any, travels along so a flow can still read it; a photo,
+		// document, voice note or location goes to the team as it is.
 		out.Kind, out.Text = bot.InputOther, m.Caption
+		out.Media = mediaOf(m)
 	}
+	out.MessageID = m.MessageID
 	return out, true
+}
+
+// mediaOf reads what a message carries for the team, nil for anything
+// else (a sticker, a service message). Of a photo's sizes the largest is
+// kept.
+func mediaOf(m *tgbotapi.Message) *bot.Media {
+	switch {
+	case len(m.Photo) > 0:
+		return &bot.Media{Kind: "photo", FileID: m.Photo[len(m.Photo)-1].FileID}
+	case m.Document != nil:
+		return &bot.Media{Kind: "document", FileID: m.Document.FileID, Name: bot.StorableText(m.Document.FileName)}
+	case m.Voice != nil:
+		return &bot.Media{Kind: "voice", FileID: m.Voice.FileID}
+	case m.Location != nil:
+		return &bot.Media{Kind: "location", Lat: m.Location.Latitude, Lon: m.Location.Longitude}
+	}
+	return nil
 }
 
 func fromCallback(id int64, q *tgbotapi.CallbackQuery) (bot.Update, bool) {

@@ -162,8 +162,9 @@ func TestToUpdate(t *testing.T) {
 		{
 			name: "photo with caption",
 			in:   withID(photo, 51),
-			want: bot.Update{ID: 51, ChatID: 7, Private: true, User: customer, Kind: bot.InputOther, Text: "my order"},
-			ok:   true,
+			want: bot.Update{ID: 51, ChatID: 7, Private: true, User: customer, Kind: bot.InputOther, Text: "my order",
+				Media: &bot.Media{Kind: "photo", FileID: "p"}},
+			ok: true,
 		},
 		{name: "edited message", in: withID(edited, 60)},
 		{name: "channel post", in: withID(channelPost, 61)},

@@ -180,7 +180,7 @@ func TestWebhookOverHTTP(t *testing.T) {
 	require.Equal(t, secret, got)
 	calls, err := b.srv.WaitCalls(ctx, "setWebhook", 1)
 	require.NoError(t, err)
-	require.JSONEq(t, `["message","callback_query","my_chat_member"]`, calls[0].Params["allowed_updates"])
+	require.JSONEq(t, `["message","edited_message","callback_query","my_chat_member"]`, calls[0].Params["allowed_updates"])
 	require.Equal(t, "10", calls[0].Params["max_connections"])
 
 	req, err := http.NewRequest("POST", url, bytes.NewReader(updateJSON(t, withID(telegramtest.Callback(7, 7, 3, "need:buy"), 5))))

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/crm"
 )
 
@@ -13,7 +14,7 @@ func TestGroupCardShowsWinProbability(t *testing.T) {
 	card := &crm.LeadCard{Lead: crm.Lead{ID: 9, Temperature: crm.Hot, Stage: crm.StageQualified, CreatedAt: now}, Now: now,
 		Win: &crm.WinEstimate{Ready: true, Probability: 0.34, Horizon: 30 * 24 * time.Hour,
 			Lowered: []crm.Contribution{{Label: "source ads", LogOdds: -0.69}}}}
-	got := cardText(card, time.UTC)
+	got := cardText(card, bot.Format{Loc: time.UTC})
 	if !strings.HasSuffix(got, "\n🎯 Win probability 34% within 30d\n↓ source ads ×0.5") {
 		t.Fatalf("card text ends:\n%s", got)
 	}

@@ -33,10 +33,12 @@ func main() {
 const usage = `usage: voronka [command] [flags]
 
 commands:
-  serve     run the bot (default): Telegram webhook or long polling, HTTP endpoints
+  serve     run the bot (default): Telegram webhook or long polling, HTTP endpoints;
+            serve [--migrate] [--data-dir DIR] [--cpuprofile FILE]; "serve -h" for details
   migrate   apply the database migrations and exit
   chat      talk to the bot in the terminal, through the same flows and storage:
-            chat [--flow ID] [--lang ru|en] [--payload PAYLOAD] [--user ID]; "chat -h" for details
+            chat [--flow ID|FILE] [--lang ru|en] [--payload PAYLOAD] [--user ID] [--live];
+            in a sandbox schema of its own unless --live; "chat -h" for details
   flows     "flows lint [FILE|DIR...]" checks flow files, "flows graph FLOW" draws one
             as DOT, Mermaid or PNG; "flows help" for details
   campaigns "campaigns lint [FILE|DIR...]" checks campaign and segment files,
@@ -61,6 +63,12 @@ See README.md.
 // passed in so tests can drive every subcommand.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
+	if len(args) > 0 && isHelp(args[0]) {
+		// The commands, not serve's flags: "voronka -h" asks what the
+		// binary does ("voronka serve -h" lists serve's flags).
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
@@ -96,13 +104,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "version":
 		fmt.Fprintln(stdout, "voronka", app.Version)
 		return nil
-	case "help", "-h", "--help":
+	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
+}
+
+// isHelp reports whether arg asks for help in any of the spellings
+// people type.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
 }
 
 // bench runs voronka-bench (beside this binary, else on PATH) with this

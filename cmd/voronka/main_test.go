@@ -30,3 +30,21 @@ func TestServeWritesACPUProfile(t *testing.T) {
 	err = run(t.Context(), []string{"serve", "--cpuprofile", dir + "/no/such/dir/x.prof"}, getenvOf(nil), strings.NewReader(""), &stderr, &stderr)
 	require.ErrorContains(t, err, "--cpuprofile")
 }
+
+// TestHelpListsTheCommands: "voronka --help" (and -h, help) prints the
+// commands, not serve's flags, and succeeds; "serve -h" keeps serve's.
+func TestHelpListsTheCommands(t *testing.T) {
+	for _, arg := range []string{"--help", "-h", "-help", "help"} {
+		var stdout, stderr bytes.Buffer
+		err := run(t.Context(), []string{arg}, getenvOf(nil), strings.NewReader(""), &stdout, &stderr)
+		require.NoError(t, err, arg)
+		for _, c := range []string{"serve", "migrate", "chat", "flows", "bench", "version"} {
+			require.Contains(t, stdout.String(), "\n  "+c+" ", "%s lists %s", arg, c)
+		}
+		require.NotContains(t, stdout.String()+stderr.String(), "-cpuprofile string", arg)
+	}
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), []string{"serve", "-h"}, getenvOf(nil), strings.NewReader(""), &stdout, &stderr)
+	require.Error(t, err)
+	require.Contains(t, stderr.String(), "-migrate")
+}

@@ -15,7 +15,7 @@ type EngagementStore struct {
 	MarkSurveySentFn     func(ctx context.Context, id int64, at time.Time) error
 	UnmarkSurveySentFn   func(ctx context.Context, id int64) error
 	ScoreSurveyFn        func(ctx context.Context, id int64, score int, at time.Time, jobs []crm.Job) error
-	CommentSurveyFn      func(ctx context.Context, id int64, comment string, at time.Time) error
+	CommentSurveyFn      func(ctx context.Context, id int64, comment string, at time.Time, jobs []crm.Job) error
 	AwaitingCommentFn    func(ctx context.Context, contactID int64, since time.Time) (*crm.Survey, error)
 	StalledLeadsFn       func(ctx context.Context, purpose string, silentBefore time.Time, afterLead int64, limit int) ([]crm.Due, error)
 	LostLeadsFn          func(ctx context.Context, lostBefore time.Time, afterLead int64, limit int) ([]crm.Due, error)
@@ -75,11 +75,11 @@ func (e *EngagementStore) ScoreSurvey(ctx context.Context, id int64, score int, 
 	return e.ScoreSurveyFn(ctx, id, score, at, jobs)
 }
 
-func (e *EngagementStore) CommentSurvey(ctx context.Context, id int64, comment string, at time.Time) error {
+func (e *EngagementStore) CommentSurvey(ctx context.Context, id int64, comment string, at time.Time, jobs []crm.Job) error {
 	if e.CommentSurveyFn == nil {
 		unset("EngagementStore.CommentSurvey")
 	}
-	return e.CommentSurveyFn(ctx, id, comment, at)
+	return e.CommentSurveyFn(ctx, id, comment, at, jobs)
 }
 
 func (e *EngagementStore) AwaitingComment(ctx context.Context, contactID int64, since time.Time) (*crm.Survey, error) {

@@ -55,6 +55,9 @@ func (s *LeadStore) UpsertContact(_ context.Context, c *crm.Contact) error {
 			continue
 		}
 		c.ID, c.CreatedAt = old.ID, old.CreatedAt
+		if c.ErasedAt == nil {
+			c.ErasedAt = old.ErasedAt
+		}
 		if c.Phone == "" {
 			c.Phone = old.Phone
 		}

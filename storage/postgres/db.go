@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -115,4 +116,13 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close waits for acquired connections to be released and closes them all.
 func (db *DB) Close() {
 	db.Pool.Close()
+}
+
+// CreateSchema creates the schema name unless it exists (the sandbox of
+// `voronka chat`).
+func (db *DB) CreateSchema(ctx context.Context, name string) error {
+	if _, err := db.Pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return fmt.Errorf("create schema %s: %w", name, err)
+	}
+	return nil
 }

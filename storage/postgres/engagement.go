@@ -257,10 +257,10 @@ func surveyExists(ctx context.Context, tx pgx.Tx, id int64) error {
 }
 
 // CommentSurvey records the customer's "why" once, after the score, with
-// an EventNPSAnswered event {"comment": "..."} on the lead, in one
-// transaction. A blank comment is EINVALID; a survey without a score yet,
+// an EventNPSAnswered event {"comment": "..."} on the lead and jobs (the
+// detractor alert's reason), in one transaction. A blank comment is EINVALID; a survey without a score yet,
 // or with a comment already, is ECONFLICT.
-func (s *EngagementStore) CommentSurvey(ctx context.Context, id int64, comment string, at time.Time) error {
+func (s *EngagementStore) CommentSurvey(ctx context.Context, id int64, comment string, at time.Time, jobs []crm.Job) error {
 	if strings.TrimSpace(comment) == "" {
 		return fmt.Errorf("comment survey: %w", crm.Errorf(crm.EINVALID, "the comment is empty"))
 	}
@@ -286,8 +286,10 @@ func (s *EngagementStore) CommentSurvey(ctx context.Context, id int64, comment s
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, insertEvent, leadID, crm.EventNPSAnswered, "customer", js, timeArg(at))
-		return err
+		if _, err := tx.Exec(ctx, insertEvent, leadID, crm.EventNPSAnswered, "customer", js, timeArg(at)); err != nil {
+			return err
+		}
+		return s.db.enqueue(ctx, tx, jobs)
 	})
 	if err != nil {
 		return fmt.Errorf("comment survey: %w", translate(err, fmt.Sprintf("survey %d not found", id)))
@@ -568,9 +570,9 @@ var personalEventKeys = []string{"text", "comment", "phone", "email", "name", "f
 //     and the stage changes stay;
 //   - the contact's survey comments become ” (the score and the times
 //     stay, so a survey commented once is not commented again);
-//   - nothing in the staff audit log: it keeps no typed text (a /find
+//   - nothing in the team audit log: it keeps no typed text (a /find
 //     line holds the ids of the leads it returned, not the query; see
-//     crm.StaffCommand and migration 0006), and the leads it names are
+//     crm.TeamCommand and migration 0006), and the leads it names are
 //     anonymous now;
 //   - a card_update job is queued, in the same transaction, for each lead
 //     with a card in a sales channel (eraseCards): it redraws the card
@@ -616,12 +618,48 @@ func (s *EngagementStore) Forget(ctx context.Context, contactID int64, at time.T
 			contactID); err != nil {
 			return err
 		}
+		// What the team wrote about the customer may name them too.
+		if _, err := tx.Exec(ctx, `UPDATE notes SET text = ''
+			WHERE lead_id IN (SELECT id FROM leads WHERE contact_id = $1) AND text <> ''`, contactID); err != nil {
+			return err
+		}
+		if err := s.eraseMessages(ctx, tx, contactID, at); err != nil {
+			return err
+		}
 		return s.eraseCards(ctx, tx, contactID, at)
 	})
 	if err != nil {
 		return fmt.Errorf("forget contact: %w", translate(err, fmt.Sprintf("contact %d not found", contactID)))
 	}
 	return nil
+}
+
+// eraseMessages blanks the texts and media references of the contact's
+// conversations, both ways, and queues for each lead with a message
+// posted to the team a job that rewrites those copies to the erased form
+// (crm.JobRelayErase), keyed by the erasure's time. Notes written in a
+// thread are blanked too, like the desk's notes: what the team wrote
+// about the customer may name them.
+func (s *EngagementStore) eraseMessages(ctx context.Context, tx pgx.Tx, contactID int64, at time.Time) error {
+	rows, err := tx.Query(ctx, `WITH erased AS (
+			UPDATE messages SET body = '', media = '', erased_at = coalesce($2::timestamptz, now())
+			WHERE contact_id = $1 AND erased_at IS NULL
+			RETURNING id, lead_id)
+		SELECT DISTINCT e.lead_id FROM erased e WHERE EXISTS (SELECT 1 FROM message_refs r WHERE r.message_id = e.id)
+		ORDER BY 1`, contactID, timeArg(at))
+	if err != nil {
+		return err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return err
+	}
+	key := strconv.FormatInt(at.UnixNano(), 10)
+	jobs := make([]crm.Job, len(ids))
+	for i, id := range ids {
+		jobs[i] = crm.Job{Kind: crm.JobRelayErase, LeadID: id, Key: key}
+	}
+	return s.db.enqueue(ctx, tx, jobs)
 }
 
 // eraseCards queues, in the erasure's transaction, a card_update job for

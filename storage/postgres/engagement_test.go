@@ -356,7 +356,7 @@ func TestEngagementCommentSurvey(t *testing.T) {
 
 	_, err := b.store.AwaitingComment(b.ctx, c.ID, b.at.Add(-day))
 	requireEngCode(t, err, crm.ENOTFOUND)
-	requireEngCode(t, b.store.CommentSurvey(b.ctx, s.ID, "too slow", b.at), crm.ECONFLICT)
+	requireEngCode(t, b.store.CommentSurvey(b.ctx, s.ID, "too slow", b.at, nil), crm.ECONFLICT)
 
 	scored := b.at.Add(time.Hour)
 	require.NoError(t, b.store.ScoreSurvey(b.ctx, s.ID, 6, scored, nil))
@@ -368,12 +368,12 @@ func TestEngagementCommentSurvey(t *testing.T) {
 	_, err = b.store.AwaitingComment(b.ctx, c.ID+1000, scored.Add(-day))
 	requireEngCode(t, err, crm.ENOTFOUND)
 
-	requireEngCode(t, b.store.CommentSurvey(b.ctx, s.ID, "  ", scored), crm.EINVALID)
+	requireEngCode(t, b.store.CommentSurvey(b.ctx, s.ID, "  ", scored, nil), crm.EINVALID)
 	commented := scored.Add(time.Minute)
-	require.NoError(t, b.store.CommentSurvey(b.ctx, s.ID, "доставка долгая 🐢", commented))
-	err = b.store.CommentSurvey(b.ctx, s.ID, "again", commented)
+	require.NoError(t, b.store.CommentSurvey(b.ctx, s.ID, "доставка долгая 🐢", commented, nil))
+	err = b.store.CommentSurvey(b.ctx, s.ID, "again", commented, nil)
 	requireEngCode(t, err, crm.ECONFLICT)
-	requireEngCode(t, b.store.CommentSurvey(b.ctx, s.ID+1000, "x", commented), crm.ENOTFOUND)
+	requireEngCode(t, b.store.CommentSurvey(b.ctx, s.ID+1000, "x", commented, nil), crm.ENOTFOUND)
 
 	got, err = b.store.Survey(b.ctx, s.ID)
 	require.NoError(t, err)
@@ -603,26 +603,26 @@ func (p person) personal() []string {
 	return []string{p.first, p.last, p.username, p.phone, p.email, p.plan, p.message, p.comment, p.lastWord}
 }
 
-// staffTeam is Anna, head of sales, as bot.Staff finds her.
-type staffTeam struct{}
+// members is Anna, head of sales, as bot.Team finds her.
+type members struct{}
 
 var anna = crm.Manager{ID: 1, Name: "Anna", Role: crm.RoleHead, TelegramID: 9001}
 
-func (staffTeam) ManagerByTelegram(id int64) (crm.Manager, bool) { return anna, id == anna.TelegramID }
-func (staffTeam) ManagerBySlack(string) (crm.Manager, bool)      { return crm.Manager{}, false }
+func (members) ManagerByTelegram(id int64) (crm.Manager, bool) { return anna, id == anna.TelegramID }
+func (members) ManagerBySlack(string) (crm.Manager, bool)      { return crm.Manager{}, false }
 
 type noSender struct{}
 
 func (noSender) Send(context.Context, bot.Message) (int, error)           { return 0, nil }
 func (noSender) AnswerCallback(context.Context, bot.CallbackAnswer) error { return nil }
 
-// search runs a manager's command the way every channel does (bot.Staff,
+// search runs a manager's command the way every channel does (bot.Team,
 // which writes staff_log) and returns its answer.
 func (b *engBundle) search(t *testing.T, command, args string) string {
 	t.Helper()
 	stats := crm.NewStats(postgres.NewStatsStore(b.db), postgres.NewSalesStore(b.db), nil, []crm.Manager{anna},
 		crm.ClockFunc(func() time.Time { return b.at.Add(30 * day) }), time.UTC)
-	staff, err := bot.NewStaff(bot.StaffConfig{Stats: stats, Team: staffTeam{}, Sender: noSender{}})
+	staff, err := bot.NewStaff(bot.TeamConfig{Stats: stats, Team: members{}, Sender: noSender{}})
 	require.NoError(t, err)
 	msgs := staff.Answer(b.ctx, anna, "telegram", command, args)
 	require.NotEmpty(t, msgs)
@@ -676,7 +676,7 @@ func (b *engBundle) seedPerson(t *testing.T, p person) (contactID int64, leadIDs
 		VALUES ($1, 'stage_changed', 'Anna', '{"to": "won", "amount": 1000}', $2)`, l.ID, won)
 	s := b.survey(t, l.ID, won.Add(7*day))
 	require.NoError(t, b.store.ScoreSurvey(ctx, s.ID, 4, won.Add(8*day), []crm.Job{{Kind: crm.JobDetractor, LeadID: l.ID, Key: strconv.FormatInt(s.ID, 10)}}))
-	require.NoError(t, b.store.CommentSurvey(ctx, s.ID, p.comment, won.Add(8*day+time.Minute)))
+	require.NoError(t, b.store.CommentSurvey(ctx, s.ID, p.comment, won.Add(8*day+time.Minute), nil))
 
 	// A lead that stalled, was asked why, and was closed by the answer.
 	stalled := &crm.Lead{ContactID: c.ID, Stage: crm.StageQualifying, FlowID: "qualify", FlowVersion: 1,

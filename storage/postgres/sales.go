@@ -246,6 +246,13 @@ func (s *SalesStore) Act(ctx context.Context, a crm.Action, anyOwner bool, jobs 
 			q = `UPDATE leads SET stage = 'lost', lost_at = $3, lost_reason = $5, waiting = false, updated_at = $3
 				WHERE id = $1 AND stage IN ('qualified', 'contacted') AND ((claimed_at IS NOT NULL AND ` + owner + `) OR $4)`
 			args = append(args, a.Reason)
+		case crm.ActReopen:
+			// Back to where it was: contacted when it had been, else
+			// qualified; the rep keeps it. The lead's own rep, a head, or
+			// anyone for a lead lost before it was claimed.
+			q = `UPDATE leads SET stage = CASE WHEN contacted_at IS NOT NULL THEN 'contacted' ELSE 'qualified' END,
+					lost_at = NULL, lost_reason = '', updated_at = $3
+				WHERE id = $1 AND stage = 'lost' AND (manager_id IS NULL OR ` + owner + `)`
 		default:
 			return crm.Errorf(crm.EINVALID, "unknown action %q", a.Kind)
 		}
@@ -267,6 +274,12 @@ func (s *SalesStore) Act(ctx context.Context, a crm.Action, anyOwner bool, jobs 
 			data["to"], data["amount"] = string(crm.StageWon), a.Amount
 		case crm.ActLost:
 			data["to"], data["reason"] = string(crm.StageLost), a.Reason
+		case crm.ActReopen:
+			var to string
+			if err := tx.QueryRow(ctx, `SELECT stage FROM leads WHERE id = $1`, a.LeadID).Scan(&to); err != nil {
+				return err
+			}
+			data["to"], data["from"], data["reopened"] = to, string(crm.StageLost), true
 		}
 		js, err := eventData(data)
 		if err != nil {
@@ -306,6 +319,10 @@ func (s *SalesStore) refusal(ctx context.Context, tx pgx.Tx, a crm.Action) error
 	}
 	mine := ownerID != nil && *ownerID == a.By.ID
 	switch {
+	case a.Kind == crm.ActReopen && stage != string(crm.StageLost):
+		return crm.Errorf(crm.ECONFLICT, "lead #%d is %s, not lost", a.LeadID, stage)
+	case a.Kind == crm.ActReopen:
+		return crm.Errorf(crm.EFORBIDDEN, "lead #%d is %s's", a.LeadID, name)
 	case stage == string(crm.StageWon) || stage == string(crm.StageLost):
 		return crm.Errorf(crm.ECONFLICT, "lead #%d is already %s", a.LeadID, stage)
 	case a.Kind == crm.ActContacted && stage == string(crm.StageContacted):

@@ -13,7 +13,7 @@ import (
 )
 
 // StatsStore is crm.StatsStore on PostgreSQL: the counts behind the
-// managers' reports, /find, /export and the staff audit log.
+// managers' reports, /find, /export and the team audit log.
 //
 // Each report is a few aggregate queries sent as one batch (one round
 // trip), each an index range scan over one timestamp of the period (see
@@ -489,6 +489,20 @@ func (s *StatsStore) Timeline(ctx context.Context, leadID int64, limit int) ([]c
 	return out, nil
 }
 
+// Referred returns the leads that came by a referral code, newest first
+// (leads_referrer_idx, migration 0012).
+func (s *StatsStore) Referred(ctx context.Context, code string, limit int) ([]int64, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT id FROM leads WHERE referrer = $1 AND referrer <> '' ORDER BY id DESC LIMIT $2`, code, limit)
+	if err != nil {
+		return nil, fmt.Errorf("referred: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("referred: %w", err)
+	}
+	return ids, nil
+}
+
 // likePrefix escapes LIKE's wildcards in a prefix typed by a person
 // ("anna_p" must not match "annaXp") and appends the "%".
 func likePrefix(s string) string {
@@ -623,8 +637,10 @@ func (s *StatsStore) Export(ctx context.Context, sc crm.Scope, from, to time.Tim
 func exportRows(ctx context.Context, tx pgx.Tx, sc crm.Scope, from, to time.Time, limit int, fn func(crm.ExportRow) error) error {
 	scope, args := scoped(sc, "l.manager_id", 3, []any{from, to})
 	args = append(args, limit)
-	// Only the columns the CSV has: at forty thousand rows a month, every
-	// column scanned is milliseconds.
+	// Only the columns the export has: at forty thousand rows a month,
+	// every column scanned is milliseconds. The answers come from the
+	// partial unique index on (lead_id, step_id), the survey from its
+	// unique lead_id.
 	rows, err := tx.Query(ctx, `
 		SELECT l.id, l.stage, l.score, l.temperature, l.flow_id,
 			l.source, l.medium, l.campaign, l.landing, l.referrer, l.start_payload, l.lost_reason,
@@ -632,8 +648,11 @@ func exportRows(ctx context.Context, tx pgx.Tx, sc crm.Scope, from, to time.Time
 			l.won_at, l.lost_at, coalesce(l.amount, 0)::float8,
 			c.first_name, c.last_name, c.username, c.phone, c.email, c.language,
 			coalesce((SELECT jsonb_agg(jsonb_build_array(a.step_id, a.kind, a.value) ORDER BY a.id) FROM answers a
-				WHERE a.lead_id = l.id AND a.superseded_at IS NULL), '[]')
+				WHERE a.lead_id = l.id AND a.superseded_at IS NULL), '[]'),
+			s.score, coalesce(s.comment, ''),
+			(SELECT count(*) FROM messages m WHERE m.lead_id = l.id AND m.direction <> 'note')
 		FROM leads l JOIN LATERAL (SELECT * FROM contacts c WHERE c.id = l.contact_id LIMIT 1) c ON true
+		LEFT JOIN surveys s ON s.lead_id = l.id
 		WHERE l.created_at >= $1 AND l.created_at < $2`+scope+`
 		ORDER BY l.created_at, l.id LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
@@ -647,7 +666,8 @@ func exportRows(ctx context.Context, tx pgx.Tx, sc crm.Scope, from, to time.Time
 		err := rows.Scan(&l.ID, &l.Stage, &l.Score, &l.Temperature, &l.FlowID,
 			&a.Source, &a.Medium, &a.Campaign, &a.Landing, &a.Referrer, &a.Payload, &l.LostReason,
 			&l.CreatedAt, &l.QualifiedAt, &r.ManagerID, &r.ClaimedAt, &r.ContactedAt, &r.WonAt, &r.LostAt, &r.Amount,
-			&c.FirstName, &c.LastName, &c.Username, &c.Phone, &c.Email, &c.Language, &answers)
+			&c.FirstName, &c.LastName, &c.Username, &c.Phone, &c.Email, &c.Language, &answers,
+			&r.NPS, &r.NPSComment, &r.Messages)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
@@ -664,13 +684,13 @@ func exportRows(ctx context.Context, tx pgx.Tx, sc crm.Scope, from, to time.Time
 	return nil
 }
 
-// LogStaffCommand appends a command to the staff audit log: who, when,
+// LogStaffCommand appends a command to the team audit log: who, when,
 // which command, its understood argument and the leads it showed
-// (crm.StaffCommand says why no typed text is kept). A manager id
+// (crm.TeamCommand says why no typed text is kept). A manager id
 // that is not in the table (a team changed under a running process) is
 // logged without the reference rather than refused: the log must not lose
 // a line.
-func (s *StatsStore) LogStaffCommand(ctx context.Context, c crm.StaffCommand) error {
+func (s *StatsStore) LogStaffCommand(ctx context.Context, c crm.TeamCommand) error {
 	_, err := s.db.Pool.Exec(ctx, `
 		INSERT INTO staff_log (at, manager_id, manager, channel, command, args, lead_id, outcome, lead_ids)
 		VALUES ($1, (SELECT id FROM managers WHERE id = $2), $3, $4, $5, $6, nullif($7::bigint, 0), $8,

@@ -296,10 +296,22 @@ func TestStatsExportAndLog(t *testing.T) {
 	t.Parallel()
 	b := setupStats(t)
 	ctx := context.Background()
+	_, err := b.db.Pool.Exec(ctx, `INSERT INTO surveys (lead_id, contact_id, due_at, score, comment, created_at)
+		SELECT id, contact_id, now(), 9, 'Быстро ответили', now() FROM leads WHERE id = $1`, b.fx.Leads["L1"])
+	require.NoError(t, err)
 	var got []int64
 	n, err := b.stats.Export(ctx, b.who("Anna"), b.p, func(r crm.ExportRow) error {
 		got = append(got, r.Lead.ID)
+		if r.Lead.ID == b.fx.Leads["L3"] {
+			require.Nil(t, r.NPS, "no survey")
+			require.Len(t, r.Answers, 6)
+		}
 		if r.Lead.ID == b.fx.Leads["L1"] {
+			require.Len(t, r.Answers, 6, "the current answers")
+			require.Equal(t, "buy", r.Answers[0].Value)
+			require.NotNil(t, r.NPS)
+			require.Equal(t, 9, *r.NPS)
+			require.Equal(t, "Быстро ответили", r.NPSComment)
 			require.Equal(t, "Anna", r.Contact.FirstName)
 			require.Equal(t, 100000.0, r.Amount)
 			require.NotNil(t, r.WonAt)
@@ -316,9 +328,9 @@ func TestStatsExportAndLog(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []int64{L["L3"]}, got, "a rep exports their own")
 
-	require.NoError(t, b.stats.Log(ctx, crm.StaffCommand{ManagerID: b.who("Vera").ID, Manager: "Vera", Channel: "telegram",
+	require.NoError(t, b.stats.Log(ctx, crm.TeamCommand{ManagerID: b.who("Vera").ID, Manager: "Vera", Channel: "telegram",
 		Command: "lead", Args: "3", LeadID: L["L3"], Outcome: "ok"}))
-	require.NoError(t, b.stats.Log(ctx, crm.StaffCommand{ManagerID: 424242, Manager: "Ghost", Channel: "slack", Command: "stats"}))
+	require.NoError(t, b.stats.Log(ctx, crm.TeamCommand{ManagerID: 424242, Manager: "Ghost", Channel: "slack", Command: "stats"}))
 	var n2 int
 	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM staff_log WHERE at = $1 AND lead_id = $2 AND manager_id = $3`,
 		postgrestest.StatsFixtureNow, L["L3"], b.who("Vera").ID).Scan(&n2))

@@ -17,8 +17,10 @@ type Upload struct {
 	Title    string
 	// Channel is where completeUploadExternal shared it; "" until then.
 	Channel string
-	Comment string // initial_comment
-	Data    []byte
+	// ThreadTS is the thread it was shared in (thread_ts), "" for none.
+	ThreadTS string
+	Comment  string // initial_comment
+	Data     []byte
 	// Length is what getUploadURLExternal was told the file would be.
 	Length string
 }
@@ -138,7 +140,7 @@ func (s *Server) answerFiles(call *Call) (map[string]any, string) {
 			if fmt.Sprint(len(u.Data)) != u.Length {
 				return nil, "file_size_mismatch"
 			}
-			u.Title, u.Channel, u.Comment = f.Title, channel, p["initial_comment"]
+			u.Title, u.Channel, u.Comment, u.ThreadTS = f.Title, channel, p["initial_comment"], p["thread_ts"]
 			done = append(done, map[string]any{"id": u.FileID, "title": u.Title})
 		}
 		call.Channel, call.ChannelID, call.Text = channel, channel, p["initial_comment"]

@@ -21,6 +21,9 @@ type Press struct {
 	BlockID   string
 	ActionID  string
 	Value     string
+	// Selected, when set, makes the press a pick in a static select (a
+	// card's menu) of the option with this value.
+	Selected string
 	// TriggerID and ActionTS identify this press; Slack sends the same ones
 	// again in a repeated delivery. Call.Press and Message.Press make them
 	// up; a Press written by hand sends what it holds.
@@ -74,6 +77,15 @@ func (p Press) Payload() []byte {
 			"value":     p.Value,
 			"action_ts": p.ActionTS,
 		}},
+	}
+	if p.Selected != "" {
+		body["actions"] = []any{map[string]any{
+			"type":            "static_select",
+			"block_id":        p.BlockID,
+			"action_id":       p.ActionID,
+			"selected_option": map[string]any{"value": p.Selected, "text": map[string]any{"type": "plain_text", "text": p.Selected}},
+			"action_ts":       p.ActionTS,
+		}}
 	}
 	out, _ := json.Marshal(body)
 	return out

@@ -80,7 +80,11 @@ type Message struct {
 	// ({"event_type": ..., "event_payload": {...}}); nil when none.
 	Metadata json.RawMessage
 	Updates  int
-	seq      int64 // posting order, for conversations.history
+	// User is the person who wrote it (Say); "" for the bot's posts.
+	User string
+	// Reactions are the emoji names added to it (reactions.add), in order.
+	Reactions []string
+	seq       int64 // posting order, for conversations.history
 }
 
 // failure is an injected refusal.
@@ -288,7 +292,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": slackErr})
 		return
 	}
-	if method == "conversations.history" {
+	if method == "conversations.history" || method == "conversations.replies" {
 		answer["ok"] = true
 		writeJSON(w, http.StatusOK, answer)
 		return
@@ -369,6 +373,20 @@ func (s *Server) answer(call *Call, raw []byte) (map[string]any, string) {
 			"message": map[string]any{"type": "message", "text": call.Text, "ts": call.TS, "thread_ts": threadTS, "bot_id": BotID}}, ""
 	case "conversations.history":
 		return s.history(p)
+	case "conversations.replies":
+		return s.replies(p)
+	case "reactions.add":
+		call.Channel, call.ChannelID, call.TS = p["channel"], ChannelID(p["channel"]), p["timestamp"]
+		m, ok := s.messages[call.ChannelID+"/"+call.TS]
+		if !ok {
+			return nil, "message_not_found"
+		}
+		if slices.Contains(m.Reactions, p["name"]) {
+			return nil, "already_reacted"
+		}
+		m.Reactions = append(m.Reactions, p["name"])
+		call.Text = p["name"]
+		return map[string]any{}, ""
 	case "chat.update":
 		if ref := s.fillMessage(call); ref != "" {
 			return nil, ref
@@ -449,6 +467,52 @@ func (s *Server) history(p map[string]string) (map[string]any, string) {
 		answer["response_metadata"] = map[string]any{"next_cursor": strconv.Itoa(skip + len(page))}
 	}
 	return answer, ""
+}
+
+// replies answers conversations.replies: the thread of ts, the parent
+// first, oldest first, metadata only with include_all_metadata. Not
+// recorded in Calls.
+func (s *Server) replies(p map[string]string) (map[string]any, string) {
+	id := ChannelID(p["channel"])
+	parent, ok := s.messages[id+"/"+p["ts"]]
+	if !ok {
+		return nil, "thread_not_found"
+	}
+	all := []*Message{parent}
+	for _, m := range s.messages {
+		if m.ChannelID == id && m.ThreadTS == parent.TS && m.TS != parent.TS {
+			all = append(all, m)
+		}
+	}
+	slices.SortFunc(all[1:], func(a, b *Message) int { return int(a.seq - b.seq) })
+	msgs := make([]map[string]any, 0, len(all))
+	for _, m := range all {
+		out := map[string]any{"type": "message", "ts": m.TS, "thread_ts": parent.TS, "text": m.Text}
+		if m.User != "" {
+			out["user"] = m.User
+		} else {
+			out["bot_id"] = BotID
+		}
+		if len(m.Metadata) > 0 && p["include_all_metadata"] == "1" {
+			out["metadata"] = m.Metadata
+		}
+		msgs = append(msgs, out)
+	}
+	return map[string]any{"messages": msgs, "has_more": false}, ""
+}
+
+// Thread is the replies under the message ts of channelID, oldest first.
+func (s *Server) Thread(channelID, ts string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, m := range s.messages {
+		if m.ChannelID == channelID && m.ThreadTS == ts && m.TS != ts {
+			out = append(out, *m)
+		}
+	}
+	slices.SortFunc(out, func(a, b Message) int { return int(a.seq - b.seq) })
+	return out
 }
 
 // fillMessage copies the common chat.* fields into call and checks the

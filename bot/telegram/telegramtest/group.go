@@ -31,6 +31,10 @@ func (s *Server) Reply(chatID, userID int64, msgID int, text string) tgbotapi.Up
 	replied := s.message(chatID, msgID, was.text)
 	replied.ReplyMarkup = decodeInline(was.markup)
 	u.Message.ReplyToMessage = &replied
+	// A person's message has an id of its own, as in Telegram; these
+	// count from far above the bot's so neither meets the other.
+	s.nextUserMessageID++
+	u.Message.MessageID = 1_000_000 + s.nextUserMessageID
 	return u
 }
 
@@ -67,4 +71,21 @@ func (s *Server) LastMessageID(chatID int64) int {
 		}
 	}
 	return last
+}
+
+// InTopic is userID writing text in the forum topic threadID of chatID,
+// not replying to anything: Telegram delivers it as a reply to the
+// topic's creation message, whose id is the thread id (the bot's, for a
+// topic the bot created).
+func (s *Server) InTopic(chatID, userID int64, threadID int, text string) tgbotapi.Update {
+	return s.Reply(chatID, userID, threadID, text)
+}
+
+// Edit is the edited_message update Telegram sends when the author of
+// the message in u changes its text.
+func Edit(u tgbotapi.Update, text string) tgbotapi.Update {
+	m := *u.Message
+	m.Text = text
+	m.EditDate = m.Date + 60
+	return tgbotapi.Update{EditedMessage: &m}
 }

@@ -86,10 +86,18 @@ type Server struct {
 	updates       []tgbotapi.Update
 	nextUpdateID  int
 	nextMessageID int
-	calls         []Call
-	fails         map[string][]failure
-	failed        map[string]int
-	blocked       map[int64]bool
+	// nextUserMessageID numbers the messages Reply makes people write.
+	nextUserMessageID int
+	calls             []Call
+	fails             map[string][]failure
+	failed            map[string]int
+	blocked           map[int64]bool
+	// forums are the groups with topics enabled (SetForum); topics holds
+	// each created topic's name by chat and thread id.
+	forums map[int64]bool
+	topics map[messageKey]string
+	// customerFiles are what customers "sent", by file id (AddFile).
+	customerFiles map[string]storedFile
 	messages      map[messageKey]sentMessage
 	webhookURL    string
 	webhookSecret string
@@ -114,6 +122,9 @@ func New() *Server {
 		fails:         make(map[string][]failure),
 		failed:        make(map[string]int),
 		blocked:       make(map[int64]bool),
+		forums:        make(map[int64]bool),
+		customerFiles: make(map[string]storedFile),
+		topics:        make(map[messageKey]string),
 		messages:      make(map[messageKey]sentMessage),
 		byChat:        make(map[int64][]int),
 		chatWake:      make(map[int64]chan struct{}),
@@ -251,6 +262,53 @@ func (s *Server) Block(chatID int64) {
 	s.blocked[chatID] = true
 }
 
+type storedFile struct {
+	path string
+	data []byte
+}
+
+// AddFile makes fileID a file customers can send (a photo's or a
+// document's file_id): getFile answers with path, and the file URL serves
+// data.
+func (s *Server) AddFile(fileID, path string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.customerFiles[fileID] = storedFile{path: path, data: data}
+}
+
+func (s *Server) serveFile(w http.ResponseWriter, path string) {
+	s.mu.Lock()
+	var data []byte
+	for _, f := range s.customerFiles {
+		if f.path == path {
+			data = f.data
+		}
+	}
+	s.mu.Unlock()
+	if data == nil {
+		http.NotFound(w, nil)
+		return
+	}
+	_, _ = w.Write(data)
+}
+
+// SetForum makes chatID a group with topics enabled: createForumTopic
+// works there (elsewhere it is refused as by Telegram).
+func (s *Server) SetForum(chatID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forums[chatID] = true
+}
+
+// Topic is the name of the topic threadID of chatID, ok false when the
+// server never created it.
+func (s *Server) Topic(chatID int64, threadID int) (name string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	name, ok = s.topics[messageKey{chatID, threadID}]
+	return name, ok
+}
+
 // PollAllowed is the allowed_updates parameter of the last getUpdates
 // call, as sent ("" before the first).
 func (s *Server) PollAllowed() string {
@@ -289,6 +347,10 @@ type refusal struct {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if file, ok := strings.CutPrefix(r.URL.Path, "/file/bot"+token+"/"); ok {
+		s.serveFile(w, file)
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	i := strings.LastIndex(rest, "/")
 	if !ok || i < 0 {
@@ -590,6 +652,43 @@ func (s *Server) answer(method string, p map[string]string, upload *uploaded) (a
 		}
 		s.messages[key] = now
 		return s.message(chatID, id, p["text"]), nil
+	case "getFile":
+		f, ok := s.customerFiles[p["file_id"]]
+		if !ok {
+			return nil, badRequest("wrong file_id or the file is temporarily unavailable")
+		}
+		return map[string]any{"file_id": p["file_id"], "file_unique_id": "u" + p["file_id"], "file_size": len(f.data), "file_path": f.path}, nil
+	case "createForumTopic":
+		chatID, ref := s.chat(p)
+		if ref != nil {
+			return nil, ref
+		}
+		if !s.forums[chatID] {
+			return nil, badRequest("the chat is not a forum")
+		}
+		if p["name"] == "" {
+			return nil, badRequest("topic name is empty")
+		}
+		// The topic's thread id is the id of its "topic created" service
+		// message, from the bot, which every message in the topic that
+		// is not a reply to another answers.
+		id := s.nextMessageID
+		s.nextMessageID++
+		s.messages[messageKey{chatID, id}] = sentMessage{}
+		s.topics[messageKey{chatID, id}] = p["name"]
+		return map[string]any{"message_thread_id": id, "name": p["name"], "icon_color": 7322096}, nil
+	case "deleteMessage":
+		chatID, ref := s.chat(p)
+		if ref != nil {
+			return nil, ref
+		}
+		id, _ := strconv.Atoi(p["message_id"])
+		key := messageKey{chatID, id}
+		if _, ok := s.messages[key]; !ok {
+			return nil, badRequest("message to delete not found")
+		}
+		delete(s.messages, key)
+		return true, nil
 	case "answerCallbackQuery":
 		if p["callback_query_id"] == "" {
 			return nil, badRequest("query is too old and response timeout expired or query ID is invalid")
@@ -606,6 +705,9 @@ func (s *Server) answer(method string, p map[string]string, upload *uploaded) (a
 		return true, nil
 	case "getWebhookInfo":
 		return tgbotapi.WebhookInfo{URL: s.webhookURL, PendingUpdateCount: len(s.updates)}, nil
+	case "setMyCommands":
+		// Recorded with its scope, language_code and commands (JSON).
+		return true, nil
 	default:
 		return nil, &refusal{status: http.StatusNotFound, description: "Not Found"}
 	}

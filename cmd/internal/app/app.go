@@ -55,19 +55,24 @@ type App struct {
 	metrics    *metrics
 	queue      *postgres.Queue
 	sales      *crm.Sales
+	desk       *crm.Desk // the rep's daily tools and the warm digest
 	engagement *crm.Engagement
+	convs      *crm.Conversations
 	campaigns  *crm.Campaigns
 	salesGroup *telegram.SalesGroupHandler
-	schedule   *schedule.Scheduler
-	clock      crm.Clock
-	slack      *slack.Client
-	httpClient *http.Client
-	sleep      func(ctx context.Context, d time.Duration) error
-	learning   *crm.Learning // the win model (model.go)
-	stats      *crm.Stats    // the managers' reports (staff.go)
-	staffDesk  *bot.Staff    // their commands in every channel (staff.go); nil when not wired
+	// salesGroupSender is the customers' sender, which the sales group's
+	// handler shares; nil without a sales group.
+	salesGroupSender bot.Sender
+	schedule         *schedule.Scheduler
+	clock            crm.Clock
+	slack            *slack.Client
+	httpClient       *http.Client
+	sleep            func(ctx context.Context, d time.Duration) error
+	learning         *crm.Learning // the win model (model.go)
+	stats            *crm.Stats    // the managers' reports (staff.go)
+	teamDesk         *bot.Team     // their commands in every channel (staff.go); nil when not wired
 	// router is the one way in for Telegram updates, webhook and poller
-	// alike: the customers' dispatcher, the sales group, the staff.
+	// alike: the customers' dispatcher, the sales group, the team.
 	router *telegram.Router
 }
 
@@ -103,6 +108,8 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 		if err := a.db.Migrate(ctx); err != nil {
 			return nil, err
 		}
+	} else if err := checkMigrated(ctx, a.db); err != nil {
+		return nil, err
 	}
 	a.redis = deps.Redis
 	if a.redis == nil {
@@ -143,21 +150,25 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 	if err := a.wireStaff(ctx); err != nil {
 		return nil, err
 	}
+	a.salesGroupHandler()
 	a.dispatcher, err = bot.NewDispatcher(bot.DispatcherConfig{
-		Flows:       fl,
-		DefaultFlow: cfg.DefaultFlow,
-		Leads:       postgres.NewLeadStore(a.db),
-		Gate:        redisGate{a.redis},
-		Sender:      sender,
-		Clock:       a.clock,
-		Logger:      logger,
-		SessionTTL:  cfg.SessionTTL.Duration,
-		Lease:       cfg.Updates.Lease.Duration,
-		Observe:     a.metrics.observeUpdate,
-		Alerts:      true,
-		Engagement:  a.engagement,
-		Campaigns:   a.campaigns,
-		Qualified:   a.metrics.observeLead,
+		Flows:         fl,
+		DefaultFlow:   cfg.DefaultFlow,
+		Leads:         postgres.NewLeadStore(a.db),
+		Gate:          redisGate{a.redis},
+		Sender:        sender,
+		Clock:         a.clock,
+		Logger:        logger,
+		SessionTTL:    cfg.SessionTTL.Duration,
+		Lease:         cfg.Updates.Lease.Duration,
+		Observe:       a.metrics.observeUpdate,
+		Alerts:        true,
+		Engagement:    a.engagement,
+		Campaigns:     a.campaigns,
+		Conversations: a.convs,
+		TimeZone:      a.tz(),
+		Qualified:     a.metrics.observeLead,
+		BotUsername:   botUsername(a.api),
 	})
 	if err != nil {
 		return nil, err
@@ -169,6 +180,32 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 	return a, nil
 }
 
+// checkMigrated fails when a migration this binary knows is not applied,
+// saying how to apply it, rather than letting the first query fail with
+// `relation "managers" does not exist`. Migrations the database has and
+// this binary does not (a newer replica ran them) are fine.
+func checkMigrated(ctx context.Context, db *postgres.DB) error {
+	all, err := db.Migrations(ctx)
+	if err != nil {
+		return err
+	}
+	var pending []string
+	for _, m := range all {
+		if m.AppliedAt == nil {
+			pending = append(pending, fmt.Sprintf("%04d_%s", m.Version, m.Name))
+		}
+	}
+	switch {
+	case len(pending) == 0:
+		return nil
+	case len(pending) == len(all):
+		return errors.New("database: no migrations applied: run `voronka migrate` first, or `voronka serve --migrate`")
+	default:
+		return fmt.Errorf("database: %d migrations pending (%s): run `voronka migrate` first, or `voronka serve --migrate`",
+			len(pending), strings.Join(pending, ", "))
+	}
+}
+
 // wireSales builds the job queue, the sales desk and its channels, and
 // the schedules of its sweeps.
 func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
@@ -176,7 +213,7 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	tz, _ := time.LoadLocation(cfg.TimeZone) // validated
 	var notifiers []crm.SalesNotifier
 	if cfg.TelegramSalesChatID != 0 && a.api != nil {
-		opts := telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log}
+		opts := telegram.SalesGroupOptions{TimeZone: tz, Language: cfg.Language, Logger: a.log, Topics: cfg.Telegram.SalesTopics}
 		notifiers = append(notifiers, telegram.NewSalesGroup(sender, cfg.TelegramSalesChatID, opts))
 	}
 	slackNotifier, err := a.slackNotifier(tz)
@@ -194,15 +231,16 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 		TimeZone:      tz,
 
 		OrderByProbability: cfg.Routing.OrderBy == "probability",
-	}, cfg.Managers(), notifiers, bot.CustomerNotices{Flows: a.flows, Sender: sender}, bot.Labels{Flows: a.flows}, a.clock)
+	}, cfg.Managers(), notifiers, bot.CustomerNotices{Flows: a.flows, Sender: sender}, bot.Labels{Flows: a.flows, Language: cfg.Language}, a.clock)
 	if err := a.sales.Sync(ctx); err != nil {
 		return err
 	}
 	a.learning = newLearning(a.db, a.flows, cfg, a.clock)
 	a.sales.SetWinEstimator(a.learning)
 	if cfg.TelegramSalesChatID != 0 {
-		a.salesGroup = telegram.NewSalesGroupHandler(a.sales, sender, cfg.TelegramSalesChatID,
-			telegram.SalesGroupOptions{TimeZone: tz, Logger: a.log})
+		// The group answers the team's commands too (wireStaff sets
+		// opts.Team before the handler is built in salesGroupHandler).
+		a.salesGroupSender = sender
 	}
 	leads := postgres.NewLeadStore(a.db)
 	quiet, _ := crm.ParseQuietHours(cfg.QuietHours.From, cfg.QuietHours.To) // validated
@@ -225,6 +263,13 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 			TimeZone:      tz,
 			LostReasons:   bot.WhyLostReasons(),
 		}, a.clock)
+	engagements := postgres.NewEngagementStore(a.db)
+	a.convs = crm.NewConversations(postgres.NewConversationStore(a.db), a.sales, engagements.Reach, engagements.MarkUnreachable,
+		bot.Relay{Sender: sender}, crm.ConversationPolicy{OpenFor: cfg.Relay.OpenFor.Duration, RespondWithin: cfg.Routing.RespondWithin.Duration}, a.clock)
+	a.engagement.PauseFor(a.convs)
+	if a.api != nil {
+		a.convs.UploadMedia(telegram.NewMedia(a.api, cfg.TelegramAPIEndpoint, a.httpClient), a.log.WarnContext)
+	}
 	a.queue, err = postgres.NewQueue(a.db, a.runJob, postgres.QueueOptions{Workers: cfg.Queue.Workers, Logger: a.log,
 		JobTimeout: cfg.Queue.JobTimeout.Duration, RescueAfter: cfg.Queue.RescueAfter.Duration, ID: cfg.ReplicaID})
 	if err != nil {
@@ -234,8 +279,20 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	if err := a.schedule.Add(ctx, "sla_sweep", cfg.Routing.SLASweep, a.sales.Sweep); err != nil {
 		return fmt.Errorf("config: routing.sla_sweep: %w", err)
 	}
-	if err := a.schedule.Add(ctx, "warm_digest", cfg.Routing.WarmDigest, a.sales.Digest); err != nil {
+	if err := a.schedule.Add(ctx, "respond_sweep", cfg.Routing.SLASweep, a.convs.Sweep); err != nil {
+		return fmt.Errorf("config: routing.sla_sweep: %w", err)
+	}
+	a.desk = crm.NewDesk(a.sales, postgres.NewDeskStore(a.db))
+	a.convs.KeepNotes(func(ctx context.Context, by crm.Manager, leadID int64, text string) error {
+		_, err := a.desk.Note(ctx, by, leadID, text)
+		return err
+	})
+	if err := a.schedule.Add(ctx, "warm_digest", cfg.Routing.WarmDigest, a.desk.Digest); err != nil {
 		return fmt.Errorf("config: routing.warm_digest: %w", err)
+	}
+	// Call-backs come due on the SLA sweep's beat (every minute by default).
+	if err := a.schedule.Add(ctx, "callbacks", cfg.Routing.SLASweep, a.desk.SweepCallbacks); err != nil {
+		return fmt.Errorf("config: routing.sla_sweep: %w", err)
 	}
 	if spec := cfg.Model.Schedule; spec != "" {
 		if err := a.schedule.AddLong(ctx, "model_train", spec, modelTrainTimeout, a.learning.Sweep); err != nil {
@@ -257,10 +314,68 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	return nil
 }
 
+// salesGroupHandler builds the sales group's handler once the team
+// commands are wired: the group answers them, and /lead with the card.
+func (a *App) salesGroupHandler() {
+	if a.salesGroupSender == nil {
+		return
+	}
+	tz, _ := time.LoadLocation(a.cfg.TimeZone) // validated
+	opts := telegram.SalesGroupOptions{TimeZone: tz, Language: a.cfg.Language, Logger: a.log, Cards: a.sales, Desk: a.desk}
+	if a.teamDesk != nil {
+		opts.Team = a.teamDesk
+	}
+	a.salesGroup = telegram.NewSalesGroupHandler(a.sales, a.salesGroupSender, a.cfg.TelegramSalesChatID, opts)
+	if a.convs != nil {
+		a.salesGroup.SetConversation(a.convs)
+	}
+}
+
+// menus are the Telegram command menus per audience: the customers' in
+// every private chat (in the default flow's first language, and in each
+// language the menu speaks for clients set to it), each team member's in
+// their own chat, and the sales group's.
+func (a *App) menus() []telegram.Menu {
+	lang := "ru"
+	if f := a.flows[a.cfg.DefaultFlow]; f != nil && len(f.Languages) > 0 {
+		lang = f.Languages[0]
+	}
+	menus := []telegram.Menu{{Commands: bot.CustomerMenu(lang)}}
+	for _, l := range bot.CustomerMenuLanguages() {
+		menus = append(menus, telegram.Menu{Language: l, Commands: bot.CustomerMenu(l)})
+	}
+	for _, m := range a.sales.Team() {
+		if m.TelegramID != 0 {
+			menus = append(menus, telegram.Menu{ChatID: m.TelegramID, Commands: bot.TeamMenu(m)})
+		}
+	}
+	if a.cfg.TelegramSalesChatID != 0 {
+		menus = append(menus, telegram.Menu{ChatID: a.cfg.TelegramSalesChatID, Commands: bot.GroupMenu()})
+	}
+	return menus
+}
+
+// teamMenu sets a team member's menu when they start the bot: before
+// that Telegram has no chat to scope it to.
+func (a *App) teamMenu(ctx context.Context, m crm.Manager) {
+	if a.api == nil || m.TelegramID == 0 {
+		return
+	}
+	if err := telegram.SetMenus(ctx, a.api, []telegram.Menu{{ChatID: m.TelegramID, Commands: bot.TeamMenu(m)}}); err != nil {
+		a.log.WarnContext(ctx, "command menu of a team member", "manager", m.Name, "err", err)
+	}
+}
+
 // runJob does one queued job: engagement's or the sales desk's.
 func (a *App) runJob(ctx context.Context, job crm.Job) error {
+	if a.convs.Handles(job.Kind) {
+		return a.convs.Run(ctx, job)
+	}
 	if a.engagement.Handles(job.Kind) {
 		return a.engagement.Run(ctx, job)
+	}
+	if a.desk.Handles(job) {
+		return a.desk.Run(ctx, job)
 	}
 	if a.campaigns != nil && a.campaigns.Handles(job.Kind) {
 		return a.campaigns.Run(ctx, job)
@@ -270,7 +385,7 @@ func (a *App) runJob(ctx context.Context, job crm.Job) error {
 
 // newRouter wires the Telegram router: the customers' dispatcher; the
 // sales group's handler for its chat, when there is a group; and the
-// team's staff commands, behind the dispatcher's gate (they share the
+// team's team commands, behind the dispatcher's gate (they share the
 // chat and the update ids with the customer a member may also be), when
 // they are wired.
 func (a *App) newRouter() (*telegram.Router, error) {
@@ -278,8 +393,8 @@ func (a *App) newRouter() (*telegram.Router, error) {
 	if a.salesGroup != nil {
 		cfg.SalesChatID, cfg.SalesGroup = a.cfg.TelegramSalesChatID, a.salesGroup
 	}
-	if a.staffDesk != nil {
-		cfg.Team, cfg.Staff = a.sales, a.dispatcher.Gated(a.staffDesk)
+	if a.teamDesk != nil {
+		cfg.Members, cfg.Team = a.sales, a.dispatcher.Gated(a.teamDesk)
 	}
 	return telegram.NewRouter(cfg)
 }
@@ -296,6 +411,21 @@ func openDB(ctx context.Context, cfg *Config, logger *slog.Logger) (*postgres.DB
 // config says "embedded" or the default directory is not there (the binary
 // run from anywhere).
 func loadFlows(cfg *Config) (map[string]*flows.Flow, error) {
+	fl, err := loadFlowDir(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, file := range cfg.FlowFiles {
+		f, err := flows.Load(file)
+		if err != nil {
+			return nil, err
+		}
+		fl[f.ID] = f
+	}
+	return fl, nil
+}
+
+func loadFlowDir(cfg *Config) (map[string]*flows.Flow, error) {
 	if cfg.Flows == "embedded" {
 		return flows.LoadFS(configs.FS(), "flows")
 	}
@@ -321,7 +451,7 @@ func (a *App) Handler() http.Handler {
 		Logger:  a.log,
 	}))
 	a.slackRoutes(mux)
-	a.staffRoutes(mux)
+	a.teamRoutes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -418,6 +548,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	if err := a.queue.Start(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting: nothing ran, nothing to drain
+		}
 		return err
 	}
 	a.schedule.Start(ctx)
@@ -438,6 +571,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		err := srv.Shutdown(sctx)
 		a.schedule.Stop()
 		return errors.Join(err, a.queue.Stop(sctx))
+	})
+	g.Go(func() error {
+		// The menus are a convenience: a failure is logged, never fatal.
+		if err := telegram.SetMenus(gctx, a.api, a.menus()); err != nil && gctx.Err() == nil {
+			a.log.Warn("command menus", "err", err)
+		}
+		return nil
 	})
 	if a.cfg.TelegramWebhookURL != "" {
 		g.Go(func() error {
@@ -522,4 +662,21 @@ var (
 
 func (l redisLimiter) ReserveAll(ctx context.Context, buckets []bot.Bucket) ([][]time.Duration, error) {
 	return l.Store.ReserveAll(ctx, redisBuckets(buckets))
+}
+
+// botUsername is the bot's @username for links to it, "" without Telegram.
+func botUsername(api *telegram.API) string {
+	if api == nil {
+		return ""
+	}
+	return api.Username()
+}
+
+// tz is the configured time zone (validated at load).
+func (a *App) tz() *time.Location {
+	tz, err := time.LoadLocation(a.cfg.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return tz
 }

@@ -138,7 +138,10 @@ func TestCampaignButtons(t *testing.T) {
 	b.waitFor(func() bool {
 		return b.count(`SELECT count(*) FROM lead_cards WHERE lead_id = ANY($1)`, []int64{starterLead, callerLead}) == 2
 	})
-	require.Equal(t, 2, b.count(`SELECT count(*) FROM leads WHERE id = ANY($1) AND alerted_at IS NOT NULL`, []int64{starterLead, callerLead}))
+	// The alert records the card, then marks the lead alerted.
+	b.waitFor(func() bool {
+		return b.count(`SELECT count(*) FROM leads WHERE id = ANY($1) AND alerted_at IS NOT NULL`, []int64{starterLead, callerLead}) == 2
+	})
 
 	// A manager from a customer whose request is with the team: a note
 	// under its card, and the lead stays as it was.
@@ -175,7 +178,7 @@ func TestCampaignButtons(t *testing.T) {
 	// Every press is its send's reply: /campaigns counts 4 of 4.
 	boris, ok := b.app.sales.ManagerByTelegram(9002)
 	require.True(t, ok)
-	msgs := b.app.staffDesk.Answer(ctx, boris, "telegram", "campaigns", "")
+	msgs := b.app.teamDesk.Answer(ctx, boris, "telegram", "campaigns", "")
 	require.Len(t, msgs, 1)
 	require.Contains(t, msgs[0].Text, "sent 4, delivered 4")
 	require.Contains(t, msgs[0].Text, "replied 4 = 100.0%")

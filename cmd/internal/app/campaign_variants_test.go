@@ -32,7 +32,7 @@ variants:
 
 // setupCampaignsSlack is an App with the campaign files, Telegram and
 // Slack, its clock at at; campaigns is the campaigns: line's inside.
-func setupCampaignsSlack(t *testing.T, at time.Time, files map[string]string, campaigns string) (*staffBundle, *fakeClock) {
+func setupCampaignsSlack(t *testing.T, at time.Time, files map[string]string, campaigns string) (*teamBundle, *fakeClock) {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range files {
@@ -44,7 +44,7 @@ func setupCampaignsSlack(t *testing.T, at time.Time, files map[string]string, ca
 		map[string]string{"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": slackSecret,
 			"SLACK_SALES_CHANNEL": "CSALES", "SLACK_API_URL": sl.URL()}, clock)
 	b.serving(clock)
-	return &staffBundle{bundle: b, sl: sl, clock: clock}, clock
+	return &teamBundle{bundle: b, sl: sl, clock: clock}, clock
 }
 
 // variants answers contact id -> variant of the campaign's sends for cause.

@@ -111,7 +111,7 @@ func TestCampaignsReport(t *testing.T) {
 	b.waitFor(func() bool { return b.count(`SELECT count(*) FROM campaign_sends WHERE status = 'sent'`) == 1 })
 	boris, ok := b.app.sales.ManagerByTelegram(9002)
 	require.True(t, ok)
-	msgs := b.app.staffDesk.Answer(ctx, boris, "telegram", "campaigns", "")
+	msgs := b.app.teamDesk.Answer(ctx, boris, "telegram", "campaigns", "")
 	require.Len(t, msgs, 1)
 	require.Contains(t, msgs[0].Text, "audience 1")
 	require.Contains(t, msgs[0].Text, "a (w 1): sent 1, delivered 1, blocked 0")

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"os"
 	"slices"
@@ -20,6 +21,7 @@ import (
 	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/bot/console"
 	"github.com/voronka/voronka/crm"
+	"github.com/voronka/voronka/flows"
 	"github.com/voronka/voronka/storage/postgres"
 )
 
@@ -32,6 +34,16 @@ are not set) and dispatcher as the Telegram bot. It starts with
 (or lost), at the end of input, or on /quit; then it prints the lead as
 stored in PostgreSQL. It reads standard input line by line, so a script can
 drive it: voronka chat --lang en < dialogue.txt
+
+By default the session lives in a sandbox of its own, never where serve
+works: the schema "voronka_chat" beside the live one ("<schema>_chat" when
+DATABASE_URL names a search_path other than public), created and migrated
+as needed, and Redis keys under "<redis_prefix>chat:". Its leads reach no
+routing, job, card or report of the live bot. --live talks to the live
+schema instead: the leads are real ones then, routed, alerted and counted.
+
+--flow takes a flow's id or a flow file (a path ending in .yaml or .yml),
+which is loaded beside the flows directory and replaces a flow of its id.
 
 Typing:
   1, 2, ...              press the button with that number
@@ -52,12 +64,13 @@ func Chat(ctx context.Context, args []string, getenv func(string) string, stdin 
 		fmt.Fprint(fs.Output(), chatUsage)
 		fs.PrintDefaults()
 	}
-	flowID := fs.String("flow", "", "the flow to talk through (default: default_flow of the config)")
+	flowID := fs.String("flow", "", "the flow to talk through: its id, or a flow file (default: default_flow of the config)")
 	lang := fs.String("lang", "", "the customer's language, e.g. ru or en (default: the flow's first language)")
 	payload := fs.String("payload", "", "the /start payload of the link the customer followed, e.g. s-google__m-cpc__c-spring")
 	userID := fs.Int64("user", 0, "the customer's id: the same id continues that customer's dialogue (default: a new customer each run)")
 	name := fs.String("name", "", "the customer's first name, for {name} in the flow's texts")
-	migrate := fs.Bool("migrate", false, "apply migrations first (always done on the embedded defaults)")
+	migrate := fs.Bool("migrate", false, "with --live, apply migrations first (always done in the sandbox and on the embedded defaults)")
+	live := fs.Bool("live", false, "use the live schema serve works in, not the sandbox: the leads are real ones")
 	dataDir := fs.String("data-dir", "", defaults.DataDirUsage)
 	color := fs.Bool("color", false, "colour the output with ANSI codes")
 	if err := fs.Parse(args); err != nil {
@@ -72,7 +85,14 @@ func Chat(ctx context.Context, args []string, getenv func(string) string, stdin 
 	if err != nil {
 		return err
 	}
-	if *flowID != "" {
+	if isFlowFile(*flowID) {
+		f, err := flows.Load(*flowID)
+		if err != nil {
+			return fmt.Errorf("chat: --flow: %w", err)
+		}
+		cfg.FlowFiles = append(cfg.FlowFiles, *flowID)
+		cfg.DefaultFlow = f.ID
+	} else if *flowID != "" {
 		cfg.DefaultFlow = *flowID
 	}
 	fl, err := loadFlows(cfg)
@@ -96,7 +116,19 @@ func Chat(ctx context.Context, args []string, getenv func(string) string, stdin 
 		customer.ID = newConsoleUserID()
 	}
 	con := console.New(stdout, console.Options{User: customer, Echo: !isTerminal(stdin), Color: *color})
-	app, err := NewApp(ctx, cfg, logger, Deps{Sender: con, Migrate: *migrate || local.Migrate})
+	deps := Deps{Sender: con, Migrate: *migrate || local.Migrate}
+	where := "the live schema (--live): this lead is a real one, routed, alerted and counted"
+	if !*live {
+		sb, err := openSandbox(ctx, cfg, logger)
+		if err != nil {
+			return err
+		}
+		defer sb.db.Close()
+		deps.DB, deps.Migrate = sb.db, true
+		cfg.RedisPrefix += "chat:"
+		where = fmt.Sprintf("sandbox schema %q (serve's data in %q is not touched; --live uses it)", sb.schema, sb.live)
+	}
+	app, err := NewApp(ctx, cfg, logger, deps)
 	if err != nil {
 		return err
 	}
@@ -115,6 +147,7 @@ func Chat(ctx context.Context, args []string, getenv func(string) string, stdin 
 		return fmt.Errorf("chat: %w", err)
 	}
 
+	con.Note("storing in " + where)
 	con.Note(fmt.Sprintf("chatting as customer %d through flow %q; type a button's number to press it, "+
 		"/contact +79161234567 to share a phone, /quit or end of input to stop", customer.ID, cfg.DefaultFlow))
 	handler := bot.HandlerFunc(func(ctx context.Context, u bot.Update) error {
@@ -143,6 +176,47 @@ func Chat(ctx context.Context, args []string, getenv func(string) string, stdin 
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	return printLead(pctx, stdout, leads, contact.ID)
+}
+
+// isFlowFile reports whether --flow names a file rather than a flow id.
+func isFlowFile(v string) bool {
+	return strings.HasSuffix(v, ".yaml") || strings.HasSuffix(v, ".yml") || strings.ContainsRune(v, os.PathSeparator)
+}
+
+// sandbox is where `voronka chat` stores by default.
+type sandbox struct {
+	db           *postgres.DB
+	schema, live string
+}
+
+// openSandbox opens DATABASE_URL with the sandbox schema as its only
+// search_path, creating the schema when it is not there: "voronka_chat"
+// beside public, "<schema>_chat" beside any other. River's tables are
+// migrated into it too, so a chat's jobs sit in a queue serve never reads.
+func openSandbox(ctx context.Context, cfg *Config, logger *slog.Logger) (*sandbox, error) {
+	pc, err := postgres.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	live, _, _ := strings.Cut(pc.ConnConfig.RuntimeParams["search_path"], ",")
+	live = strings.Trim(strings.TrimSpace(live), `"`)
+	if live == "" || live == "$user" {
+		live = "public"
+	}
+	schema := live + "_chat"
+	if live == "public" {
+		schema = "voronka_chat"
+	}
+	pc.ConnConfig.RuntimeParams["search_path"] = schema
+	db, err := postgres.OpenConfig(ctx, pc, logger)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if err := db.CreateSchema(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("chat: sandbox: %w", err)
+	}
+	return &sandbox{db: db, schema: schema, live: live}, nil
 }
 
 // leadWatch returns a check that reports when the customer's lead has

@@ -15,10 +15,12 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voronka/voronka/storage/postgres"
 	"github.com/voronka/voronka/storage/postgres/postgrestest"
 	"github.com/voronka/voronka/storage/redis/redistest"
 )
@@ -138,14 +140,50 @@ func requireSameLead(t *testing.T, printed, stored printedLead) {
 	require.Equal(t, stored.answers, printed.answers)
 }
 
+// chatSandbox is the schema `voronka chat` keeps its sandbox in beside
+// the test's live schema, dropped when t ends.
+func chatSandbox(t *testing.T, live string) string {
+	t.Helper()
+	sandbox := live + "_chat"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		require.NoError(t, postgrestest.DropSchema(ctx, postgrestest.URL(t), sandbox))
+	})
+	return sandbox
+}
+
+// rowCounts is how many rows each table of the pool's schema holds.
+func rowCounts(t *testing.T, db *postgres.DB) map[string]int {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := db.Pool.Query(ctx, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
+	require.NoError(t, err)
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	require.Contains(t, tables, "leads")
+	counts := map[string]int{}
+	for _, table := range tables {
+		var n int
+		require.NoError(t, db.Pool.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{table}.Sanitize()).Scan(&n))
+		counts[table] = n
+	}
+	return counts
+}
+
 // TestChat: `voronka chat` fed a dialogue on stdin completes the default
-// flow on the local PostgreSQL (its own schema) and Redis (its own prefix),
-// and prints the lead exactly as stored.
+// flow on the local PostgreSQL and Redis (its own prefix), in its
+// sandbox schema, prints the lead exactly as stored there, and leaves
+// every table of the live schema as it was: no contact, lead, job, card
+// or report row.
 func TestChat(t *testing.T) {
 	t.Parallel()
 	schema := postgrestest.NewSchema(t)
 	db := postgrestest.Open(t, schema)
 	require.NoError(t, db.Migrate(context.Background()))
+	sandbox := postgrestest.Open(t, chatSandbox(t, schema))
+	before := rowCounts(t, db)
 	_, _, prefix := redistest.NewStore(t)
 	env := map[string]string{
 		"DATABASE_URL":   withSearchPath(t, postgrestest.URL(t), schema),
@@ -160,6 +198,7 @@ func TestChat(t *testing.T) {
 	out := stdout.String()
 	t.Logf("stdout:\n%s", out)
 
+	require.Contains(t, out, `storing in sandbox schema "`+schema+`_chat" (serve's data in "`+schema+`" is not touched; --live uses it)`)
 	require.Contains(t, out, "you: /start s-test\nbot: Hello! I'll put you in touch with the right person. What brings you here?\n"+
 		"     [1] I want to buy  [2] Pricing  [3] Partnership  [4] Support\n")
 	require.Contains(t, out, "type /contact and your number, e.g. /contact +79161234567")
@@ -176,16 +215,18 @@ func TestChat(t *testing.T) {
 	require.Equal(t, "hot", printed.fields["temperature"])
 	require.Equal(t, "source=test payload=s-test", printed.fields["attribution"])
 	require.Equal(t, "+79161234567", printed.fields["phone"])
-	requireSameLead(t, printed, storedLead(t, db.Pool, printed.fields["id"]))
+	requireSameLead(t, printed, storedLead(t, sandbox.Pool, printed.fields["id"]))
+	require.Equal(t, before, rowCounts(t, db), "the live schema has no new row anywhere")
 
 	var userID int64
-	require.NoError(t, db.Pool.QueryRow(t.Context(), `SELECT c.telegram_user_id FROM contacts c
+	require.NoError(t, sandbox.Pool.QueryRow(t.Context(), `SELECT c.telegram_user_id FROM contacts c
 		JOIN leads l ON l.contact_id = c.id WHERE l.id = $1`, printed.fields["id"]).Scan(&userID))
 	require.Negative(t, userID, "console customers never take a Telegram user's id")
 }
 
 // TestChatContinuesAndStops: --user continues a customer's dialogue in a
 // new session, a closed lead is printed as it is, and /cancel ends it.
+// With --live all of it is in the live schema.
 func TestChatContinuesAndStops(t *testing.T) {
 	t.Parallel()
 	schema := postgrestest.NewSchema(t)
@@ -200,7 +241,7 @@ func TestChatContinuesAndStops(t *testing.T) {
 	chat := func(stdin string, args ...string) printedLead {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
-		err := run(t.Context(), append([]string{"chat", "--user", "-7", "--name", "Ivan"}, args...), getenvOf(env),
+		err := run(t.Context(), append([]string{"chat", "--live", "--user", "-7", "--name", "Ivan"}, args...), getenvOf(env),
 			strings.NewReader(stdin), &stdout, &stderr)
 		require.NoError(t, err, "stderr:\n%s", stderr.String())
 		t.Logf("stdout:\n%s", stdout.String())
@@ -329,10 +370,57 @@ func TestChatOnEmbeddedDefaults(t *testing.T) {
 	conn, err := pgx.Connect(ctx, url)
 	require.NoError(t, err)
 	defer conn.Close(context.Background())
+	var liveLeads *string
+	require.NoError(t, conn.QueryRow(ctx, `SELECT to_regclass('public.leads')::text`).Scan(&liveLeads))
+	require.Nil(t, liveLeads, "the sandbox is all the chat touched: the live schema was not even migrated")
+	_, err = conn.Exec(ctx, `SET search_path = voronka_chat`)
+	require.NoError(t, err)
 	stored := storedLead(t, conn, printed.fields["id"])
 	stored.fields["attribution"] = "source=embedded campaign=quickstart payload=s-embedded__c-quickstart"
 	requireSameLead(t, printed, stored)
 	var campaign string
 	require.NoError(t, conn.QueryRow(ctx, `SELECT campaign FROM leads WHERE id = $1`, printed.fields["id"]).Scan(&campaign))
 	require.Equal(t, "quickstart", campaign)
+}
+
+// TestChatFlowFile: --flow takes a flow file, talked through beside the
+// flows directory.
+func TestChatFlowFile(t *testing.T) {
+	t.Parallel()
+	schema := postgrestest.NewSchema(t)
+	chatSandbox(t, schema)
+	_, _, prefix := redistest.NewStore(t)
+	file := filepath.Join(t.TempDir(), "tiny.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(`id: tiny
+version: 1
+languages: [en]
+thresholds: {hot: 60, warm: 30}
+start: need
+steps:
+  - id: need
+    kind: choice
+    ask: {en: "What do you need, in a word?"}
+    options:
+      - {id: apples, text: {en: Apples}, score: 60}
+      - {id: pears, text: {en: Pears}}
+    next: done
+  - id: done
+    kind: end
+    say: {en: "Noted, thanks!"}
+`), 0o600))
+	env := map[string]string{
+		"DATABASE_URL":   withSearchPath(t, postgrestest.URL(t), schema),
+		"REDIS_URL":      redistest.URL(),
+		"VORONKA_CONFIG": flowsConfig(t, "redis_prefix: \""+prefix+"\"\n"),
+	}
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), []string{"chat", "--flow", file}, getenvOf(env), strings.NewReader("1\n"), &stdout, &stderr)
+	require.NoError(t, err, "stderr:\n%s", stderr.String())
+	out := stdout.String()
+	require.Contains(t, out, "bot: What do you need, in a word?")
+	require.Contains(t, out, "bot: Noted, thanks!")
+	require.Equal(t, map[string]string{"need": "apples:60"}, parsePrintedLead(t, out).answers)
+
+	err = run(t.Context(), []string{"chat", "--flow", filepath.Join(t.TempDir(), "none.yaml")}, getenvOf(env), strings.NewReader(""), &stdout, &stderr)
+	require.ErrorContains(t, err, "chat: --flow: load flow:")
 }

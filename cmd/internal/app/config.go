@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/cmd/internal/schedule"
 	"github.com/voronka/voronka/crm"
 	"github.com/voronka/voronka/flows"
@@ -28,6 +29,9 @@ type Config struct {
 	// Flows is the directory of flow files; "embedded" (or a missing
 	// default directory) means the flows built into the binary.
 	Flows string `yaml:"flows"`
+	// FlowFiles are flow files loaded after the directory, a flow of the
+	// same id replacing the directory's (`voronka chat --flow FILE`).
+	FlowFiles []string `yaml:"-"`
 	// DefaultFlow is the flow a new customer is taken through.
 	DefaultFlow string `yaml:"default_flow"`
 	// SessionTTL is how long an idle dialogue stays in Redis before it is
@@ -40,11 +44,21 @@ type Config struct {
 		Format string `yaml:"format"` // json | text
 	} `yaml:"log"`
 	Telegram TelegramConfig `yaml:"telegram"`
+	// Language is the sales team's default language (ru or en): cards,
+	// buttons, reports, digests, charts and exports. A member's own
+	// `language:` wins.
+	Language string `yaml:"language"`
 	// Team is the sales team: who gets leads, who may press the buttons.
-	Team       []TeamMember    `yaml:"team"`
-	Routing    RoutingConfig   `yaml:"routing"`
-	Surveys    SurveysConfig   `yaml:"surveys"`
-	Followups  FollowupsConfig `yaml:"followups"`
+	Team      []TeamMember    `yaml:"team"`
+	Routing   RoutingConfig   `yaml:"routing"`
+	Surveys   SurveysConfig   `yaml:"surveys"`
+	Followups FollowupsConfig `yaml:"followups"`
+	// Relay is the two-way conversation between customers and the team.
+	Relay struct {
+		// OpenFor: a conversation stays open this long after its last
+		// message (24h); nudges, "what happened?" and surveys wait.
+		OpenFor Duration `yaml:"open_for"`
+	} `yaml:"relay"`
 	QuietHours struct {
 		From string `yaml:"from"`
 		To   string `yaml:"to"`
@@ -136,20 +150,28 @@ type TelegramConfig struct {
 	// WebhookReplies (default true) lets one call of each reply ride on
 	// the webhook's 200 response (telegram.SenderOptions.NoWebhookReplies).
 	WebhookReplies bool `yaml:"webhook_replies"`
+	// SalesTopics: the sales group is a forum (topics enabled) and each
+	// lead's card opens a topic for its conversation.
+	SalesTopics bool `yaml:"sales_topics"`
 }
 
 // TeamMember is one member of the sales team in the config file.
 type TeamMember struct {
-	Name       string `yaml:"name"`
-	Role       string `yaml:"role"` // rep | head | admin
-	SlackID    string `yaml:"slack_id"`
-	TelegramID int64  `yaml:"telegram_id"`
+	Name string `yaml:"name"`
+	// CustomerName is how customers are told of the member («Анна из нашей
+	// команды…») and signs their replies to customers (default Name).
+	CustomerName string `yaml:"customer_name"`
+	Role         string `yaml:"role"` // rep | head | admin
+	SlackID      string `yaml:"slack_id"`
+	TelegramID   int64  `yaml:"telegram_id"`
 	// OnDuty switches a member without hours on or off (default on).
 	OnDuty *bool `yaml:"on_duty"`
 	// Hours like "Mon-Fri 09:00-18:00", in TimeZone (default: timezone).
 	Hours    string `yaml:"hours"`
 	TimeZone string `yaml:"time_zone"`
 	MaxOpen  int    `yaml:"max_open"`
+	// Language the member reads (ru or en); default: the team's.
+	Language string `yaml:"language"`
 }
 
 // SurveysConfig is the NPS survey after a sale.
@@ -227,6 +249,9 @@ type RoutingConfig struct {
 	// SLASweep is the cron schedule of the SLA and queue sweep.
 	SLASweep    string   `yaml:"sla_sweep"`
 	LostReasons []string `yaml:"lost_reasons"`
+	// RespondWithin: a customer message nobody answered this long (10m,
+	// in working hours) is escalated like an unclaimed hot lead.
+	RespondWithin Duration `yaml:"respond_within"`
 	// OrderBy is how the queue of leads waiting for a rep is served:
 	// "age" (oldest first, the default) or "probability" (the highest
 	// predicted win probability first).
@@ -261,6 +286,7 @@ const defaultConfigFile = "configs/voronka.yaml"
 func defaultConfig() Config {
 	c := Config{
 		TimeZone:    "UTC",
+		Language:    "ru",
 		Flows:       "configs/flows",
 		DefaultFlow: "qualify",
 		SessionTTL:  dur(30 * 24 * time.Hour),
@@ -291,6 +317,7 @@ func defaultConfig() Config {
 		ContactWithin: dur(15 * time.Minute),
 		WarmDigest:    "0 10 * * 1-5",
 		SLASweep:      "* * * * *",
+		RespondWithin: dur(10 * time.Minute),
 		LostReasons:   []string{"no budget", "chose a competitor", "not reachable", "not interested", "duplicate"},
 	}
 	c.Queue.Workers = 10
@@ -302,6 +329,7 @@ func defaultConfig() Config {
 	c.Followups = FollowupsConfig{NudgeAfter: dur(2 * time.Hour), AskAfter: dur(24 * time.Hour), MaxNudges: 2,
 		ReengageAfter: dur(30 * 24 * time.Hour), Schedule: "*/10 * * * *", ReengageSchedule: "0 11 * * *"}
 	c.QuietHours.From, c.QuietHours.To = "21:00", "09:00"
+	c.Relay.OpenFor = dur(24 * time.Hour)
 	c.Stats.DailyDigest = "0 19 * * *"
 	c.Routing.OrderBy = "age"
 	c.Model.Schedule, c.Model.Horizon = "0 3 * * *", dur(30*24*time.Hour)
@@ -447,7 +475,13 @@ func (c *Config) validate() error {
 	return errors.Join(errs...)
 }
 
+// validTeamLanguage reports whether the team texts have lang.
+func validTeamLanguage(lang string) bool { return lang == bot.LangRU || lang == bot.LangEN }
+
 func (c *Config) validateSales(bad func(key, format string, args ...any)) {
+	if !validTeamLanguage(c.Language) {
+		bad("language", "must be ru or en, not %q", c.Language)
+	}
 	seen := map[string]bool{}
 	for i, m := range c.Team {
 		key := fmt.Sprintf("team[%d]", i)
@@ -473,6 +507,9 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 				bad(key+".time_zone", "unknown time zone %q", m.TimeZone)
 			}
 		}
+		if m.Language != "" && !validTeamLanguage(m.Language) {
+			bad(key+".language", "must be ru or en, not %q", m.Language)
+		}
 		if m.MaxOpen < 0 {
 			bad(key+".max_open", "must not be negative")
 		}
@@ -481,7 +518,8 @@ func (c *Config) validateSales(bad func(key, format string, args ...any)) {
 	if !crm.Strategy(r.Strategy).Valid() {
 		bad("routing.strategy", "must be first_claim, round_robin, least_loaded or sticky, not %q", r.Strategy)
 	}
-	for key, d := range map[string]Duration{"routing.claim_within": r.ClaimWithin, "routing.contact_within": r.ContactWithin} {
+	for key, d := range map[string]Duration{"routing.claim_within": r.ClaimWithin, "routing.contact_within": r.ContactWithin,
+		"routing.respond_within": r.RespondWithin, "relay.open_for": c.Relay.OpenFor} {
 		if d.bad != "" {
 			bad(key, "%s", d.bad)
 		}
@@ -597,8 +635,8 @@ func (c *Config) validateEngagement(bad func(key, format string, args ...any)) {
 func (c *Config) Managers() []crm.Manager {
 	out := make([]crm.Manager, len(c.Team))
 	for i, m := range c.Team {
-		out[i] = crm.Manager{Name: m.Name, Role: crm.Role(m.Role), SlackID: m.SlackID, TelegramID: m.TelegramID,
-			OnDuty: m.OnDuty == nil || *m.OnDuty, TimeZone: m.TimeZone, MaxOpen: m.MaxOpen}
+		out[i] = crm.Manager{Name: m.Name, CustomerName: m.CustomerName, Role: crm.Role(m.Role), SlackID: m.SlackID, TelegramID: m.TelegramID,
+			OnDuty: m.OnDuty == nil || *m.OnDuty, TimeZone: m.TimeZone, MaxOpen: m.MaxOpen, Language: m.Language}
 		out[i].Hours, _ = crm.ParseHours(m.Hours) // validated; "" stays zero
 	}
 	return out

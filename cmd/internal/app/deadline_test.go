@@ -290,7 +290,7 @@ func TestNewCustomerFailsAtTheDeadline(t *testing.T) {
 // the network heals the command works.
 func TestStaffCommandEndsAtTheDeadline(t *testing.T) {
 	t.Parallel()
-	b, pg := onBlackholedDB(t, staffConfig, nil, nil)
+	b, pg := onBlackholedDB(t, teamConfig, nil, nil)
 	const anna = 9001
 
 	pg.blackhole()

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,7 +12,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/voronka/voronka/bot/console"
 	"github.com/voronka/voronka/bot/telegram/telegramtest"
+	"github.com/voronka/voronka/storage/postgres/postgrestest"
 )
 
 // TestRetryAfterIsWaitedOut: a 429 with retry_after from the Bot API is
@@ -76,7 +79,7 @@ func TestCommandsAtAnyStep(t *testing.T) {
 }
 
 // TestTextAfterQualifiedIsKept: what a customer writes after finishing is
-// stored on the lead's timeline, not dropped.
+// a message of the lead's conversation, for the team, not dropped.
 func TestTextAfterQualifiedIsKept(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -87,9 +90,14 @@ func TestTextAfterQualifiedIsKept(t *testing.T) {
 	require.Contains(t, b.lastText(chat), "support team")
 	require.Equal(t, "qualified", b.lead(user).Stage)
 
+	// The support option hands off: the conversation opened as the
+	// dialogue ended, so the next message goes to the team without a
+	// canned answer.
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM messages WHERE kind = 'handoff' AND body = 'Support'`))
+	before := len(b.tg.Sent(chat))
 	b.say(en(telegramtest.Text(chat, user, "Also, please call me")))
-	require.Contains(t, b.lastText(chat), "we have your answers")
-	require.Equal(t, 1, b.count(`SELECT count(*) FROM events WHERE kind = 'message' AND data->>'text' = 'Also, please call me'`))
+	require.Len(t, b.tg.Sent(chat), before)
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM messages WHERE direction = 'in' AND body = 'Also, please call me'`))
 	b.say(en(telegramtest.Text(chat, user, "/start")))
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM leads`), "no second lead while the first is with the team")
 }
@@ -140,4 +148,17 @@ func TestBrokenFlowRefusedAtStart(t *testing.T) {
 	_, err = NewApp(context.Background(), cfg, nil, Deps{})
 	require.Error(t, err)
 	require.Regexp(t, `qualify\.yaml:\d+: step budget: .*"timelime"`, err.Error())
+}
+
+// TestUnmigratedDatabaseSaysToMigrate: serve on an empty schema stops with
+// what to run, not with a missing relation.
+func TestUnmigratedDatabaseSaysToMigrate(t *testing.T) {
+	t.Parallel()
+	db := postgrestest.Open(t, postgrestest.NewSchema(t))
+	cfg, err := LoadConfig(func(k string) string {
+		return map[string]string{"VORONKA_CONFIG": writeConfig(t, "flows: "+filepath.Join("..", "..", "..", "configs", "flows")+"\n")}[k]
+	})
+	require.NoError(t, err)
+	_, err = NewApp(context.Background(), cfg, nil, Deps{DB: db, Sender: console.New(io.Discard, console.Options{})})
+	require.EqualError(t, err, "database: no migrations applied: run `voronka migrate` first, or `voronka serve --migrate`")
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -351,7 +352,11 @@ func TestDuplicateDelivery(t *testing.T) {
 	b.say(u)
 	b.say(u)
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM answers`))
-	require.Len(t, b.tg.Sent(chat), 2, "the welcome and one budget question")
+	sent := b.tg.Sent(chat)
+	require.Len(t, sent, 3, "the welcome, its one echo of the press and one budget question")
+	require.Equal(t, "editMessageText", sent[1].Method, "the question shows the choice and loses its buttons")
+	require.True(t, strings.HasSuffix(sent[1].Text, "\n\n✅ Хочу купить"), sent[1].Text)
+	require.Empty(t, sent[1].ReplyMarkup)
 	calls := 0
 	for _, c := range b.tg.Calls() {
 		if c.Method == "answerCallbackQuery" {

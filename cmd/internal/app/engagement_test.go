@@ -106,7 +106,7 @@ func TestNPSSurveyAfterWin(t *testing.T) {
 	require.Contains(t, b.lastText(detractor), "Thank you for taking the time")
 	b.waitFor(func() bool {
 		for _, c := range b.tg.Sent(salesChat) {
-			if strings.Contains(c.Text, "Detractor") && strings.Contains(c.Text, "3/10") && strings.Contains(c.Text, "Boris") {
+			if strings.Contains(c.Text, "Detractor, 3/10") && strings.Contains(c.Text, "rep: Boris") && strings.Contains(c.Text, "📞 +") {
 				return true
 			}
 		}
@@ -115,14 +115,35 @@ func TestNPSSurveyAfterWin(t *testing.T) {
 	// A 10: asked why, then for a referral.
 	b.say(en(telegramtest.Callback(promoter, promoter, 1, fmt.Sprintf("nps:%d:10", survey(promoter)))))
 	b.say(en(telegramtest.Text(promoter, promoter, "Fast and friendly")))
-	require.Contains(t, b.lastText(promoter), "forward them this chat")
+	// The promoter's own link: whoever starts the bot by it is their referral.
+	var promoterID int64
+	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT id FROM contacts WHERE telegram_user_id = $1`, promoter).Scan(&promoterID))
+	code := crm.ReferralCode(promoterID)
+	require.Contains(t, b.lastText(promoter), "send them your link and we'll help: https://t.me/voronka_test_bot?start=r-"+code)
+	const friend = 1103
+	b.say(en(telegramtest.Text(friend, friend, "/start r-"+code)))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM leads l JOIN contacts c ON c.id = l.contact_id
+		WHERE c.telegram_user_id = $1 AND l.referrer = $2 AND l.source = 'referral'`, friend, code), "attributed to the referrer, counted as a referral")
+	b.say(en(telegramtest.Text(promoter, promoter, "/start r-"+code)))
+	require.Zero(t, b.count(`SELECT count(*) FROM leads WHERE referrer <> '' AND contact_id = $1`, promoterID), "nobody refers themselves")
+	// The referrer's /lead shows whom they brought.
+	b.say(telegramtest.Text(9001, 9001, fmt.Sprintf("/lead %d", b.leadID(promoter))))
+	require.Contains(t, b.lastText(9001), fmt.Sprintf("Referred by this customer: 1 lead (#%d)", b.leadID(friend)))
 	// A second press changes nothing.
 	b.say(en(telegramtest.Callback(promoter, promoter, 1, fmt.Sprintf("nps:%d:2", survey(promoter)))))
 
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM surveys WHERE score = 3 AND comment = 'Delivery took three weeks' AND manager_id IS NOT NULL`))
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM surveys WHERE score = 10 AND comment = 'Fast and friendly'`))
 	require.Equal(t, 4, b.count(`SELECT count(*) FROM events WHERE kind = 'nps_answered'`))
-	require.Equal(t, 1, b.count(`SELECT count(*) FROM river_job WHERE args->>'job' = 'nps_detractor'`))
+	require.Equal(t, 2, b.count(`SELECT count(*) FROM river_job WHERE args->>'job' = 'nps_detractor'`), "the alert, and its reason")
+	b.waitFor(func() bool {
+		for _, c := range b.tg.Sent(salesChat) {
+			if strings.Contains(c.Text, "Why 3/10") && strings.Contains(c.Text, "Delivery took three weeks") {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // TestSurveysOnceAcrossSchedulersAndFailures: two replicas' schedulers
@@ -203,7 +224,9 @@ func TestStalledDialogueNudges(t *testing.T) {
 	require.Equal(t, 0, b.count(`SELECT count(*) FROM followups`))
 
 	require.NoError(t, e.SweepFollowups(ctx, clock.Add(time.Hour+time.Minute)))
-	b.waitFor(func() bool { return b.sentTo(quiet, "Still there?") == 1 && b.sentTo(stopper, "Still there?") == 1 })
+	b.waitFor(func() bool {
+		return b.sentTo(quiet, "Test, still there?") == 1 && b.sentTo(stopper, "Test, still there?") == 1
+	}) // by name
 	b.waitFor(func() bool { return strings.Contains(b.lastText(quiet), "What budget") }) // the nudge asks the waiting question again
 	require.NoError(t, e.SweepFollowups(ctx, clock.Add(3*time.Hour)))
 
@@ -217,7 +240,7 @@ func TestStalledDialogueNudges(t *testing.T) {
 		require.NoError(t, e.SweepFollowups(ctx, clock.Add(24*time.Hour)))
 	}
 	time.Sleep(100 * time.Millisecond)
-	require.Equal(t, 1, b.sentTo(quiet, "Still there?"))
+	require.Equal(t, 1, b.sentTo(quiet, "Test, still there?"))
 	require.Equal(t, 1, b.sentTo(quiet, "Did something go wrong"))
 	require.Equal(t, 0, b.sentTo(stopper, "Did something go wrong"), "/stop cancelled the rest")
 

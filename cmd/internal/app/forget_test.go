@@ -97,9 +97,9 @@ func TestForgetReachesEveryCard(t *testing.T) {
 	b.waitFor(func() bool {
 		m, _ := sl.MessageByRef(refs["slack"])
 		text, _, _ := b.tg.Message(groupChat, groupMsg)
-		// In the flow's first language, as the card's answers are.
-		return strings.Contains(slackfake.Texts(m.Blocks), "🔒 Данные клиента удалены по его просьбе") &&
-			strings.Contains(text, "🔒 Данные клиента удалены по его просьбе")
+		// In the team's language (language: en), as the card's answers are.
+		return strings.Contains(slackfake.Texts(m.Blocks), "🔒 Customer data erased at their request") &&
+			strings.Contains(text, "🔒 Customer data erased at their request")
 	})
 	b.waitFor(func() bool {
 		return b.count(`SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'discarded', 'cancelled')`) == 0
@@ -147,6 +147,12 @@ func TestForgetReachesEveryCard(t *testing.T) {
 	kc, km := splitRef(t, keptRefs["telegram"])
 	text, _, _ = b.tg.Message(kc, km)
 	require.Contains(t, text, "+79161234567")
+
+	// Their answers are gone, so /start does not say "your answers are
+	// with us": it begins a new request.
+	b.say(en(telegramtest.Text(goneChat, goneChat, "/start")))
+	require.Contains(t, b.lastText(goneChat), "What brings you here?")
+	require.NotEqual(t, goneLead, b.leadID(goneChat), "a new lead")
 }
 
 // cardRefs is channel -> ref of the lead's cards.

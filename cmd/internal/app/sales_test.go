@@ -38,7 +38,8 @@ const salesChat = -100500
 // salesConfig is a team of three in a Telegram sales group, first claim
 // wins, SLAs of 5 and 15 minutes; the schedules never fire during a test,
 // which drives the sweeps with the fake clock instead.
-const salesConfig = `team:
+const salesConfig = `language: en
+team:
   - {name: Anna, role: head, telegram_id: 9001, slack_id: UANNA}
   - {name: Boris, role: rep, telegram_id: 9002, slack_id: UBORIS}
   - {name: Vera, role: rep, telegram_id: 9003, slack_id: UVERA}

@@ -21,6 +21,7 @@ func (a *App) slackNotifier(tz *time.Location) (crm.SalesNotifier, error) {
 		Sleep:               a.sleep,
 		Logger:              a.log,
 		TimeZone:            tz,
+		Language:            a.cfg.Language,
 	}), nil
 }
 
@@ -31,5 +32,7 @@ func (a *App) slackRoutes(mux *http.ServeMux) {
 		return
 	}
 	mux.Handle("POST /slack/interactions", slack.NewInteractions(a.sales, a.slack, a.cfg.SlackSigningSecret, a.redis,
-		slack.InteractionOptions{Now: a.clock.Now, Logger: a.log}))
+		slack.InteractionOptions{Now: a.clock.Now, Logger: a.log, Callbacks: a.desk, Language: a.cfg.Language}))
+	mux.Handle("POST /slack/events", slack.NewEvents(a.sales, a.convs, a.slack, a.cfg.SlackSigningSecret,
+		slack.EventOptions{Now: a.clock.Now, Logger: a.log}))
 }

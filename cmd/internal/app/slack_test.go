@@ -72,7 +72,7 @@ func TestSlackLeadCardAndButtons(t *testing.T) {
 	// Exactly one card with the facts, the score's reasons and Claim.
 	post := waitCalls(t, sl, "chat.postMessage", 1)[0]
 	texts := post.Texts()
-	for _, want := range []string{"Anna Petrova", "+79161234567", "@anna_p", "bench / — / load", "Hot", "Budget: 1\u202f500\u202f000 (+30)", "Need: Хочу купить (+30)", "Timeline: На этой неделе (+35)"} {
+	for _, want := range []string{"Anna Petrova", "+79161234567", "@anna_p", "bench / campaign load", "Hot", "Budget: 1\u202f500\u202f000 (+30)", "Need: I want to buy (+30)", "Timeline: This week (+35)"} {
 		require.Contains(t, texts, want)
 	}
 	var actions []string
@@ -223,7 +223,8 @@ func TestCardSurvivesACrash(t *testing.T) {
 // duty the lead waits and goes to the first rep who comes on duty.
 func TestRoutingStrategies(t *testing.T) {
 	t.Parallel()
-	const team = `team:
+	const team = `language: en
+team:
   - {name: Anna, role: head, slack_id: UANNA, on_duty: false}
   - {name: Boris, role: rep, slack_id: UBORIS, hours: "Mon-Fri 09:00-18:00"}
   - {name: Gleb, role: rep, slack_id: UGLEB, hours: "Mon-Fri 09:00-18:00", max_open: 5}

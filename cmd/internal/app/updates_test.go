@@ -68,7 +68,7 @@ func TestBlockingTheBotMarksUnreachable(t *testing.T) {
 	require.Equal(t, 0, b.count(`SELECT count(*) FROM contacts WHERE unreachable_at IS NOT NULL`))
 	require.Len(t, b.tg.Sent(chat), sent)
 	require.NoError(t, b.app.engagement.SweepFollowups(ctx, clock.Add(time.Minute)))
-	b.waitFor(func() bool { return b.sentTo(chat, "Still there?") == 1 })
+	b.waitFor(func() bool { return b.sentTo(chat, "Test, still there?") == 1 })
 
 	// The dialogue is where it was.
 	b.say(en(telegramtest.Text(chat, chat, "400k")))

@@ -22,10 +22,11 @@ import (
 	"github.com/voronka/voronka/storage/postgres/postgrestest"
 )
 
-// staffConfig is the fixture's team (postgrestest.StatsFixtureTeam): Anna,
+// teamConfig is the fixture's team (postgrestest.StatsFixtureTeam): Anna,
 // a head reading in Moscow time, and two reps; the deployment's own zone
 // is Moscow too, for the digest.
-const staffConfig = `timezone: Europe/Moscow
+const teamConfig = `timezone: Europe/Moscow
+language: en
 team:
   - {name: Anna, role: head, telegram_id: 9001, slack_id: UANNA, time_zone: Europe/Moscow}
   - {name: Boris, role: rep, telegram_id: 9002, slack_id: UBORIS}
@@ -37,30 +38,30 @@ stats:
   daily_digest: "0 0 1 1 *"
 `
 
-type staffBundle struct {
+type teamBundle struct {
 	*bundle
 	sl    *slackfake.Server
 	clock *fakeClock
 	fx    postgrestest.StatsFixture
 }
 
-// setupStaff is an App with Telegram and Slack on the stats fixture, its
+// setupTeam is an App with Telegram and Slack on the stats fixture, its
 // clock at the fixture's now.
-func setupStaff(t *testing.T) *staffBundle {
+func setupTeam(t *testing.T) *teamBundle {
 	t.Helper()
 	sl := slackfake.NewServer(t)
 	clock := &fakeClock{t: postgrestest.StatsFixtureNow}
-	b := setupWithDeps(t, staffConfig, map[string]string{
+	b := setupWithDeps(t, teamConfig, map[string]string{
 		"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": slackSecret,
 		"SLACK_SALES_CHANNEL": "CSALES", "SLACK_API_URL": sl.URL(),
 	}, clock)
 	fx := postgrestest.SeedStatsFixture(t, b.db)
-	return &staffBundle{bundle: b, sl: sl, clock: clock, fx: fx}
+	return &teamBundle{bundle: b, sl: sl, clock: clock, fx: fx}
 }
 
 // ask sends a command as user in their private chat and returns what the
 // bot sent there in answer: the texts and the files.
-func (b *staffBundle) ask(user int64, text string) ([]string, []telegramtest.Call) {
+func (b *teamBundle) ask(user int64, text string) ([]string, []telegramtest.Call) {
 	b.t.Helper()
 	before, beforeFiles := len(b.tg.Sent(user)), len(b.tg.Files(user))
 	b.say(telegramtest.Text(user, user, text))
@@ -73,7 +74,7 @@ func (b *staffBundle) ask(user int64, text string) ([]string, []telegramtest.Cal
 
 // slash posts "/voronka <text>" signed as Slack does and returns the status
 // and the ephemeral text, unescaped.
-func (b *staffBundle) slash(user, text string, at time.Time, sign bool) (int, string) {
+func (b *teamBundle) slash(user, text string, at time.Time, sign bool) (int, string) {
 	b.t.Helper()
 	return b.postSlash(slashForm(user, text), at, sign)
 }
@@ -88,7 +89,7 @@ func slashForm(user, text string) []byte {
 }
 
 // postSlash posts a slash command's body, signed at at when sign is set.
-func (b *staffBundle) postSlash(body []byte, at time.Time, sign bool) (int, string) {
+func (b *teamBundle) postSlash(body []byte, at time.Time, sign bool) (int, string) {
 	b.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, b.srv.URL+"/slack/commands", bytes.NewReader(body))
 	require.NoError(b.t, err)
@@ -114,7 +115,7 @@ func (b *staffBundle) postSlash(body []byte, at time.Time, sign bool) (int, stri
 // channels.
 func TestStaffStatsInTelegramAndSlack(t *testing.T) {
 	t.Parallel()
-	b := setupStaff(t)
+	b := setupTeam(t)
 	texts, files := b.ask(9001, "/stats 2026-11-16..2026-11-22")
 	require.Len(t, texts, 1)
 	require.Empty(t, files)
@@ -152,7 +153,7 @@ func TestStaffStatsInTelegramAndSlack(t *testing.T) {
 	// A rep: the team's figures and their own.
 	texts, _ = b.ask(9002, "/stats 2026-11-16..2026-11-22")
 	require.Contains(t, texts[0], "New leads: 7 (prev 3, +133%)")
-	require.Contains(t, texts[0], "Your leads:\nNew 2 · contacted 1 · won 2 · lost 0\nRevenue 150\u202f000 · first contact 20m")
+	require.Contains(t, texts[0], "Your leads:\nClaimed 2 · contacted 1 · won 2 · lost 0\nRevenue 150\u202f000 · first contact 20m")
 
 	require.Equal(t, 3, b.count(`SELECT count(*) FROM staff_log WHERE command = 'stats' AND outcome = 'ok'`))
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM staff_log WHERE manager = 'Anna' AND channel = 'slack' AND args = '2026-11-16..2026-11-22'`))
@@ -164,7 +165,7 @@ func TestStaffStatsInTelegramAndSlack(t *testing.T) {
 // An outsider in Slack gets a polite refusal.
 func TestStaffCustomerLearnsNothing(t *testing.T) {
 	t.Parallel()
-	b := setupStaff(t)
+	b := setupTeam(t)
 	texts, files := b.ask(555, "/stats 30d")
 	require.Len(t, texts, 1)
 	require.Empty(t, files)
@@ -186,17 +187,17 @@ func TestStaffCustomerLearnsNothing(t *testing.T) {
 // direct messages).
 func TestStaffFunnelWithChart(t *testing.T) {
 	t.Parallel()
-	b := setupStaff(t)
+	b := setupTeam(t)
 	texts, files := b.ask(9001, "/funnel 2026-11-16..2026-11-22")
 	require.Len(t, texts, 1)
 	f := texts[0]
 	for _, line := range []string{
 		"Leads: 7",
 		"Started dialogue: 5 · 71% of the previous · 71% of all",
-		"Qualified: 3 · 60% of the previous · 43% of all",
-		"Contacted: 3 · 100% of the previous · 43% of all",
-		"Won: 2 · 67% of the previous · 29% of all",
-		"Lost: 2 (cancelled 1, no budget 1)",
+		"Reached qualified: 3 · 60% of the previous · 43% of all",
+		"Reached contact: 3 · 100% of the previous · 43% of all",
+		"Reached a sale: 2 · 67% of the previous · 29% of all",
+		"Lost: 2 (the customer cancelled the dialogue: 1; too expensive or no budget: 1)",
 		"Need: 2 of 7 stopped (29%)",
 		"Budget: 1 of 5 stopped (20%)",
 		"Timeline: 1 of 3 stopped (33%)",
@@ -223,7 +224,7 @@ func TestStaffFunnelWithChart(t *testing.T) {
 
 func TestStaffNPSTeamSourcesCohorts(t *testing.T) {
 	t.Parallel()
-	b := setupStaff(t)
+	b := setupTeam(t)
 	texts, files := b.ask(9001, "/nps 2026-11-16..2026-11-22")
 	n := texts[0]
 	for _, line := range []string{
@@ -253,8 +254,8 @@ func TestStaffNPSTeamSourcesCohorts(t *testing.T) {
 	texts, _ = b.ask(9001, "/sources 2026-11-16..2026-11-22")
 	require.Contains(t, texts[0], "google / bf: 3 leads · qualified 100% · won 2 (67%) · revenue 150\u202f000\n"+
 		"direct: 2 leads · qualified 0% · won 0 (0%) · revenue 0\n"+
-		"telegram: 1 leads · qualified 0% · won 0 (0%) · revenue 0\n"+
-		"vk / spring: 1 leads · qualified 0% · won 0 (0%) · revenue 0\n"+
+		"telegram: 1 lead · qualified 0% · won 0 (0%) · revenue 0\n"+
+		"vk / spring: 1 lead · qualified 0% · won 0 (0%) · revenue 0\n"+
 		"Total: 7 leads · qualified 43% · won 2 (29%) · revenue 150\u202f000")
 
 	texts, files = b.ask(9001, "/cohorts 2026-11-10..2026-11-20")
@@ -268,13 +269,13 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // lead, /find, and the CSV as a document.
 func TestStaffLeadFindExport(t *testing.T) {
 	t.Parallel()
-	b := setupStaff(t)
+	b := setupTeam(t)
 	L := b.fx.Leads
 	texts, _ := b.ask(9003, "/lead "+itoa(L["L3"]))
 	require.Contains(t, texts[0], "Lead #"+itoa(L["L3"])+" · lost · hot · score 50\nAnnabel Lee · @annabel · annabel@example.org\n")
 	require.Contains(t, texts[0], "Manager: Vera · claimed 17 Nov 12:16 · contacted 17 Nov 13:06", "Moscow time")
-	require.Contains(t, texts[0], "Lost: no budget")
-	require.Contains(t, texts[0], "Timeline:\n17 Nov 12:00 created (fixture)")
+	require.Contains(t, texts[0], "Lost: too expensive or no budget")
+	require.Contains(t, texts[0], "Timeline:\n17 Nov 12:00 created (google)\n17 Nov 12:01 answered Need\n")
 	texts, _ = b.ask(9002, "/lead "+itoa(L["L3"]))
 	require.Equal(t, []string{"Lead #" + itoa(L["L3"]) + " is not among your leads."}, texts)
 	texts, _ = b.ask(9002, "/lead 999999")
@@ -291,19 +292,26 @@ func TestStaffLeadFindExport(t *testing.T) {
 	require.Len(t, files, 1)
 	doc := files[0]
 	require.Equal(t, "sendDocument", doc.Method)
-	require.Equal(t, "leads-2026-11-16--2026-11-22.csv", doc.FileName)
+	require.Equal(t, "leads-2026-11-16--2026-11-22.xlsx", doc.FileName)
 	require.Equal(t, "📎 Export · 2026-11-16..2026-11-22 · 16–22 Nov 2026: 7 leads", doc.Text)
+	require.Equal(t, "PK", string(doc.File[:2]), "an .xlsx is a zip")
+
+	texts, files = b.ask(9001, "/export 2026-11-16..2026-11-22 csv")
+	require.Empty(t, texts)
+	require.Len(t, files, 1)
+	doc = files[0]
+	require.Equal(t, "leads-2026-11-16--2026-11-22.csv", doc.FileName)
 	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(doc.File, []byte("\uFEFF")))).ReadAll()
 	require.NoError(t, err)
 	require.Len(t, rows, 8)
-	require.Equal(t, "lead_id", rows[0][0])
-	require.Equal(t, []string{itoa(L["L1"]), "2026-11-16T00:00:00+03:00", "won", "hot"}, rows[1][:4], "the first minute of the period, in Moscow time")
+	require.Equal(t, "Lead #", rows[0][0])
+	require.Equal(t, []string{itoa(L["L1"]), "2026-11-16 00:00", "won", "hot"}, rows[1][:4], "the first minute of the period, in Moscow time")
 	require.Contains(t, rows[1], "Boris")
 	require.Contains(t, rows[1], "100000.00")
 	require.Equal(t, itoa(L["L8"]), rows[7][0])
 
 	texts, _ = b.ask(9001, "/export lastweek")
-	require.Contains(t, texts[0], "Usage: /export [period]\nperiod: today, yesterday, 7d")
+	require.Contains(t, texts[0], "Usage: /export [period] [csv]\nperiod: today, yesterday, 7d")
 }
 
 // TestStaffSlashCommandReplayedRunsOnce: a signed /slack/commands request
@@ -311,7 +319,7 @@ func TestStaffLeadFindExport(t *testing.T) {
 // again: one staff_log row, one CSV uploaded.
 func TestStaffSlashCommandReplayedRunsOnce(t *testing.T) {
 	t.Parallel()
-	b := setupStaff(t)
+	b := setupTeam(t)
 	body := slashForm("UANNA", "export 2026-11-16..2026-11-22")
 	status, text := b.postSlash(body, b.clock.Now(), true)
 	require.Equal(t, http.StatusOK, status)
@@ -330,8 +338,8 @@ func TestStaffSlashCommandReplayedRunsOnce(t *testing.T) {
 // arrived at its first minute).
 func TestStaffDigest(t *testing.T) {
 	t.Parallel()
-	b := setupStaff(t)
-	require.NoError(t, b.app.Stats().Digest(context.Background(), b.clock.Now(), b.app.staffDesk))
+	b := setupTeam(t)
+	require.NoError(t, b.app.Stats().Digest(context.Background(), b.clock.Now(), b.app.teamDesk))
 	sent := b.tg.Sent(9001)
 	require.Len(t, sent, 1)
 	require.Contains(t, sent[0].Text, "🗓 Daily digest · today · 23 Nov 2026")

@@ -188,12 +188,12 @@ func benchTeam() []crm.Manager {
 
 // BenchmarkStaffCommands answers every manager's command against a
 // database of VORONKA_BENCH_LEADS leads (default 1 000 000) and reports the
-// latency of each: the whole of bot.Staff.Answer, which is the queries, the
+// latency of each: the whole of bot.Team.Answer, which is the queries, the
 // arithmetic, the text, the chart or the CSV, and the audit-log insert, as
 // a head (who sees everything, the widest queries) and for /stats also as
 // a rep. Sending is not included: it is the channel's.
 //
-//	VORONKA_BENCH_KEEP=1 go test ./bot -run '^$' -bench StaffCommands -benchtime 20x -timeout 60m
+//	VORONKA_BENCH_KEEP=1 go test ./bot -run '^$' -bench TeamCommands -benchtime 20x -timeout 60m
 //
 // The seeding runs only under -bench, once per schema; see
 // docs/stats-performance.md for the figures and the plans.
@@ -212,7 +212,7 @@ func BenchmarkStaffCommands(b *testing.B) {
 	require.NoError(b, err)
 	clock := crm.ClockFunc(func() time.Time { return benchNow })
 	stats := crm.NewStats(postgres.NewStatsStore(db), postgres.NewSalesStore(db), bot.Labels{Flows: fl}, team, clock, time.UTC)
-	staff, err := bot.NewStaff(bot.StaffConfig{Stats: stats, Team: benchDesk{team}, Sender: nopSender{}, Charts: chart.Charts{}})
+	staff, err := bot.NewStaff(bot.TeamConfig{Stats: stats, Team: benchDesk{team}, Sender: nopSender{}, Charts: chart.Charts{}})
 	require.NoError(b, err)
 	head, rep := team[3], team[0]
 	var recent int64

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,11 +10,12 @@ import (
 	"time"
 
 	"github.com/voronka/voronka/crm"
+	"github.com/voronka/voronka/flows"
 )
 
-// StaffTeam finds a configured member of the sales team by the id a
+// Members finds a configured member of the sales team by the id a
 // channel knows them by (crm.Sales has both).
-type StaffTeam interface {
+type Members interface {
 	ManagerByTelegram(id int64) (crm.Manager, bool)
 	ManagerBySlack(id string) (crm.Manager, bool)
 }
@@ -23,28 +23,60 @@ type StaffTeam interface {
 // Charts draws the pictures that say more than the text: PNG images.
 // bot/chart implements it; nil means text only.
 type Charts interface {
-	Funnel(r *crm.FunnelReport) ([]byte, error)
-	NPSTrend(r *crm.NPSReport) ([]byte, error)
-	Cohorts(r *crm.CohortReport) ([]byte, error)
+	// Each draws its labels in lang, the reader's language; a report
+	// with nothing to draw returns an error wrapping ErrNoChartData.
+	Funnel(r *crm.FunnelReport, lang string) ([]byte, error)
+	NPSTrend(r *crm.NPSReport, lang string) ([]byte, error)
+	Cohorts(r *crm.CohortReport, lang string) ([]byte, error)
 }
 
-// StaffConfig wires Staff. Stats, Team and Sender are required.
-type StaffConfig struct {
+// ErrNoChartData is what Charts return for a report with nothing to draw
+// (an NPS trend without one response): the reader is told so in a
+// sentence instead of being sent empty axes.
+var ErrNoChartData = errors.New("no data to draw")
+
+// TeamConfig wires Team. Stats, Team and Sender are required.
+type TeamConfig struct {
 	Stats *crm.Stats
 	// Campaigns answers /campaigns; nil means none are configured.
 	Campaigns *crm.Campaigns
-	Team      StaffTeam
-	Sender    Sender // Telegram: replies in the private chat, digest DMs
-	Charts    Charts
-	Logger    *slog.Logger
+	// OnStart, when set, runs when a team member sends /start in their
+	// private chat (the App sets their command menu then).
+	OnStart func(ctx context.Context, m crm.Manager)
+	// Desk answers the rep's daily tools (/my, /note, /callback,
+	// /unclaim, /assign); nil leaves them out.
+	Desk   *crm.Desk
+	Team   Members
+	Sender Sender // Telegram: replies in the private chat, digest DMs
+	Charts Charts
+	Logger *slog.Logger
 	// Post, when set, also posts the daily digest to the sales team's
 	// channel (Slack).
 	Post func(ctx context.Context, m Message) error
+	// Flows are the loaded flows, by id: /export has a column per step.
+	Flows map[string]*flows.Flow
+	// Language is the team's default language (a member's own wins).
+	Language string
 }
 
-// Staff answers the sales team's commands, the same in every channel:
+// stepName names a step of flow as the team reads it in lang.
+func (s *Team) stepName(flow, lang string) func(string) string {
+	return func(id string) string {
+		if f := s.cfg.Flows[flow]; f != nil {
+			if st := f.Step(id); st != nil {
+				return fieldNameIn(st, TeamLang(lang))
+			}
+		}
+		return id
+	}
+}
+
+// lang is the language m reads.
+func (s *Team) lang(m crm.Manager) string { return MemberLang(m, s.cfg.Language) }
+
+// Team answers the sales team's commands, the same in every channel:
 // Telegram (a private chat with the bot: telegram.Router gives a team
-// member's staff command to Handle, behind the dispatcher's gate) and
+// member's team command to Handle, behind the dispatcher's gate) and
 // Slack (the /voronka slash command, which calls Answer). The text is
 // plain and short-lined, for a phone screen; charts and the CSV go as a
 // photo and a document after it.
@@ -53,39 +85,39 @@ type StaffConfig struct {
 // command to the customers' flow, so a customer who types /stats gets the
 // flow's help for an unknown command and learns nothing, not even that
 // the command exists.
-type Staff struct {
-	cfg StaffConfig
+type Team struct {
+	cfg TeamConfig
 }
 
 var (
-	_ Handler            = (*Staff)(nil)
-	_ crm.DigestNotifier = (*Staff)(nil)
+	_ Handler            = (*Team)(nil)
+	_ crm.DigestNotifier = (*Team)(nil)
 )
 
 // NewStaff checks cfg and returns the handler.
-func NewStaff(cfg StaffConfig) (*Staff, error) {
+func NewStaff(cfg TeamConfig) (*Team, error) {
 	if cfg.Stats == nil || cfg.Team == nil || cfg.Sender == nil {
 		return nil, errors.New("new staff: stats, team and sender are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Staff{cfg: cfg}, nil
+	return &Team{cfg: cfg}, nil
 }
 
 // ManagerBySlack finds a member of the team by Slack user id (for the
 // slash command).
-func (s *Staff) ManagerBySlack(id string) (crm.Manager, bool) { return s.cfg.Team.ManagerBySlack(id) }
+func (s *Team) ManagerBySlack(id string) (crm.Manager, bool) { return s.cfg.Team.ManagerBySlack(id) }
 
-// StaffCommand is one of the managers' commands.
-type StaffCommand struct {
+// TeamCommand is one of the managers' commands.
+type TeamCommand struct {
 	Name  string
 	Usage string // arguments, as the usage line shows them
 	What  string
 }
 
-// staffCommands is the list, in the order a help text shows it.
-var staffCommands = []StaffCommand{
+// teamCommands is the list, in the order a help text shows it.
+var teamCommands = []TeamCommand{
 	{"stats", "[period]", "leads, conversion, revenue, time to first contact, vs the period before"},
 	{"funnel", "[period]", "stages and where customers stop in the dialogue"},
 	{"nps", "[period]", "NPS, weekly trend, latest comments"},
@@ -94,46 +126,67 @@ var staffCommands = []StaffCommand{
 	{"cohorts", "[period]", "weekly cohorts of new leads: share won by week since arrival"},
 	{"lead", "<id>", "a lead's card and timeline"},
 	{"find", "<text>", "leads by name, phone, email or @username"},
-	{"export", "[period]", "the period's leads as a CSV file"},
+	{"export", "[period] [csv]", "the period's leads as an Excel file (.xlsx): answers, NPS, stage dates, rep, source; csv for a CSV with your locale's separator"},
 	{"campaigns", "[name] [promote <variant>]", "per campaign and variant: audience, sent, delivered, blocked, replied, goal, with 95% intervals"},
 	{"model", "", "the win-probability model: how it did on recent leads, its strongest features, vs the score"},
 	{"ab", "[period]", "flow experiments per arm: leads, started, completed, qualified, hot, won, with 95% intervals, P(beats the first arm), split check"},
 }
 
-// StaffCommandList lists the managers' commands (for /voronka help).
-func StaffCommandList() []StaffCommand { return append([]StaffCommand(nil), staffCommands...) }
+// TeamCommandList lists the managers' commands (for /voronka help).
+func TeamCommandList() []TeamCommand { return append([]TeamCommand(nil), teamCommands...) }
 
 // defaultPeriod is the period of a command given none: a week is the
 // rhythm of a sales team's meeting and long enough to mean something.
 const defaultPeriod = "7d"
 
-func staffCommand(name string) (StaffCommand, bool) {
-	for _, c := range staffCommands {
+func teamCommand(name string) (TeamCommand, bool) {
+	for _, c := range teamCommands {
 		if c.Name == name {
 			return c, true
 		}
 	}
-	return StaffCommand{}, false
+	return deskCommand(name)
 }
 
 // IsStaffCommand reports whether name is one of the managers' commands.
 func IsStaffCommand(name string) bool {
-	_, ok := staffCommand(strings.ToLower(name))
+	_, ok := teamCommand(strings.ToLower(name))
 	return ok
 }
 
-// Handle implements Handler for Telegram: a configured manager's staff
-// command in a private chat is answered there. The router sends only
-// those (IsStaffCommand, Team.ManagerByTelegram); anything else is logged
-// and left alone. A reply that cannot be sent is an error, so the update
-// is delivered again.
-func (s *Staff) Handle(ctx context.Context, u Update) error {
+// Handle implements Handler for Telegram: whatever a team member sends
+// in their private chat with the bot (telegram.Router sends all of it
+// here) is answered as the team's: a team command runs, /start and /help
+// list the commands the member's role allows, any other command or text
+// gets a one-line pointer to /help, and a button (one the member pressed
+// as a customer once) is answered with nothing. None of it reaches the
+// customers' flow. Anyone else's update is logged and left alone. A reply
+// that cannot be sent is an error, so the update is delivered again.
+func (s *Team) Handle(ctx context.Context, u Update) error {
 	m, ok := s.cfg.Team.ManagerByTelegram(u.User.ID)
-	if u.Kind != InputCommand || !u.Private || !IsStaffCommand(u.Command) || !ok {
-		s.cfg.Logger.WarnContext(ctx, "staff: not a team member's command", "update_id", u.ID, "chat_id", u.ChatID)
+	if !u.Private || !ok {
+		s.cfg.Logger.WarnContext(ctx, "staff: not a team member's update", "update_id", u.ID, "chat_id", u.ChatID)
 		return nil
 	}
-	for _, msg := range s.Answer(ctx, m, "telegram", u.Command, u.Text) {
+	var msgs []Message
+	switch {
+	case u.Kind == InputCommand && IsStaffCommand(u.Command):
+		msgs = s.Answer(ctx, m, "telegram", u.Command, u.Text)
+	case u.Kind == InputCommand && (u.Command == "start" || u.Command == "help"):
+		if u.Command == "start" && s.cfg.OnStart != nil {
+			s.cfg.OnStart(ctx, m)
+		}
+		msgs = []Message{{Text: TeamHelp(m, s.lang(m), "/")}}
+	case u.Kind == InputCommand:
+		msgs = []Message{{Text: TeamTextf(s.lang(m), "help.unknown", "/"+u.Command)}}
+	case u.Kind == InputText || u.Kind == InputContact:
+		msgs = []Message{{Text: TeamText(s.lang(m), "help.not_customer")}}
+	case u.Kind == InputButton && u.CallbackID != "":
+		if err := s.cfg.Sender.AnswerCallback(ctx, CallbackAnswer{CallbackID: u.CallbackID}); err != nil {
+			s.cfg.Logger.WarnContext(ctx, "staff: answer a button", "err", err)
+		}
+	}
+	for _, msg := range msgs {
 		msg.ChatID = u.ChatID
 		if _, err := s.cfg.Sender.Send(ctx, msg); err != nil {
 			return fmt.Errorf("staff /%s: %w", u.Command, err)
@@ -151,11 +204,11 @@ func (s *Staff) Handle(ctx context.Context, u Update) error {
 // showed, never typed text. /find's text is not logged at all, only the
 // ids of the leads it returned, so that after /forget no line holds what
 // found or names the customer (their leads are anonymous by then).
-func (s *Staff) Answer(ctx context.Context, m crm.Manager, channel, command, args string) []Message {
+func (s *Team) Answer(ctx context.Context, m crm.Manager, channel, command, args string) []Message {
 	start := time.Now()
 	command = strings.ToLower(command)
 	args = strings.TrimSpace(args)
-	entry := crm.StaffCommand{ManagerID: m.ID, Manager: m.Name, Channel: channel, Command: command, Args: args}
+	entry := crm.TeamCommand{ManagerID: m.ID, Manager: m.Name, Channel: channel, Command: command, Args: args}
 	msgs, leadIDs, err := s.run(ctx, m, command, args)
 	entry.LeadIDs = leadIDs
 	if command == "lead" && len(leadIDs) == 1 {
@@ -186,7 +239,7 @@ func (s *Staff) Answer(ctx context.Context, m crm.Manager, channel, command, arg
 }
 
 // usage is the EINVALID answer for a bad argument.
-func usage(c StaffCommand, why string) error {
+func usage(c TeamCommand, why string) error {
 	line := "Usage: /" + c.Name + " " + c.Usage
 	if strings.Contains(c.Usage, "period") {
 		line += "\n" + crm.PeriodUsage + " (default " + defaultPeriod + ")"
@@ -197,7 +250,7 @@ func usage(c StaffCommand, why string) error {
 	return crm.Errorf(crm.EINVALID, "%s", line)
 }
 
-func (s *Staff) period(m crm.Manager, c StaffCommand, args, def string) (crm.Period, error) {
+func (s *Team) period(m crm.Manager, c TeamCommand, args, def string) (crm.Period, error) {
 	p, err := s.cfg.Stats.Period(m, args, def)
 	if err != nil {
 		why := ""
@@ -210,8 +263,11 @@ func (s *Staff) period(m crm.Manager, c StaffCommand, args, def string) (crm.Per
 }
 
 // run does the work of one command and says which leads it showed.
-func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([]Message, []int64, error) {
-	c, _ := staffCommand(command)
+func (s *Team) run(ctx context.Context, m crm.Manager, command, args string) ([]Message, []int64, error) {
+	if msgs, ids, ok, err := s.runDesk(ctx, m, command, args); ok {
+		return msgs, ids, err
+	}
+	c, _ := teamCommand(command)
 	st := s.cfg.Stats
 	switch command {
 	case "lead":
@@ -223,7 +279,11 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 		if err != nil {
 			return nil, []int64{id}, err
 		}
-		return []Message{{Text: renderLead(v, st.Location(m))}}, []int64{id}, nil
+		text := renderLead(s.lang(m), v, st.Location(m), s.stepName(v.Card.Lead.FlowID, s.lang(m)))
+		if notes := s.leadNotes(ctx, m, id); notes != "" {
+			text = strings.TrimRight(text, "\n") + "\n" + notes
+		}
+		return []Message{{Text: text, Card: v.Card}}, []int64{id}, nil
 	case "model":
 		r, err := st.Model(ctx, m)
 		if err != nil {
@@ -239,7 +299,7 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 		for i, f := range found {
 			ids[i] = f.LeadID
 		}
-		return []Message{{Text: renderFound(args, found, st, st.Location(m))}}, ids, nil
+		return []Message{{Text: renderFound(s.lang(m), args, found, st, st.Location(m))}}, ids, nil
 	case "campaigns":
 		// Its arguments are a campaign and a promotion, not a period.
 		return s.campaigns(ctx, m, args)
@@ -248,6 +308,10 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 	def := defaultPeriod
 	if command == "cohorts" {
 		def = strconv.Itoa(7*crm.DefaultCohortWeeks) + "d"
+	}
+	format := ""
+	if command == "export" {
+		args, format = exportFormat(args)
 	}
 	p, err := s.period(m, c, args, def)
 	if err != nil {
@@ -259,37 +323,40 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 		if err != nil {
 			return nil, nil, err
 		}
-		return []Message{{Text: renderSummary("📊 Stats", sum)}}, nil, nil
+		return []Message{{Text: renderSummary(s.lang(m), "title.stats", sum)}}, nil, nil
 	case "funnel":
 		r, err := st.Funnel(ctx, m, p)
 		if err != nil {
 			return nil, nil, err
 		}
-		return s.withChart(ctx, renderFunnel(r), "funnel.png", "Funnel · "+p.Label(), func() ([]byte, error) { return s.cfg.Charts.Funnel(r) }), nil, nil
+		lang := s.lang(m)
+		return s.withChart(ctx, lang, renderFunnel(lang, r), "funnel.png", TeamTextf(lang, "chart.funnel", PeriodLabel(lang, p)), func() ([]byte, error) { return s.cfg.Charts.Funnel(r, lang) }), nil, nil
 	case "nps":
 		r, err := st.NPS(ctx, m, p)
 		if err != nil {
 			return nil, nil, err
 		}
-		return s.withChart(ctx, renderNPS(r), "nps.png", "NPS by week", func() ([]byte, error) { return s.cfg.Charts.NPSTrend(r) }), nil, nil
+		lang := s.lang(m)
+		return s.withChart(ctx, lang, renderNPS(lang, r), "nps.png", TeamText(lang, "chart.nps"), func() ([]byte, error) { return s.cfg.Charts.NPSTrend(r, lang) }), nil, nil
 	case "team":
 		r, err := st.Team(ctx, m, p)
 		if err != nil {
 			return nil, nil, err
 		}
-		return []Message{{Text: renderTeam(r)}}, nil, nil
+		return []Message{{Text: renderTeam(s.lang(m), r)}}, nil, nil
 	case "sources":
 		r, err := st.Sources(ctx, m, p)
 		if err != nil {
 			return nil, nil, err
 		}
-		return []Message{{Text: renderSources(r)}}, nil, nil
+		return []Message{{Text: renderSources(s.lang(m), r)}}, nil, nil
 	case "cohorts":
 		r, err := st.Cohorts(ctx, m, p)
 		if err != nil {
 			return nil, nil, err
 		}
-		return s.withChart(ctx, renderCohorts(r), "cohorts.png", "Share won by week since arrival", func() ([]byte, error) { return s.cfg.Charts.Cohorts(r) }), nil, nil
+		lang := s.lang(m)
+		return s.withChart(ctx, lang, renderCohorts(lang, r), "cohorts.png", TeamText(lang, "chart.cohorts"), func() ([]byte, error) { return s.cfg.Charts.Cohorts(r, lang) }), nil, nil
 	case "ab":
 		r, err := st.AB(ctx, m, p)
 		if err != nil {
@@ -297,30 +364,31 @@ func (s *Staff) run(ctx context.Context, m crm.Manager, command, args string) ([
 		}
 		return []Message{{Text: RenderAB(r)}}, nil, nil
 	case "export":
-		var buf bytes.Buffer
-		buf.Grow(1 << 20) // a week's leads; a month's grows it a few times, not twenty
-		n, err := writeExport(ctx, &buf, st, m, p)
+		file, name, n, err := s.exportFile(ctx, m, p, format)
 		if err != nil {
 			return nil, nil, err
 		}
-		text := fmt.Sprintf("📎 Export · %s · %s: %d leads", p.Name, p.Label(), n)
+		lang := s.lang(m)
+		text := TeamTextf(lang, "export.caption", p.Name, PeriodLabel(lang, p), Count(lang, n, "n.leads"))
 		if n >= crm.ExportLimit {
-			text += fmt.Sprintf(" (the first %d; export a shorter period for the rest)", crm.ExportLimit)
+			text += TeamTextf(lang, "export.capped", crm.ExportLimit)
 		}
-		name := "leads-" + p.From.In(p.Loc).Format(time.DateOnly) + "--" + p.To.In(p.Loc).AddDate(0, 0, -1).Format(time.DateOnly) + ".csv"
-		return []Message{{Text: text, Document: buf.Bytes(), DocumentName: name}}, nil, nil
+		return []Message{{Text: text, Document: file, DocumentName: name}}, nil, nil
 	}
 	return nil, nil, crm.Errorf(crm.EINVALID, "unknown command /%s", command)
 }
 
 // withChart puts the chart after the text. A chart that fails to draw is
 // logged and left out: the numbers are in the text already.
-func (s *Staff) withChart(ctx context.Context, text, name, caption string, draw func() ([]byte, error)) []Message {
+func (s *Team) withChart(ctx context.Context, lang, text, name, caption string, draw func() ([]byte, error)) []Message {
 	msgs := []Message{{Text: text}}
 	if s.cfg.Charts == nil {
 		return msgs
 	}
 	png, err := draw()
+	if errors.Is(err, ErrNoChartData) {
+		return append(msgs, Message{Text: TeamText(lang, "chart.no_data")})
+	}
 	if err != nil {
 		s.cfg.Logger.WarnContext(ctx, "staff chart failed", "chart", name, "err", err)
 		return msgs
@@ -336,24 +404,25 @@ func (s *Staff) withChart(ctx context.Context, text, name, caption string, draw 
 // write there once the manager has started it), and once to the sales
 // channel. A recipient who cannot be reached is logged and the others still
 // get theirs; the error reports every failure.
-func (s *Staff) Digest(ctx context.Context, to []crm.Manager, sum *crm.Summary) error {
-	text := renderSummary("🗓 Daily digest", sum)
+func (s *Team) Digest(ctx context.Context, to []crm.Manager, sum *crm.Summary) error {
 	var errs []error
 	for _, m := range to {
 		if m.TelegramID == 0 {
 			continue
 		}
+		text := renderSummary(s.lang(m), "title.digest", sum) // in each reader's language
 		if _, err := s.cfg.Sender.Send(ctx, Message{ChatID: m.TelegramID, Text: text}); err != nil {
 			s.cfg.Logger.WarnContext(ctx, "digest not delivered", "manager", m.Name, "err", err)
 			errs = append(errs, fmt.Errorf("digest to %s: %w", m.Name, err))
 		}
 	}
 	if s.cfg.Post != nil {
+		text := renderSummary(s.cfg.Language, "title.digest", sum) // the channel: the team's language
 		if err := s.cfg.Post(ctx, Message{Text: text}); err != nil {
 			errs = append(errs, fmt.Errorf("digest to the sales channel: %w", err))
 		}
 	}
-	if err := s.cfg.Stats.Log(ctx, crm.StaffCommand{Manager: "system", Channel: "digest", Command: "stats",
+	if err := s.cfg.Stats.Log(ctx, crm.TeamCommand{Manager: "system", Channel: "digest", Command: "stats",
 		Args: sum.Period.Name, Outcome: outcome(errors.Join(errs...))}); err != nil {
 		s.cfg.Logger.ErrorContext(ctx, "staff audit log", "command", "digest", "err", err)
 	}

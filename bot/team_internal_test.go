@@ -34,7 +34,7 @@ func TestRenderLeadOfForgottenCustomer(t *testing.T) {
 		Contact: crm.Contact{ID: 7},
 		Amount:  1500.5, Erased: true, ErasedNote: "Данные клиента удалены по его просьбе", Now: now,
 	}
-	got := renderLead(&crm.LeadView{Card: card}, time.UTC)
+	got := renderLead("en", &crm.LeadView{Card: card}, time.UTC, func(s string) string { return s })
 	for _, want := range []string{
 		"Lead #42 · won · hot · score 70\n🔒 Данные клиента удалены по его просьбе\n",
 		"Sale: 1\u202f500.50",

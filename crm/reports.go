@@ -12,111 +12,8 @@ import (
 // team.
 type Scope struct{ ManagerID int64 }
 
-// SummaryCounts are the facts of one period as the store counts them.
-// Activity figures count what happened in the period by its own time (a
-// lead created earlier but won in the period is a win of the period);
-// Cohort* count what became of the leads created in the period, which is
-// what a conversion rate needs to stay within 0-100%.
-type SummaryCounts struct {
-	New       int // created in the period
-	Qualified int // qualified in the period
-	Hot       int // qualified in the period and hot
-	Contacted int // contacted in the period
-	Won       int // won in the period
-	Lost      int // lost in the period (dialogues cancelled included)
-	Revenue   float64
-	// RepeatSales are the period's wins whose contact had won before.
-	RepeatSales int
-	// CohortQualified and CohortWon: of the New leads, how many are
-	// qualified by now and how many are won by now.
-	CohortQualified int
-	CohortWon       int
-	// FirstContact is qualified → contacted for each lead contacted in the
-	// period: how long a customer who finished the dialogue waited.
-	FirstContact []time.Duration
-}
-
-// FunnelCounts are the reached-stage counts of the leads created in a
-// period, their lost reasons and the per-step counts of their dialogues.
-type FunnelCounts struct {
-	Leads, Started, Qualified, Contacted, Won, Lost int
-	LostReasons                                     []NamedCount
-	Steps                                           []StepCount
-}
-
-// NamedCount is a count with what it counts.
-type NamedCount struct {
-	Name  string
-	Count int
-}
-
-// NPSWeek is one week of NPS answers, starting at a local Monday.
-type NPSWeek struct {
-	Week time.Time
-	NPSCounts
-}
-
-// NPSComment is a customer's "why".
-type NPSComment struct {
-	LeadID int64
-	// Score is the lead's latest 0-10 score, -1 when it has none.
-	Score   int
-	Comment string
-	At      time.Time
-}
-
-// RepCounts are one manager's figures for /team.
-type RepCounts struct {
-	ManagerID int64
-	Open      int // qualified or contacted now
-	Claimed   int // claimed in the period
-	Contacted int // contacted in the period
-	Won       int
-	Revenue   float64
-	// ToClaim is alerted (or qualified) → claimed for claims in the period;
-	// ToContact is claimed → contacted for contacts in the period.
-	ToClaim   []time.Duration
-	ToContact []time.Duration
-	Breaches  int // SLA breaches recorded in the period on their leads
-}
-
-// SourceCounts are the leads of one source and campaign in a period.
-type SourceCounts struct {
-	Source, Campaign string
-	Leads, Qualified int
-	Won              int
-	Revenue          float64
-}
-
-// FoundLead is one hit of /find.
-type FoundLead struct {
-	LeadID                       int64
-	Name, Username, Phone, Email string
-	Stage                        Stage
-	Temperature                  Temperature
-	ManagerID                    int64
-	CreatedAt                    time.Time
-}
-
-// ExportRow is one lead in the CSV export.
-type ExportRow struct {
-	Lead        Lead
-	Contact     Contact
-	ManagerID   int64
-	ClaimedAt   *time.Time
-	ContactedAt *time.Time
-	WonAt       *time.Time
-	LostAt      *time.Time
-	Amount      float64
-	// Answers are the lead's current answers as stored (for the win
-	// probability); WinProbability is filled by Stats.Export when a model
-	// is in use and the lead is qualified.
-	Answers        []Answer
-	WinProbability *float64
-}
-
-// StaffCommand is one command a manager gave, for the audit log.
-type StaffCommand struct {
+// TeamCommand is one command a manager gave, for the audit log.
+type TeamCommand struct {
 	ManagerID int64
 	Manager   string
 	Channel   string // "telegram", "slack", "digest"
@@ -134,36 +31,6 @@ type StaffCommand struct {
 	At      time.Time
 }
 
-// StatsStore counts what the reports need. Every method takes the
-// period's bounds as instants; tz, where asked for, is the IANA name that
-// weeks are cut in.
-type StatsStore interface {
-	Summary(ctx context.Context, s Scope, from, to time.Time) (SummaryCounts, error)
-	Funnel(ctx context.Context, s Scope, from, to time.Time) (FunnelCounts, error)
-	// NPS counts answers in [from, to), by week in [weeksFrom, to) and the
-	// latest comments in [from, to), newest first.
-	NPS(ctx context.Context, s Scope, from, to, weeksFrom time.Time, tz string, comments int) (NPSCounts, []NPSWeek, []NPSComment, error)
-	// Team counts per manager id, for every manager with a lead.
-	Team(ctx context.Context, from, to time.Time) ([]RepCounts, error)
-	Sources(ctx context.Context, s Scope, from, to time.Time) ([]SourceCounts, error)
-	// Cohorts counts leads created in [from, to) by week, and their wins
-	// by week since arrival. weeks are the local Mondays from from on, up
-	// to and including the current week's: the boundaries of both.
-	Cohorts(ctx context.Context, s Scope, from, to time.Time, weeks []time.Time) ([]CohortWins, error)
-	// Timeline is the lead's latest events, oldest first.
-	Timeline(ctx context.Context, leadID int64, limit int) ([]Event, error)
-	Find(ctx context.Context, s Scope, q FindQuery, limit int) ([]FoundLead, error)
-	// Export calls fn for each lead created in [from, to), oldest first,
-	// at most limit of them.
-	Export(ctx context.Context, s Scope, from, to time.Time, limit int, fn func(ExportRow) error) error
-	LogStaffCommand(ctx context.Context, c StaffCommand) error
-}
-
-// CardReader reads a lead's card (SalesStore has it).
-type CardReader interface {
-	Card(ctx context.Context, leadID int64) (card *LeadCard, assignee int64, err error)
-}
-
 // Stats answers the managers' questions. It decides what each role sees:
 // heads and admins everything; a rep their own leads and the team's
 // totals, never another rep's leads or figures.
@@ -176,6 +43,10 @@ type Stats struct {
 	tz     *time.Location
 	win    WinEstimator
 	model  *Learning
+	// messages, when set, gives /lead the conversation.
+	messages interface {
+		LastMessages(ctx context.Context, leadID int64, n int) ([]Message, error)
+	}
 	// The flows' experiments and their counts, for /ab.
 	abStore     ExperimentStore
 	experiments []FlowExperiment
@@ -590,148 +461,8 @@ func (s *Stats) Cohorts(ctx context.Context, m Manager, p Period) (*CohortReport
 	return &CohortReport{Period: p, Cohorts: Cohorts(wins, s.clock.Now())}, nil
 }
 
-// LeadTimelineShown is how many of a lead's latest events /lead lists.
-const LeadTimelineShown = 25
-
-// LeadView is /lead <id>.
-type LeadView struct {
-	Card     *LeadCard
-	Timeline []Event
-}
-
-// Lead answers /lead: a rep may look at their own leads only, and is told
-// the same "not among your leads" for a lead that is someone else's as for
-// one that does not exist, so ids cannot be probed. Heads and admins, who
-// see every lead, are told when one does not exist.
-func (s *Stats) Lead(ctx context.Context, m Manager, id int64) (*LeadView, error) {
-	card, assignee, err := s.cards.Card(ctx, id)
-	missing := ErrorCode(err) == ENOTFOUND
-	switch {
-	case missing && SeesAll(m):
-		return nil, Errorf(ENOTFOUND, "Lead #%d not found.", id)
-	case missing, err == nil && !SeesAll(m) && assignee != m.ID:
-		return nil, Errorf(ENOTFOUND, "Lead #%d is not among your leads.", id)
-	case err != nil:
-		return nil, err
-	}
-	if assignee != 0 {
-		for _, tm := range s.team {
-			if tm.ID == assignee {
-				card.Assignee = &tm
-			}
-		}
-	}
-	if s.win != nil {
-		card.Win, _ = s.win.Estimate(ctx, card) // without it the card still stands
-	}
-	if s.labels != nil {
-		card.Answers = s.labels.Label(&card.Lead, card.Answers)
-	}
-	card.Now = s.clock.Now()
-	events, err := s.store.Timeline(ctx, id, LeadTimelineShown)
-	if err != nil {
-		return nil, fmt.Errorf("lead timeline: %w", err)
-	}
-	return &LeadView{Card: card, Timeline: events}, nil
-}
-
-// FindQuery is what /find looks for, read from what the manager typed.
-type FindQuery struct {
-	Text string
-	// Words are the lowercased words of a name ("anna petrova").
-	Words []string
-	// Digits are the digits of a phone number when the text is one (at
-	// least FindMinDigits of them), "" otherwise.
-	Digits string
-	// Email is the lowercased text when it holds an "@" inside it.
-	Email string
-	// Username is the text without a leading "@", lowercased.
-	Username string
-}
-
-// FindMinDigits is the shortest number /find takes for a phone: fewer
-// digits match half the customers.
-const FindMinDigits = 5
-
-// FindLimit is how many leads /find lists.
-const FindLimit = 20
-
-// ParseFind reads /find's argument. Too short a text is EINVALID: a
-// one-letter search lists the customers, not the one asked for.
-func ParseFind(text string) (FindQuery, error) {
-	t := strings.TrimSpace(text)
-	q := FindQuery{Text: t}
-	if len([]rune(t)) < 2 {
-		return q, Errorf(EINVALID, "usage: /find <name, phone, email or @username> (at least 2 characters)")
-	}
-	lower := strings.ToLower(t)
-	var digits strings.Builder
-	phoneish := true
-	for _, r := range t {
-		switch {
-		case r >= '0' && r <= '9':
-			digits.WriteRune(r)
-		case strings.ContainsRune("+-() .", r):
-		default:
-			phoneish = false
-		}
-	}
-	if phoneish && digits.Len() >= FindMinDigits {
-		q.Digits = digits.String()
-	}
-	if i := strings.IndexByte(lower, '@'); i > 0 {
-		q.Email = lower
-	}
-	q.Username = strings.TrimPrefix(lower, "@")
-	if q.Digits == "" && q.Email == "" {
-		q.Words = strings.Fields(strings.TrimPrefix(lower, "@"))
-		if len(q.Words) > 2 {
-			q.Words = q.Words[:2]
-		}
-	}
-	return q, nil
-}
-
-// Find answers /find: heads and admins search every lead, a rep their own.
-func (s *Stats) Find(ctx context.Context, m Manager, text string) ([]FoundLead, error) {
-	q, err := ParseFind(text)
-	if err != nil {
-		return nil, err
-	}
-	found, err := s.store.Find(ctx, scopeOf(m), q, FindLimit)
-	if err != nil {
-		return nil, fmt.Errorf("find: %w", err)
-	}
-	return found, nil
-}
-
-// ExportLimit bounds one CSV: about 20 MB, under Telegram's 50 MB for a
-// bot's document and Slack's comfort; a longer history is exported in
-// several periods.
-const ExportLimit = 100_000
-
-// Export answers /export: the leads created in the period, a rep's own
-// only. It returns how many rows fn got.
-func (s *Stats) Export(ctx context.Context, m Manager, p Period, fn func(ExportRow) error) (int, error) {
-	n := 0
-	err := s.store.Export(ctx, scopeOf(m), p.From, p.To, ExportLimit, func(r ExportRow) error {
-		n++
-		if s.win != nil && r.Lead.QualifiedAt != nil {
-			facts := LeadFacts{Lead: r.Lead, Language: r.Contact.Language, Answers: r.Answers}
-			if p, ok, err := s.win.Score(ctx, facts); err == nil && ok {
-				r.WinProbability = &p
-			}
-		}
-		return fn(r)
-	})
-	if err != nil {
-		return n, fmt.Errorf("export: %w", err)
-	}
-	return n, nil
-}
-
 // Log records a command in the audit log.
-func (s *Stats) Log(ctx context.Context, c StaffCommand) error {
+func (s *Stats) Log(ctx context.Context, c TeamCommand) error {
 	if c.At.IsZero() {
 		c.At = s.clock.Now()
 	}

@@ -12,7 +12,7 @@ import (
 
 // campaigns answers /campaigns [name] [promote <variant>]: the report of
 // every campaign (or one), or a head's promotion of a variant.
-func (s *Staff) campaigns(ctx context.Context, m crm.Manager, args string) ([]Message, []int64, error) {
+func (s *Team) campaigns(ctx context.Context, m crm.Manager, args string) ([]Message, []int64, error) {
 	cs := s.cfg.Campaigns
 	if cs == nil {
 		return []Message{{Text: "No campaigns are configured."}}, nil, nil
