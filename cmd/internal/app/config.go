@@ -292,9 +292,13 @@ func defaultConfig() Config {
 		SessionTTL:  dur(30 * 24 * time.Hour),
 		RedisPrefix: "voronka:",
 		Telegram: TelegramConfig{
-			// A margin under Telegram's 30/s: a message that leaves a few
-			// milliseconds late must not make another second look like 31.
-			GlobalPerSecond: 28,
+			// Telegram's 30/s, no margin: the bot-wide sliding window in
+			// Redis (storage/redis/window.go) counts each call from its
+			// admission until a second after its answer, so a message
+			// that leaves late cannot make another second look like 31.
+			// The old margin (28) was what kept broadcasts at 0.93 of the
+			// allowed rate (issue 18).
+			GlobalPerSecond: 30,
 			GlobalBurst:     1,
 			ChatPerSecond:   1,
 			ChatBurst:       3,

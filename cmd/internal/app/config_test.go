@@ -17,7 +17,7 @@ func TestConfigDefaults(t *testing.T) {
 	require.Equal(t, "qualify", cfg.DefaultFlow)
 	require.Equal(t, 30*24*time.Hour, cfg.SessionTTL.Duration)
 	require.Equal(t, "/telegram/webhook", cfg.WebhookPath())
-	require.Equal(t, 28.0, cfg.Telegram.GlobalPerSecond)
+	require.Equal(t, 30.0, cfg.Telegram.GlobalPerSecond)
 	require.Equal(t, 1, cfg.Telegram.GlobalBurst)
 }
 
