@@ -13,6 +13,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voronka/voronka/bot"
 	"github.com/voronka/voronka/bot/telegram"
 	"github.com/voronka/voronka/bot/telegram/telegramtest"
 	"github.com/voronka/voronka/crm"
@@ -815,4 +816,46 @@ func TestSalesGroupCardOfForgottenCustomer(t *testing.T) {
 	require.Contains(t, last, "1. 🔥 Lead #42 · score")
 	require.Contains(t, last, "🔒 Данные клиента удалены по его просьбе")
 	require.NotContains(t, last, "Ivan")
+}
+
+// TestSalesGroupAmountQuestionInRussian: for a Russian-speaking team the
+// question, a refusal of what was typed and the sale's line are Russian,
+// and a reply to the Russian question is recognised as an amount, as a
+// reply to an English one asked before the language changed still is.
+func TestSalesGroupAmountQuestionInRussian(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	sender, _ := newSender(t, b, telegram.SenderOptions{})
+	desk := newFakeDesk()
+	ru := telegram.SalesGroupOptions{TimeZone: msk, Logger: b.log, Language: bot.LangRU}
+	sb := salesBundle{bundle: b, desk: desk, group: telegram.NewSalesGroup(sender, salesChat, ru),
+		handler: telegram.NewSalesGroupHandler(desk, sender, salesChat, ru)}
+	cardID := postCard(t, sb, claimed(sampleCard(), anna))
+
+	pressRaw(t, sb, anna.TelegramID, cardID, "vk:won:42")
+	sent := sb.srv.Sent(salesChat)
+	require.Equal(t, "💰 Anna, ответьте на это сообщение суммой по лиду №42, например 150000 или 1,5 млн (или отправьте /won 42 <сумма>).", sent[len(sent)-1].Text)
+	prompt := messageID(t, sb.srv, salesChat)
+
+	_, err := sb.handler.HandleTelegram(ctx, sb.srv.Reply(salesChat, anna.TelegramID, prompt, "скоро"))
+	require.NoError(t, err)
+	require.Empty(t, desk.Acts())
+	sent = sb.srv.Sent(salesChat)
+	require.Equal(t, "💰 Anna, «скоро» не похоже на сумму. Ответьте на это сообщение суммой по лиду №42, например 150000 или 1,5 млн (или отправьте /won 42 <сумма>).", sent[len(sent)-1].Text)
+
+	again := messageID(t, sb.srv, salesChat)
+	_, err = sb.handler.HandleTelegram(ctx, sb.srv.Reply(salesChat, anna.TelegramID, again, "1,5 млн"))
+	require.NoError(t, err)
+	require.Equal(t, []crm.Action{{LeadID: 42, Kind: crm.ActWon, By: anna, Amount: 1500000}}, desk.Acts())
+	sent = sb.srv.Sent(salesChat)
+	require.Equal(t, "✅ Лид №42 — продажа: 1\u202f500\u202f000 (Anna)", sent[len(sent)-1].Text)
+	cardlangRU(t, sent[len(sent)-1].Text)
+}
+
+// cardlangRU fails on an English word in a Russian group's line (names
+// of the fixture's people aside).
+func cardlangRU(t *testing.T, text string) {
+	t.Helper()
+	require.NotRegexp(t, `[A-Za-z]{2,}`, strings.NewReplacer("Anna", "", "Boris", "").Replace(text))
 }
