@@ -1152,6 +1152,10 @@ func crmErrorRU(format string) (string, bool) {
 		return "Лид №%d не в отказе, его этап — «%s».", true
 	case "lead #%d is %s":
 		return "Лид №%d на этапе «%s».", true
+	case "lead #%d is %s and cannot be claimed":
+		return "Лид №%d на этапе «%s», его нельзя взять в работу.", true
+	case "unknown command /%s":
+		return "Неизвестная команда /%s.", true
 	case "lead #%d is assigned to %s":
 		return "Лид №%d назначен: %s.", true
 	case "lead #%d is nobody's":

@@ -4,12 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/voronka/voronka/crm"
 )
@@ -216,4 +220,60 @@ func TestErrorTextInTheTeamsLanguage(t *testing.T) {
 	}(), "crm.PeriodUsage is the team text's English")
 	assert.Equal(t, crm.PeriodUsage, TeamText(LangEN, "usage.period"))
 	assert.Equal(t, crm.CallbackUsage, TeamText(LangEN, "usage.callback"))
+}
+
+// TestEveryTeamErrorTranslated: every crm.Errorf a team member can meet
+// (crm's and the store's not-found, invalid, conflict and forbidden
+// errors) has its Russian in crmErrorRU, so a new refusal cannot reach a
+// Russian-speaking team in English unnoticed. The internal ones (a job's
+// key, a configuration's segment, a customer's button) are listed apart.
+func TestEveryTeamErrorTranslated(t *testing.T) {
+	t.Parallel()
+	internal := map[string]bool{
+		"unknown job kind %q": true, "job %s: key %q is not a message id": true, "job key %q is not an id": true,
+		"call-back job key %q": true, "digest job key %q": true, "digest day %q: %v": true, "unknown action %q": true,
+		"the card of lead %d is not posted yet": true, "not a team member's message": true,
+		"not your message": true, "no such button": true, "not your survey": true, "not your request": true,
+		"a score is 0 to 10": true, "a score is 0 to 10, not %d": true, "card reference %q is not <chat id>:<message id>": true,
+		"a contact needs a Telegram user id": true, "a page needs a positive limit": true, "no survey given": true,
+		"lead %d belongs to contact %d, not %d": true, "survey %d not found": true, "survey %d is already answered": true,
+		"the comment is empty": true, "survey %d has no score yet": true, "survey %d already has a comment": true,
+		"unknown follow-up purpose %q": true, "lead %d has no %s follow-up": true, "the reason is empty": true,
+		"contact %d not found": true, "the conversation of lead %d is being relayed": true,
+		"segment: unknown field %q": true, "segment: operator %q": true, "segment: days_since needs a number": true,
+		"segment: unknown condition %q": true, "unknown trigger event %q": true, "no card": true,
+		// The customers' dialogue and the stores' own checks.
+		"a job needs a kind": true, "a restart needs the step to wait on": true, "already exists": true,
+		"an answer needs a step": true, "an event needs a kind": true, "an event needs a lead and a kind": true,
+		"answer is for lead %d, not %d": true, "event data is not JSON: %v": true, "event is for lead %d, not %d": true,
+		"lead %d is %s, not open": true, "no lead given": true, "progress needs a lead": true,
+		"step %q of lead %d is already answered": true, "text contains characters that cannot be stored": true,
+		"unknown time zone %q": true,
+	}
+	re := regexp.MustCompile(`Errorf\((?:crm\.)?E(?:NOTFOUND|INVALID|CONFLICT|FORBIDDEN), ("(?:[^"\\]|\\.)*")`)
+	var files []string
+	for _, dir := range []string{"../crm", "../storage/postgres", "."} {
+		fs, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		require.NoError(t, err)
+		files = append(files, fs...)
+	}
+	seen := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+			format, err := strconv.Unquote(m[1])
+			require.NoError(t, err, m[1])
+			if internal[format] {
+				continue
+			}
+			seen++
+			_, ok := crmErrorRU(format)
+			assert.True(t, ok, "%s: %q has no Russian in crmErrorRU", f, format)
+		}
+	}
+	assert.Greater(t, seen, 30)
 }
