@@ -104,7 +104,7 @@ func TestWinFactorsInTheTeamsLanguage(t *testing.T) {
 	assert.Equal(t, []string{
 		"Вероятность продажи 34% в течение 30 дн.",
 		"↑ Бюджет: 1 500 000 ×2,2 · источник яндекс ×1,2 · Бюджет: есть ответ ×1,1",
-		"↓ пришёл в воскресенье ×0,8 · диалог занял 12 мин ×0,9 · пришёл в 21-24 ч ×0,9",
+		"↓ пришёл в воскресенье ×0,8 · диалог занял 12 мин ×0,9 · пришёл с 21 до 24 ч ×0,9",
 	}, bot.WinLinesIn(estimate(bot.LangRU), bot.LangRU))
 	assert.Equal(t, []string{
 		"Win probability 34% within 30d",

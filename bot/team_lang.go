@@ -429,6 +429,8 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "диалог занял %s мин", "dialogue took %s min", true
 	case "feat.hour":
 		return "пришёл в %s ч", "arrived %sh", true
+	case "feat.hours":
+		return "пришёл с %s до %s ч", "arrived %s-%sh", true
 	case "feat.weekday":
 		return "пришёл %s", "arrived on %s", true
 	case "feat.source":
@@ -458,7 +460,7 @@ func teamTexts(key string) (ru, en string, ok bool) {
 	case "model.brier":
 		return "  Brier %s (чем меньше, тем лучше; если всегда говорить %s: %s)", "  Brier %s (lower is better; always saying %s: %s)", true
 	case "model.calibration":
-		return "Калибровка по десяткам процентов прогноза (прогноз → факт):", "Calibration, by tenth of predictions (said → happened):", true
+		return "Калибровка по децилям прогнозов (прогноз → факт):", "Calibration, by tenth of predictions (said → happened):", true
 	case "model.cal_row":
 		return "  %2d. %4s → %4s из %d", "  %2d. %4s → %4s of %d", true
 	case "model.strongest":

@@ -92,6 +92,15 @@ func FeatureText(lang string, f crm.FeatureName) string {
 	case crm.FeatureFormDialogue:
 		return TeamTextf(lang, "feat.dialogue", f.Value)
 	case crm.FeatureFormHour:
+		if from, to, ok := strings.Cut(f.Value, "-"); ok {
+			hour := func(h string) string { // «с 9 до 12», not «с 09»
+				if len(h) > 1 {
+					return strings.TrimPrefix(h, "0")
+				}
+				return h
+			}
+			return TeamTextf(lang, "feat.hours", hour(from), hour(to))
+		}
 		return TeamTextf(lang, "feat.hour", f.Value)
 	case crm.FeatureFormWeekday:
 		for d := time.Sunday; d <= time.Saturday; d++ {
