@@ -933,8 +933,8 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "по менеджерам: в работе, взято, первый контакт, продажи, время реакции, нарушения SLA",
 			"per rep: open, claimed, contacted, won, response times, SLA breaches", true
 	case "help.cmd.sources":
-		return "лиды, доля квалифицированных, продажи и выручка по источникам и кампаниям",
-			"leads, qualified rate, wins and revenue by source and campaign", true
+		return "лиды периода по источникам и кампаниям: сколько дошли до квалификации и до продажи, их выручка",
+			"the period's leads by source and campaign: how many reached qualified and a sale, their revenue", true
 	case "help.cmd.cohorts":
 		return "недельные когорты новых лидов: доля продаж по неделям с прихода",
 			"weekly cohorts of new leads: share won by week since arrival", true
