@@ -122,7 +122,7 @@ var teamCommands = []TeamCommand{
 	{"funnel", "[period]", "stages and where customers stop in the dialogue"},
 	{"nps", "[period]", "NPS, weekly trend, latest comments"},
 	{"team", "[period]", "per rep: open, claimed, contacted, won, response times, SLA breaches"},
-	{"sources", "[period]", "leads, qualified rate, wins and revenue by source and campaign"},
+	{"sources", "[period]", "the period's leads by source and campaign: how many reached qualified and a sale, their revenue"},
 	{"cohorts", "[period]", "weekly cohorts of new leads: share won by week since arrival"},
 	{"lead", "<id>", "a lead's card and timeline"},
 	{"find", "<text>", "leads by name, phone, email or @username"},
