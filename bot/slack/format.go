@@ -64,7 +64,7 @@ func mention(m crm.Manager) string {
 	if m.Name != "" {
 		return escape(m.Name)
 	}
-	return "someone on the team"
+	return "—" // a member without a name or a Slack id: nobody to address
 }
 
 // telegramURL links to the customer's Telegram: t.me/<username> opens for

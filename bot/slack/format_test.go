@@ -21,7 +21,7 @@ func TestMention(t *testing.T) {
 	require.Equal(t, "<@U0ANNA>", mention(crm.Manager{Name: "Anna", SlackID: "U0ANNA"}))
 	require.Equal(t, "<@W0ENTERPRISE1>", mention(crm.Manager{SlackID: "W0ENTERPRISE1"}))
 	require.Equal(t, "Anna", mention(crm.Manager{Name: "Anna", SlackID: "<!channel>"}), "a malformed id is not put in a mention")
-	require.Equal(t, "someone on the team", mention(crm.Manager{}))
+	require.Equal(t, "—", mention(crm.Manager{}), "no words of either language")
 }
 
 func TestTelegramURL(t *testing.T) {
