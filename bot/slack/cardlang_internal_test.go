@@ -45,6 +45,15 @@ func TestSlackCardInTheTeamsLanguage(t *testing.T) {
 			raw, err = json.Marshal(digestBlocks("", []*crm.LeadCard{card}, f))
 			require.NoError(t, err)
 			texts = append(texts, textsOf(t, raw), digestText("", []*crm.LeadCard{card}, c.lang))
+			if st == crm.StageWon {
+				// Under a detractor's alert the won card offers Call back.
+				card.FollowUp = true
+				raw, err = json.Marshal(followUpBlocks("⚠️", card, true, c.lang))
+				require.NoError(t, err)
+				alert := textsOf(t, raw)
+				assert.Contains(t, alert, "⏰ "+bot.TeamText(c.lang, "button.cb"), "the alert has Call back")
+				texts = append(texts, alert)
+			}
 		}
 		plain := strings.NewReplacer("Telegram", "", "SLA", "", "qualify", "", "UANNA", "", "find", "", "funnel", "").Replace(strings.Join(texts, "\n"))
 		assert.NotRegexp(t, c.other, plain, "%s:\n%s", c.lang, plain)

@@ -46,7 +46,19 @@ func TestGroupCardInTheTeamsLanguage(t *testing.T) {
 				}
 			}
 		}
+		// A won lead's card under a detractor's alert offers Call back.
+		followUp := mk(crm.StageWon)
+		followUp.FollowUp = true
+		rows := cardButtons(followUp, c.lang)
+		assert.NotEmpty(t, rows, "a detractor's alert has Call back")
+		for _, row := range rows {
+			for _, b := range row {
+				texts = append(texts, b.Text)
+			}
+		}
+		assert.Empty(t, cardButtons(mk(crm.StageWon), c.lang), "a won card alone has no button")
 		plain := strings.NewReplacer("Telegram", "").Replace(strings.Join(texts, "\n"))
 		assert.NotRegexp(t, c.other, plain, "%s:\n%s", c.lang, plain)
+		assert.Contains(t, plain, bot.ActionLabel(c.lang, actCallback))
 	}
 }
