@@ -810,6 +810,22 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "оценка NPS: %s", "NPS score %s", true
 	case "rep.ev.nps_comment":
 		return "комментарий к оценке: %s", "NPS comment %s", true
+	case "rep.ev.reassigned":
+		return "передан: %s (%s)", "reassigned to %s by %s", true
+	case "rep.ev.unclaimed":
+		return "возвращён: %s больше не ведёт", "given back by %s", true
+	case "rep.ev.note":
+		return "заметка: %s", "note by %s", true
+	case "rep.ev.callback_scheduled":
+		return "назначен перезвон", "call-back set", true
+	case "rep.ev.callback_for":
+		return "назначен перезвон на %s", "call-back set for %s", true
+	case "rep.ev.callback_due":
+		return "пора перезвонить", "call-back due", true
+	case "rep.ev.campaign_click":
+		return "клиент нажал кнопку в рассылке %s", "the customer pressed a button of campaign %s", true
+	case "rep.ev.handoff":
+		return "клиент попросил менеджера (кампания %s)", "the customer asked for a manager (campaign %s)", true
 	case "rep.ev.why":
 		return "ответ на «что случилось?»: %s", "answer to “what happened?”: %s", true
 

@@ -57,6 +57,13 @@ func reportFixtures(lang string) map[string]string {
 			{Kind: crm.EventStage, Actor: name, At: claimed, Data: map[string]any{"to": "won", "amount": 1.2e+06}},
 			{Kind: crm.EventStage, Actor: name, At: claimed, Data: map[string]any{"to": "lost", "reason": "no budget"}},
 			{Kind: crm.EventNPSAnswered, Actor: "customer", At: claimed, Data: map[string]any{"score": float64(9)}},
+			{Kind: "reassigned", Actor: name, At: claimed, Data: map[string]any{"manager": name, "by": name}},
+			{Kind: "unclaimed", Actor: name, At: claimed, Data: map[string]any{"from": name, "by": name}},
+			{Kind: "note", Actor: name, At: claimed, Data: map[string]any{"note_id": float64(1)}},
+			{Kind: "callback_scheduled", Actor: "system", At: claimed, Data: map[string]any{"due_at": "2026-11-18T08:00:00Z"}},
+			{Kind: "callback_due", Actor: "system", At: claimed},
+			{Kind: "campaign_click", Actor: "customer", At: claimed, Data: map[string]any{"campaign": src}},
+			{Kind: "handoff", Actor: "customer", At: claimed, Data: map[string]any{"campaign": src}},
 		}}
 	lead.Messages = []crm.Message{
 		{Direction: crm.FromCustomer, Kind: crm.MessagePhoto, Text: name, At: at},
@@ -169,6 +176,8 @@ func TestReportsInTheTeamsLanguage(t *testing.T) {
 	assert.Contains(t, ru["lead"], "17 нояб. 09:10 этап: продажа: 1\u202f200\u202f000 (Вера)")
 	assert.Contains(t, ru["lead"], "17 нояб. 09:00 ответ: Бюджет (+30)")
 	assert.NotContains(t, ru["lead"], "e+06")
+	assert.Contains(t, ru["lead"], "17 нояб. 09:10 назначен перезвон на ср 18 нояб. 11:00")
+	assert.Contains(t, ru["lead"], "17 нояб. 09:10 передан: Вера (Вера)")
 	assert.Contains(t, ru["my"], "№42 Вера · 3 ч · Квалифицирован · перезвонить 18 нояб. 11:00")
 	assert.Contains(t, ru["model"], "↑ пришёл в воскресенье ×2,72")
 	assert.Contains(t, ru["model"], "AUC 0,710 (по одним баллам: 0,600;")

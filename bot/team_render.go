@@ -408,6 +408,23 @@ func (r report) eventLine(e crm.Event, step func(string) string) string {
 		}
 	case "followup_reason":
 		what = r.t("ev.why", LostReasonText(r.lang, str("reason")))
+	case "reassigned":
+		what = r.t("ev.reassigned", str("manager"), str("by"))
+	case "unclaimed":
+		what = r.t("ev.unclaimed", str("from"))
+	case "note":
+		what = r.t("ev.note", e.Actor)
+	case "callback_scheduled":
+		what = r.t("ev.callback_scheduled")
+		if due, err := time.Parse(time.RFC3339, str("due_at")); err == nil {
+			what = r.t("ev.callback_for", r.f.DayTime(due))
+		}
+	case "callback_due":
+		what = r.t("ev.callback_due")
+	case "campaign_click":
+		what = r.t("ev.campaign_click", str("campaign"))
+	case "handoff":
+		what = r.t("ev.handoff", str("campaign"))
 	default:
 		what = strings.ReplaceAll(e.Kind, "_", " ")
 	}
