@@ -841,7 +841,7 @@ func teamTexts(key string) (ru, en string, ok bool) {
 		return "Этот чат принимает команды команды продаж, а не сообщения клиентов. Список ваших — /help.",
 			"This chat takes the team's commands, not customers' messages. /help lists yours.", true
 	case "help.group_unknown":
-		return "Неизвестная команда %s. Здесь: /lead <id>, /claim <id>, /my, /note, /callback, /stats и другие отчёты; список — /help.",
+		return "Неизвестная команда %s. Здесь: /lead <номер>, /claim <номер>, /my, /note, /callback, /stats и другие отчёты; список — /help.",
 			"Unknown command %s. Here: /lead <id>, /claim <id>, /my, /note, /callback, /stats and the other reports; /help lists them.", true
 	case "role.head":
 		return "руководитель", "head", true
