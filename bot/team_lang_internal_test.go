@@ -286,3 +286,39 @@ func TestEveryTeamErrorTranslated(t *testing.T) {
 	}
 	assert.Greater(t, seen, 30)
 }
+
+// TestEveryTeamTextInItsLanguage: each key of the team texts has Russian
+// with no English word and English with no Russian one, beyond commands,
+// their keywords and product names, which are the same in both.
+func TestEveryTeamTextInItsLanguage(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("team_lang.go")
+	require.NoError(t, err)
+	keep := regexp.MustCompile(`/[a-z_]+|%[-+#0-9.\[\]]*[a-zA-Z]|\b(?:today|yesterday|month|tomorrow|fri|mon|in|Nd|\d+[dhm]|csv|CSV|xlsx|Excel|NPS|SLA|AUC|Brier|Telegram|Slack|id|email|Email|username|README|experiments|promote|P|Europe|Moscow|YYYY|MM|DD|https?|maps|google|com|q|p)\b`)
+	keys := regexp.MustCompile(`case "([a-z][a-z0-9_.]*)"`).FindAllStringSubmatch(string(src), -1)
+	require.Greater(t, len(keys), 200)
+	for _, k := range keys {
+		ru, en, ok := teamTexts(k[1])
+		if !ok {
+			continue // a case of another switch
+		}
+		assert.NotRegexp(t, `[A-Za-z]{2,}`, keep.ReplaceAllString(ru, ""), "%s in Russian: %q", k[1], ru)
+		assert.NotRegexp(t, `[А-Яа-яЁё]`, en, "%s in English: %q", k[1], en)
+	}
+	// The Russian of crm's errors, by their English format.
+	formats := regexp.MustCompile(`case ("(?:[^"\\]|\\.)*")(?:, ("(?:[^"\\]|\\.)*"))?:`).FindAllStringSubmatch(string(src), -1)
+	checked := 0
+	for _, f := range formats {
+		for _, q := range f[1:] {
+			format, err := strconv.Unquote(q)
+			if q == "" || err != nil {
+				continue
+			}
+			if ru, ok := crmErrorRU(format); ok {
+				checked++
+				assert.NotRegexp(t, `[A-Za-z]{2,}`, keep.ReplaceAllString(ru, ""), "%q in Russian: %q", format, ru)
+			}
+		}
+	}
+	assert.Greater(t, checked, 40)
+}
