@@ -415,12 +415,12 @@ func TestDispatcherStartWhenTheRequestIsWithTheTeam(t *testing.T) {
 	e.theLead(t)
 }
 
-// TestDispatcherGatedStaffCommands: a team member's command, which the
+// TestDispatcherGatedTeamCommands: a team member's command, which the
 // router gives to the team behind the dispatcher's gate, is handled once
 // per update id, in the chat's turn, and leaves the chat's dialogue as it
 // was (a manager may be a customer too); a failure is unmarked for
 // redelivery.
-func TestDispatcherGatedStaffCommands(t *testing.T) {
+func TestDispatcherGatedTeamCommands(t *testing.T) {
 	t.Parallel()
 	e := setupDispatcher(t)
 	staff := e.d.Gated(e.staff)

@@ -186,7 +186,7 @@ func benchTeam() []crm.Manager {
 	}
 }
 
-// BenchmarkStaffCommands answers every manager's command against a
+// BenchmarkTeamCommands answers every manager's command against a
 // database of VORONKA_BENCH_LEADS leads (default 1 000 000) and reports the
 // latency of each: the whole of bot.Team.Answer, which is the queries, the
 // arithmetic, the text, the chart or the CSV, and the audit-log insert, as
@@ -197,7 +197,7 @@ func benchTeam() []crm.Manager {
 //
 // The seeding runs only under -bench, once per schema; see
 // docs/stats-performance.md for the figures and the plans.
-func BenchmarkStaffCommands(b *testing.B) {
+func BenchmarkTeamCommands(b *testing.B) {
 	n := 1_000_000
 	if v := os.Getenv("VORONKA_BENCH_LEADS"); v != "" {
 		var err error

@@ -217,7 +217,7 @@ func TestCommandsRunOnceForAReplay(t *testing.T) {
 	require.Len(t, b.desk.asked, 3)
 }
 
-func TestPostStaff(t *testing.T) {
+func TestPostTeam(t *testing.T) {
 	t.Parallel()
 	fake := slackfake.NewServer(t)
 	post := slack.PostStaff(slack.NewClient(slackfake.Token, fake.URL(), nil), "CSALES")

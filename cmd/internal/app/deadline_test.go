@@ -284,11 +284,11 @@ func TestNewCustomerFailsAtTheDeadline(t *testing.T) {
 	require.NotEmpty(t, b.tg.Sent(chat), "the redelivered /start is answered")
 }
 
-// TestStaffCommandEndsAtTheDeadline: a manager's /stats in the bot's chat
+// TestTeamCommandEndsAtTheDeadline: a manager's /stats in the bot's chat
 // while PostgreSQL swallows traffic is answered (an apology) or failed
 // (Telegram redelivers) within http.request_timeout, never held; once
 // the network heals the command works.
-func TestStaffCommandEndsAtTheDeadline(t *testing.T) {
+func TestTeamCommandEndsAtTheDeadline(t *testing.T) {
 	t.Parallel()
 	b, pg := onBlackholedDB(t, teamConfig, nil, nil)
 	const anna = 9001

@@ -111,11 +111,11 @@ func (b *teamBundle) postSlash(body []byte, at time.Time, sign bool) (int, strin
 	return resp.StatusCode, html.UnescapeString(out.Text)
 }
 
-// TestStaffStatsInTelegramAndSlack: /stats for 16-22 Nov in Moscow time,
+// TestTeamStatsInTelegramAndSlack: /stats for 16-22 Nov in Moscow time,
 // every figure as worked out by hand from the fixture (see
 // postgrestest/stats.go and the store's tests), the same text in both
 // channels.
-func TestStaffStatsInTelegramAndSlack(t *testing.T) {
+func TestTeamStatsInTelegramAndSlack(t *testing.T) {
 	t.Parallel()
 	b := setupTeam(t)
 	texts, files := b.ask(9001, "/stats 2026-11-16..2026-11-22")
@@ -162,10 +162,10 @@ func TestStaffStatsInTelegramAndSlack(t *testing.T) {
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM staff_log WHERE manager = 'Boris' AND channel = 'telegram'`))
 }
 
-// TestStaffCustomerLearnsNothing: a customer's /stats goes to the
+// TestTeamCustomerLearnsNothing: a customer's /stats goes to the
 // customers' flow, which answers with its help; no figure, no log line.
 // An outsider in Slack gets a polite refusal.
-func TestStaffCustomerLearnsNothing(t *testing.T) {
+func TestTeamCustomerLearnsNothing(t *testing.T) {
 	t.Parallel()
 	b := setupTeam(t)
 	texts, files := b.ask(555, "/stats 30d")
@@ -184,10 +184,10 @@ func TestStaffCustomerLearnsNothing(t *testing.T) {
 	require.Equal(t, 0, b.count(`SELECT count(*) FROM staff_log`))
 }
 
-// TestStaffFunnelWithChart: the text's figures, and a PNG chart that is the
+// TestTeamFunnelWithChart: the text's figures, and a PNG chart that is the
 // same picture in Telegram and Slack (where it lands in the manager's
 // direct messages).
-func TestStaffFunnelWithChart(t *testing.T) {
+func TestTeamFunnelWithChart(t *testing.T) {
 	t.Parallel()
 	b := setupTeam(t)
 	texts, files := b.ask(9001, "/funnel 2026-11-16..2026-11-22")
@@ -224,7 +224,7 @@ func TestStaffFunnelWithChart(t *testing.T) {
 	require.Equal(t, files[0].File, ups[0].Data, "the same picture")
 }
 
-func TestStaffNPSTeamSourcesCohorts(t *testing.T) {
+func TestTeamNPSTeamSourcesCohorts(t *testing.T) {
 	t.Parallel()
 	b := setupTeam(t)
 	texts, files := b.ask(9001, "/nps 2026-11-16..2026-11-22")
@@ -267,9 +267,9 @@ func TestStaffNPSTeamSourcesCohorts(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// TestStaffLeadFindExport: the card and timeline, a rep refused another's
+// TestTeamLeadFindExport: the card and timeline, a rep refused another's
 // lead, /find, and the CSV as a document.
-func TestStaffLeadFindExport(t *testing.T) {
+func TestTeamLeadFindExport(t *testing.T) {
 	t.Parallel()
 	b := setupTeam(t)
 	L := b.fx.Leads
@@ -316,10 +316,10 @@ func TestStaffLeadFindExport(t *testing.T) {
 	require.Contains(t, texts[0], "Usage: /export [period] [csv]\nperiod: today, yesterday, 7d")
 }
 
-// TestStaffSlashCommandReplayedRunsOnce: a signed /slack/commands request
+// TestTeamSlashCommandReplayedRunsOnce: a signed /slack/commands request
 // replayed within the signature's window is answered without running
 // again: one staff_log row, one CSV uploaded.
-func TestStaffSlashCommandReplayedRunsOnce(t *testing.T) {
+func TestTeamSlashCommandReplayedRunsOnce(t *testing.T) {
 	t.Parallel()
 	b := setupTeam(t)
 	body := slashForm("UANNA", "export 2026-11-16..2026-11-22")
@@ -335,10 +335,10 @@ func TestStaffSlashCommandReplayedRunsOnce(t *testing.T) {
 	require.Len(t, b.sl.Uploads(), 1)
 }
 
-// TestStaffDigest: the daily digest reaches the head in Telegram and the
+// TestTeamDigest: the daily digest reaches the head in Telegram and the
 // sales channel in Slack with today's figures (23 Nov in Moscow: L9, which
 // arrived at its first minute).
-func TestStaffDigest(t *testing.T) {
+func TestTeamDigest(t *testing.T) {
 	t.Parallel()
 	b := setupTeam(t)
 	require.NoError(t, b.app.Stats().Digest(context.Background(), b.clock.Now(), b.app.teamDesk))
