@@ -94,8 +94,8 @@ var (
 	_ crm.DigestNotifier = (*Team)(nil)
 )
 
-// NewStaff checks cfg and returns the handler.
-func NewStaff(cfg TeamConfig) (*Team, error) {
+// NewTeam checks cfg and returns the handler.
+func NewTeam(cfg TeamConfig) (*Team, error) {
 	if cfg.Stats == nil || cfg.Team == nil || cfg.Sender == nil {
 		return nil, errors.New("new staff: stats, team and sender are required")
 	}
@@ -148,8 +148,8 @@ func teamCommand(name string) (TeamCommand, bool) {
 	return deskCommand(name)
 }
 
-// IsStaffCommand reports whether name is one of the managers' commands.
-func IsStaffCommand(name string) bool {
+// IsTeamCommand reports whether name is one of the managers' commands.
+func IsTeamCommand(name string) bool {
 	_, ok := teamCommand(strings.ToLower(name))
 	return ok
 }
@@ -170,7 +170,7 @@ func (s *Team) Handle(ctx context.Context, u Update) error {
 	}
 	var msgs []Message
 	switch {
-	case u.Kind == InputCommand && IsStaffCommand(u.Command):
+	case u.Kind == InputCommand && IsTeamCommand(u.Command):
 		msgs = s.Answer(ctx, m, "telegram", u.Command, u.Text)
 	case u.Kind == InputCommand && (u.Command == "start" || u.Command == "help"):
 		if u.Command == "start" && s.cfg.OnStart != nil {

@@ -212,7 +212,7 @@ func BenchmarkTeamCommands(b *testing.B) {
 	require.NoError(b, err)
 	clock := crm.ClockFunc(func() time.Time { return benchNow })
 	stats := crm.NewStats(postgres.NewStatsStore(db), postgres.NewSalesStore(db), bot.Labels{Flows: fl}, team, clock, time.UTC)
-	staff, err := bot.NewStaff(bot.TeamConfig{Stats: stats, Team: benchDesk{team}, Sender: nopSender{}, Charts: chart.Charts{}})
+	staff, err := bot.NewTeam(bot.TeamConfig{Stats: stats, Team: benchDesk{team}, Sender: nopSender{}, Charts: chart.Charts{}})
 	require.NoError(b, err)
 	head, rep := team[3], team[0]
 	var recent int64

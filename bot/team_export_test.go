@@ -33,7 +33,7 @@ func (s exportStore) Export(_ context.Context, _ crm.Scope, _, _ time.Time, _ in
 	return nil
 }
 
-func (exportStore) LogStaffCommand(context.Context, crm.TeamCommand) error { return nil }
+func (exportStore) LogTeamCommand(context.Context, crm.TeamCommand) error { return nil }
 
 type exportTeam []crm.Manager
 
@@ -85,7 +85,7 @@ func exportSetup(t *testing.T) (*bot.Team, crm.Manager, crm.Manager) {
 	team := []crm.Manager{anna, boris}
 	clock := crm.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) })
 	stats := crm.NewStats(exportStore{rows: rows}, nil, nil, team, clock, msk)
-	s, err := bot.NewStaff(bot.TeamConfig{Stats: stats, Team: exportTeam(team), Sender: discard{},
+	s, err := bot.NewTeam(bot.TeamConfig{Stats: stats, Team: exportTeam(team), Sender: discard{},
 		Flows: map[string]*flows.Flow{"qualify": f}, Language: "ru"})
 	require.NoError(t, err)
 	return s, anna, boris

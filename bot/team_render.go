@@ -19,16 +19,16 @@ import (
 // phone, where a table of columns wraps into noise. Every number a report
 // shows is one crm computed; nothing is recomputed here.
 
-// maxStaffText keeps a report under Telegram's 4096 characters a message
+// maxTeamText keeps a report under Telegram's 4096 characters a message
 // (Slack allows more) with room for the ellipsis.
-const maxStaffText = 4000
+const maxTeamText = 4000
 
 func clip(s string) string {
-	if utf8.RuneCountInString(s) <= maxStaffText {
+	if utf8.RuneCountInString(s) <= maxTeamText {
 		return s
 	}
 	r := []rune(s)
-	return string(r[:maxStaffText-1]) + "…"
+	return string(r[:maxTeamText-1]) + "…"
 }
 
 // report writes one report in one reader's language.

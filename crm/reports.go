@@ -466,7 +466,7 @@ func (s *Stats) Log(ctx context.Context, c TeamCommand) error {
 	if c.At.IsZero() {
 		c.At = s.clock.Now()
 	}
-	return s.store.LogStaffCommand(ctx, c)
+	return s.store.LogTeamCommand(ctx, c)
 }
 
 // DigestNotifier delivers the daily digest to the people it is for.

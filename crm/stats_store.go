@@ -106,7 +106,7 @@ type StatsStore interface {
 	// Export calls fn for each lead created in [from, to), oldest first,
 	// at most limit of them.
 	Export(ctx context.Context, s Scope, from, to time.Time, limit int, fn func(ExportRow) error) error
-	LogStaffCommand(ctx context.Context, c TeamCommand) error
+	LogTeamCommand(ctx context.Context, c TeamCommand) error
 }
 
 // CardReader reads a lead's card (SalesStore has it).

@@ -37,7 +37,7 @@ func NewClient(token, apiURL string, hc *http.Client) *Client {
 
 // Client is a connection to Slack's Web API. slack-go stays inside this
 // package: callers hold a Client and hand it to NewNotifier,
-// NewInteractions, NewCommands and PostStaff.
+// NewInteractions, NewCommands and PostTeam.
 type Client struct{ api *slackapi.Client }
 
 func defaultHTTPClient() *http.Client {

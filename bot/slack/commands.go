@@ -150,7 +150,7 @@ func (h *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// would make the insert fail, so it goes as text can hold it.
 	name, args, _ := strings.Cut(strings.TrimSpace(bot.StorableText(form.Get("text"))), " ")
 	name = strings.TrimPrefix(strings.ToLower(name), "/")
-	if !bot.IsStaffCommand(name) {
+	if !bot.IsTeamCommand(name) {
 		h.reply(w, helpText(bot.MemberLang(m, h.opts.Language), form.Get("command"), name, m))
 		return
 	}
@@ -318,10 +318,10 @@ func uploadFile(ctx context.Context, api *slackapi.Client, channel string, m bot
 	return nil
 }
 
-// PostStaff returns a function that posts a report to channel (the daily
+// PostTeam returns a function that posts a report to channel (the daily
 // digest to the sales channel): the text as a message with formatting
 // off, and a photo or document as an uploaded file.
-func PostStaff(client *Client, channel string) func(ctx context.Context, m bot.Message) error {
+func PostTeam(client *Client, channel string) func(ctx context.Context, m bot.Message) error {
 	api := client.lib()
 	return func(ctx context.Context, m bot.Message) error {
 		if m.Photo != nil || m.Document != nil {

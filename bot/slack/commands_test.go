@@ -220,7 +220,7 @@ func TestCommandsRunOnceForAReplay(t *testing.T) {
 func TestPostTeam(t *testing.T) {
 	t.Parallel()
 	fake := slackfake.NewServer(t)
-	post := slack.PostStaff(slack.NewClient(slackfake.Token, fake.URL(), nil), "CSALES")
+	post := slack.PostTeam(slack.NewClient(slackfake.Token, fake.URL(), nil), "CSALES")
 	require.NoError(t, post(context.Background(), bot.Message{Text: "Digest <b> & co"}))
 	calls := fake.CallsTo("chat.postMessage")
 	require.Len(t, calls, 1)

@@ -54,7 +54,7 @@ func (h *SalesGroupHandler) command(ctx context.Context, in salesInput) error {
 			text = h.failure(ctx, h.opts.Language, err, id, "claim")
 		}
 		msgs = []bot.Message{{Text: text}}
-	case bot.IsStaffCommand(name) && h.opts.Team != nil:
+	case bot.IsTeamCommand(name) && h.opts.Team != nil:
 		msgs = h.opts.Team.Answer(ctx, m, "telegram", name, in.args)
 	default:
 		msgs = []bot.Message{{Text: bot.TeamGroupUnknown(h.opts.Language, "/"+name)}}

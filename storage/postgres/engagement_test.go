@@ -622,7 +622,7 @@ func (b *engBundle) search(t *testing.T, command, args string) string {
 	t.Helper()
 	stats := crm.NewStats(postgres.NewStatsStore(b.db), postgres.NewSalesStore(b.db), nil, []crm.Manager{anna},
 		crm.ClockFunc(func() time.Time { return b.at.Add(30 * day) }), time.UTC)
-	staff, err := bot.NewStaff(bot.TeamConfig{Stats: stats, Team: members{}, Sender: noSender{}})
+	staff, err := bot.NewTeam(bot.TeamConfig{Stats: stats, Team: members{}, Sender: noSender{}})
 	require.NoError(t, err)
 	msgs := staff.Answer(b.ctx, anna, "telegram", command, args)
 	require.NotEmpty(t, msgs)

@@ -684,13 +684,13 @@ func exportRows(ctx context.Context, tx pgx.Tx, sc crm.Scope, from, to time.Time
 	return nil
 }
 
-// LogStaffCommand appends a command to the team audit log: who, when,
+// LogTeamCommand appends a command to the team audit log: who, when,
 // which command, its understood argument and the leads it showed
 // (crm.TeamCommand says why no typed text is kept). A manager id
 // that is not in the table (a team changed under a running process) is
 // logged without the reference rather than refused: the log must not lose
 // a line.
-func (s *StatsStore) LogStaffCommand(ctx context.Context, c crm.TeamCommand) error {
+func (s *StatsStore) LogTeamCommand(ctx context.Context, c crm.TeamCommand) error {
 	_, err := s.db.Pool.Exec(ctx, `
 		INSERT INTO staff_log (at, manager_id, manager, channel, command, args, lead_id, outcome, lead_ids)
 		VALUES ($1, (SELECT id FROM managers WHERE id = $2), $3, $4, $5, $6, nullif($7::bigint, 0), $8,

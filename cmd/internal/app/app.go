@@ -147,7 +147,7 @@ func NewApp(ctx context.Context, cfg *Config, logger *slog.Logger, deps Deps) (*
 	if err := a.wireCampaigns(ctx, sender); err != nil {
 		return nil, err
 	}
-	if err := a.wireStaff(ctx); err != nil {
+	if err := a.wireTeam(ctx); err != nil {
 		return nil, err
 	}
 	a.salesGroupHandler()
@@ -238,7 +238,7 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	a.learning = newLearning(a.db, a.flows, cfg, a.clock)
 	a.sales.SetWinEstimator(a.learning)
 	if cfg.TelegramSalesChatID != 0 {
-		// The group answers the team's commands too (wireStaff sets
+		// The group answers the team's commands too (wireTeam sets
 		// opts.Team before the handler is built in salesGroupHandler).
 		a.salesGroupSender = sender
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/voronka/voronka/storage/postgres"
 )
 
-// wireStaff builds the managers' reports: crm.Stats on PostgreSQL, the
+// wireTeam builds the managers' reports: crm.Stats on PostgreSQL, the
 // channel-neutral bot.Team that the router gives a team member's
 // commands to (a.teamDesk, see newRouter), and the daily digest's
 // schedule. It runs after wireSales,
@@ -26,7 +26,7 @@ import (
 // one budget and Telegram's limits hold across them. Without a Bot API
 // connection (`voronka chat`) there is no one to answer and the router
 // sends no command to the team.
-func (a *App) wireStaff(ctx context.Context) error {
+func (a *App) wireTeam(ctx context.Context) error {
 	if a.api == nil || a.sales == nil {
 		return nil
 	}
@@ -46,9 +46,9 @@ func (a *App) wireStaff(ctx context.Context) error {
 	}), a.metrics}
 	var post func(context.Context, bot.Message) error
 	if a.slack != nil && a.cfg.SlackSalesChannel != "" {
-		post = slack.PostStaff(a.slack, a.cfg.SlackSalesChannel)
+		post = slack.PostTeam(a.slack, a.cfg.SlackSalesChannel)
 	}
-	staff, err := bot.NewStaff(bot.TeamConfig{
+	staff, err := bot.NewTeam(bot.TeamConfig{
 		Stats:     a.stats,
 		Campaigns: a.campaigns,
 		Desk:      a.desk,
