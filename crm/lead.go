@@ -139,7 +139,7 @@ type Answer struct {
 // Event kinds on a lead's timeline.
 const (
 	EventCreated     = "created"
-	EventAnswered    = "answered"
+	EventAnswered    = "answered" // not stored: the store derives it from the answers row (step, score, time)
 	EventQualified   = "qualified"
 	EventStage       = "stage_changed"
 	EventRestarted   = "restarted"
