@@ -341,8 +341,8 @@ func (d *Dispatcher) progress(s *session, res flows.Result, updateID int64) crm.
 		Temperature: flow.Thresholds.Temperature(res.State.Score),
 		Step:        res.State.Step,
 		At:          now,
-		Events: []crm.Event{{LeadID: s.LeadID, Kind: crm.EventAnswered, Actor: "customer", At: now,
-			Data: map[string]any{"step": a.Step, "score": a.Score, "total": res.State.Score}}},
+		// No "answered" event: the answers row is the answer's timeline
+		// entry (the store's readers derive it, crm.EventAnswered).
 	}
 	switch a.Kind {
 	case "phone":

@@ -139,7 +139,7 @@ type Answer struct {
 // Event kinds on a lead's timeline.
 const (
 	EventCreated     = "created"
-	EventAnswered    = "answered"
+	EventAnswered    = "answered" // not stored: the store derives it from the answers row (step, score, time)
 	EventQualified   = "qualified"
 	EventStage       = "stage_changed"
 	EventRestarted   = "restarted"
@@ -217,6 +217,8 @@ type LeadStore interface {
 	CloseLead(ctx context.Context, leadID int64, reason string, ev Event) error
 	// AddEvent appends an event to a lead's timeline.
 	AddEvent(ctx context.Context, e Event) error
-	// Events returns the lead's timeline, oldest first.
+	// Events returns the lead's timeline, oldest first. An answer is on it
+	// as an EventAnswered derived from the answer itself ({step, score}):
+	// SaveProgress is given no event for an answer.
 	Events(ctx context.Context, leadID int64) ([]Event, error)
 }

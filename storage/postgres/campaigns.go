@@ -461,10 +461,13 @@ func (s *CampaignStore) Promoted(ctx context.Context, campaign string) (string, 
 }
 
 // customerActed is the SQL condition that the send's customer (s) acted
-// in (s.sent_at, s.sent_at + $2]: wrote, answered, pressed a button.
+// in (s.sent_at, s.sent_at + $2]: wrote, answered, pressed a button. An
+// answer is its answers row (it writes no event).
 const customerActed = `(s.clicked_at > s.sent_at AND s.clicked_at <= s.sent_at + %[1]s
 	OR EXISTS (SELECT 1 FROM leads r JOIN events e ON e.lead_id = r.id AND e.actor = 'customer'
-		WHERE r.contact_id = s.contact_id AND e.created_at > s.sent_at AND e.created_at <= s.sent_at + %[1]s))`
+		WHERE r.contact_id = s.contact_id AND e.created_at > s.sent_at AND e.created_at <= s.sent_at + %[1]s)
+	OR EXISTS (SELECT 1 FROM leads r JOIN answers an ON an.lead_id = r.id
+		WHERE r.contact_id = s.contact_id AND an.created_at > s.sent_at AND an.created_at <= s.sent_at + %[1]s))`
 
 // Results implements crm.CampaignStore.
 func (s *CampaignStore) Results(ctx context.Context, campaign string, goal crm.Goal) ([]crm.VariantStats, error) {
@@ -505,10 +508,14 @@ func (s *CampaignStore) Results(ctx context.Context, campaign string, goal crm.G
 }
 
 // Activity implements crm.CampaignStore: the moments of the contact's
-// own events (answers, messages, button presses) and campaign clicks.
+// own events (messages, button presses), answers and campaign clicks.
+// "answered" events stored before answers stopped writing them are left
+// out: their answers rows stand for them.
 func (s *CampaignStore) Activity(ctx context.Context, contactID int64, since time.Time) ([]time.Time, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT e.created_at FROM leads l JOIN events e ON e.lead_id = l.id AND e.actor = 'customer'
-			WHERE l.contact_id = $1 AND e.created_at > $2
+			WHERE l.contact_id = $1 AND e.created_at > $2 AND e.kind <> 'answered'
+		UNION ALL SELECT an.created_at FROM leads l JOIN answers an ON an.lead_id = l.id
+			WHERE l.contact_id = $1 AND an.created_at > $2
 		UNION ALL SELECT clicked_at FROM campaign_sends WHERE contact_id = $1 AND clicked_at > $2
 		ORDER BY 1 DESC LIMIT 500`, contactID, since)
 	if err != nil {
@@ -518,7 +525,8 @@ func (s *CampaignStore) Activity(ctx context.Context, contactID int64, since tim
 }
 
 // SegmentActivity implements crm.CampaignStore: the latest moments of
-// customers the segment's Where selects (everyone's when c is nil).
+// customers the segment's Where selects (everyone's when c is nil): their
+// events and answers, as in Activity.
 func (s *CampaignStore) SegmentActivity(ctx context.Context, c *crm.Campaign, since time.Time, limit int) ([]time.Time, error) {
 	a := &sqlArgs{}
 	where := "true"
@@ -528,8 +536,12 @@ func (s *CampaignStore) SegmentActivity(ctx context.Context, c *crm.Campaign, si
 			return nil, fmt.Errorf("segment activity: %w", err)
 		}
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT e.created_at FROM events e JOIN leads l ON l.id = e.lead_id JOIN contacts c ON c.id = l.contact_id
-		WHERE e.actor = 'customer' AND e.created_at > `+a.add(since)+`::timestamptz AND (`+where+`)
+	at := a.add(since)
+	rows, err := s.db.Pool.Query(ctx, `SELECT e.created_at FROM (
+			SELECT lead_id, created_at FROM events WHERE actor = 'customer' AND kind <> 'answered' AND created_at > `+at+`::timestamptz
+			UNION ALL SELECT lead_id, created_at FROM answers WHERE created_at > `+at+`::timestamptz
+		) e JOIN leads l ON l.id = e.lead_id JOIN contacts c ON c.id = l.contact_id
+		WHERE (`+where+`)
 		ORDER BY e.created_at DESC LIMIT `+a.add(limit)+`::int`, a.args...)
 	if err != nil {
 		return nil, fmt.Errorf("segment activity: %w", err)

@@ -651,6 +651,8 @@ func (b *engBundle) seedPerson(t *testing.T, p person) (contactID int64, leadIDs
 		pr := crm.Progress{LeadID: l.ID, ContactID: c.ID,
 			Answer: &crm.Answer{StepID: s.step, Kind: s.kind, Value: s.value, Score: 10},
 			Score:  10 * (i + 1), Stage: crm.StageQualifying, Temperature: crm.Warm, Step: "next", At: at,
+			// An "answered" event as answers wrote them before (the scrub
+			// still finds such rows).
 			Events: []crm.Event{{Kind: crm.EventAnswered, Actor: "customer",
 				Data: map[string]any{"step": s.step, "value": s.value, "score": 10}}}}
 		switch s.kind {
@@ -891,14 +893,18 @@ func TestEngagementForget(t *testing.T) {
 	require.Equal(t, crm.StageLost, stalled.Stage)
 	require.Equal(t, "expensive", stalled.LostReason)
 
+	// The "answered" events the seed wrote are rows of before answers
+	// stopped writing them (Events leaves them out): the scrub still
+	// blanks their typed values and keeps a choice or a number, which are
+	// not personal.
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM events WHERE lead_id = $1 AND kind = 'answered' AND data->>'value' = 'buy'`, goneLeads[0]))
+	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM events WHERE lead_id = ANY($1) AND kind = 'answered' AND data->>'step' NOT IN ('need', 'budget') AND data ? 'value'`, goneLeads))
 	events, err := b.leads.Events(b.ctx, goneLeads[0])
 	require.NoError(t, err)
 	for _, e := range events {
 		switch e.Kind {
 		case crm.EventAnswered:
-			if e.Data["step"] == "need" {
-				require.Equal(t, "buy", e.Data["value"], "a choice is not personal")
-			}
+			require.NotContains(t, e.Data, "value", "an answer's timeline entry holds no value")
 		case crm.EventNPSAnswered:
 			require.NotContains(t, e.Data, "comment")
 		case crm.EventTouch:

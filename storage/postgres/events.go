@@ -28,14 +28,27 @@ func (s *LeadStore) AddEvent(ctx context.Context, e crm.Event) error {
 	return nil
 }
 
-// Events returns the lead's timeline, oldest first by the events' own
-// times, insertion order breaking ties. Data comes back as encoding/json
+// leadTimelineSQL is lead $1's timeline: its events and, as "answered"
+// events (id 0, data {step, score}), its answers, superseded ones
+// included. An answer writes no event of its own (it only repeated the
+// answers row); "answered" events stored before that are left out here,
+// their answers stand for them. ord breaks ties of time the way the rows
+// were written: "created" first, then the answers, then the other events.
+const leadTimelineSQL = `
+	SELECT id, lead_id, kind, actor, data, created_at, CASE WHEN kind = 'created' THEN 0 ELSE 2 END AS ord
+	FROM events WHERE lead_id = $1 AND kind <> 'answered'
+	UNION ALL
+	SELECT id, lead_id, 'answered', 'customer', jsonb_build_object('step', step_id, 'score', score), created_at, 1
+	FROM answers WHERE lead_id = $1`
+
+// Events returns the lead's timeline (leadTimelineSQL), oldest first by
+// the events' own times, insertion order breaking ties. Data comes back as encoding/json
 // decodes it (numbers are float64) and is never nil. A lead that does not
 // exist is ENOTFOUND.
 func (s *LeadStore) Events(ctx context.Context, leadID int64) ([]crm.Event, error) {
 	rows, err := s.db.Pool.Query(ctx, `
-		SELECT id, lead_id, kind, actor, data, created_at
-		FROM events WHERE lead_id = $1 ORDER BY created_at, id`, leadID)
+		SELECT id, lead_id, kind, actor, data, created_at FROM (`+leadTimelineSQL+`) t
+		ORDER BY created_at, ord, id`, leadID)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
@@ -45,6 +58,9 @@ func (s *LeadStore) Events(ctx context.Context, leadID int64) ([]crm.Event, erro
 		var e crm.Event
 		if err := rows.Scan(&e.ID, &e.LeadID, &e.Kind, &e.Actor, &e.Data, &e.At); err != nil {
 			return nil, fmt.Errorf("list events: %w", err)
+		}
+		if e.Kind == crm.EventAnswered {
+			e.ID = 0
 		}
 		if e.Data == nil {
 			e.Data = map[string]any{}

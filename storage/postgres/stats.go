@@ -464,19 +464,22 @@ func (s *StatsStore) Cohorts(ctx context.Context, sc crm.Scope, from, to time.Ti
 	return out, nil
 }
 
-// Timeline returns the lead's latest limit events, oldest first. A lead
-// without events does not exist (every lead has its "created").
+// Timeline returns the lead's latest limit events (leadTimelineSQL, the
+// answers among them), oldest first. A lead without events does not exist (every lead has its "created").
 func (s *StatsStore) Timeline(ctx context.Context, leadID int64, limit int) ([]crm.Event, error) {
 	rows, err := s.db.Pool.Query(ctx, `
 		SELECT id, lead_id, kind, actor, data, created_at FROM (
-			SELECT * FROM events WHERE lead_id = $1 ORDER BY id DESC LIMIT $2
-		) e ORDER BY created_at, id`, leadID, limit)
+			SELECT * FROM (`+leadTimelineSQL+`) t ORDER BY created_at DESC, ord DESC, id DESC LIMIT $2
+		) e ORDER BY created_at, ord, id`, leadID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("timeline: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.Event, error) {
 		var e crm.Event
 		err := r.Scan(&e.ID, &e.LeadID, &e.Kind, &e.Actor, &e.Data, &e.At)
+		if e.Kind == crm.EventAnswered {
+			e.ID = 0
+		}
 		if e.Data == nil {
 			e.Data = map[string]any{}
 		}

@@ -277,7 +277,8 @@ func TestTeamLeadFindExport(t *testing.T) {
 	require.Contains(t, texts[0], "Lead #"+itoa(L["L3"])+" · lost · hot · score 50\nAnnabel Lee · @annabel · annabel@example.org\n")
 	require.Contains(t, texts[0], "Manager: Vera · claimed 17 Nov 12:16 · contacted 17 Nov 13:06", "Moscow time")
 	require.Contains(t, texts[0], "Lost: too expensive or no budget")
-	require.Contains(t, texts[0], "Timeline:\n17 Nov 12:00 created (google)\n17 Nov 12:01 answered Need\n")
+	require.Contains(t, texts[0], "Timeline:\n17 Nov 12:00 created (google)\n17 Nov 12:01 answered Need (+10)\n",
+		"an answer's line comes from its answers row, with its score")
 	texts, _ = b.ask(9002, "/lead "+itoa(L["L3"]))
 	require.Equal(t, []string{"Lead #" + itoa(L["L3"]) + " is not among your leads."}, texts)
 	texts, _ = b.ask(9002, "/lead 999999")

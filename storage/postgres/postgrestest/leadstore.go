@@ -100,9 +100,8 @@ func (b *bundle) answer(l *crm.Lead, step, value string, score int, next string)
 		LeadID: l.ID, ContactID: l.ContactID,
 		Answer: &crm.Answer{StepID: step, Kind: "choice", Value: value, Score: score, UpdateID: at.Unix(), At: at},
 		Score:  score, Stage: crm.StageQualifying, Temperature: crm.Cold, Step: next,
-		Events: []crm.Event{{Kind: crm.EventAnswered, Actor: "customer",
-			Data: map[string]any{"step": step, "value": value}, At: at}},
-		At: at,
+		At: at, // no "answered" event: Events derives it from the answer
+
 	}
 }
 
@@ -310,7 +309,8 @@ func testSaveProgress(t *testing.T, b *bundle) {
 	events, err := b.store.Events(b.ctx, l.ID)
 	require.NoError(t, err)
 	require.Equal(t, []string{crm.EventCreated, crm.EventAnswered, crm.EventAnswered, crm.EventAnswered}, kinds(events))
-	require.Equal(t, map[string]any{"step": "budget", "value": "150000"}, events[2].Data)
+	require.Equal(t, map[string]any{"step": "budget", "score": float64(30)}, events[2].Data,
+		"an answer is on the timeline as its answers row: step and score")
 	requireTime(t, p2.At, events[2].At)
 }
 
@@ -455,7 +455,7 @@ func testSaveProgressInvalid(t *testing.T, b *bundle) {
 	cases := map[string]func(p *crm.Progress){
 		"no lead":             func(p *crm.Progress) { p.LeadID = 0 },
 		"no step":             func(p *crm.Progress) { p.Answer.StepID = "" },
-		"event without kind":  func(p *crm.Progress) { p.Events[0].Kind = "" },
+		"event without kind":  func(p *crm.Progress) { p.Events = []crm.Event{{Actor: "customer"}} },
 		"unknown stage":       func(p *crm.Progress) { p.Stage = "maybe" },
 		"unknown temperature": func(p *crm.Progress) { p.Temperature = "lukewarm" },
 		"another contact":     func(p *crm.Progress) { p.ContactID = other.ID; p.Phone = "+79990000000" },
@@ -484,7 +484,7 @@ func testSaveProgressUnstorable(t *testing.T, b *bundle) {
 	requireCode(t, b.store.SaveProgress(b.ctx, p), crm.EINVALID)
 
 	p = b.answer(l, "comment", "ok", 0, "")
-	p.Events[0].Data = map[string]any{"text": "bad \x00 in json"}
+	p.Events = []crm.Event{{Kind: crm.EventMessage, Actor: "customer", Data: map[string]any{"text": "bad \x00 in json"}}}
 	requireCode(t, b.store.SaveProgress(b.ctx, p), crm.EINVALID)
 
 	answers, err := b.store.Answers(b.ctx, l.ID)
@@ -670,7 +670,7 @@ func testManyScripts(t *testing.T, b *bundle) {
 	l := b.lead(t, c.ID)
 	for i, text := range texts {
 		p := b.answer(l, "q"+string(rune('a'+i)), text, 0, "")
-		p.Events[0].Data = map[string]any{"text": text}
+		p.Events = []crm.Event{{Kind: crm.EventMessage, Actor: "customer", Data: map[string]any{"text": text}}}
 		require.NoError(t, b.store.SaveProgress(b.ctx, p))
 	}
 	answers, err := b.store.Answers(b.ctx, l.ID)
@@ -681,8 +681,15 @@ func testManyScripts(t *testing.T, b *bundle) {
 	}
 	events, err := b.store.Events(b.ctx, l.ID)
 	require.NoError(t, err)
+	var typed []any
+	for _, e := range events {
+		if e.Kind == crm.EventMessage {
+			typed = append(typed, e.Data["text"])
+		}
+	}
+	require.Len(t, typed, len(texts))
 	for i, text := range texts {
-		require.Equal(t, text, events[i+1].Data["text"])
+		require.Equal(t, text, typed[i])
 	}
 	got, err := b.store.Contact(b.ctx, c.ID)
 	require.NoError(t, err)
