@@ -157,3 +157,12 @@ type WindowLimiter interface {
 	Admit(ctx context.Context, key string, limit int, window time.Duration) (ticket string, wait time.Duration, err error)
 	Done(ctx context.Context, key, ticket string) error
 }
+
+// OrPositive is v, or def when v is zero or negative: how the senders'
+// options fall back to their defaults.
+func OrPositive[T int | int64 | float64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}

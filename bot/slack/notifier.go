@@ -53,21 +53,11 @@ type Options struct {
 func (o Options) format() bot.Format { return bot.Format{Lang: o.Language, Loc: o.TimeZone} }
 
 func (o Options) withDefaults() Options {
-	if o.PerChannelPerSecond <= 0 {
-		o.PerChannelPerSecond = 1
-	}
-	if o.ChannelBurst <= 0 {
-		o.ChannelBurst = 1
-	}
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 5
-	}
-	if o.Backoff <= 0 {
-		o.Backoff = 500 * time.Millisecond
-	}
-	if o.MaxRetryAfter <= 0 {
-		o.MaxRetryAfter = time.Minute
-	}
+	o.PerChannelPerSecond = bot.OrPositive(o.PerChannelPerSecond, 1)
+	o.ChannelBurst = bot.OrPositive(o.ChannelBurst, 1)
+	o.MaxAttempts = bot.OrPositive(o.MaxAttempts, 5)
+	o.Backoff = bot.OrPositive(o.Backoff, 500*time.Millisecond)
+	o.MaxRetryAfter = bot.OrPositive(o.MaxRetryAfter, time.Minute)
 	if o.Sleep == nil {
 		o.Sleep = sleep
 	}

@@ -63,30 +63,14 @@ type SenderOptions struct {
 }
 
 func (o SenderOptions) withDefaults() SenderOptions {
-	if o.GlobalPerSecond <= 0 {
-		o.GlobalPerSecond = 30
-	}
-	if o.GlobalBurst <= 0 {
-		o.GlobalBurst = 1
-	}
-	if o.ChatPerSecond <= 0 {
-		o.ChatPerSecond = 1
-	}
-	if o.ChatBurst <= 0 {
-		o.ChatBurst = 3
-	}
-	if o.GroupPerMinute <= 0 {
-		o.GroupPerMinute = 20
-	}
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 5
-	}
-	if o.Backoff <= 0 {
-		o.Backoff = 200 * time.Millisecond
-	}
-	if o.MaxRetryAfter <= 0 {
-		o.MaxRetryAfter = time.Minute
-	}
+	o.GlobalPerSecond = bot.OrPositive(o.GlobalPerSecond, 30)
+	o.GlobalBurst = bot.OrPositive(o.GlobalBurst, 1)
+	o.ChatPerSecond = bot.OrPositive(o.ChatPerSecond, 1)
+	o.ChatBurst = bot.OrPositive(o.ChatBurst, 3)
+	o.GroupPerMinute = bot.OrPositive(o.GroupPerMinute, 20)
+	o.MaxAttempts = bot.OrPositive(o.MaxAttempts, 5)
+	o.Backoff = bot.OrPositive(o.Backoff, 200*time.Millisecond)
+	o.MaxRetryAfter = bot.OrPositive(o.MaxRetryAfter, time.Minute)
 	if o.Sleep == nil {
 		o.Sleep = sleep
 		o.realSleep = true
