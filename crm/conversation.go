@@ -322,13 +322,30 @@ func (c *Conversations) Receive(ctx context.Context, m *Message) (Receipt, error
 
 // nextOnDuty is the first moment (in 15-minute steps, within a week) at
 // which someone on the team takes leads; ok false when nobody ever does.
+// onDutyThroughout reports whether someone who takes leads was on duty
+// at every minute from from to to.
+func (c *Conversations) onDutyThroughout(from, to time.Time) bool {
+	for t := to; !t.Before(from); t = t.Add(-time.Minute) {
+		if !c.onDuty(t) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Conversations) onDuty(t time.Time) bool {
+	for _, m := range c.sales.team {
+		if m.Role != RoleAdmin && m.TakesLeads(t, 0, c.sales.policy.TimeZone) {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *Conversations) nextOnDuty(now time.Time) (time.Time, bool) {
-	tz := c.sales.policy.TimeZone
 	for t := now; t.Sub(now) <= 7*24*time.Hour; t = t.Add(15 * time.Minute).Truncate(15 * time.Minute) {
-		for _, m := range c.sales.team {
-			if m.Role != RoleAdmin && m.TakesLeads(t, 0, tz) {
-				return t, true
-			}
+		if c.onDuty(t) {
+			return t, true
 		}
 	}
 	return time.Time{}, false
@@ -830,7 +847,11 @@ func (c *Conversations) OpenFor() time.Duration { return c.policy.OpenFor }
 // night counts from the morning: its escalation waits for the sweep that
 // finds someone on duty).
 func (c *Conversations) Sweep(ctx context.Context, now time.Time) error {
-	if next, ok := c.nextOnDuty(now); !ok || next.After(now) {
+	// RespondWithin counts working time: a message is overdue only once
+	// someone has been on duty for the whole of the last RespondWithin,
+	// so one written at night escalates RespondWithin after the first
+	// rep comes on, not at the first sweep of the morning.
+	if !c.onDutyThroughout(now.Add(-c.policy.RespondWithin), now) {
 		return nil
 	}
 	for {
