@@ -158,6 +158,15 @@ type WindowLimiter interface {
 	Done(ctx context.Context, key, ticket string) error
 }
 
+// LateWindowLimiter is a WindowLimiter that can count a finished call as
+// finished a while later: a call another party carries out after we are
+// done with it (a reply riding the webhook's 200, which Telegram makes
+// only once it has read the response).
+type LateWindowLimiter interface {
+	WindowLimiter
+	DoneAfter(ctx context.Context, key, ticket string, after time.Duration) error
+}
+
 // OrPositive is v, or def when v is zero or negative: how the senders'
 // options fall back to their defaults.
 func OrPositive[T int | int64 | float64 | time.Duration](v, def T) T {

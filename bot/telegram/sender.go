@@ -347,7 +347,7 @@ func (s *Sender) release(ctx context.Context, wr *WebhookReply, h *heldMessage, 
 		wr.take(false)
 		return err
 	}
-	h.done = func() { s.done(ctx, ticket) }
+	h.done = func() { s.doneAfter(ctx, ticket, ridingAllowance) }
 	h.released = true
 	return nil
 }
@@ -738,12 +738,29 @@ func (s *Sender) admit(ctx context.Context) (string, error) {
 // done tells the window that the call of ticket has finished, even when the
 // caller's context has ended: a call left in flight would hold its place
 // for a minute.
-func (s *Sender) done(ctx context.Context, ticket string) {
+func (s *Sender) done(ctx context.Context, ticket string) { s.doneAfter(ctx, ticket, 0) }
+
+// ridingAllowance is how much later than the webhook's response is
+// written a reply riding in it is counted as sent: Telegram carries the
+// method out only once it has read the response, so the call's place in
+// the window is held that much longer (a network round trip and
+// Telegram's own handling, with room to spare).
+const ridingAllowance = 250 * time.Millisecond
+
+// doneAfter is done for a call carried out up to after later than now,
+// where the limiter can say so (bot.LateWindowLimiter).
+func (s *Sender) doneAfter(ctx context.Context, ticket string, after time.Duration) {
 	if ticket == "" {
 		return
 	}
-	wl := s.limiter.(bot.WindowLimiter)
-	if err := wl.Done(context.WithoutCancel(ctx), s.windowKey(), ticket); err != nil {
+	ctx2 := context.WithoutCancel(ctx)
+	var err error
+	if late, ok := s.limiter.(bot.LateWindowLimiter); ok && after > 0 {
+		err = late.DoneAfter(ctx2, s.windowKey(), ticket, after)
+	} else {
+		err = s.limiter.(bot.WindowLimiter).Done(ctx2, s.windowKey(), ticket)
+	}
+	if err != nil {
 		s.opts.Logger.WarnContext(ctx, "telegram: rate window unavailable", "err", err)
 	}
 }

@@ -376,3 +376,28 @@ func TestCommitReserveReleaseLetsGoOfTheChat(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, <-third, "the commit let go and the waiting update entered")
 }
+
+// TestDoneAfterHoldsThePlaceLonger: a call carried out after we finished
+// with it (a reply riding the webhook's response) counts for one window
+// from when it is carried out, not from when Done was called.
+func TestDoneAfterHoldsThePlaceLonger(t *testing.T) {
+	t.Parallel()
+	s, _, _ := redistest.NewStore(t)
+	ctx := context.Background()
+	ticket, w, err := s.Admit(ctx, "global", 1, 200*time.Millisecond)
+	require.NoError(t, err)
+	require.Zero(t, w)
+	done := time.Now()
+	require.NoError(t, s.DoneAfter(ctx, "global", ticket, 300*time.Millisecond))
+	// Admitted again only a window after now+300ms (a lower bound: a slow
+	// machine only makes it later).
+	for {
+		next, w, err := s.Admit(ctx, "global", 1, 200*time.Millisecond)
+		require.NoError(t, err)
+		if next != "" {
+			break
+		}
+		time.Sleep(w)
+	}
+	require.GreaterOrEqual(t, time.Since(done), 495*time.Millisecond, "the place is held a window after now+300ms")
+}

@@ -54,12 +54,13 @@ end
 if wait < 1 then wait = 1 end
 return wait`)
 
-// doneScript stamps a call's entry with the moment it finished, if the
-// entry is still in the log.
+// doneScript stamps a call's entry with the moment it finished (Redis's
+// clock plus ARGV[2] µs, for a call carried out after this moment), if
+// the entry is still in the log.
 var doneScript = goredis.NewScript(`
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-redis.call("ZADD", KEYS[1], "XX", now, ARGV[1])
+redis.call("ZADD", KEYS[1], "XX", now + tonumber(ARGV[2]), ARGV[1])
 return 0`)
 
 // Admit admits one call to the sliding window key (at most limit calls
@@ -88,10 +89,17 @@ func (s *Store) Admit(ctx context.Context, key string, limit int, window time.Du
 // Done marks the call of ticket finished: from now on it counts for one
 // more window, then leaves the log. An empty ticket is a no-op.
 func (s *Store) Done(ctx context.Context, key, ticket string) error {
+	return s.DoneAfter(ctx, key, ticket, 0)
+}
+
+// DoneAfter is Done for a call that is carried out up to after later
+// than this moment: it counts for one more window from now+after (bot's
+// LateWindowLimiter).
+func (s *Store) DoneAfter(ctx context.Context, key, ticket string, after time.Duration) error {
 	if ticket == "" {
 		return nil
 	}
-	if err := doneScript.Run(ctx, s.rdb, []string{s.key("window", key)}, ticket).Err(); err != nil {
+	if err := doneScript.Run(ctx, s.rdb, []string{s.key("window", key)}, ticket, max(after, 0).Microseconds()).Err(); err != nil {
 		return fmt.Errorf("finish %s: %w", key, err)
 	}
 	return nil

@@ -656,8 +656,9 @@ func redisBuckets(buckets []bot.Bucket) []redis.Bucket {
 type redisLimiter struct{ *redis.Store }
 
 var (
-	_ bot.BatchLimiter  = redisLimiter{}
-	_ bot.WindowLimiter = redisLimiter{}
+	_ bot.BatchLimiter      = redisLimiter{}
+	_ bot.WindowLimiter     = redisLimiter{}
+	_ bot.LateWindowLimiter = redisLimiter{}
 )
 
 func (l redisLimiter) ReserveAll(ctx context.Context, buckets []bot.Bucket) ([][]time.Duration, error) {
