@@ -525,11 +525,7 @@ func (c *Conversations) Run(ctx context.Context, job Job) error {
 // posted there are skipped, so a retry finishes what a failed run began;
 // after a crash a channel that can find its posts is asked first.
 func (c *Conversations) relayIn(ctx context.Context, leadID, upTo int64, retried bool, attempt int) error {
-	card, err := c.sales.card(ctx, leadID)
-	if err != nil {
-		return err
-	}
-	refs, err := c.sales.store.CardRefs(ctx, leadID)
+	card, refs, err := c.sales.cardAndRefs(ctx, leadID)
 	if err != nil {
 		return err
 	}
@@ -795,11 +791,7 @@ func (c *Conversations) revise(ctx context.Context, id int64) error {
 // channels from the store: after /forget, the erased form. Copies gone
 // from a channel are skipped.
 func (c *Conversations) rewrite(ctx context.Context, leadID int64) error {
-	card, err := c.sales.card(ctx, leadID)
-	if err != nil {
-		return err
-	}
-	cardRefs, err := c.sales.store.CardRefs(ctx, leadID)
+	card, cardRefs, err := c.sales.cardAndRefs(ctx, leadID)
 	if err != nil {
 		return err
 	}
@@ -881,10 +873,7 @@ func (c *Conversations) escalate(ctx context.Context, job Job) error {
 // the lead's card, the card's reference in each channel and the
 // message's own copies there.
 func (c *Conversations) copies(ctx context.Context, m *Message) (card *LeadCard, cardRefs, refs map[string]string, err error) {
-	if card, err = c.sales.card(ctx, m.LeadID); err != nil {
-		return nil, nil, nil, err
-	}
-	if cardRefs, err = c.sales.store.CardRefs(ctx, m.LeadID); err != nil {
+	if card, cardRefs, err = c.sales.cardAndRefs(ctx, m.LeadID); err != nil {
 		return nil, nil, nil, err
 	}
 	if refs, err = c.store.MessageRefs(ctx, m.ID); err != nil {

@@ -422,11 +422,7 @@ func (s *Sales) updateCards(ctx context.Context, leadID int64) error {
 // with the card's reference there ("" when it has none), joining the
 // errors so one channel's failure does not stop the others.
 func (s *Sales) toChannels(ctx context.Context, leadID int64, do func(ctx context.Context, n SalesNotifier, ref string, card *LeadCard) error) error {
-	card, err := s.card(ctx, leadID)
-	if err != nil {
-		return err
-	}
-	refs, err := s.store.CardRefs(ctx, leadID)
+	card, refs, err := s.cardAndRefs(ctx, leadID)
 	if err != nil {
 		return err
 	}
@@ -628,4 +624,18 @@ type SalesNotifier interface {
 	// Notify posts text about a lead (under its card when ref is set),
 	// mentioning the given members: a detractor's score, say.
 	Notify(ctx context.Context, ref string, card *LeadCard, text string, mention []Manager) error
+}
+
+// cardAndRefs is the lead's card and its reference in each channel where
+// it was posted: what redrawing it, or writing under it, needs.
+func (s *Sales) cardAndRefs(ctx context.Context, leadID int64) (*LeadCard, map[string]string, error) {
+	card, err := s.card(ctx, leadID)
+	if err != nil {
+		return nil, nil, err
+	}
+	refs, err := s.store.CardRefs(ctx, leadID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return card, refs, nil
 }

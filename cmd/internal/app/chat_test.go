@@ -1,13 +1,14 @@
 package app
 
 import (
+	"github.com/voronka/voronka/cmd/internal/defaults/defaultstest"
+
 	"github.com/voronka/voronka/cmd/internal/defaults"
 
 	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -270,27 +271,6 @@ func TestChatUnknownFlow(t *testing.T) {
 	require.ErrorContains(t, err, `--flow: no flow "nope" among the loaded flows (qualify)`)
 }
 
-// deadAddr is a local address where nothing listens.
-func deadAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
-}
-
-// reachableTempDir is a temporary directory that the unprivileged user
-// PostgreSQL runs as (when the tests run as root) can reach: the testing
-// package makes its directories 0700.
-func reachableTempDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	require.NoError(t, os.Chmod(dir, 0o755))
-	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o755))
-	return dir
-}
-
 // logLines decodes the JSON log lines with the given message.
 func logLines(t *testing.T, logs, msg string) []map[string]any {
 	t.Helper()
@@ -315,8 +295,8 @@ func TestChatOnEmbeddedDefaults(t *testing.T) {
 		t.Skip("no PostgreSQL binaries installed (looked in /usr/lib/postgresql/*/bin, /usr/pgsql-*/bin, Homebrew and PATH); " +
 			"the embedded path would download them, which this test does not do")
 	}
-	dataDir := reachableTempDir(t)
-	pgAddr, redisAddr := deadAddr(t), deadAddr(t)
+	dataDir := defaultstest.ReachableTempDir(t)
+	pgAddr, redisAddr := defaultstest.DeadAddr(t), defaultstest.DeadAddr(t)
 	env := map[string]string{
 		"VORONKA_CONFIG":         flowsConfig(t, ""),
 		"VORONKA_DATA_DIR":       dataDir,

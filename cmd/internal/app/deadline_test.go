@@ -127,21 +127,32 @@ func (p *blackhole) heal() {
 // a blackhole proxy.
 func blackholedDB(t *testing.T) (*postgres.DB, *blackhole) {
 	t.Helper()
+	var proxy *blackhole
+	db := dbThrough(t, 4, func(target string) string {
+		proxy = newBlackhole(t, target)
+		return proxy.addr
+	})
+	return db, proxy
+}
+
+// dbThrough opens a migrated database of the test's own schema through a
+// proxy that via starts in front of the server's address and names.
+func dbThrough(t *testing.T, maxConns int32, via func(target string) string) *postgres.DB {
+	t.Helper()
 	migrated := postgrestest.NewDB(t)
 	var schema string
 	require.NoError(t, migrated.Pool.QueryRow(context.Background(), `SELECT current_schema()`).Scan(&schema))
 	u, err := url.Parse(postgrestest.URL(t))
 	require.NoError(t, err)
-	proxy := newBlackhole(t, u.Host)
-	u.Host = proxy.addr
+	u.Host = via(u.Host)
 	cfg, err := postgres.ParseConfig(u.String())
 	require.NoError(t, err)
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
-	cfg.MaxConns = 4
+	cfg.MaxConns = maxConns
 	db, err := postgres.OpenConfig(context.Background(), cfg, postgrestest.Logger(t))
 	require.NoError(t, err)
 	t.Cleanup(db.Close)
-	return db, proxy
+	return db
 }
 
 // timedGet is get with the time the answer took.

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -17,8 +16,6 @@ import (
 
 	"github.com/voronka/voronka/bot/telegram"
 	"github.com/voronka/voronka/bot/telegram/telegramtest"
-	"github.com/voronka/voronka/storage/postgres"
-	"github.com/voronka/voronka/storage/postgres/postgrestest"
 )
 
 // tcpProxy stands between the App and PostgreSQL so a test can take the
@@ -100,20 +97,11 @@ func get(t *testing.T, url string) (int, string) {
 // 200 again when it is back; /healthz stays 200 throughout.
 func TestReadyzFollowsPostgres(t *testing.T) {
 	t.Parallel()
-	migrated := postgrestest.NewDB(t)
-	var schema string
-	require.NoError(t, migrated.Pool.QueryRow(context.Background(), `SELECT current_schema()`).Scan(&schema))
-	u, err := url.Parse(postgrestest.URL(t))
-	require.NoError(t, err)
-	proxy := newTCPProxy(t, u.Host)
-	u.Host = proxy.addr
-	cfg, err := postgres.ParseConfig(u.String())
-	require.NoError(t, err)
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema
-	cfg.MaxConns = 2
-	db, err := postgres.OpenConfig(context.Background(), cfg, postgrestest.Logger(t))
-	require.NoError(t, err)
-	t.Cleanup(db.Close)
+	var proxy *tcpProxy
+	db := dbThrough(t, 2, func(target string) string {
+		proxy = newTCPProxy(t, target)
+		return proxy.addr
+	})
 
 	b := setup(t)
 	b.srv.Close()

@@ -1,8 +1,9 @@
 package defaults
 
 import (
+	"github.com/voronka/voronka/cmd/internal/defaults/defaultstest"
+
 	"context"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,27 +19,6 @@ import (
 
 func getenvOf(env map[string]string) func(string) string {
 	return func(k string) string { return env[k] }
-}
-
-// deadAddr is a local address where nothing listens.
-func deadAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
-}
-
-// reachableTempDir is a temporary directory that the unprivileged user
-// PostgreSQL runs as (when the tests run as root) can reach: the testing
-// package makes its directories 0700.
-func reachableTempDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	require.NoError(t, os.Chmod(dir, 0o755))
-	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o755))
-	return dir
 }
 
 // TestLocalRedisDefaults: REDIS_URL unset uses a Redis that answers at the
@@ -57,7 +37,7 @@ func TestLocalRedisDefaults(t *testing.T) {
 	require.False(t, l.Migrate, "an explicit DATABASE_URL is not migrated unasked")
 	require.Equal(t, "redis://"+u.Host+"/0", l.RedisURL)
 
-	for _, probe := range []string{deadAddr(t), "off"} {
+	for _, probe := range []string{defaultstest.DeadAddr(t), "off"} {
 		env["VORONKA_LOCAL_REDIS"] = probe
 		l, err := Use(ctx, getenvOf(env), OptionsFrom(getenvOf(env), ""), postgrestest.Logger(t))
 		require.NoError(t, err)
@@ -106,7 +86,7 @@ func TestShellQuote(t *testing.T) {
 // re-initialised over.
 func TestEmbeddedRefusesToLoseData(t *testing.T) {
 	t.Parallel()
-	dataDir := reachableTempDir(t)
+	dataDir := defaultstest.ReachableTempDir(t)
 	pgData := filepath.Join(dataDir, "postgres")
 	require.NoError(t, os.MkdirAll(pgData, 0o700))
 	require.NoError(t, os.WriteFile(filepath.Join(pgData, "PG_VERSION"), []byte("9\n"), 0o600))
