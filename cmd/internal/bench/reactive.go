@@ -67,6 +67,7 @@ type reactiveResult struct {
 	Elapsed   time.Duration
 	Acked     int64
 	Posts     int64
+	InBody    int64 // 200s that carried a Bot API call in their body
 	Failures  int64
 	Latencies []time.Duration // post to reply, sorted
 	Outcomes  map[string]int
@@ -86,6 +87,8 @@ type reactive struct {
 	rr       atomic.Uint64
 	acks     atomic.Int64
 	posts    atomic.Int64
+	// inBody counts the 200s whose body carried a Bot API call.
+	inBody atomic.Int64
 	failures atomic.Int64
 
 	mu        sync.Mutex
@@ -159,7 +162,7 @@ func (r *reactive) run(ctx context.Context) reactiveResult {
 	elapsed := time.Since(start)
 	close(stop)
 	workers.Wait()
-	res := reactiveResult{Elapsed: elapsed, Acked: r.acks.Load(), Posts: r.posts.Load(), Failures: r.failures.Load(),
+	res := reactiveResult{Elapsed: elapsed, Acked: r.acks.Load(), Posts: r.posts.Load(), InBody: r.inBody.Load(), Failures: r.failures.Load(),
 		Outcomes: map[string]int{}, Finals: r.finals}
 	for _, c := range all {
 		res.Outcomes[c.outcome]++
@@ -216,6 +219,9 @@ func (r *reactive) deliver(ctx context.Context, body []byte) bool {
 	for {
 		r.posts.Add(1)
 		if answer, ok := r.post(ctx, r.urls[i], body); ok {
+			if len(bytes.TrimSpace(answer)) > 0 {
+				r.inBody.Add(1)
+			}
 			if err := r.tg.WebhookAnswer(answer); err == nil {
 				return true
 			}

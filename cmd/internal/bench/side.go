@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -70,6 +71,11 @@ type sideRun struct {
 	Failures      int64          `json:"failed_deliveries"`
 	CPU           sideCPU        `json:"cpu"`
 	PGBenchTPS    float64        `json:"pgbench_tps"`
+	// Calls are the Bot API calls per acknowledged update, by method,
+	// those carried in a webhook's 200 included; InBody the share of
+	// updates whose 200 carried one.
+	Calls  map[string]float64 `json:"bot_api_calls_per_update"`
+	InBody float64            `json:"webhook_body_calls_per_update"`
 	Note          string         `json:"note,omitempty"`
 }
 
@@ -261,6 +267,13 @@ func (sb *sideBySide) measure(ctx context.Context, b *bench, name, app string, u
 	r.ReplyP50Ms, r.ReplyP99Ms = ms(percentile(res.Latencies, 0.50)), ms(percentile(res.Latencies, 0.99))
 	r.Outcomes, r.Finals = res.Outcomes, res.Finals
 	r.CPU = to.per(from, res.Acked)
+	if res.Acked > 0 {
+		r.Calls = map[string]float64{}
+		for _, c := range b.tg.Calls() {
+			r.Calls[c.Method] += 1 / float64(res.Acked)
+		}
+		r.InBody = float64(res.InBody) / float64(res.Acked)
+	}
 	if sb.o.Limits {
 		if tps, err := b.pgbench(ctx); err != nil {
 			r.Note = "pgbench: " + err.Error()
@@ -455,6 +468,10 @@ func printSide(w io.Writer, runs []sideRun, o benchOptions) {
 			r.Run, r.Bot, r.Load1, r.Updates, r.UpdatesPerSec, r.ReplyP50Ms, r.ReplyP99Ms,
 			r.CPU.Generator, r.CPU.Bot, r.CPU.Postgres, r.CPU.PostgresAll, r.CPU.Redis, r.CPU.BotDBs, r.CPU.Machine, r.PGBenchTPS, 100*r.CPU.Busy, outcomesText(r))
 	}
+	fmt.Fprintf(w, "\nBot API calls per update (in a webhook's 200 / all, by method):\n")
+	for _, r := range runs {
+		fmt.Fprintf(w, "%-4d %-8s %.2f / %.2f  %s\n", r.Run, r.Bot, r.InBody, sum(r.Calls), callsText(r.Calls))
+	}
 	med := func(bot string, f func(sideRun) float64) float64 {
 		var v []float64
 		for _, r := range runs {
@@ -474,6 +491,22 @@ func printSide(w io.Writer, runs []sideRun, o benchOptions) {
 	if p := med("peer", func(r sideRun) float64 { return r.UpdatesPerSec }); p > 0 {
 		fmt.Fprintf(w, "Voronka / peer, updates/s (medians): %.2f\n", med("voronka", func(r sideRun) float64 { return r.UpdatesPerSec })/p)
 	}
+}
+
+func sum(m map[string]float64) float64 {
+	var t float64
+	for _, v := range m {
+		t += v
+	}
+	return t
+}
+
+func callsText(m map[string]float64) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %.2f", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func outcomesText(r sideRun) string {
