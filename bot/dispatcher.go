@@ -15,7 +15,7 @@ import (
 
 // Gate admits a customer's updates: each update once, across replicas, and
 // one at a time per chat, with the chat's session (Redis in production,
-// see storage/redis's gate for how that costs three round trips).
+// see storage/redis's gate for how that costs two round trips).
 type Gate interface {
 	// Enter admits update updateID of chatID (0: an update without an id,
 	// never de-duplicated), waiting for the chat's turn up to ctx's end,
@@ -154,11 +154,9 @@ func (d *Dispatcher) late(u Update, s *session) bool {
 // or reserved.
 type ReservingTurn interface {
 	Turn
-	CommitReserve(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []Bucket) ([][]time.Duration, error)
 	// CommitReserveRelease is CommitReserve that also lets go of the
-	// chat: the dispatcher uses it when the planned reply makes no call
-	// of its own (it rides on the channel's response), so nothing needs
-	// the chat held after the commit. Release then only ends the turn.
+	// chat, as the dispatcher's commit does (see Handle for why the
+	// replies need no lock). Release then only ends the turn.
 	CommitReserveRelease(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []Bucket) ([][]time.Duration, error)
 }
 
@@ -168,12 +166,22 @@ type ReservingTurn interface {
 // deliver it again.
 //
 // The order is what the invariants need: the answer is in PostgreSQL,
-// then the new session and the update's "done" mark are in Redis, then
-// the replies go out, then the chat is released. A replica that dies
+// then the new session and the update's "done" mark are in Redis and the
+// chat is released, then the replies go out. A replica that dies
 // before the mark has its update handled again on redelivery (PostgreSQL's
 // unique answer makes that harmless); one that dies after it never does,
 // so no customer is told the same thing twice, at the price of replies a
 // crash can lose (see storage/redis's gate).
+//
+// The chat's lock serialises the handling (the session's read, change and
+// write), not the replies: the next update of a chat cannot overtake this
+// one's replies, because Telegram delivers a chat's updates one at a time,
+// each after the previous one was answered 200 (the long-poll runner, one
+// at a time in order), and the channel answers 200 only after Handle has
+// returned, replies sent. What may come meanwhile is this very update
+// again (a redelivery, two connections racing), which the done mark turns
+// away. So the commit releases the chat when it can (ReservingTurn), one
+// Redis round trip fewer per update than a Release after the replies.
 func (d *Dispatcher) Handle(ctx context.Context, u Update) error {
 	return d.serve(ctx, u, d.handle)
 }
@@ -264,12 +272,11 @@ func (d *Dispatcher) serve(ctx context.Context, u Update, handle func(ctx contex
 		}
 	}
 	switch {
-	case len(buckets) > 0 && reply.Callback == nil && len(reply.Messages) == 0:
-		// Everything rides on the response: the chat need not stay held
-		// for calls, so the commit lets go of it (one round trip fewer).
-		waits, cerr = rt.CommitReserveRelease(ctx, raw, d.cfg.SessionTTL, updateKeep, buckets)
 	case len(buckets) > 0:
-		waits, cerr = rt.CommitReserve(ctx, raw, d.cfg.SessionTTL, updateKeep, buckets)
+		// The commit lets go of the chat (one round trip fewer than a
+		// Release after the calls): the replies' order needs no lock, as
+		// Handle says.
+		waits, cerr = rt.CommitReserveRelease(ctx, raw, d.cfg.SessionTTL, updateKeep, buckets)
 	default:
 		cerr = t.Commit(ctx, raw, d.cfg.SessionTTL, updateKeep)
 	}

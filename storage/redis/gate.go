@@ -19,31 +19,33 @@ import (
 // round trips here (mark the update, take the chat's lock, read the
 // session, write the session, release the lock, mark the update done); on a
 // two-core machine running the databases too, each round trip costs more
-// CPU in system calls than the dialogue logic itself. Now it costs three,
+// CPU in system calls than the dialogue logic itself. Now it costs two,
 // the reply's rate-limit reservation included:
 //
 //	Enter   one script: is the update new? mark it "in hand", take the
 //	        chat's lock, and take the session out of Redis (GETDEL)
 //	Commit  one script: put the new session back, mark the update done
-//	        (CommitReserve: and reserve the reply's rate-limit slots)
-//	Release one script: release the lock (after the replies went out)
+//	        and let go of the lock (CommitReserveRelease: and reserve
+//	        the reply's rate-limit slots)
 //
-// and two when the reply makes no call while the chat is held (its one
-// message rides on the webhook's response): CommitReserveRelease lets go
-// of the lock in the commit.
+// (Commit and Release are still there apart, for callers that hold the
+// chat while they reply.) The script calls of concurrent updates go to
+// Redis together, one pipeline at a time (group.go).
 //
 // Taking the session out, rather than reading it, is what makes a crash
 // harmless: if the replica dies mid-update, the chat has no session, and
 // the next update rebuilds it from PostgreSQL, which holds every answer.
 // A session left in place could be older than PostgreSQL.
 //
-// The update is marked done before its replies are sent and the lock is
-// released after them: replies stay in order per chat, and a replica killed
+// The update is marked done before its replies are sent: a replica killed
 // after Commit never has its update handled a second time. The price is
 // that such a replica's replies can be lost (the customer's next message,
 // or the follow-up nudge, asks the question again) rather than repeated:
 // the Bot API has no idempotency key, so one of the two must be chosen,
-// and a message sent twice cannot be taken back.
+// and a message sent twice cannot be taken back. The lock serialises the
+// handling of a chat's updates; the replies' order needs no lock, because
+// Telegram delivers a chat's next update only after this one's 200, which
+// comes after its replies (bot.Dispatcher.Handle).
 //
 // The lock and the "in hand" mark are leases: they expire after the lease
 // unless renewed, and a Turn renews them every third of it while the
@@ -170,7 +172,7 @@ func (s *Store) Enter(ctx context.Context, updateID, chatID int64, lease time.Du
 	if t.hasID {
 		hasID = "1"
 	}
-	res, err := enterScript.Run(ctx, s.rdb, t.keys, t.token, t.lease.Milliseconds(), hasID).Slice()
+	res, err := s.scripts.run(ctx, enterScript, t.keys, t.token, t.lease.Milliseconds(), hasID).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("enter update %d: %w", updateID, err)
 	}
@@ -231,7 +233,7 @@ func (t *Turn) Session() []byte { return t.session }
 // Commit stores session for sessionTTL (nil drops it) and marks the update
 // done for keep. The lock stays held until Release.
 func (t *Turn) Commit(ctx context.Context, session []byte, sessionTTL, keep time.Duration) error {
-	err := commitScript.Run(ctx, t.s.rdb, t.keys, t.commitArgs(session, sessionTTL, keep, false)...).Err()
+	err := t.s.scripts.run(ctx, commitScript, t.keys, t.commitArgs(session, sessionTTL, keep, false)...).Err()
 	if err != nil {
 		return fmt.Errorf("commit update: %w", err)
 	}
@@ -253,9 +255,9 @@ func (t *Turn) commitArgs(session []byte, sessionTTL, keep time.Duration, releas
 }
 
 // CommitReserve is Commit and Store.ReserveAll of buckets in one round
-// trip, for the replies that go out right after the commit: one update
-// costs three round trips here instead of four (enter, commit with the
-// reservation, release). Both happen or, if the script fails, neither.
+// trip, for the replies that go out right after the commit while the chat
+// is still held (Release after them). Both happen or, if the script
+// fails, neither.
 func (t *Turn) CommitReserve(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []Bucket) ([][]time.Duration, error) {
 	return t.commitReserve(ctx, session, sessionTTL, keep, buckets, false)
 }
@@ -277,7 +279,7 @@ func (t *Turn) commitReserve(ctx context.Context, session []byte, sessionTTL, ke
 	keys, args, idx := t.s.bucketArgs(buckets)
 	keys = append(slices.Clip(t.keys), keys...)
 	args = append(t.commitArgs(session, sessionTTL, keep, release), args...)
-	waits, err := commitReserveScript.Run(ctx, t.s.rdb, keys, args...).Int64Slice()
+	waits, err := t.s.scripts.run(ctx, commitReserveScript, keys, args...).Int64Slice()
 	if err != nil && !errors.Is(err, goredis.Nil) {
 		return nil, fmt.Errorf("commit update: %w", err)
 	}
@@ -305,7 +307,7 @@ func (t *Turn) release(ctx context.Context, unmark bool) error {
 	// A fresh context: the caller's may be done, and the lock must go.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
-	if err := releaseScript.Run(ctx, t.s.rdb, t.keys[:2], t.token, flag).Err(); err != nil {
+	if err := t.s.scripts.run(ctx, releaseScript, t.keys[:2], t.token, flag).Err(); err != nil {
 		return fmt.Errorf("release update: %w", err)
 	}
 	return nil

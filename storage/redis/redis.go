@@ -39,11 +39,14 @@ func Open(ctx context.Context, url string) (*goredis.Client, error) {
 type Store struct {
 	rdb    goredis.UniversalClient
 	prefix string
+	// scripts sends the gate's script calls of concurrent updates
+	// together (group.go).
+	scripts *scriptGroup
 }
 
 // New returns a Store whose keys all start with prefix (e.g. "voronka:").
 func New(rdb goredis.UniversalClient, prefix string) *Store {
-	return &Store{rdb: rdb, prefix: prefix}
+	return &Store{rdb: rdb, prefix: prefix, scripts: newScriptGroup(rdb, scriptSenders)}
 }
 
 func (s *Store) key(parts ...string) string {

@@ -635,10 +635,6 @@ type redisTurn struct{ *redis.Turn }
 
 var _ bot.ReservingTurn = redisTurn{}
 
-func (t redisTurn) CommitReserve(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []bot.Bucket) ([][]time.Duration, error) {
-	return t.Turn.CommitReserve(ctx, session, sessionTTL, keep, redisBuckets(buckets))
-}
-
 func (t redisTurn) CommitReserveRelease(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []bot.Bucket) ([][]time.Duration, error) {
 	return t.Turn.CommitReserveRelease(ctx, session, sessionTTL, keep, redisBuckets(buckets))
 }

@@ -140,6 +140,8 @@ fails). Examples:
   voronka bench --customers 2000 --faults --json r.json  # faults, invariants
   voronka bench --side-by-side --peer-dir /tmp/grammy --customers 2000 --runs 3
                                                          # Voronka beside the grammY peer
+  voronka bench --side-by-side --against /tmp/main/voronka --runs 3
+                                                         # this build beside another (before/after)
 
 flags:
 `
@@ -163,6 +165,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	fs.StringVar(&so.Node, "node", "node", "with --side-by-side: the node binary the peer runs on")
 	fs.IntVar(&so.Runs, "runs", 1, "with --side-by-side: pairs of runs, the order alternating")
 	fs.IntVar(&so.PeerRedisDB, "peer-redis-db", 8, "with --side-by-side: the Redis database of the peer's sessions")
+	fs.StringVar(&so.Against, "against", "", "with --side-by-side: another voronka binary to run in the peer's place (before/after a change)")
 	fs.BoolVar(&so.PeerWebhookReply, "peer-webhook-reply", true, "with --side-by-side: let the peer answer in the webhook's 200 body (PEER_WEBHOOK_REPLY=1)")
 	if err := fs.Parse(args); err != nil {
 		return err

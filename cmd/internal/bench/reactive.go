@@ -88,7 +88,7 @@ type reactive struct {
 	acks     atomic.Int64
 	posts    atomic.Int64
 	// inBody counts the 200s whose body carried a Bot API call.
-	inBody atomic.Int64
+	inBody   atomic.Int64
 	failures atomic.Int64
 
 	mu        sync.Mutex

@@ -50,6 +50,10 @@ type sideOptions struct {
 	Runs             int    `json:"runs"`
 	PeerRedisDB      int    `json:"peer_redis_db"`
 	PeerWebhookReply bool   `json:"peer_webhook_reply"`
+	// Against, when set, is another voronka binary (main's, say) run in
+	// the peer's place, reported as "against": a change measured before
+	// and after in one run, under the same generator and load.
+	Against string `json:"against,omitempty"`
 }
 
 // sideRun is one bot's part of one run.
@@ -76,7 +80,7 @@ type sideRun struct {
 	// updates whose 200 carried one.
 	Calls  map[string]float64 `json:"bot_api_calls_per_update"`
 	InBody float64            `json:"webhook_body_calls_per_update"`
-	Note          string         `json:"note,omitempty"`
+	Note   string             `json:"note,omitempty"`
 }
 
 // sideCPU is CPU per acknowledged update, in µs, by process.
@@ -174,18 +178,26 @@ func runSideBySide(ctx context.Context, o benchOptions, s sideOptions, getenv fu
 	if s.Runs <= 0 {
 		s.Runs = 1
 	}
-	if _, err := os.Stat(filepath.Join(s.PeerDir, "bot.js")); err != nil {
-		return nil, fmt.Errorf("bench: --peer-dir: no bot.js in %q", s.PeerDir)
-	}
-	if _, err := os.Stat(filepath.Join(s.PeerDir, "node_modules", "grammy")); err != nil {
-		return nil, fmt.Errorf("bench: --peer-dir: no node_modules/grammy in %q (run npm install there)", s.PeerDir)
+	other := "peer"
+	if s.Against != "" {
+		other = "against"
+		if _, err := os.Stat(s.Against); err != nil {
+			return nil, fmt.Errorf("bench: --against: %w", err)
+		}
+	} else {
+		if _, err := os.Stat(filepath.Join(s.PeerDir, "bot.js")); err != nil {
+			return nil, fmt.Errorf("bench: --peer-dir: no bot.js in %q", s.PeerDir)
+		}
+		if _, err := os.Stat(filepath.Join(s.PeerDir, "node_modules", "grammy")); err != nil {
+			return nil, fmt.Errorf("bench: --peer-dir: no node_modules/grammy in %q (run npm install there)", s.PeerDir)
+		}
 	}
 	sb := &sideBySide{o: o, s: s, getenv: getenv, prog: prog, log: log}
 	var out []sideRun
 	for run := 1; run <= s.Runs; run++ {
-		order := []string{"voronka", "peer"}
+		order := []string{"voronka", other}
 		if run%2 == 0 {
-			order = []string{"peer", "voronka"}
+			order = []string{other, "voronka"}
 		}
 		for k, name := range order {
 			base := int64(10_000_000 + (run*2+k)*1_000_000)
@@ -193,9 +205,12 @@ func runSideBySide(ctx context.Context, o benchOptions, s sideOptions, getenv fu
 				r   sideRun
 				err error
 			)
-			if name == "voronka" {
-				r, err = sb.voronka(ctx, base)
-			} else {
+			switch name {
+			case "voronka":
+				r, err = sb.voronka(ctx, base, sb.prog, name)
+			case "against":
+				r, err = sb.voronka(ctx, base, replicaProgram{Path: s.Against, Args: sb.prog.Args}, name)
+			default:
 				r, err = sb.peer(ctx, base)
 			}
 			if err != nil {
@@ -286,7 +301,7 @@ func (sb *sideBySide) measure(ctx context.Context, b *bench, name, app string, u
 
 // voronka is Voronka's part of a run: its replicas, as the load suite
 // runs them, driven by the reactive generator.
-func (sb *sideBySide) voronka(ctx context.Context, base int64) (sideRun, error) {
+func (sb *sideBySide) voronka(ctx context.Context, base int64, prog replicaProgram, name string) (sideRun, error) {
 	b, err := sb.newSideBench()
 	if err != nil {
 		return sideRun{}, err
@@ -303,7 +318,7 @@ func (sb *sideBySide) voronka(ctx context.Context, base int64) (sideRun, error) 
 			b.replicas.stopAll(25 * time.Second)
 		}
 	}()
-	if err := b.startReplicas(ctx, sb.prog); err != nil {
+	if err := b.startReplicas(ctx, prog); err != nil {
 		return sideRun{}, err
 	}
 	urls := make([]string, len(b.replicas.all))
@@ -319,7 +334,7 @@ func (sb *sideBySide) voronka(ctx context.Context, base int64) (sideRun, error) 
 	}
 	// The sales alerts the hot leads queued are part of the job: the CPU
 	// is counted until they are done.
-	return sb.measure(ctx, b, "voronka", b.app, urls, base, botCPU, func() { b.waitJobs(ctx, "cards") }), nil
+	return sb.measure(ctx, b, name, b.app, urls, base, botCPU, func() { b.waitJobs(ctx, "cards") }), nil
 }
 
 // peer is the grammY peer's part of a run: `node bot.js` with its own
@@ -482,14 +497,18 @@ func printSide(w io.Writer, runs []sideRun, o benchOptions) {
 		return median(v)
 	}
 	fmt.Fprintln(w)
-	for _, bot := range []string{"voronka", "peer"} {
+	other := "peer"
+	if slices.ContainsFunc(runs, func(r sideRun) bool { return r.Bot == "against" }) {
+		other = "against"
+	}
+	for _, bot := range []string{"voronka", other} {
 		fmt.Fprintf(w, "median %-8s %9.0f updates/s, reply p50 %.1f ms, p99 %.1f ms, bot+db %.0f µs/update, pgbench %.0f/s\n", bot,
 			med(bot, func(r sideRun) float64 { return r.UpdatesPerSec }), med(bot, func(r sideRun) float64 { return r.ReplyP50Ms }),
 			med(bot, func(r sideRun) float64 { return r.ReplyP99Ms }), med(bot, func(r sideRun) float64 { return r.CPU.BotDBs }),
 			med(bot, func(r sideRun) float64 { return r.PGBenchTPS }))
 	}
-	if p := med("peer", func(r sideRun) float64 { return r.UpdatesPerSec }); p > 0 {
-		fmt.Fprintf(w, "Voronka / peer, updates/s (medians): %.2f\n", med("voronka", func(r sideRun) float64 { return r.UpdatesPerSec })/p)
+	if p := med(other, func(r sideRun) float64 { return r.UpdatesPerSec }); p > 0 {
+		fmt.Fprintf(w, "Voronka / %s, updates/s (medians): %.2f\n", other, med("voronka", func(r sideRun) float64 { return r.UpdatesPerSec })/p)
 	}
 }
 
