@@ -112,14 +112,26 @@ func (s *SalesStore) CardRefs(ctx context.Context, leadID int64) (map[string]str
 	return refs, rows.Err()
 }
 
-// SaveCardRef records where a card was posted (first post wins).
-func (s *SalesStore) SaveCardRef(ctx context.Context, leadID int64, channel, ref string, at time.Time) error {
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO lead_cards (lead_id, channel, ref, posted_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (lead_id, channel) DO NOTHING`, leadID, channel, ref, at)
+// SaveCardRef records where a card was posted and returns the stored
+// reference: the first post wins. One statement does what an INSERT and a
+// read back of the lead's references did: on a conflict the no-op update
+// returns the row that is there (an ON CONFLICT DO NOTHING returns none,
+// and a read in the same statement would not see a row a concurrent alert
+// committed after it began). The update is a heap-only tuple, on the rare
+// path only: a retried or concurrent alert. With p.Alerted the lead's
+// alerted_at is set too (MarkAlerted's guarded UPDATE, in the same
+// statement): the alert's last card costs one round trip, not two.
+func (s *SalesStore) SaveCardRef(ctx context.Context, p crm.CardPost) (string, error) {
+	var stored string
+	err := s.db.Pool.QueryRow(ctx, `WITH alerted AS (
+			UPDATE leads SET alerted_at = $4 WHERE $5 AND id = $1 AND alerted_at IS NULL)
+		INSERT INTO lead_cards (lead_id, channel, ref, posted_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (lead_id, channel) DO UPDATE SET ref = lead_cards.ref
+		RETURNING ref`, p.LeadID, p.Channel, p.Ref, p.At, p.Alerted).Scan(&stored)
 	if err != nil {
-		return fmt.Errorf("save card ref: %w", translate(err, fmt.Sprintf("lead %d not found", leadID)))
+		return "", fmt.Errorf("save card ref: %w", translate(err, fmt.Sprintf("lead %d not found", p.LeadID)))
 	}
-	return nil
+	return stored, nil
 }
 
 // MarkAlerted sets alerted_at once.
