@@ -55,15 +55,23 @@ func (s *SalesStore) SyncTeam(ctx context.Context, team []crm.Manager) ([]crm.Ma
 	return out, nil
 }
 
-// Card reads a lead's card facts.
+// Card reads a lead's card facts: the lead, its contact and its current
+// answers in one round trip (a batch; the contact found through the
+// lead), since every alert, redraw and relay reads a card.
 func (s *SalesStore) Card(ctx context.Context, leadID int64) (*crm.LeadCard, int64, error) {
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT `+leadColumns+`, manager_id, claimed_at, contacted_at, amount::float8,
+			(SELECT count(*) FROM sla_breaches b WHERE b.lead_id = leads.id AND b.kind = 'claim'), waiting, alerted_at
+		FROM leads WHERE id = $1`, leadID)
+	batch.Queue(`SELECT `+contactColumns+` FROM contacts WHERE id = (SELECT contact_id FROM leads WHERE id = $1)`, leadID)
+	batch.Queue(`SELECT step_id, kind, value, score FROM answers WHERE lead_id = $1 AND superseded_at IS NULL ORDER BY id`, leadID)
+	br := s.db.Pool.SendBatch(ctx, batch)
+	defer br.Close()
+
 	c := &crm.LeadCard{}
 	var assignee *int64
 	var amount *float64
-	row := s.db.Pool.QueryRow(ctx, `SELECT `+leadColumns+`, manager_id, claimed_at, contacted_at, amount::float8,
-			(SELECT count(*) FROM sla_breaches b WHERE b.lead_id = leads.id AND b.kind = 'claim'), waiting, alerted_at
-		FROM leads WHERE id = $1`, leadID)
-	l, err := scanLeadWith(row, &assignee, &c.ClaimedAt, &c.ContactedAt, &amount, &c.Escalations, &c.Waiting, &c.AlertedAt)
+	l, err := scanLeadWith(br.QueryRow(), &assignee, &c.ClaimedAt, &c.ContactedAt, &amount, &c.Escalations, &c.Waiting, &c.AlertedAt)
 	if err != nil {
 		return nil, 0, fmt.Errorf("lead card: %w", translate(err, fmt.Sprintf("lead %d not found", leadID)))
 	}
@@ -74,18 +82,25 @@ func (s *SalesStore) Card(ctx context.Context, leadID int64) (*crm.LeadCard, int
 	if amount != nil {
 		c.Amount = *amount
 	}
-	ls := NewLeadStore(s.db)
-	contact, err := ls.Contact(ctx, l.ContactID)
-	if err != nil {
-		return nil, 0, fmt.Errorf("lead card: %w", err)
+	if err := scanContact(br.QueryRow(), &c.Contact); err != nil {
+		return nil, 0, fmt.Errorf("lead card: %w", translate(err, fmt.Sprintf("contact %d not found", l.ContactID)))
 	}
-	c.Contact = *contact
-	answers, err := ls.Answers(ctx, leadID)
+	rows, err := br.Query()
 	if err != nil {
-		return nil, 0, fmt.Errorf("lead card: %w", err)
+		return nil, 0, fmt.Errorf("lead card: answers: %w", err)
 	}
-	for _, a := range answers {
-		c.Answers = append(c.Answers, crm.CardAnswer{Question: a.StepID, Value: a.Value, Score: a.Score, Kind: a.Kind})
+	for rows.Next() {
+		var a crm.CardAnswer
+		if err := rows.Scan(&a.Question, &a.Kind, &a.Value, &a.Score); err != nil {
+			return nil, 0, fmt.Errorf("lead card: answers: %w", err)
+		}
+		c.Answers = append(c.Answers, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("lead card: answers: %w", err)
+	}
+	if err := br.Close(); err != nil {
+		return nil, 0, fmt.Errorf("lead card: %w", err)
 	}
 	c.Claimed = c.ClaimedAt != nil
 	var id int64
