@@ -544,7 +544,7 @@ func (c *Conversations) relayIn(ctx context.Context, leadID, upTo int64, retried
 			continue
 		}
 		if ref == "" {
-			if ref, err = c.sales.postCard(ctx, n, card, retried, now); err != nil {
+			if ref, err = c.sales.postCard(ctx, n, card, retried, now, false); err != nil {
 				errs = append(errs, err)
 				continue
 			}

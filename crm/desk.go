@@ -427,10 +427,9 @@ func (d *Desk) remindCallback(ctx context.Context, id int64, interrupted bool) e
 			if err != nil {
 				return fmt.Errorf("post card to %s: %w", n.Channel(), err)
 			}
-			if err := d.sales.store.SaveCardRef(ctx, c.LeadID, n.Channel(), r, now); err != nil {
+			if ref, err = d.sales.store.SaveCardRef(ctx, CardPost{LeadID: c.LeadID, Channel: n.Channel(), Ref: r, At: now}); err != nil {
 				return err
 			}
-			ref = r
 		}
 		return n.Notify(ctx, ref, card, text, []Manager{rep})
 	})

@@ -38,7 +38,11 @@ type SalesStore interface {
 	// assignee id, claim and contact times, amount and escalation count.
 	Card(ctx context.Context, leadID int64) (card *LeadCard, assignee int64, err error)
 	CardRefs(ctx context.Context, leadID int64) (map[string]string, error)
-	SaveCardRef(ctx context.Context, leadID int64, channel, ref string, at time.Time) error
+	// SaveCardRef records where a card was posted and returns the
+	// reference stored for its channel: the first post wins, so after a
+	// concurrent post it is the other one. One write either way, so a
+	// caller never reads the references back to learn which it was.
+	SaveCardRef(ctx context.Context, p CardPost) (stored string, err error)
 	// MarkAlerted records when the team first saw the lead (once).
 	MarkAlerted(ctx context.Context, leadID int64, at time.Time) error
 	// OpenLoad counts open (qualified or contacted) leads per manager id.
@@ -73,6 +77,18 @@ type SalesStore interface {
 	WarmQualified(ctx context.Context, from, to time.Time) ([]int64, error)
 	// Enqueue queues jobs whose cause is the clock (digests).
 	Enqueue(ctx context.Context, jobs ...Job) error
+}
+
+// CardPost is a card posted to a channel, for SaveCardRef.
+type CardPost struct {
+	LeadID  int64
+	Channel string
+	Ref     string
+	At      time.Time
+	// Alerted marks the lead alerted at At as well, in the same write as
+	// MarkAlerted would: an alert sets it on its last channel's card
+	// when every channel before it has its card, saving a round trip.
+	Alerted bool
 }
 
 // Labeler turns stored answers into what the sales team reads: the
@@ -325,46 +341,48 @@ func (s *Sales) alert(ctx context.Context, leadID int64, retried bool) error {
 		return err
 	}
 	var errs []error
-	for _, n := range s.notifiers {
+	alerted := false
+	for i, n := range s.notifiers {
 		if ref, ok := refs[n.Channel()]; ok {
 			errs = append(errs, n.UpdateCard(ctx, ref, card))
 			continue
 		}
-		_, err := s.postCard(ctx, n, card, retried, now)
+		// The last channel's record marks the lead alerted too when every
+		// channel before it has its card: what MarkAlerted below would do,
+		// in the same write.
+		last := i == len(s.notifiers)-1 && errors.Join(errs...) == nil
+		_, err := s.postCard(ctx, n, card, retried, now, last)
+		alerted = last && err == nil
 		errs = append(errs, err)
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(errs...); err != nil || alerted {
 		return err
 	}
 	return s.store.MarkAlerted(ctx, leadID, now)
 }
 
-// postCard posts the lead's card to n and records it; on a retry a
-// channel that can find its cards (CardFinder) is asked first.
-func (s *Sales) postCard(ctx context.Context, n SalesNotifier, card *LeadCard, retried bool, now time.Time) (string, error) {
-	leadID := card.Lead.ID
+// postCard posts the lead's card to n and records it, marking the lead
+// alerted in the same write when alerted; on a retry a channel that can
+// find its cards (CardFinder) is asked first. It returns the stored
+// reference: the first post's, should a concurrent alert have won.
+func (s *Sales) postCard(ctx context.Context, n SalesNotifier, card *LeadCard, retried bool, now time.Time, alerted bool) (string, error) {
+	post := CardPost{LeadID: card.Lead.ID, Channel: n.Channel(), At: now, Alerted: alerted}
 	if f, ok := n.(CardFinder); ok && retried {
-		ref, found, err := f.FindCard(ctx, leadID)
+		ref, found, err := f.FindCard(ctx, post.LeadID)
 		if err != nil {
 			return "", fmt.Errorf("find card in %s: %w", n.Channel(), err)
 		}
 		if found {
-			return ref, s.store.SaveCardRef(ctx, leadID, n.Channel(), ref, now)
+			post.Ref = ref
+			return s.store.SaveCardRef(ctx, post)
 		}
 	}
 	ref, err := n.PostCard(ctx, card)
 	if err != nil {
 		return "", fmt.Errorf("post card to %s: %w", n.Channel(), err)
 	}
-	if err := s.store.SaveCardRef(ctx, leadID, n.Channel(), ref, now); err != nil {
-		return "", err
-	}
-	// The first post wins (a concurrent alert): use the stored one.
-	refs, err := s.store.CardRefs(ctx, leadID)
-	if err != nil {
-		return "", err
-	}
-	return refs[n.Channel()], nil
+	post.Ref = ref
+	return s.store.SaveCardRef(ctx, post)
 }
 
 // route picks the rep for a lead, or queues it when nobody takes leads.
@@ -412,7 +430,8 @@ func (s *Sales) updateCards(ctx context.Context, leadID int64) error {
 			if err != nil {
 				return fmt.Errorf("post card to %s: %w", n.Channel(), err)
 			}
-			return s.store.SaveCardRef(ctx, leadID, n.Channel(), ref, s.clock.Now())
+			_, err = s.store.SaveCardRef(ctx, CardPost{LeadID: leadID, Channel: n.Channel(), Ref: ref, At: s.clock.Now()})
+			return err
 		}
 		return nil // never posted there (a warm lead, a channel added since)
 	})

@@ -163,14 +163,21 @@ func setupSales(t *testing.T, policy crm.SalesPolicy, members []crm.Manager) *sa
 			}
 			return out, nil
 		},
-		SaveCardRefFn: func(_ context.Context, id int64, channel, ref string, _ time.Time) error {
+		SaveCardRefFn: func(_ context.Context, p crm.CardPost) (string, error) {
 			e.mu.Lock()
-			defer e.mu.Unlock()
-			if e.refs[id] == nil {
-				e.refs[id] = map[string]string{}
+			if e.refs[p.LeadID] == nil {
+				e.refs[p.LeadID] = map[string]string{}
 			}
-			e.refs[id][channel] = ref
-			return nil
+			if _, ok := e.refs[p.LeadID][p.Channel]; !ok { // the first post wins
+				e.refs[p.LeadID][p.Channel] = p.Ref
+			}
+			stored := e.refs[p.LeadID][p.Channel]
+			e.mu.Unlock()
+			if p.Alerted {
+				assert.Equal(t, e.clock.Now(), p.At, "alerted at the clock's time")
+				e.record("alerted", p.LeadID)
+			}
+			return stored, nil
 		},
 		MarkAlertedFn: func(_ context.Context, id int64, at time.Time) error {
 			assert.Equal(t, e.clock.Now(), at, "alerted at the clock's time")
@@ -668,5 +675,49 @@ func TestSalesSweepOrdersQueueByProbability(t *testing.T) {
 		e.store.WaitingFn = func(context.Context) ([]int64, error) { return []int64{30, 31, 32, 33}, nil }
 		require.NoError(t, e.sales.Sweep(context.Background(), mondayNoon))
 		assert.Equal(t, c.want, e.recorded(), c.name)
+	}
+}
+
+// TestSalesAlertMarksAlertedWithItsLastCard: the alert marks the lead
+// alerted in the write of its last channel's card when every channel has
+// its card, and not at all when one failed; a card posted meanwhile by a
+// concurrent alert is the one the alert keeps.
+func TestSalesAlertMarksAlertedWithItsLastCard(t *testing.T) {
+	t.Parallel()
+	for _, groupDown := range []bool{false, true} {
+		e := setupSales(t, crm.SalesPolicy{}, team(t))
+		e.hot(7)
+		var saves []string
+		save := e.store.SaveCardRefFn
+		e.store.SaveCardRefFn = func(ctx context.Context, p crm.CardPost) (string, error) {
+			saves = append(saves, p.Channel+" alerted="+strconv.FormatBool(p.Alerted))
+			if p.Channel == "slack" {
+				// Another run of the alert got there first.
+				e.refs[7] = map[string]string{"slack": "ts-first"}
+			}
+			return save(ctx, p)
+		}
+		e.store.MarkAlertedFn = func(context.Context, int64, time.Time) error {
+			t.Error("MarkAlerted is a round trip of its own; the last card's save does it")
+			return nil
+		}
+		group := &crmtest.SalesNotifier{Name: "telegram", PostCardFn: func(context.Context, *crm.LeadCard) (string, error) {
+			if groupDown {
+				return "", errors.New("the group is down")
+			}
+			return "-100:7", nil
+		}}
+		s := crm.NewSales(e.store, crm.SalesPolicy{}, team(t), []crm.SalesNotifier{e.slack, group}, nil, nil, e.clock)
+		err := s.Run(context.Background(), crm.Job{Kind: crm.JobSalesAlert, LeadID: 7})
+		assert.Equal(t, "ts-first", e.refs[7]["slack"], "the first post wins")
+		if groupDown {
+			require.ErrorContains(t, err, "the group is down")
+			assert.Equal(t, []string{"slack alerted=false"}, saves)
+			assert.NotContains(t, e.recorded(), "alerted 7")
+			continue
+		}
+		require.NoError(t, err)
+		assert.Equal(t, []string{"slack alerted=false", "telegram alerted=true"}, saves)
+		assert.Equal(t, []string{"post 7 for nobody", "alerted 7"}, e.recorded())
 	}
 }

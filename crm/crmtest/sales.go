@@ -12,7 +12,7 @@ type SalesStore struct {
 	SyncTeamFn           func(ctx context.Context, team []crm.Manager) ([]crm.Manager, error)
 	CardFn               func(ctx context.Context, leadID int64) (*crm.LeadCard, int64, error)
 	CardRefsFn           func(ctx context.Context, leadID int64) (map[string]string, error)
-	SaveCardRefFn        func(ctx context.Context, leadID int64, channel, ref string, at time.Time) error
+	SaveCardRefFn        func(ctx context.Context, p crm.CardPost) (string, error)
 	MarkAlertedFn        func(ctx context.Context, leadID int64, at time.Time) error
 	OpenLoadFn           func(ctx context.Context) (map[int64]int, error)
 	LastAssigneeFn       func(ctx context.Context) (int64, error)
@@ -53,11 +53,11 @@ func (s *SalesStore) CardRefs(ctx context.Context, leadID int64) (map[string]str
 	return s.CardRefsFn(ctx, leadID)
 }
 
-func (s *SalesStore) SaveCardRef(ctx context.Context, leadID int64, channel, ref string, at time.Time) error {
+func (s *SalesStore) SaveCardRef(ctx context.Context, p crm.CardPost) (string, error) {
 	if s.SaveCardRefFn == nil {
 		unset("SalesStore.SaveCardRef")
 	}
-	return s.SaveCardRefFn(ctx, leadID, channel, ref, at)
+	return s.SaveCardRefFn(ctx, p)
 }
 
 func (s *SalesStore) MarkAlerted(ctx context.Context, leadID int64, at time.Time) error {

@@ -19,6 +19,11 @@
 //   - events: the lead's timeline with jsonb data; reports are computed
 //     from it.
 //
+// Later migrations add the sales, reports, engagement, campaign and
+// conversation tables, each file saying why; among them job_runs (0013),
+// the mark of a River job's run in progress, kept apart from River's own
+// row so that a run does not rewrite it (queue.go, startRun).
+//
 // Nothing here names a schema: tables are created and read through the
 // connection's search_path, which lets tests give every test its own schema
 // (see postgrestest) and lets operators put Voronka in a schema of their

@@ -695,8 +695,10 @@ func (b *engBundle) seedPerson(t *testing.T, p person) (contactID int64, leadIDs
 
 	// The card went to Slack and the sales group.
 	sales := postgres.NewSalesStore(b.db)
-	require.NoError(t, sales.SaveCardRef(ctx, l.ID, "slack", fmt.Sprintf("CSALES:%d.0001", l.ID), at))
-	require.NoError(t, sales.SaveCardRef(ctx, l.ID, "telegram", fmt.Sprintf("-100500:%d", l.ID), at))
+	_, err = sales.SaveCardRef(ctx, crm.CardPost{LeadID: l.ID, Channel: "slack", Ref: fmt.Sprintf("CSALES:%d.0001", l.ID), At: at})
+	require.NoError(t, err)
+	_, err = sales.SaveCardRef(ctx, crm.CardPost{LeadID: l.ID, Channel: "telegram", Ref: fmt.Sprintf("-100500:%d", l.ID), At: at})
+	require.NoError(t, err)
 
 	// A manager looked the customer up, by what they are and by what
 	// they typed, and mistyped a period with their surname.

@@ -55,15 +55,23 @@ func (s *SalesStore) SyncTeam(ctx context.Context, team []crm.Manager) ([]crm.Ma
 	return out, nil
 }
 
-// Card reads a lead's card facts.
+// Card reads a lead's card facts: the lead, its contact and its current
+// answers in one round trip (a batch; the contact found through the
+// lead), since every alert, redraw and relay reads a card.
 func (s *SalesStore) Card(ctx context.Context, leadID int64) (*crm.LeadCard, int64, error) {
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT `+leadColumns+`, manager_id, claimed_at, contacted_at, amount::float8,
+			(SELECT count(*) FROM sla_breaches b WHERE b.lead_id = leads.id AND b.kind = 'claim'), waiting, alerted_at
+		FROM leads WHERE id = $1`, leadID)
+	batch.Queue(`SELECT `+contactColumns+` FROM contacts WHERE id = (SELECT contact_id FROM leads WHERE id = $1)`, leadID)
+	batch.Queue(`SELECT step_id, kind, value, score FROM answers WHERE lead_id = $1 AND superseded_at IS NULL ORDER BY id`, leadID)
+	br := s.db.Pool.SendBatch(ctx, batch)
+	defer br.Close()
+
 	c := &crm.LeadCard{}
 	var assignee *int64
 	var amount *float64
-	row := s.db.Pool.QueryRow(ctx, `SELECT `+leadColumns+`, manager_id, claimed_at, contacted_at, amount::float8,
-			(SELECT count(*) FROM sla_breaches b WHERE b.lead_id = leads.id AND b.kind = 'claim'), waiting, alerted_at
-		FROM leads WHERE id = $1`, leadID)
-	l, err := scanLeadWith(row, &assignee, &c.ClaimedAt, &c.ContactedAt, &amount, &c.Escalations, &c.Waiting, &c.AlertedAt)
+	l, err := scanLeadWith(br.QueryRow(), &assignee, &c.ClaimedAt, &c.ContactedAt, &amount, &c.Escalations, &c.Waiting, &c.AlertedAt)
 	if err != nil {
 		return nil, 0, fmt.Errorf("lead card: %w", translate(err, fmt.Sprintf("lead %d not found", leadID)))
 	}
@@ -74,18 +82,25 @@ func (s *SalesStore) Card(ctx context.Context, leadID int64) (*crm.LeadCard, int
 	if amount != nil {
 		c.Amount = *amount
 	}
-	ls := NewLeadStore(s.db)
-	contact, err := ls.Contact(ctx, l.ContactID)
-	if err != nil {
-		return nil, 0, fmt.Errorf("lead card: %w", err)
+	if err := scanContact(br.QueryRow(), &c.Contact); err != nil {
+		return nil, 0, fmt.Errorf("lead card: %w", translate(err, fmt.Sprintf("contact %d not found", l.ContactID)))
 	}
-	c.Contact = *contact
-	answers, err := ls.Answers(ctx, leadID)
+	rows, err := br.Query()
 	if err != nil {
-		return nil, 0, fmt.Errorf("lead card: %w", err)
+		return nil, 0, fmt.Errorf("lead card: answers: %w", err)
 	}
-	for _, a := range answers {
-		c.Answers = append(c.Answers, crm.CardAnswer{Question: a.StepID, Value: a.Value, Score: a.Score, Kind: a.Kind})
+	for rows.Next() {
+		var a crm.CardAnswer
+		if err := rows.Scan(&a.Question, &a.Kind, &a.Value, &a.Score); err != nil {
+			return nil, 0, fmt.Errorf("lead card: answers: %w", err)
+		}
+		c.Answers = append(c.Answers, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("lead card: answers: %w", err)
+	}
+	if err := br.Close(); err != nil {
+		return nil, 0, fmt.Errorf("lead card: %w", err)
 	}
 	c.Claimed = c.ClaimedAt != nil
 	var id int64
@@ -112,14 +127,26 @@ func (s *SalesStore) CardRefs(ctx context.Context, leadID int64) (map[string]str
 	return refs, rows.Err()
 }
 
-// SaveCardRef records where a card was posted (first post wins).
-func (s *SalesStore) SaveCardRef(ctx context.Context, leadID int64, channel, ref string, at time.Time) error {
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO lead_cards (lead_id, channel, ref, posted_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (lead_id, channel) DO NOTHING`, leadID, channel, ref, at)
+// SaveCardRef records where a card was posted and returns the stored
+// reference: the first post wins. One statement does what an INSERT and a
+// read back of the lead's references did: on a conflict the no-op update
+// returns the row that is there (an ON CONFLICT DO NOTHING returns none,
+// and a read in the same statement would not see a row a concurrent alert
+// committed after it began). The update is a heap-only tuple, on the rare
+// path only: a retried or concurrent alert. With p.Alerted the lead's
+// alerted_at is set too (MarkAlerted's guarded UPDATE, in the same
+// statement): the alert's last card costs one round trip, not two.
+func (s *SalesStore) SaveCardRef(ctx context.Context, p crm.CardPost) (string, error) {
+	var stored string
+	err := s.db.Pool.QueryRow(ctx, `WITH alerted AS (
+			UPDATE leads SET alerted_at = $4 WHERE $5 AND id = $1 AND alerted_at IS NULL)
+		INSERT INTO lead_cards (lead_id, channel, ref, posted_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (lead_id, channel) DO UPDATE SET ref = lead_cards.ref
+		RETURNING ref`, p.LeadID, p.Channel, p.Ref, p.At, p.Alerted).Scan(&stored)
 	if err != nil {
-		return fmt.Errorf("save card ref: %w", translate(err, fmt.Sprintf("lead %d not found", leadID)))
+		return "", fmt.Errorf("save card ref: %w", translate(err, fmt.Sprintf("lead %d not found", p.LeadID)))
 	}
-	return nil
+	return stored, nil
 }
 
 // MarkAlerted sets alerted_at once.

@@ -260,3 +260,57 @@ func TestRepeatedPressIsToldItIsDone(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestCardRefFirstPostWins: alerts saving a lead's card in one channel at
+// once store one row, and every one of them is told the same reference,
+// the stored one; the save that marks the lead alerted does so once.
+func TestCardRefFirstPostWins(t *testing.T) {
+	t.Parallel()
+	b := setupSales(t)
+	ctx := context.Background()
+	id := b.hotLead(t, 16)
+
+	const n = 8
+	got := make([]string, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			got[i], errs[i] = b.sales.SaveCardRef(ctx, crm.CardPost{LeadID: id, Channel: "slack",
+				Ref: "CSALES:" + strconv.Itoa(i), At: b.at.Add(time.Duration(i) * time.Second), Alerted: i%2 == 0})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i := range n {
+		require.NoError(t, errs[i])
+	}
+	refs, err := b.sales.CardRefs(ctx, id)
+	require.NoError(t, err)
+	require.Len(t, refs, 1)
+	for i := range n {
+		require.Equal(t, refs["slack"], got[i], "save %d is told the first post's ref", i)
+	}
+	var alerted int
+	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT extract(epoch FROM alerted_at - $2)::int FROM leads WHERE id = $1`, id, b.at).Scan(&alerted))
+	require.Contains(t, []int{0, 2, 4, 6}, alerted, "alerted by one of the saves that said so")
+
+	// Another channel's card is its own row; a save without Alerted
+	// leaves alerted_at alone.
+	other := b.hotLead(t, 17)
+	ref, err := b.sales.SaveCardRef(ctx, crm.CardPost{LeadID: other, Channel: "telegram", Ref: "-100:1", At: b.at})
+	require.NoError(t, err)
+	require.Equal(t, "-100:1", ref)
+	require.Zero(t, b.count(t, `SELECT count(*) FROM leads WHERE id = $1 AND alerted_at IS NOT NULL`, other))
+	ref, err = b.sales.SaveCardRef(ctx, crm.CardPost{LeadID: other, Channel: "slack", Ref: "CSALES:9", At: b.at, Alerted: true})
+	require.NoError(t, err)
+	require.Equal(t, "CSALES:9", ref)
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM leads WHERE id = $1 AND alerted_at = $2`, other, b.at))
+
+	_, err = b.sales.SaveCardRef(ctx, crm.CardPost{LeadID: 1 << 40, Channel: "slack", Ref: "x", At: b.at, Alerted: true})
+	require.Equal(t, crm.ENOTFOUND, crm.ErrorCode(err))
+}

@@ -294,6 +294,11 @@ func (a *App) wireSales(ctx context.Context, sender bot.Sender) error {
 	if err := a.schedule.Add(ctx, "callbacks", cfg.Routing.SLASweep, a.desk.SweepCallbacks); err != nil {
 		return fmt.Errorf("config: routing.sla_sweep: %w", err)
 	}
+	// Finished jobs' run marks go on the same beat: a statement a minute
+	// instead of a round trip per job (postgres.Queue.PruneRuns).
+	if err := a.schedule.Add(ctx, "job_runs", cfg.Routing.SLASweep, a.queue.PruneRuns); err != nil {
+		return fmt.Errorf("config: routing.sla_sweep: %w", err)
+	}
 	if spec := cfg.Model.Schedule; spec != "" {
 		if err := a.schedule.AddLong(ctx, "model_train", spec, modelTrainTimeout, a.learning.Sweep); err != nil {
 			return fmt.Errorf("config: model.schedule: %w", err)

@@ -15,14 +15,14 @@ import (
 )
 
 // dieHolding makes the queued job of kind look like what a killed replica
-// leaves behind: running, last attempted by replica, marked as a run in
-// progress.
+// leaves behind: running, last attempted by replica, its run's mark in
+// job_runs.
 func (b *bundle) dieHolding(kind, replica string) {
 	b.t.Helper()
-	tag, err := b.db.Pool.Exec(context.Background(), `UPDATE river_job SET state = 'running', attempt = 1,
-			attempted_at = now(), attempted_by = ARRAY[$2::text],
-			metadata = metadata || '{"voronka:running": true}'::jsonb
-		WHERE args->>'job' = $1 AND state = 'available'`, kind, replica)
+	tag, err := b.db.Pool.Exec(context.Background(), `WITH held AS (
+			UPDATE river_job SET state = 'running', attempt = 1, attempted_at = now(), attempted_by = ARRAY[$2::text]
+			WHERE args->>'job' = $1 AND state = 'available' RETURNING id)
+		INSERT INTO job_runs (job_id) SELECT id FROM held`, kind, replica)
 	require.NoError(b.t, err)
 	require.Equal(b.t, int64(1), tag.RowsAffected())
 }
