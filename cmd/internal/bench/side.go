@@ -318,6 +318,10 @@ func (sb *sideBySide) voronka(ctx context.Context, base int64, prog replicaProgr
 			b.replicas.stopAll(25 * time.Second)
 		}
 	}()
+	if name != "voronka" && b.o.CPUProfile != "" {
+		// The other build's replicas profile beside this one's.
+		b.o.CPUProfile += "." + name
+	}
 	if err := b.startReplicas(ctx, prog); err != nil {
 		return sideRun{}, err
 	}
