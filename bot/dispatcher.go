@@ -381,16 +381,13 @@ func (d *Dispatcher) loadSession(ctx context.Context, u Update, raw []byte) (s *
 // It also returns the latest lead's current answers.
 func (d *Dispatcher) rebuildWith(ctx context.Context, u Update) (*session, []crm.Answer, error) {
 	c := d.contactOf(u)
-	if err := d.cfg.Leads.UpsertContact(ctx, c); err != nil {
+	lead, answers, err := d.cfg.Leads.Resume(ctx, c)
+	if err != nil {
 		return nil, nil, err
 	}
 	s := &session{ContactID: c.ID}
-	lead, err := d.cfg.Leads.LatestLead(ctx, c.ID)
-	if crm.ErrorCode(err) == crm.ENOTFOUND {
+	if lead == nil {
 		return s, nil, nil
-	}
-	if err != nil {
-		return nil, nil, err
 	}
 	if c.ErasedAt != nil && !c.ErasedAt.Before(lead.CreatedAt) {
 		// The customer said /forget after this lead began: its answers are
@@ -399,10 +396,6 @@ func (d *Dispatcher) rebuildWith(ctx context.Context, u Update) (*session, []crm
 		return s, nil, nil
 	}
 	s.LeadID, s.Stage = lead.ID, lead.Stage
-	answers, err := d.cfg.Leads.Answers(ctx, lead.ID)
-	if err != nil {
-		return nil, nil, err
-	}
 	for _, a := range answers {
 		if a.UpdateID > s.Last {
 			s.Last, s.LastAt = a.UpdateID, a.At.Unix()

@@ -207,6 +207,11 @@ type LeadStore interface {
 	LatestLead(ctx context.Context, contactID int64) (*Lead, error)
 	// Answers returns the lead's current answers in the order given.
 	Answers(ctx context.Context, leadID int64) ([]Answer, error)
+	// Resume is UpsertContact, then the contact's latest lead and its
+	// current answers (nil and no error when the contact has no lead),
+	// in one round trip where the store can: what a chat needs whose
+	// session is gone (a new customer, or Redis lost it).
+	Resume(ctx context.Context, c *Contact) (*Lead, []Answer, error)
 	// SaveProgress applies p atomically. When p.Answer's step already has a
 	// current answer it changes nothing and returns ECONFLICT.
 	SaveProgress(ctx context.Context, p Progress) error

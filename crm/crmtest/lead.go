@@ -115,6 +115,26 @@ func (s *LeadStore) Lead(_ context.Context, id int64) (*crm.Lead, error) {
 	return &cp, nil
 }
 
+// Resume implements crm.LeadStore with UpsertContact, LatestLead and
+// Answers.
+func (s *LeadStore) Resume(ctx context.Context, c *crm.Contact) (*crm.Lead, []crm.Answer, error) {
+	if err := s.UpsertContact(ctx, c); err != nil {
+		return nil, nil, err
+	}
+	l, err := s.LatestLead(ctx, c.ID)
+	if crm.ErrorCode(err) == crm.ENOTFOUND {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	answers, err := s.Answers(ctx, l.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return l, answers, nil
+}
+
 // LatestLead implements crm.LeadStore.
 func (s *LeadStore) LatestLead(_ context.Context, contactID int64) (*crm.Lead, error) {
 	s.mu.Lock()

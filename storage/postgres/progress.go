@@ -257,27 +257,27 @@ func (s *LeadStore) saveAnswer(ctx context.Context, p crm.Progress, events []str
 	return nil
 }
 
+const answerColumns = `id, lead_id, step_id, kind, value, score, coalesce(update_id, 0), created_at`
+
+// scanAnswer scans answerColumns.
+func scanAnswer(row pgx.CollectableRow) (crm.Answer, error) {
+	var a crm.Answer
+	err := row.Scan(&a.ID, &a.LeadID, &a.StepID, &a.Kind, &a.Value, &a.Score, &a.UpdateID, &a.At)
+	utc(&a.At)
+	return a, err
+}
+
 // Answers returns the lead's current answers in the order they were given;
 // superseded ones stay in the table but are not listed. A lead that does
 // not exist is ENOTFOUND.
 func (s *LeadStore) Answers(ctx context.Context, leadID int64) ([]crm.Answer, error) {
 	rows, err := s.db.Pool.Query(ctx, `
-		SELECT id, lead_id, step_id, kind, value, score, coalesce(update_id, 0), created_at
-		FROM answers WHERE lead_id = $1 AND superseded_at IS NULL ORDER BY id`, leadID)
+		SELECT `+answerColumns+` FROM answers WHERE lead_id = $1 AND superseded_at IS NULL ORDER BY id`, leadID)
 	if err != nil {
 		return nil, fmt.Errorf("list answers: %w", err)
 	}
-	defer rows.Close()
-	var out []crm.Answer
-	for rows.Next() {
-		var a crm.Answer
-		if err := rows.Scan(&a.ID, &a.LeadID, &a.StepID, &a.Kind, &a.Value, &a.Score, &a.UpdateID, &a.At); err != nil {
-			return nil, fmt.Errorf("list answers: %w", err)
-		}
-		utc(&a.At)
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := pgx.AppendRows([]crm.Answer(nil), rows, scanAnswer)
+	if err != nil {
 		return nil, fmt.Errorf("list answers: %w", err)
 	}
 	if len(out) == 0 {

@@ -32,6 +32,7 @@ func RunLeadStoreTests(t *testing.T, newStore func(t *testing.T) crm.LeadStore) 
 		{"CreateLeadUnknownContact", testCreateLeadUnknownContact},
 		{"LeadNotFound", testLeadNotFound},
 		{"LatestLead", testLatestLead},
+		{"Resume", testResume},
 		{"SaveProgress", testSaveProgress},
 		{"SaveProgressQualifies", testSaveProgressQualifies},
 		{"SaveProgressWithoutAnswer", testSaveProgressWithoutAnswer},
@@ -257,6 +258,51 @@ func testLatestLead(t *testing.T, b *bundle) {
 
 	_, err = b.store.LatestLead(b.ctx, 999999)
 	requireCode(t, err, crm.ENOTFOUND)
+}
+
+// testResume: Resume upserts the contact and returns its latest lead with
+// that lead's current answers, as UpsertContact, LatestLead and Answers
+// would one after the other.
+func testResume(t *testing.T, b *bundle) {
+	c := &crm.Contact{TelegramUserID: 250, ChatID: 250, FirstName: "Анна", Language: "ru", CreatedAt: b.tick()}
+	l, answers, err := b.store.Resume(b.ctx, c)
+	require.NoError(t, err)
+	require.Nil(t, l, "a new contact has no lead")
+	require.Nil(t, answers)
+	require.NotZero(t, c.ID, "the contact was stored")
+	got, err := b.store.Contact(b.ctx, c.ID)
+	require.NoError(t, err)
+	require.Equal(t, "Анна", got.FirstName)
+
+	first := b.lead(t, c.ID)
+	require.NoError(t, b.store.SaveProgress(b.ctx, b.answer(first, "need", "buy", 30, "budget")))
+	second := b.lead(t, c.ID)
+	p := b.answer(second, "need", "price", 10, "budget")
+	p.Answer.UpdateID = 77
+	require.NoError(t, b.store.SaveProgress(b.ctx, p))
+	require.NoError(t, b.store.SaveProgress(b.ctx, b.answer(second, "budget", "5000", 0, "email")))
+	other := b.contact(t, 251)
+	b.lead(t, other.ID)
+
+	again := &crm.Contact{TelegramUserID: 250, ChatID: 250, FirstName: "Аня", Phone: "+79990001122", UpdatedAt: b.tick()}
+	l, answers, err = b.store.Resume(b.ctx, again)
+	require.NoError(t, err)
+	require.Equal(t, c.ID, again.ID, "the same contact, by its Telegram id")
+	require.Equal(t, "Аня", again.FirstName)
+	require.Equal(t, "ru", again.Language, "kept from before")
+	require.NotNil(t, l)
+	require.Equal(t, second.ID, l.ID, "the latest lead")
+	want, err := b.store.Answers(b.ctx, second.ID)
+	require.NoError(t, err)
+	require.Equal(t, want, answers)
+	require.Len(t, answers, 2)
+	require.Equal(t, int64(77), answers[0].UpdateID)
+	latest, err := b.store.LatestLead(b.ctx, c.ID)
+	require.NoError(t, err)
+	require.Equal(t, latest, l)
+
+	_, _, err = b.store.Resume(b.ctx, &crm.Contact{FirstName: "nobody"})
+	requireCode(t, err, crm.EINVALID)
 }
 
 func testSaveProgress(t *testing.T, b *bundle) {
