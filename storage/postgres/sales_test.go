@@ -222,6 +222,17 @@ func TestAssignAndWaitingQueue(t *testing.T) {
 	require.Equal(t, crm.ECONFLICT, crm.ErrorCode(b.sales.SetWaiting(ctx, second, b.at)))
 	require.Equal(t, crm.ECONFLICT, crm.ErrorCode(b.sales.SetWaiting(ctx, first, b.at)))
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM events WHERE lead_id = $1 AND kind = 'waiting'`, second))
+
+	// The queue's sweep assigns with the card's redraw, in one
+	// transaction; a refused assignment queues nothing.
+	job := crm.Job{Kind: crm.JobCardUpdate, LeadID: second, Key: "assigned@1"}
+	lead, err = b.sales.Assign(ctx, second, b.team[2].ID, b.at.Add(time.Minute), []crm.Job{job})
+	require.NoError(t, err)
+	require.Equal(t, b.at.Add(time.Minute), lead.UpdatedAt)
+	_, err = b.sales.Assign(ctx, first, b.team[2].ID, b.at, []crm.Job{{Kind: crm.JobCardUpdate, LeadID: first, Key: "assigned@2"}})
+	require.Equal(t, crm.ECONFLICT, crm.ErrorCode(err))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM river_job WHERE args->>'job' = 'card_update'`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM river_job WHERE args->>'job' = 'card_update' AND (args->>'lead_id')::bigint = $1`, second))
 }
 
 // TestLargestAmountFitsTheColumn pins crm.MaxAmount to leads.amount: the
