@@ -1180,6 +1180,8 @@ func crmErrorRU(format string) (string, bool) {
 		return "Лид №%d сейчас никто не ведёт.", true
 	case "lead %d is already claimed or gone":
 		return "Лид №%d уже взят или закрыт.", true
+	case "lead %d is claimed, queued already or gone":
+		return "Лид №%d уже взят, уже в очереди или закрыт.", true
 	case "claim lead #%d first":
 		return "Сначала возьмите лид №%d в работу.", true
 

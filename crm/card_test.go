@@ -20,7 +20,10 @@ func (s *eraseStore) Card(context.Context, int64) (*LeadCard, int64, error) {
 	return &c, 0, nil
 }
 
-func (s *eraseStore) CardRefs(context.Context, int64) (map[string]string, error) { return s.refs, nil }
+func (s *eraseStore) CardWithRefs(ctx context.Context, id int64) (*LeadCard, int64, map[string]string, error) {
+	c, assignee, _ := s.Card(ctx, id)
+	return c, assignee, s.refs, nil
+}
 
 // updates records the cards a notifier was asked to redraw.
 type updates struct {

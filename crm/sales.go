@@ -37,7 +37,11 @@ type SalesStore interface {
 	// the step id, Value the stored value; Labeler makes them readable),
 	// assignee id, claim and contact times, amount and escalation count.
 	Card(ctx context.Context, leadID int64) (card *LeadCard, assignee int64, err error)
-	CardRefs(ctx context.Context, leadID int64) (map[string]string, error)
+	// CardWithRefs is Card with the card's reference in each channel
+	// where it was posted (channel -> ref), read in the same round trip:
+	// an alert, a redraw and a relay need both, and each PostgreSQL round
+	// trip costs CPU on the bot and the server for every hot lead.
+	CardWithRefs(ctx context.Context, leadID int64) (card *LeadCard, assignee int64, refs map[string]string, err error)
 	// SaveCardRef records where a card was posted and returns the
 	// reference stored for its channel: the first post wins, so after a
 	// concurrent post it is the other one. One write either way, so a
@@ -53,9 +57,14 @@ type SalesStore interface {
 	// that had one, 0 if none.
 	PreviousManager(ctx context.Context, contactID, exceptLead int64) (int64, error)
 	// Assign gives an unclaimed lead to a manager and clears its waiting
-	// flag, with an "assigned" event and jobs; ECONFLICT if claimed.
-	Assign(ctx context.Context, leadID, managerID int64, at time.Time, jobs []Job) error
-	// SetWaiting puts the lead in the routing queue with a "waiting" event.
+	// flag, with an "assigned" event and jobs; ECONFLICT if claimed. It
+	// returns the lead as stored after the assignment (its updated_at as
+	// a read gives it), so that an alert puts the assignment on the card
+	// it read instead of reading the card again.
+	Assign(ctx context.Context, leadID, managerID int64, at time.Time, jobs []Job) (*Lead, error)
+	// SetWaiting puts the lead in the routing queue with a "waiting"
+	// event; ECONFLICT when it did not (claimed, or already waiting), so
+	// that an alert knows whether its card may just show "waiting".
 	SetWaiting(ctx context.Context, leadID int64, at time.Time) error
 	// Waiting lists queued leads, oldest first.
 	Waiting(ctx context.Context) ([]int64, error)
@@ -264,6 +273,16 @@ func (s *Sales) card(ctx context.Context, leadID int64) (*LeadCard, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.present(ctx, c, assignee), nil
+}
+
+// present turns the card's stored facts (c as the store read it, the
+// assignee's id) into the card the team sees now: the assignee, erasure,
+// the win probability, readable answers, the lost reasons and the clock.
+// It is apart from the read so that an alert can route the lead on the
+// facts it read and present them once, with the assignment, rather than
+// read them again.
+func (s *Sales) present(ctx context.Context, c *LeadCard, assignee int64) *LeadCard {
 	if assignee != 0 {
 		if m, ok := s.managerByID(assignee); ok {
 			c.Assignee = &m
@@ -288,7 +307,7 @@ func (s *Sales) card(ctx context.Context, leadID int64) (*LeadCard, error) {
 	}
 	c.LostReasons = s.LostReasons()
 	c.Now = s.clock.Now()
-	return c, nil
+	return c
 }
 
 // Run does one queued job. An error retries it with the queue's backoff.
@@ -322,28 +341,31 @@ func (s *Sales) Run(ctx context.Context, job Job) error {
 // retry (after a crash, or after an error that may have come after the
 // post, such as the database failing to record it) a channel that can
 // find its cards (CardFinder) is asked first.
+//
+// The card and its references are one read; routing puts the assignment
+// on the facts read (what Assign stored, or "waiting") and reads again
+// only when the lead changed under it, so the card posted is the one a
+// read after routing would give, without that round trip.
 func (s *Sales) alert(ctx context.Context, leadID int64, retried bool) error {
-	card, err := s.card(ctx, leadID)
-	if err != nil {
+	var r read
+	var err error
+	if r.card, r.assignee, r.refs, err = s.store.CardWithRefs(ctx, leadID); err != nil {
 		return err
 	}
 	now := s.clock.Now()
-	if s.policy.Strategy != FirstClaim && card.Assignee == nil && card.ClaimedAt == nil && !card.Waiting && card.Lead.Stage == StageQualified {
-		if err := s.route(ctx, card, now); err != nil {
-			return err
-		}
-		if card, err = s.card(ctx, leadID); err != nil { // with its assignee
+	c := r.card
+	_, known := s.managerByID(r.assignee)
+	unassigned := r.assignee == 0 || !known // the card shows no assignee
+	if s.policy.Strategy != FirstClaim && unassigned && c.ClaimedAt == nil && !c.Waiting && c.Lead.Stage == StageQualified {
+		if err := s.route(ctx, &r, now); err != nil {
 			return err
 		}
 	}
-	refs, err := s.store.CardRefs(ctx, leadID)
-	if err != nil {
-		return err
-	}
+	card := s.present(ctx, r.card, r.assignee)
 	var errs []error
 	alerted := false
 	for i, n := range s.notifiers {
-		if ref, ok := refs[n.Channel()]; ok {
+		if ref, ok := r.refs[n.Channel()]; ok {
 			errs = append(errs, n.UpdateCard(ctx, ref, card))
 			continue
 		}
@@ -385,8 +407,22 @@ func (s *Sales) postCard(ctx context.Context, n SalesNotifier, card *LeadCard, r
 	return s.store.SaveCardRef(ctx, post)
 }
 
-// route picks the rep for a lead, or queues it when nobody takes leads.
-func (s *Sales) route(ctx context.Context, c *LeadCard, now time.Time) error {
+// read is a lead's card as the store read it (CardWithRefs): the facts
+// present turns into the card the team sees, the assignee's id and the
+// card's references.
+type read struct {
+	card     *LeadCard
+	assignee int64
+	refs     map[string]string
+}
+
+// route picks the rep for a lead, or queues it when nobody takes leads,
+// and puts the outcome on r, the card as read: the lead as Assign stored
+// it, no longer waiting, with its rep; or waiting. Should the lead have
+// changed since r was read (claimed or queued meanwhile: ECONFLICT), r
+// is read again, as the card now is.
+func (s *Sales) route(ctx context.Context, r *read, now time.Time) error {
+	c := r.card
 	load, err := s.store.OpenLoad(ctx)
 	if err != nil {
 		return err
@@ -404,12 +440,23 @@ func (s *Sales) route(ctx context.Context, c *LeadCard, now time.Time) error {
 	}
 	m, ok := Pick(s.policy.Strategy, s.team, load, last, previous, now, s.policy.TimeZone)
 	if !ok {
-		return s.store.SetWaiting(ctx, c.Lead.ID, now)
+		if err = s.store.SetWaiting(ctx, c.Lead.ID, now); err == nil {
+			c.Waiting = true
+			return nil
+		}
+	} else {
+		var lead *Lead
+		if lead, err = s.store.Assign(ctx, c.Lead.ID, m.ID, now, nil); err == nil {
+			c.Lead, c.Waiting, r.assignee = *lead, false, m.ID
+			return nil
+		}
 	}
-	err = s.store.Assign(ctx, c.Lead.ID, m.ID, now, nil)
-	if ErrorCode(err) == ECONFLICT {
-		return nil // claimed meanwhile: nothing to route
+	if ErrorCode(err) != ECONFLICT {
+		return err
 	}
+	// Claimed (or queued) meanwhile: nothing to route; the card is as it
+	// is now.
+	r.card, r.assignee, r.refs, err = s.store.CardWithRefs(ctx, c.Lead.ID)
 	return err
 }
 
@@ -536,7 +583,7 @@ func (s *Sales) Sweep(ctx context.Context, now time.Time) error {
 		if !ok {
 			return nil // still nobody: the rest wait too
 		}
-		err = s.store.Assign(ctx, id, m.ID, now, []Job{{Kind: JobCardUpdate, LeadID: id, Key: "assigned@" + strconv.FormatInt(now.UnixNano(), 10)}})
+		_, err = s.store.Assign(ctx, id, m.ID, now, []Job{{Kind: JobCardUpdate, LeadID: id, Key: "assigned@" + strconv.FormatInt(now.UnixNano(), 10)}})
 		if err != nil && ErrorCode(err) != ECONFLICT {
 			return fmt.Errorf("sweep queue: %w", err)
 		}
@@ -646,15 +693,11 @@ type SalesNotifier interface {
 }
 
 // cardAndRefs is the lead's card and its reference in each channel where
-// it was posted: what redrawing it, or writing under it, needs.
+// it was posted: what redrawing it, or writing under it, needs. One read.
 func (s *Sales) cardAndRefs(ctx context.Context, leadID int64) (*LeadCard, map[string]string, error) {
-	card, err := s.card(ctx, leadID)
+	c, assignee, refs, err := s.store.CardWithRefs(ctx, leadID)
 	if err != nil {
 		return nil, nil, err
 	}
-	refs, err := s.store.CardRefs(ctx, leadID)
-	if err != nil {
-		return nil, nil, err
-	}
-	return card, refs, nil
+	return s.present(ctx, c, assignee), refs, nil
 }

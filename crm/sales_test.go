@@ -99,6 +99,7 @@ type salesEnv struct {
 	load     map[int64]int
 	refs     map[int64]map[string]string
 	calls    []string // "assign 7 to 2", "waiting 7", "post 7", "alerted 7"...
+	reads    int      // how often the store was asked for a card
 	jobs     []crm.Job
 }
 
@@ -147,6 +148,7 @@ func setupSales(t *testing.T, policy crm.SalesPolicy, members []crm.Manager) *sa
 		CardFn: func(_ context.Context, id int64) (*crm.LeadCard, int64, error) {
 			e.mu.Lock()
 			defer e.mu.Unlock()
+			e.reads++
 			c, ok := e.cards[id]
 			if !ok {
 				return nil, 0, crm.Errorf(crm.ENOTFOUND, "lead %d not found", id)
@@ -195,17 +197,30 @@ func setupSales(t *testing.T, policy crm.SalesPolicy, members []crm.Manager) *sa
 		},
 		LastAssigneeFn:    func(context.Context) (int64, error) { return 0, nil },
 		PreviousManagerFn: func(context.Context, int64, int64) (int64, error) { return 0, nil },
-		AssignFn: func(_ context.Context, id, m int64, _ time.Time, jobs []crm.Job) error {
+		AssignFn: func(_ context.Context, id, m int64, at time.Time, jobs []crm.Job) (*crm.Lead, error) {
 			e.mu.Lock()
+			lead := crm.Lead{ID: id}
+			if c, ok := e.cards[id]; ok {
+				if c.ClaimedAt != nil {
+					e.mu.Unlock()
+					return nil, crm.Errorf(crm.ECONFLICT, "lead %d is already claimed", id)
+				}
+				c.Lead.UpdatedAt, c.Waiting = at, false
+				lead = c.Lead
+			}
 			e.assignee[id] = m
 			e.load[m]++
 			e.jobs = append(e.jobs, jobs...)
 			e.mu.Unlock()
 			e.record("assign", id, "to", m)
-			return nil
+			return &lead, nil
 		},
 		SetWaitingFn: func(_ context.Context, id int64, _ time.Time) error {
 			e.mu.Lock()
+			if c := e.cards[id]; c.Waiting || c.ClaimedAt != nil {
+				e.mu.Unlock()
+				return crm.Errorf(crm.ECONFLICT, "lead %d is claimed or waiting", id)
+			}
 			e.cards[id].Waiting = true
 			e.mu.Unlock()
 			e.record("waiting", id)
@@ -246,6 +261,7 @@ func TestSalesAlertRoutesAndPostsOnce(t *testing.T) {
 	require.NoError(t, e.sales.Run(ctx, crm.Job{Kind: crm.JobSalesAlert, LeadID: 7, Attempt: 1}))
 	assert.Equal(t, []string{"assign 7 to 2", "post 7 for Boris", "alerted 7"}, e.recorded(),
 		"the least loaded rep gets the lead before the card goes out, with the rep on it")
+	assert.Equal(t, 1, e.reads, "the card is read once: the assignment is put on it, not read back")
 
 	// A retried alert finds the lead assigned and the card posted: the card
 	// is updated in place, nobody is assigned again.
@@ -294,6 +310,64 @@ func TestSalesAlertQueuesWhenNobodyOnDuty(t *testing.T) {
 	require.NoError(t, e.sales.Run(context.Background(), crm.Job{Kind: crm.JobSalesAlert, LeadID: 7}))
 	assert.Equal(t, []string{"waiting 7", "post 7 for nobody", "alerted 7"}, e.recorded(),
 		"the card still goes out so anyone can claim it")
+}
+
+// TestSalesAlertCardIsTheCardAfterRouting: the card an alert posts,
+// with the assignment or "waiting" put on the card it read, is the card a
+// read after routing gives; when the lead changed under the routing
+// (claimed or queued meanwhile) the card is read again and shows that.
+func TestSalesAlertCardIsTheCardAfterRouting(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name      string
+		offDuty   bool
+		meanwhile func(e *salesEnv)
+		want      []string
+		reads     int
+	}{
+		{"assigned", false, nil, []string{"assign 7 to 1", "post 7 for Anna", "alerted 7"}, 1},
+		{"waiting", true, nil, []string{"waiting 7", "post 7 for nobody", "alerted 7"}, 1},
+		{"claimed meanwhile", false, func(e *salesEnv) {
+			at := mondayNoon.Add(-time.Second)
+			e.cards[7].ClaimedAt, e.cards[7].Claimed, e.assignee[7] = &at, true, 2
+		}, []string{"post 7 for Boris", "alerted 7"}, 2},
+		{"queued meanwhile", true, func(e *salesEnv) { e.cards[7].Waiting = true },
+			[]string{"post 7 for nobody", "alerted 7"}, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			members := team(t)
+			if tt.offDuty {
+				members = members[:1]
+				members[0].OnDuty = false
+			}
+			e := setupSales(t, salesPolicy, members)
+			e.hot(7)
+			if tt.meanwhile != nil {
+				load := e.store.OpenLoadFn
+				e.store.OpenLoadFn = func(ctx context.Context) (map[int64]int, error) {
+					e.mu.Lock()
+					tt.meanwhile(e)
+					e.mu.Unlock()
+					return load(ctx)
+				}
+			}
+			var posted *crm.LeadCard
+			post := e.slack.PostCardFn
+			e.slack.PostCardFn = func(ctx context.Context, c *crm.LeadCard) (string, error) {
+				posted = c
+				return post(ctx, c)
+			}
+			require.NoError(t, e.sales.Run(context.Background(), crm.Job{Kind: crm.JobSalesAlert, LeadID: 7}))
+			assert.Equal(t, tt.want, e.recorded())
+			assert.Equal(t, tt.reads, e.reads)
+			// What a read now gives (alerted_at aside: the fake does not
+			// keep it) is what was posted.
+			now, err := e.sales.LeadCard(context.Background(), 7)
+			require.NoError(t, err)
+			assert.Equal(t, now, posted)
+		})
+	}
 }
 
 func TestSalesAlertChannelFailure(t *testing.T) {
@@ -391,15 +465,15 @@ func TestSalesSweepHandsOutWaitingLeads(t *testing.T) {
 	e.load = map[int64]int{3: 1}
 	e.store.WaitingFn = func(context.Context) ([]int64, error) { return []int64{20, 21, 22}, nil }
 	conflict := true
-	e.store.AssignFn = func(_ context.Context, id, m int64, at time.Time, jobs []crm.Job) error {
+	e.store.AssignFn = func(_ context.Context, id, m int64, at time.Time, jobs []crm.Job) (*crm.Lead, error) {
 		if id == 20 && conflict {
 			conflict = false
-			return crm.Errorf(crm.ECONFLICT, "claimed meanwhile")
+			return nil, crm.Errorf(crm.ECONFLICT, "claimed meanwhile")
 		}
 		e.load[m]++
 		e.record("assign", id, "to", m)
 		assert.Equal(t, []crm.Job{{Kind: crm.JobCardUpdate, LeadID: id, Key: "assigned@" + strconv.FormatInt(at.UnixNano(), 10)}}, jobs)
-		return nil
+		return &crm.Lead{ID: id}, nil
 	}
 	require.NoError(t, e.sales.Sweep(context.Background(), mondayNoon))
 	// 20 was claimed meanwhile (skipped); 21 to the least loaded (Boris,

@@ -9,15 +9,19 @@ import (
 
 // SalesStore is a function-field crm.SalesStore.
 type SalesStore struct {
-	SyncTeamFn           func(ctx context.Context, team []crm.Manager) ([]crm.Manager, error)
-	CardFn               func(ctx context.Context, leadID int64) (*crm.LeadCard, int64, error)
+	SyncTeamFn func(ctx context.Context, team []crm.Manager) ([]crm.Manager, error)
+	CardFn     func(ctx context.Context, leadID int64) (*crm.LeadCard, int64, error)
+	// CardWithRefsFn answers CardWithRefs; unset, CardWithRefs is CardFn
+	// and CardRefsFn, so a fake can give the card and the references
+	// apart.
+	CardWithRefsFn       func(ctx context.Context, leadID int64) (*crm.LeadCard, int64, map[string]string, error)
 	CardRefsFn           func(ctx context.Context, leadID int64) (map[string]string, error)
 	SaveCardRefFn        func(ctx context.Context, p crm.CardPost) (string, error)
 	MarkAlertedFn        func(ctx context.Context, leadID int64, at time.Time) error
 	OpenLoadFn           func(ctx context.Context) (map[int64]int, error)
 	LastAssigneeFn       func(ctx context.Context) (int64, error)
 	PreviousManagerFn    func(ctx context.Context, contactID, exceptLead int64) (int64, error)
-	AssignFn             func(ctx context.Context, leadID, managerID int64, at time.Time, jobs []crm.Job) error
+	AssignFn             func(ctx context.Context, leadID, managerID int64, at time.Time, jobs []crm.Job) (*crm.Lead, error)
 	SetWaitingFn         func(ctx context.Context, leadID int64, at time.Time) error
 	WaitingFn            func(ctx context.Context) ([]int64, error)
 	ActFn                func(ctx context.Context, a crm.Action, anyOwner bool, jobs []crm.Job) (*crm.Lead, error)
@@ -46,11 +50,23 @@ func (s *SalesStore) Card(ctx context.Context, leadID int64) (*crm.LeadCard, int
 	return s.CardFn(ctx, leadID)
 }
 
-func (s *SalesStore) CardRefs(ctx context.Context, leadID int64) (map[string]string, error) {
-	if s.CardRefsFn == nil {
-		unset("SalesStore.CardRefs")
+// CardWithRefs calls CardWithRefsFn, or else CardFn and CardRefsFn.
+func (s *SalesStore) CardWithRefs(ctx context.Context, leadID int64) (*crm.LeadCard, int64, map[string]string, error) {
+	if s.CardWithRefsFn != nil {
+		return s.CardWithRefsFn(ctx, leadID)
 	}
-	return s.CardRefsFn(ctx, leadID)
+	if s.CardRefsFn == nil {
+		unset("SalesStore.CardWithRefs (or CardRefsFn)")
+	}
+	card, assignee, err := s.Card(ctx, leadID)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	refs, err := s.CardRefsFn(ctx, leadID)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	return card, assignee, refs, nil
 }
 
 func (s *SalesStore) SaveCardRef(ctx context.Context, p crm.CardPost) (string, error) {
@@ -88,7 +104,7 @@ func (s *SalesStore) PreviousManager(ctx context.Context, contactID, exceptLead 
 	return s.PreviousManagerFn(ctx, contactID, exceptLead)
 }
 
-func (s *SalesStore) Assign(ctx context.Context, leadID, managerID int64, at time.Time, jobs []crm.Job) error {
+func (s *SalesStore) Assign(ctx context.Context, leadID, managerID int64, at time.Time, jobs []crm.Job) (*crm.Lead, error) {
 	if s.AssignFn == nil {
 		unset("SalesStore.Assign")
 	}

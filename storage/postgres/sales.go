@@ -59,12 +59,28 @@ func (s *SalesStore) SyncTeam(ctx context.Context, team []crm.Manager) ([]crm.Ma
 // answers in one round trip (a batch; the contact found through the
 // lead), since every alert, redraw and relay reads a card.
 func (s *SalesStore) Card(ctx context.Context, leadID int64) (*crm.LeadCard, int64, error) {
+	c, assignee, _, err := s.card(ctx, leadID, false)
+	return c, assignee, err
+}
+
+// CardWithRefs is Card with the card's references (channel -> ref), the
+// lead_cards rows read in the same batch: an alert or a redraw costs one
+// round trip to learn both.
+func (s *SalesStore) CardWithRefs(ctx context.Context, leadID int64) (*crm.LeadCard, int64, map[string]string, error) {
+	return s.card(ctx, leadID, true)
+}
+
+// card is Card, with the references too when refs.
+func (s *SalesStore) card(ctx context.Context, leadID int64, withRefs bool) (*crm.LeadCard, int64, map[string]string, error) {
 	batch := &pgx.Batch{}
 	batch.Queue(`SELECT `+leadColumns+`, manager_id, claimed_at, contacted_at, amount::float8,
 			(SELECT count(*) FROM sla_breaches b WHERE b.lead_id = leads.id AND b.kind = 'claim'), waiting, alerted_at
 		FROM leads WHERE id = $1`, leadID)
 	batch.Queue(`SELECT `+contactColumns+` FROM contacts WHERE id = (SELECT contact_id FROM leads WHERE id = $1)`, leadID)
 	batch.Queue(`SELECT step_id, kind, value, score FROM answers WHERE lead_id = $1 AND superseded_at IS NULL ORDER BY id`, leadID)
+	if withRefs {
+		batch.Queue(`SELECT channel, ref FROM lead_cards WHERE lead_id = $1`, leadID)
+	}
 	br := s.db.Pool.SendBatch(ctx, batch)
 	defer br.Close()
 
@@ -73,7 +89,7 @@ func (s *SalesStore) Card(ctx context.Context, leadID int64) (*crm.LeadCard, int
 	var amount *float64
 	l, err := scanLeadWith(br.QueryRow(), &assignee, &c.ClaimedAt, &c.ContactedAt, &amount, &c.Escalations, &c.Waiting, &c.AlertedAt)
 	if err != nil {
-		return nil, 0, fmt.Errorf("lead card: %w", translate(err, fmt.Sprintf("lead %d not found", leadID)))
+		return nil, 0, nil, fmt.Errorf("lead card: %w", translate(err, fmt.Sprintf("lead %d not found", leadID)))
 	}
 	c.Lead = *l
 	utc(c.ClaimedAt)
@@ -83,44 +99,52 @@ func (s *SalesStore) Card(ctx context.Context, leadID int64) (*crm.LeadCard, int
 		c.Amount = *amount
 	}
 	if err := scanContact(br.QueryRow(), &c.Contact); err != nil {
-		return nil, 0, fmt.Errorf("lead card: %w", translate(err, fmt.Sprintf("contact %d not found", l.ContactID)))
+		return nil, 0, nil, fmt.Errorf("lead card: %w", translate(err, fmt.Sprintf("contact %d not found", l.ContactID)))
 	}
 	rows, err := br.Query()
 	if err != nil {
-		return nil, 0, fmt.Errorf("lead card: answers: %w", err)
+		return nil, 0, nil, fmt.Errorf("lead card: answers: %w", err)
 	}
 	for rows.Next() {
 		var a crm.CardAnswer
 		if err := rows.Scan(&a.Question, &a.Kind, &a.Value, &a.Score); err != nil {
-			return nil, 0, fmt.Errorf("lead card: answers: %w", err)
+			return nil, 0, nil, fmt.Errorf("lead card: answers: %w", err)
 		}
 		c.Answers = append(c.Answers, a)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("lead card: answers: %w", err)
+		return nil, 0, nil, fmt.Errorf("lead card: answers: %w", err)
+	}
+	var refs map[string]string
+	if withRefs {
+		if refs, err = scanRefs(br); err != nil {
+			return nil, 0, nil, fmt.Errorf("lead card: refs: %w", err)
+		}
 	}
 	if err := br.Close(); err != nil {
-		return nil, 0, fmt.Errorf("lead card: %w", err)
+		return nil, 0, nil, fmt.Errorf("lead card: %w", err)
 	}
 	c.Claimed = c.ClaimedAt != nil
 	var id int64
 	if assignee != nil {
 		id = *assignee
 	}
-	return c, id, nil
+	return c, id, refs, nil
 }
 
-// CardRefs returns channel -> ref of the lead's posted cards.
-func (s *SalesStore) CardRefs(ctx context.Context, leadID int64) (map[string]string, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT channel, ref FROM lead_cards WHERE lead_id = $1`, leadID)
+// scanRefs reads the batch's next result, lead_cards' channel and ref,
+// as channel -> ref.
+func scanRefs(br pgx.BatchResults) (map[string]string, error) {
+	rows, err := br.Query()
 	if err != nil {
-		return nil, fmt.Errorf("card refs: %w", err)
+		return nil, err
 	}
+	defer rows.Close()
 	refs := map[string]string{}
 	for rows.Next() {
 		var ch, ref string
 		if err := rows.Scan(&ch, &ref); err != nil {
-			return nil, fmt.Errorf("card refs: %w", err)
+			return nil, err
 		}
 		refs[ch] = ref
 	}
@@ -205,41 +229,67 @@ func (s *SalesStore) PreviousManager(ctx context.Context, contactID, exceptLead 
 	return id, nil
 }
 
-// Assign gives an unclaimed lead to a manager.
-func (s *SalesStore) Assign(ctx context.Context, leadID, managerID int64, at time.Time, jobs []crm.Job) error {
-	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE leads SET manager_id = $2, assigned_at = $3, waiting = false, updated_at = $3
-			WHERE id = $1 AND claimed_at IS NULL`, leadID, managerID, at)
-		if err != nil {
-			return translate(err, "lead")
-		}
-		if tag.RowsAffected() == 0 {
+// assignLead is Assign's UPDATE with its "assigned" event, one statement:
+// the event is inserted only when the guarded UPDATE changed the row, and
+// the lead comes back as a read would give it, so that the alert puts it
+// on its card instead of reading the card again.
+const assignLead = `WITH assigned AS (
+		UPDATE leads SET manager_id = $2, assigned_at = $3, waiting = false, updated_at = $3
+		WHERE id = $1 AND claimed_at IS NULL
+		RETURNING ` + leadColumns + `),
+	event AS (
+		INSERT INTO events (lead_id, kind, actor, data, created_at)
+		SELECT id, 'assigned', 'system', $4::jsonb, $3 FROM assigned)
+	SELECT ` + leadColumns + ` FROM assigned`
+
+// Assign gives an unclaimed lead to a manager and returns the lead as
+// stored. Without jobs it is one statement, one round trip (what every
+// routed alert pays); with jobs (the queue's sweep) a transaction, since
+// River inserts them on its own.
+func (s *SalesStore) Assign(ctx context.Context, leadID, managerID int64, at time.Time, jobs []crm.Job) (*crm.Lead, error) {
+	data := `{"manager_id":` + strconv.FormatInt(managerID, 10) + `}`
+	var lead *crm.Lead
+	assign := func(q interface {
+		QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	}) error {
+		var err error
+		lead, err = scanLead(q.QueryRow(ctx, assignLead, leadID, managerID, at, data))
+		if errors.Is(err, pgx.ErrNoRows) {
 			return crm.Errorf(crm.ECONFLICT, "lead %d is already claimed or gone", leadID)
 		}
-		if _, err := tx.Exec(ctx, insertEvent, leadID, "assigned", "system",
-			`{"manager_id":`+strconv.FormatInt(managerID, 10)+`}`, at); err != nil {
-			return err
-		}
-		return s.db.enqueue(ctx, tx, jobs)
-	})
-	if err != nil {
-		return fmt.Errorf("assign lead: %w", err)
+		return translate(err, "lead")
 	}
-	return nil
+	var err error
+	if len(jobs) == 0 {
+		err = assign(s.db.Pool)
+	} else {
+		err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+			if err := assign(tx); err != nil {
+				return err
+			}
+			return s.db.enqueue(ctx, tx, jobs)
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("assign lead: %w", err)
+	}
+	return lead, nil
 }
 
-// SetWaiting queues a lead for the next rep on duty.
+// SetWaiting queues a lead for the next rep on duty: the guarded UPDATE
+// and its "waiting" event in one statement. ECONFLICT when the lead was
+// claimed or already waiting (nothing written).
 func (s *SalesStore) SetWaiting(ctx context.Context, leadID int64, at time.Time) error {
-	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE leads SET waiting = true WHERE id = $1 AND NOT waiting AND claimed_at IS NULL`, leadID)
-		if err != nil || tag.RowsAffected() == 0 {
-			return err
-		}
-		_, err = tx.Exec(ctx, insertEvent, leadID, "waiting", "system", `{}`, at)
-		return err
-	})
+	tag, err := s.db.Pool.Exec(ctx, `WITH queued AS (
+			UPDATE leads SET waiting = true WHERE id = $1 AND NOT waiting AND claimed_at IS NULL
+			RETURNING id)
+		INSERT INTO events (lead_id, kind, actor, data, created_at)
+		SELECT id, 'waiting', 'system', '{}'::jsonb, $2::timestamptz FROM queued`, leadID, at)
 	if err != nil {
 		return fmt.Errorf("set waiting: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("set waiting: %w", crm.Errorf(crm.ECONFLICT, "lead %d is claimed, queued already or gone", leadID))
 	}
 	return nil
 }

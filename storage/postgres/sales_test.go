@@ -189,7 +189,14 @@ func TestAssignAndWaitingQueue(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []int64{first, second}, w, "oldest first")
 
-	require.NoError(t, b.sales.Assign(ctx, first, b.team[1].ID, b.at, nil))
+	lead, err := b.sales.Assign(ctx, first, b.team[1].ID, b.at, nil)
+	require.NoError(t, err)
+	card, manager, err := b.sales.Card(ctx, first)
+	require.NoError(t, err)
+	require.Equal(t, b.team[1].ID, manager)
+	require.False(t, card.Waiting, "no longer waiting")
+	require.Equal(t, card.Lead, *lead, "the lead as a read gives it")
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM events WHERE lead_id = $1 AND kind = 'assigned' AND data->>'manager_id' = $2`, first, itoa(b.team[1].ID)))
 	w, err = b.sales.Waiting(ctx)
 	require.NoError(t, err)
 	require.Equal(t, []int64{second}, w)
@@ -204,7 +211,28 @@ func TestAssignAndWaitingQueue(t *testing.T) {
 	require.Equal(t, crm.EFORBIDDEN, crm.ErrorCode(err), "assigned to Boris")
 	_, err = b.sales.Act(ctx, crm.Action{LeadID: first, Kind: crm.ActClaim, By: b.team[1], At: b.at}, false, nil)
 	require.NoError(t, err)
-	require.Equal(t, crm.ECONFLICT, crm.ErrorCode(b.sales.Assign(ctx, first, b.team[2].ID, b.at, nil)))
+	_, err = b.sales.Assign(ctx, first, b.team[2].ID, b.at, nil)
+	require.Equal(t, crm.ECONFLICT, crm.ErrorCode(err))
+	_, err = b.sales.Assign(ctx, 1<<40, b.team[2].ID, b.at, nil)
+	require.Equal(t, crm.ECONFLICT, crm.ErrorCode(err), "gone")
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM events WHERE lead_id = $1 AND kind = 'assigned'`, first), "no event for a refused assignment")
+
+	// Queued once: a lead already waiting, or claimed, is not queued
+	// again (ECONFLICT), and gets no second event.
+	require.Equal(t, crm.ECONFLICT, crm.ErrorCode(b.sales.SetWaiting(ctx, second, b.at)))
+	require.Equal(t, crm.ECONFLICT, crm.ErrorCode(b.sales.SetWaiting(ctx, first, b.at)))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM events WHERE lead_id = $1 AND kind = 'waiting'`, second))
+
+	// The queue's sweep assigns with the card's redraw, in one
+	// transaction; a refused assignment queues nothing.
+	job := crm.Job{Kind: crm.JobCardUpdate, LeadID: second, Key: "assigned@1"}
+	lead, err = b.sales.Assign(ctx, second, b.team[2].ID, b.at.Add(time.Minute), []crm.Job{job})
+	require.NoError(t, err)
+	require.Equal(t, b.at.Add(time.Minute), lead.UpdatedAt)
+	_, err = b.sales.Assign(ctx, first, b.team[2].ID, b.at, []crm.Job{{Kind: crm.JobCardUpdate, LeadID: first, Key: "assigned@2"}})
+	require.Equal(t, crm.ECONFLICT, crm.ErrorCode(err))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM river_job WHERE args->>'job' = 'card_update'`))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM river_job WHERE args->>'job' = 'card_update' AND (args->>'lead_id')::bigint = $1`, second))
 }
 
 // TestLargestAmountFitsTheColumn pins crm.MaxAmount to leads.amount: the
@@ -289,7 +317,7 @@ func TestCardRefFirstPostWins(t *testing.T) {
 	for i := range n {
 		require.NoError(t, errs[i])
 	}
-	refs, err := b.sales.CardRefs(ctx, id)
+	_, _, refs, err := b.sales.CardWithRefs(ctx, id)
 	require.NoError(t, err)
 	require.Len(t, refs, 1)
 	for i := range n {
