@@ -264,6 +264,9 @@ func (sb *sideBySide) measure(ctx context.Context, b *bench, name, app string, u
 		}
 		return pids
 	}
+	if err := postgrestest.Settle(ctx, b.dbURL); err != nil {
+		sb.logf("%s: settling PostgreSQL before the run: %v", name, err)
+	}
 	from := takeSideSample(botCPU, backends)
 	res := gen.run(ctx)
 	if settle != nil {
