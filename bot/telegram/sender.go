@@ -176,7 +176,11 @@ func (s *Sender) send(ctx context.Context, wr *WebhookReply, m bot.Message, rese
 	if m.EditMessageID != 0 {
 		return m.EditMessageID, nil
 	}
-	var sent tgbotapi.Message
+	// Only the id is read: decoding the whole Message (sender, chat,
+	// entities, markup) cost more than the rest of the call's handling.
+	var sent struct {
+		MessageID int `json:"message_id"`
+	}
 	if err := json.Unmarshal(resp.Result, &sent); err != nil || sent.MessageID == 0 {
 		// Telegram took the message; failing now would make the caller
 		// send it again.
