@@ -165,7 +165,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	fs.StringVar(&so.Node, "node", "node", "with --side-by-side: the node binary the peer runs on")
 	fs.IntVar(&so.Runs, "runs", 1, "with --side-by-side: pairs of runs, the order alternating")
 	fs.IntVar(&so.PeerRedisDB, "peer-redis-db", 8, "with --side-by-side: the Redis database of the peer's sessions")
-	fs.StringVar(&so.Against, "against", "", "with --side-by-side: another voronka binary to run in the peer's place (before/after a change)")
+	fs.StringVar(&so.Against, "against", "", "with --side-by-side: another voronka binary to run in the peer's place (before/after a change; every part's schema is migrated with this bench's migrations)")
 	fs.BoolVar(&so.PeerWebhookReply, "peer-webhook-reply", true, "with --side-by-side: let the peer answer in the webhook's 200 body (PEER_WEBHOOK_REPLY=1)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -52,7 +52,11 @@ type sideOptions struct {
 	PeerWebhookReply bool   `json:"peer_webhook_reply"`
 	// Against, when set, is another voronka binary (main's, say) run in
 	// the peer's place, reported as "against": a change measured before
-	// and after in one run, under the same generator and load.
+	// and after in one run, under the same generator and load. The bench
+	// migrates every part's schema with its own migrations: an older
+	// build runs on that schema, newer tables and indexes included (so a
+	// migration's own effect is not in such a comparison), and a build
+	// with migrations the bench does not have refuses to serve.
 	Against string `json:"against,omitempty"`
 }
 
