@@ -2,12 +2,13 @@ package postgres
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/voronka/voronka/storage/internal/batch"
 )
 
 // maxGroup is the most answers written in one round trip and one commit.
@@ -35,12 +36,10 @@ type groupedAnswer struct {
 // load nothing waits, since a lone answer finds a free slot and goes at
 // once, alone.
 //
-// There is no long-lived goroutine. An answer that finds fewer than limit
-// groups in flight writes groups itself until its own is done, then hands
-// what is still queued to a goroutine that writes until the queue is
-// empty, so no customer's update waits on other customers' answers longer
-// than its own group. Whenever the queue is not empty, a writer is
-// running.
+// The queue and its writers are a batch.Group: an answer that finds a
+// writer's slot free writes groups itself until its own is done, so no
+// customer's update waits on other customers' answers longer than its own
+// group.
 //
 // A group is one implicit transaction: if any statement in it fails, none
 // is kept, and each answer is written again alone, so that one bad answer
@@ -50,17 +49,15 @@ type groupedAnswer struct {
 // exactly as a redelivered update would.
 type answerGroup struct {
 	pool  *pgxpool.Pool
-	limit int
-
-	mu      sync.Mutex
-	queue   []*groupedAnswer
-	running int
+	batch *batch.Group[*groupedAnswer]
 	// groups counts the groups of more than one answer kept, for tests.
 	groups atomic.Int64
 }
 
 func newAnswerGroup(pool *pgxpool.Pool, limit int) *answerGroup {
-	return &answerGroup{pool: pool, limit: max(limit, 1)}
+	g := &answerGroup{pool: pool}
+	g.batch = batch.New(limit, maxGroup, func(b []*groupedAnswer) { g.write(context.Background(), b) })
+	return g
 }
 
 // do writes one answer (saveAnswerSQL with args) in some group and scans
@@ -68,16 +65,7 @@ func newAnswerGroup(pool *pgxpool.Pool, limit int) *answerGroup {
 // group has been written, or when ctx ends (the write may still happen).
 func (g *answerGroup) do(ctx context.Context, args []any, contactID, answerID **int64) error {
 	a := &groupedAnswer{args: args, done: make(chan struct{})}
-	g.mu.Lock()
-	g.queue = append(g.queue, a)
-	write := g.running < g.limit
-	if write {
-		g.running++
-	}
-	g.mu.Unlock()
-	if write {
-		g.writeUntil(ctx, a)
-	}
+	g.batch.Do(a, a.done)
 	select {
 	case <-a.done:
 	case <-ctx.Done():
@@ -85,61 +73,6 @@ func (g *answerGroup) do(ctx context.Context, args []any, contactID, answerID **
 	}
 	*contactID, *answerID = a.contactID, a.answerID
 	return a.err
-}
-
-// writeUntil writes groups until own is done, then leaves the rest of the
-// queue, if any, to drain with its writer's slot.
-func (g *answerGroup) writeUntil(ctx context.Context, own *groupedAnswer) {
-	ctx = context.WithoutCancel(ctx)
-	for {
-		batch := g.take()
-		if batch == nil {
-			return
-		}
-		g.write(ctx, batch)
-		select {
-		case <-own.done:
-			g.mu.Lock()
-			if len(g.queue) == 0 {
-				g.running--
-				g.mu.Unlock()
-				return
-			}
-			g.mu.Unlock()
-			go g.drain()
-			return
-		default:
-		}
-	}
-}
-
-// drain writes groups until the queue is empty.
-func (g *answerGroup) drain() {
-	for {
-		batch := g.take()
-		if batch == nil {
-			return
-		}
-		g.write(context.Background(), batch)
-	}
-}
-
-// take removes the next group from the queue, or gives up the writer's
-// slot and returns nil when the queue is empty.
-func (g *answerGroup) take() []*groupedAnswer {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if len(g.queue) == 0 {
-		g.running--
-		return nil
-	}
-	n := min(len(g.queue), maxGroup)
-	batch := make([]*groupedAnswer, n)
-	copy(batch, g.queue)
-	rest := copy(g.queue, g.queue[n:])
-	clear(g.queue[rest:])
-	g.queue = g.queue[:rest]
-	return batch
 }
 
 // write sends a group and marks each of its answers done.

@@ -11,7 +11,9 @@ import (
 func (t *Turn) StopRenewalForTest() { t.stopRenewal() }
 
 // ScriptGroupForTest runs script calls through a group of limit senders,
-// as the gate's calls go.
-func ScriptGroupForTest(s *Store, limit int) func(ctx context.Context, script *goredis.Script, keys []string, args ...any) *goredis.Cmd {
-	return newScriptGroup(s.rdb, limit).run
+// as the gate's calls go; hold makes them queue until release (see
+// batch.Group.Hold), queued is how many wait.
+func ScriptGroupForTest(s *Store, limit int) (run func(ctx context.Context, script *goredis.Script, keys []string, args ...any) *goredis.Cmd, hold func() (release func()), queued func() int) {
+	g := newScriptGroup(s.rdb, limit)
+	return g.run, g.batch.Hold, g.batch.Queued
 }

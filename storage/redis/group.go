@@ -3,10 +3,11 @@ package redis
 import (
 	"context"
 	"strings"
-	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/voronka/voronka/storage/internal/batch"
 )
 
 // maxScriptGroup is the most script calls sent in one pipeline.
@@ -31,16 +32,13 @@ type scriptCall struct {
 // whole group. On a machine where the bot and Redis share two cores, a
 // round trip's system calls (the bot's write and read, Redis's read and
 // write, the wake-ups between) cost more than the script, and every
-// customer update makes two or three of them (Enter, Commit, Release);
-// docs/benchmarks.md has the figures.
+// customer update makes two of them (Enter, Commit); docs/benchmarks.md
+// has the figures.
 //
-// It works as the answers' group in storage/postgres does, with no
-// long-lived goroutine: a call that finds fewer than limit pipelines in
-// flight sends pipelines itself until its own call is answered, then
-// hands what is still queued to a goroutine that sends until the queue is
-// empty. Under light load every call finds a free slot and goes at once,
-// alone; under load, the calls that arrive while the slots are busy go
-// together in the next pipeline.
+// The queue and its senders are a batch.Group, as the answers' group in
+// storage/postgres is: under light load every call finds a free slot and
+// goes at once, alone; under load, the calls that arrive while the slots
+// are busy go together in the next pipeline.
 //
 // Each call in a pipeline succeeds or fails on its own, as it would
 // alone. A script Redis does not know (restarted, SCRIPT FLUSH) is
@@ -48,15 +46,13 @@ type scriptCall struct {
 // context ended while it waited in the queue is not sent at all.
 type scriptGroup struct {
 	rdb   goredis.UniversalClient
-	limit int
-
-	mu      sync.Mutex
-	queue   []*scriptCall
-	running int
+	batch *batch.Group[*scriptCall]
 }
 
 func newScriptGroup(rdb goredis.UniversalClient, limit int) *scriptGroup {
-	return &scriptGroup{rdb: rdb, limit: max(limit, 1)}
+	g := &scriptGroup{rdb: rdb}
+	g.batch = batch.New(limit, maxScriptGroup, g.send)
+	return g
 }
 
 // run is script.Run(ctx, rdb, keys, args...) through the group. It returns
@@ -64,16 +60,7 @@ func newScriptGroup(rdb goredis.UniversalClient, limit int) *scriptGroup {
 // then, as a call cut off by its deadline may have been).
 func (g *scriptGroup) run(ctx context.Context, script *goredis.Script, keys []string, args ...any) *goredis.Cmd {
 	c := &scriptCall{ctx: ctx, script: script, keys: keys, args: args, done: make(chan struct{})}
-	g.mu.Lock()
-	g.queue = append(g.queue, c)
-	send := g.running < g.limit
-	if send {
-		g.running++
-	}
-	g.mu.Unlock()
-	if send {
-		g.sendUntil(c)
-	}
+	g.batch.Do(c, c.done)
 	select {
 	case <-c.done:
 		return c.cmd
@@ -82,60 +69,6 @@ func (g *scriptGroup) run(ctx context.Context, script *goredis.Script, keys []st
 		cmd.SetErr(ctx.Err())
 		return cmd
 	}
-}
-
-// sendUntil sends pipelines until own is answered, then leaves the rest
-// of the queue, if any, to a goroutine with its sender's slot.
-func (g *scriptGroup) sendUntil(own *scriptCall) {
-	for {
-		batch := g.take()
-		if batch == nil {
-			return
-		}
-		g.send(batch)
-		select {
-		case <-own.done:
-			g.mu.Lock()
-			if len(g.queue) == 0 {
-				g.running--
-				g.mu.Unlock()
-				return
-			}
-			g.mu.Unlock()
-			go g.drain()
-			return
-		default:
-		}
-	}
-}
-
-// drain sends pipelines until the queue is empty.
-func (g *scriptGroup) drain() {
-	for {
-		batch := g.take()
-		if batch == nil {
-			return
-		}
-		g.send(batch)
-	}
-}
-
-// take removes the next pipeline's calls from the queue, or gives up the
-// sender's slot and returns nil when the queue is empty.
-func (g *scriptGroup) take() []*scriptCall {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if len(g.queue) == 0 {
-		g.running--
-		return nil
-	}
-	n := min(len(g.queue), maxScriptGroup)
-	batch := make([]*scriptCall, n)
-	copy(batch, g.queue)
-	rest := copy(g.queue, g.queue[n:])
-	clear(g.queue[rest:])
-	g.queue = g.queue[:rest]
-	return batch
 }
 
 // send makes batch's calls, as one pipeline when there are several, and

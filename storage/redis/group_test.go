@@ -17,25 +17,17 @@ import (
 	"github.com/voronka/voronka/storage/redis/redistest"
 )
 
-// pipeCounter counts the pipelines sent and the largest one, and holds
-// the first single call for a moment, so that the calls started with it
-// queue behind it.
-type pipeCounter struct {
-	pipelines, largest atomic.Int64
-	held               atomic.Bool
-}
+// pipeCounter counts the pipelines of script calls sent and the largest
+// one.
+type pipeCounter struct{ pipelines, largest atomic.Int64 }
 
-func (c *pipeCounter) DialHook(next goredis.DialHook) goredis.DialHook { return next }
-func (c *pipeCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
-	return func(ctx context.Context, cmd goredis.Cmder) error {
-		if c.held.CompareAndSwap(false, true) {
-			time.Sleep(50 * time.Millisecond)
-		}
-		return next(ctx, cmd)
-	}
-}
+func (c *pipeCounter) DialHook(next goredis.DialHook) goredis.DialHook          { return next }
+func (c *pipeCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook { return next }
 func (c *pipeCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		if len(cmds) == 0 || cmds[0].Name() != "evalsha" {
+			return next(ctx, cmds) // the connection's own handshake
+		}
 		c.pipelines.Add(1)
 		for {
 			l := c.largest.Load()
@@ -48,15 +40,16 @@ func (c *pipeCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) gore
 }
 
 // TestScriptGroupPipelinesConcurrentCalls: calls made while the group's
-// sender is busy go to Redis together, each gets its own answer, a script
-// Redis has never seen (NOSCRIPT in the pipeline) still runs once, and a
-// call whose context ended before it was sent is not sent.
+// sender is busy go to Redis together (at most 32 a pipeline), each gets
+// its own answer, a script Redis has never seen (NOSCRIPT in the
+// pipeline) still runs once, and a call whose context ended before it was
+// sent is not sent.
 func TestScriptGroupPipelinesConcurrentCalls(t *testing.T) {
 	t.Parallel()
 	s, rdb, prefix := redistest.NewStore(t)
 	counter := &pipeCounter{}
 	rdb.AddHook(counter)
-	run := redis.ScriptGroupForTest(s, 1)
+	run, hold, queued := redis.ScriptGroupForTest(s, 1)
 	var salt [8]byte
 	_, _ = rand.Read(salt[:])
 	// A script new to this Redis (its comment is random): the first
@@ -64,6 +57,7 @@ func TestScriptGroupPipelinesConcurrentCalls(t *testing.T) {
 	script := goredis.NewScript("-- " + hex.EncodeToString(salt[:]) + "\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])")
 
 	const n = 200
+	release := hold()
 	var wg sync.WaitGroup
 	got := make([]int64, n)
 	errs := make([]error, n)
@@ -74,6 +68,8 @@ func TestScriptGroupPipelinesConcurrentCalls(t *testing.T) {
 			got[i], errs[i] = run(t.Context(), script, []string{prefix + "g:" + strconv.Itoa(i)}, i+1).Int64()
 		}()
 	}
+	require.Eventually(t, func() bool { return queued() == n }, 10*time.Second, time.Millisecond)
+	release()
 	wg.Wait()
 	for i := range n {
 		require.NoError(t, errs[i], "call %d", i)
@@ -82,8 +78,8 @@ func TestScriptGroupPipelinesConcurrentCalls(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, int64(i+1), v, "call %d ran exactly once", i)
 	}
-	require.Positive(t, counter.pipelines.Load(), "the calls queued behind the first went as pipelines")
-	require.Greater(t, counter.largest.Load(), int64(1))
+	require.Equal(t, int64(7), counter.pipelines.Load(), "200 queued calls: six pipelines of 32 and one of 8")
+	require.Equal(t, int64(32), counter.largest.Load())
 
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
