@@ -30,7 +30,7 @@ import (
 //
 // (Commit and Release are still there apart, for callers that hold the
 // chat while they reply.) The script calls of concurrent updates go to
-// Redis together, one pipeline at a time (group.go).
+// Redis together as pipelines, two at most in flight (group.go).
 //
 // Taking the session out, rather than reading it, is what makes a crash
 // harmless: if the replica dies mid-update, the chat has no session, and
