@@ -211,7 +211,7 @@ func Settle(ctx context.Context, url string) error {
 	if err := onConn(ctx, url, `VACUUM pg_catalog.pg_attribute, pg_catalog.pg_depend, pg_catalog.pg_class,
 		pg_catalog.pg_index, pg_catalog.pg_constraint, pg_catalog.pg_type, pg_catalog.pg_attrdef,
 		pg_catalog.pg_trigger, pg_catalog.pg_namespace, pg_catalog.pg_sequence, pg_catalog.pg_statistic,
-		pg_catalog.pg_description, pg_catalog.pg_proc`); err != nil {
+		pg_catalog.pg_description, pg_catalog.pg_proc, pg_catalog.pg_enum`); err != nil {
 		return fmt.Errorf("vacuum the catalogs: %w", err)
 	}
 	return onConn(ctx, url, `CHECKPOINT`)
