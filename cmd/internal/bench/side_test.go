@@ -55,6 +55,9 @@ func TestSideBySide(t *testing.T) {
 		require.Positive(t, r.ReplyP50Ms, r.Bot)
 		require.Positive(t, r.CPU.Bot, "%s: its processes' CPU is counted", r.Bot)
 		require.Len(t, r.Finals, 1, "%s: one closing message: %v", r.Bot, r.Finals)
+		require.InDelta(t, 1.0, min(r.Calls["sendMessage"], 1.0), 1e-9, "%s: a question an update at least: %v", r.Bot, r.Calls)
+		require.Positive(t, r.InBody, "%s: some calls rode in the webhook's 200", r.Bot)
+		require.LessOrEqual(t, r.InBody, 1.0, "%s: one call a 200 at most", r.Bot)
 	}
 }
 
