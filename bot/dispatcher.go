@@ -35,7 +35,7 @@ type Turn interface {
 	// Commit stores the new session (nil drops it) and marks the update
 	// handled; the chat stays held.
 	Commit(ctx context.Context, session []byte, sessionTTL, keep time.Duration) error
-	// Release lets go of the chat after a Commit (or CommitReserve);
+	// Release lets go of the chat after a Commit;
 	// Abort after a failure, unmarking the update so that its
 	// redelivery is handled.
 	Release(ctx context.Context) error
@@ -154,9 +154,10 @@ func (d *Dispatcher) late(u Update, s *session) bool {
 // or reserved.
 type ReservingTurn interface {
 	Turn
-	// CommitReserveRelease is CommitReserve that also lets go of the
-	// chat, as the dispatcher's commit does (see Handle for why the
-	// replies need no lock). Release then only ends the turn.
+	// CommitReserveRelease is Commit, the reply's reservation in the
+	// buckets and the chat's release in one call, the dispatcher's commit
+	// (see Handle for why the replies need no lock). Release then only
+	// ends the turn.
 	CommitReserveRelease(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []Bucket) ([][]time.Duration, error)
 }
 

@@ -347,7 +347,7 @@ func (s *Sales) Run(ctx context.Context, job Job) error {
 // only when the lead changed under it, so the card posted is the one a
 // read after routing would give, without that round trip.
 func (s *Sales) alert(ctx context.Context, leadID int64, retried bool) error {
-	var r read
+	var r storedCard
 	var err error
 	if r.card, r.assignee, r.refs, err = s.store.CardWithRefs(ctx, leadID); err != nil {
 		return err
@@ -407,10 +407,10 @@ func (s *Sales) postCard(ctx context.Context, n SalesNotifier, card *LeadCard, r
 	return s.store.SaveCardRef(ctx, post)
 }
 
-// read is a lead's card as the store read it (CardWithRefs): the facts
+// storedCard is a lead's card as the store read it (CardWithRefs): the facts
 // present turns into the card the team sees, the assignee's id and the
 // card's references.
-type read struct {
+type storedCard struct {
 	card     *LeadCard
 	assignee int64
 	refs     map[string]string
@@ -421,7 +421,7 @@ type read struct {
 // it, no longer waiting, with its rep; or waiting. Should the lead have
 // changed since r was read (claimed or queued meanwhile: ECONFLICT), r
 // is read again, as the card now is.
-func (s *Sales) route(ctx context.Context, r *read, now time.Time) error {
+func (s *Sales) route(ctx context.Context, r *storedCard, now time.Time) error {
 	c := r.card
 	load, err := s.store.OpenLoad(ctx)
 	if err != nil {

@@ -111,7 +111,7 @@ var commitScript = goredis.NewScript(commitLua + "\nreturn 1")
 
 // commitReserveScript is the commit and then reserveLua in one round
 // trip: the update's replies go out right after its commit, so their
-// rate-limit slots are reserved with it (see Turn.CommitReserve). KEYS
+// rate-limit slots are reserved with it (see Turn.CommitReserveRelease). KEYS
 // and ARGV are commitLua's, then the buckets' keys and their (interval,
 // burst, slots).
 var commitReserveScript = goredis.NewScript(commitLua + "\nlocal k0, a0 = 3, 7" + reserveLua)
@@ -254,35 +254,22 @@ func (t *Turn) commitArgs(session []byte, sessionTTL, keep time.Duration, releas
 	return []any{t.token, session, sessionTTL.Milliseconds(), keep.Milliseconds(), hasID, drop, rel}
 }
 
-// CommitReserve is Commit and Store.ReserveAll of buckets in one round
-// trip, for the replies that go out right after the commit while the chat
-// is still held (Release after them). Both happen or, if the script
-// fails, neither.
-func (t *Turn) CommitReserve(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []Bucket) ([][]time.Duration, error) {
-	return t.commitReserve(ctx, session, sessionTTL, keep, buckets, false)
-}
-
-// CommitReserveRelease is CommitReserve that also lets go of the chat, in
-// the same round trip: for an update whose reply makes no call while the
-// chat is held (it rides on the webhook response), so that the update
-// costs two round trips here. Release after it only ends the turn.
+// CommitReserveRelease is Commit, Store.ReserveAll of buckets and the
+// chat's release in one round trip: the update's replies go out right
+// after it, and their order needs no lock (bot.Dispatcher.Handle), so an
+// update costs two round trips here. Commit, reservation and release all
+// happen or, if the script fails, none does. Release after it only ends
+// the turn.
 func (t *Turn) CommitReserveRelease(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []Bucket) ([][]time.Duration, error) {
-	waits, err := t.commitReserve(ctx, session, sessionTTL, keep, buckets, true)
-	if err == nil {
-		t.stopRenewal()
-		t.released = true
-	}
-	return waits, err
-}
-
-func (t *Turn) commitReserve(ctx context.Context, session []byte, sessionTTL, keep time.Duration, buckets []Bucket, release bool) ([][]time.Duration, error) {
 	keys, args, idx := t.s.bucketArgs(buckets)
 	keys = append(slices.Clip(t.keys), keys...)
-	args = append(t.commitArgs(session, sessionTTL, keep, release), args...)
+	args = append(t.commitArgs(session, sessionTTL, keep, true), args...)
 	waits, err := t.s.scripts.run(ctx, commitReserveScript, keys, args...).Int64Slice()
 	if err != nil && !errors.Is(err, goredis.Nil) {
 		return nil, fmt.Errorf("commit update: %w", err)
 	}
+	t.stopRenewal()
+	t.released = true
 	return spreadWaits(buckets, idx, waits), nil
 }
 

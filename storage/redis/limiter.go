@@ -50,7 +50,7 @@ func (s *Store) Reserve(ctx context.Context, key string, perSecond float64, burs
 // first a0 (emission interval in µs, burst, slots); k0 and a0 are Lua
 // locals the script sets first. It answers every slot's wait, bucket
 // after bucket. Alone it is ReserveAll; after commitLua it is
-// Turn.CommitReserve.
+// Turn.CommitReserveRelease.
 const reserveLua = `
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])

@@ -297,7 +297,7 @@ func TestCommitReserveIsCommitAndReserveAll(t *testing.T) {
 
 	turn, err := s.Enter(ctx, 9, 43, lease)
 	require.NoError(t, err)
-	waits, err := turn.CommitReserve(ctx, []byte(`{"step":"role"}`), time.Hour, time.Hour, []redis.Bucket{
+	waits, err := turn.CommitReserveRelease(ctx, []byte(`{"step":"role"}`), time.Hour, time.Hour, []redis.Bucket{
 		{Key: "global", PerSecond: 1000, Burst: 10, N: 3},
 		{Key: "chat:43", PerSecond: 1, Burst: 1, N: 2},
 		{Key: "unlimited", PerSecond: 0, N: 2},
@@ -321,7 +321,7 @@ func TestCommitReserveIsCommitAndReserveAll(t *testing.T) {
 	next, err := s.Enter(ctx, 10, 43, lease)
 	require.NoError(t, err)
 	require.JSONEq(t, `{"step":"role"}`, string(next.Session()), "the session is stored")
-	none, err := next.CommitReserve(ctx, nil, time.Hour, time.Hour, nil)
+	none, err := next.CommitReserveRelease(ctx, nil, time.Hour, time.Hour, nil)
 	require.NoError(t, err)
 	require.Empty(t, none)
 	require.NoError(t, next.Release(ctx))
