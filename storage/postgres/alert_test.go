@@ -177,3 +177,31 @@ func TestAlertRoundTrips(t *testing.T) {
 		})
 	}
 }
+
+// TestResumeIsOneRoundTrip: a chat whose session is gone is resumed with
+// one batch (the contact's upsert, its latest lead, that lead's answers),
+// whether the contact is new or has a lead with answers.
+func TestResumeIsOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	db := postgrestest.NewDB(t)
+	tdb, rt := traced(t, db)
+	store := postgres.NewLeadStore(tdb)
+	ctx := t.Context()
+
+	c := &crm.Contact{TelegramUserID: 4242, ChatID: 4242, FirstName: "Анна"}
+	l, _, err := store.Resume(ctx, c)
+	require.NoError(t, err)
+	require.Nil(t, l)
+	require.Equal(t, []string{"batch of 3"}, rt.take(), "a new customer")
+
+	lead := &crm.Lead{ContactID: c.ID, Stage: crm.StageQualifying, Temperature: crm.Cold, FlowID: "qualify", Step: "need"}
+	require.NoError(t, store.CreateLead(ctx, lead))
+	require.NoError(t, store.SaveProgress(ctx, crm.Progress{LeadID: lead.ID, ContactID: c.ID, Stage: crm.StageQualifying,
+		Temperature: crm.Cold, Step: "budget", Answer: &crm.Answer{LeadID: lead.ID, StepID: "need", Kind: "choice", Value: "buy"}}))
+	rt.take()
+	l, answers, err := store.Resume(ctx, &crm.Contact{TelegramUserID: 4242, ChatID: 4242, FirstName: "Анна"})
+	require.NoError(t, err)
+	require.Equal(t, lead.ID, l.ID)
+	require.Len(t, answers, 1)
+	require.Equal(t, []string{"batch of 3"}, rt.take(), "a customer with a lead in progress")
+}
