@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"syscall"
 
@@ -88,9 +87,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if getenv("GOGC") == "" {
 			debug.SetGCPercent(serveGCPercent)
 		}
-		if getenv("GOMAXPROCS") == "" {
-			runtime.GOMAXPROCS(serveProcs(runtime.GOMAXPROCS(0)))
-		}
 		stop, err := app.StartCPUProfile(*profile)
 		if err != nil {
 			return err
@@ -127,18 +123,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 // doubled costs little memory, and every update allocates: the collector
 // took about a twentieth of the server's CPU at 100 (docs/benchmarks.md).
 const serveGCPercent = 200
-
-// serveProcs is the server's GOMAXPROCS, given Go's own default (the
-// CPUs the process may use), unless the environment sets one: half of
-// them, at least one. The bot runs beside its PostgreSQL and Redis (one
-// box, docker-compose.yml), which take about half the CPU of an update;
-// a Go runtime that may run on every CPU keeps waking idle threads to
-// look for work and hands goroutines between them, and on a busy box
-// that costs more than it gains. On the 2-CPU machine of
-// docs/benchmarks.md one P instead of two cut the replica's CPU per
-// update by a fifth and PostgreSQL's by a tenth at the same throughput
-// and reply times. On a machine of its own, set GOMAXPROCS to its CPUs.
-func serveProcs(cpus int) int { return max(1, (cpus+1)/2) }
 
 // isHelp reports whether arg asks for help in any of the spellings
 // people type.

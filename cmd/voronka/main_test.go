@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"os"
-	"runtime"
-	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -49,36 +47,4 @@ func TestHelpListsTheCommands(t *testing.T) {
 	err := run(t.Context(), []string{"serve", "-h"}, getenvOf(nil), strings.NewReader(""), &stdout, &stderr)
 	require.Error(t, err)
 	require.Contains(t, stderr.String(), "-migrate")
-}
-
-// TestServeTakesHalfTheCPUs: serve runs on half the CPUs Go would use
-// (at least one) and collects garbage at GOGC=200, unless the environment
-// sets GOMAXPROCS or GOGC.
-func TestServeTakesHalfTheCPUs(t *testing.T) {
-	procs := runtime.GOMAXPROCS(0)
-	gc := debug.SetGCPercent(100)
-	t.Cleanup(func() {
-		runtime.GOMAXPROCS(procs)
-		debug.SetGCPercent(gc)
-	})
-	for _, c := range []struct {
-		env        map[string]string
-		cpus, want int
-		gcWant     int
-	}{
-		{nil, 4, 2, serveGCPercent},
-		{nil, 3, 2, serveGCPercent},
-		{nil, 2, 1, serveGCPercent},
-		{nil, 1, 1, serveGCPercent},
-		{map[string]string{"GOMAXPROCS": "4", "GOGC": "100"}, 4, 4, 100},
-	} {
-		runtime.GOMAXPROCS(c.cpus)
-		debug.SetGCPercent(100)
-		var stderr bytes.Buffer
-		// No TELEGRAM_TOKEN: serve stops at once with its error.
-		err := run(t.Context(), []string{"serve"}, getenvOf(c.env), strings.NewReader(""), &stderr, &stderr)
-		require.ErrorContains(t, err, "TELEGRAM_TOKEN")
-		require.Equal(t, c.want, runtime.GOMAXPROCS(0), "%d CPUs, env %v", c.cpus, c.env)
-		require.Equal(t, c.gcWant, debug.SetGCPercent(100), "env %v", c.env)
-	}
 }
