@@ -9,13 +9,13 @@ import (
 	"github.com/voronka/voronka/storage/postgres/postgrestest"
 )
 
-// TestAnswersAreHOTUpdates guards migrations 0005 and 0014: the columns
-// every answer changes on its lead (score, step, updated_at), and the one
-// a posted card sets (alerted_at), are in no index of leads — not as a
-// key, an INCLUDE column, an expression or a predicate — so an answer that
-// keeps the stage and temperature, and marking a lead alerted, are
-// heap-only updates, and PostgreSQL writes none of the lead's many index
-// entries again.
+// TestAnswersAreHOTUpdates guards migrations 0005, 0014 and 0015: the
+// columns every answer changes on its lead (score, step, updated_at, and
+// now and then temperature), and the one a posted card sets (alerted_at),
+// are in no index of leads — not as a key, an INCLUDE column, an
+// expression or a predicate — so an answer that keeps the stage, and
+// marking a lead alerted, are heap-only updates, and PostgreSQL writes
+// none of the lead's many index entries again.
 func TestAnswersAreHOTUpdates(t *testing.T) {
 	t.Parallel()
 	db := postgrestest.NewDB(t)
@@ -27,7 +27,7 @@ func TestAnswersAreHOTUpdates(t *testing.T) {
 		JOIN pg_class i ON i.oid = x.indexrelid
 		JOIN pg_attribute a ON a.attrelid = x.indrelid
 		WHERE x.indrelid = 'leads'::regclass
-		  AND a.attname IN ('score', 'step', 'updated_at', 'alerted_at')
+		  AND a.attname IN ('score', 'step', 'updated_at', 'temperature', 'alerted_at')
 		  AND (a.attnum = ANY (x.indkey)
 		       OR coalesce(pg_get_expr(x.indexprs, x.indrelid), '') ~ ('\m' || a.attname || '\M')
 		       OR coalesce(pg_get_expr(x.indpred, x.indrelid), '') ~ ('\m' || a.attname || '\M'))`)
@@ -38,7 +38,7 @@ func TestAnswersAreHOTUpdates(t *testing.T) {
 		return index + "(" + column + ")", err
 	})
 	require.NoError(t, err)
-	require.Empty(t, indexed, "an answer's columns and alerted_at must stay out of the lead's indexes")
+	require.Empty(t, indexed, "an answer's columns, temperature and alerted_at must stay out of the lead's indexes")
 
 	// And PostgreSQL agrees: the update an answer makes is heap-only.
 	var leadID int64
@@ -57,6 +57,15 @@ func TestAnswersAreHOTUpdates(t *testing.T) {
 	require.Equal(t, int64(1), updated)
 	require.Equal(t, int64(1), hot, "the answer's update of its lead is HOT")
 
+	// An answer that warms the lead (cold to warm) keeps it heap-only too.
+	_, err = tx.Exec(ctx, `UPDATE leads SET score = score + 20, temperature = $2, step = 'timeline', updated_at = now() WHERE id = $1`,
+		leadID, crm.Warm)
+	require.NoError(t, err)
+	require.NoError(t, tx.QueryRow(ctx, `SELECT pg_stat_get_xact_tuples_updated('leads'::regclass),
+		pg_stat_get_xact_tuples_hot_updated('leads'::regclass)`).Scan(&updated, &hot))
+	require.Equal(t, int64(2), updated)
+	require.Equal(t, int64(2), hot, "a change of temperature alone is HOT")
+
 	// A qualified hot lead whose card was just posted: the alerted mark.
 	_, err = tx.Exec(ctx, `UPDATE leads SET stage = $2, temperature = $3, qualified_at = now() WHERE id = $1`,
 		leadID, crm.StageQualified, crm.Hot)
@@ -65,6 +74,6 @@ func TestAnswersAreHOTUpdates(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, tx.QueryRow(ctx, `SELECT pg_stat_get_xact_tuples_updated('leads'::regclass),
 		pg_stat_get_xact_tuples_hot_updated('leads'::regclass)`).Scan(&updated, &hot))
-	require.Equal(t, int64(3), updated)
-	require.Equal(t, int64(2), hot, "the qualification writes the indexes; the alerted mark is HOT")
+	require.Equal(t, int64(4), updated)
+	require.Equal(t, int64(3), hot, "the qualification writes the indexes; the alerted mark is HOT")
 }

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -84,7 +85,24 @@ type sideRun struct {
 	// updates whose 200 carried one.
 	Calls  map[string]float64 `json:"bot_api_calls_per_update"`
 	InBody float64            `json:"webhook_body_calls_per_update"`
-	Note   string             `json:"note,omitempty"`
+	// PG is the PostgreSQL work per acknowledged update, off PostgreSQL's
+	// own counters: what the bot asked of it, whatever the machine's speed.
+	PG   sideWork `json:"postgres_work"`
+	Note string   `json:"note,omitempty"`
+}
+
+// sideWork is PostgreSQL's work per acknowledged update: commits (the
+// database's, the bench's own few queries included) and WAL bytes over
+// the part, and what the bot's schema's tables were written
+// (postgrestest.TableWork).
+type sideWork struct {
+	Commits      float64 `json:"commits"`
+	WALBytes     float64 `json:"wal_bytes"`
+	Inserted     float64 `json:"rows_inserted"`
+	Updated      float64 `json:"rows_updated"`
+	HOT          float64 `json:"rows_updated_heap_only"`
+	Deleted      float64 `json:"rows_deleted"`
+	IndexEntries float64 `json:"index_entries_at_most"`
 }
 
 // sideCPU is CPU per acknowledged update, in µs, by process.
@@ -255,8 +273,9 @@ func (sb *sideBySide) newSideBench() (*bench, error) {
 }
 
 // measure drives the bot behind urls with the reactive generator, with
-// the CPU of every process counted, then measures pgbench.
-func (sb *sideBySide) measure(ctx context.Context, b *bench, name, app string, urls []string, base int64, botCPU func() time.Duration, settle func()) sideRun {
+// the CPU of every process counted. It returns PostgreSQL's counters as
+// they stood before the run, for finish.
+func (sb *sideBySide) measure(ctx context.Context, b *bench, name, app string, urls []string, base int64, botCPU func() time.Duration, settle func()) (sideRun, postgrestest.WorkMark) {
 	r := sideRun{Bot: name, Load1: loadAverage(), Customers: sb.o.Customers, Concurrency: sb.o.Concurrency}
 	gen := newReactive(reactiveOptions{Customers: sb.o.Customers, Concurrency: sb.o.Concurrency, ChatBase: base},
 		urls, benchSecret, b.tg)
@@ -270,6 +289,10 @@ func (sb *sideBySide) measure(ctx context.Context, b *bench, name, app string, u
 	}
 	if err := postgrestest.Settle(ctx, b.dbURL); err != nil {
 		sb.logf("%s: settling PostgreSQL before the run: %v", name, err)
+	}
+	mark, err := postgrestest.MarkWork(ctx, b.dbURL)
+	if err != nil {
+		sb.logf("%s: PostgreSQL's counters before the run: %v", name, err)
 	}
 	from := takeSideSample(botCPU, backends)
 	res := gen.run(ctx)
@@ -296,6 +319,28 @@ func (sb *sideBySide) measure(ctx context.Context, b *bench, name, app string, u
 		}
 		r.InBody = float64(res.InBody) / float64(res.Acked)
 	}
+	return r, mark
+}
+
+// finish completes a part once its bot has stopped: PostgreSQL's work
+// since mark (the bot's connections closed, so their statistics are in),
+// then pgbench.
+func (sb *sideBySide) finish(ctx context.Context, b *bench, app string, mark postgrestest.WorkMark, r *sideRun) {
+	if err := postgrestest.NoBackends(ctx, b.dbURL, app, 10*time.Second); err != nil {
+		sb.logf("%s: %v", r.Bot, err)
+	}
+	// The bench's own connections report theirs within a second of idling.
+	time.Sleep(1100 * time.Millisecond)
+	end, err1 := postgrestest.MarkWork(ctx, b.dbURL)
+	tw, err2 := postgrestest.SchemaWork(ctx, b.dbURL, b.id)
+	if err := errors.Join(err1, err2); err != nil {
+		sb.logf("%s: PostgreSQL's counters after the run: %v", r.Bot, err)
+	} else if r.Updates > 0 && mark.WALBytes > 0 {
+		per := func(n int64) float64 { return float64(n) / float64(r.Updates) }
+		r.PG = sideWork{Commits: per(end.Commits - mark.Commits), WALBytes: per(end.WALBytes - mark.WALBytes),
+			Inserted: per(tw.Inserted), Updated: per(tw.Updated), HOT: per(tw.HOT), Deleted: per(tw.Deleted),
+			IndexEntries: per(tw.IndexEntries)}
+	}
 	if sb.o.Limits {
 		if tps, err := b.pgbench(ctx); err != nil {
 			r.Note = "pgbench: " + err.Error()
@@ -303,7 +348,6 @@ func (sb *sideBySide) measure(ctx context.Context, b *bench, name, app string, u
 			r.PGBenchTPS = tps
 		}
 	}
-	return r
 }
 
 // voronka is Voronka's part of a run: its replicas, as the load suite
@@ -345,7 +389,11 @@ func (sb *sideBySide) voronka(ctx context.Context, base int64, prog replicaProgr
 	}
 	// The sales alerts the hot leads queued are part of the job: the CPU
 	// is counted until they are done.
-	return sb.measure(ctx, b, name, b.app, urls, base, botCPU, func() { b.waitJobs(ctx, "cards") }), nil
+	r, mark := sb.measure(ctx, b, name, b.app, urls, base, botCPU, func() { b.waitJobs(ctx, "cards") })
+	b.replicas.stopAll(25 * time.Second)
+	b.replicas = nil
+	sb.finish(ctx, b, b.app, mark, &r)
+	return r, nil
 }
 
 // peer is the grammY peer's part of a run: `node bot.js` with its own
@@ -412,7 +460,7 @@ func (sb *sideBySide) peer(ctx context.Context, base int64) (sideRun, error) {
 		_ = cmd.Wait()
 		close(exited)
 	}()
-	defer func() {
+	stop := sync.OnceFunc(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-exited:
@@ -420,7 +468,8 @@ func (sb *sideBySide) peer(ctx context.Context, base int64) (sideRun, error) {
 			_ = cmd.Process.Kill()
 			<-exited
 		}
-	}()
+	})
+	defer stop()
 	if err := waitPeer(ctx, "http://"+addr+"/", exited); err != nil {
 		return sideRun{}, fmt.Errorf("the peer did not get ready (log: %s): %w", logPath, err)
 	}
@@ -429,7 +478,9 @@ func (sb *sideBySide) peer(ctx context.Context, base int64) (sideRun, error) {
 		st, _ := procStat(pid)
 		return st.own
 	}
-	r := sb.measure(ctx, b, "peer", app, []string{"http://" + addr + "/"}, base, botCPU, nil)
+	r, mark := sb.measure(ctx, b, "peer", app, []string{"http://" + addr + "/"}, base, botCPU, nil)
+	stop()
+	sb.finish(ctx, b, app, mark, &r)
 	if !sb.o.Keep {
 		if err := deletePeerKeys(context.WithoutCancel(ctx), peerRedis, base, sb.o.Customers); err != nil {
 			sb.logf("peer: delete its Redis keys: %v", err)
@@ -497,6 +548,12 @@ func printSide(w io.Writer, runs []sideRun, o benchOptions) {
 	fmt.Fprintf(w, "\nBot API calls per update (in a webhook's 200 / all, by method):\n")
 	for _, r := range runs {
 		fmt.Fprintf(w, "%-4d %-8s %.2f / %.2f  %s\n", r.Run, r.Bot, r.InBody, sum(r.Calls), callsText(r.Calls))
+	}
+	fmt.Fprintf(w, "\nPostgreSQL's work per update (its own counters; index entries at most, a partial index skips rows):\n")
+	fmt.Fprintf(w, "%-4s %-8s %8s %8s %9s %8s %8s %8s %8s\n", "run", "bot", "commits", "WAL B", "inserted", "updated", "(HOT)", "deleted", "index")
+	for _, r := range runs {
+		p := r.PG
+		fmt.Fprintf(w, "%-4d %-8s %8.2f %8.0f %9.2f %8.2f %8.2f %8.2f %8.2f\n", r.Run, r.Bot, p.Commits, p.WALBytes, p.Inserted, p.Updated, p.HOT, p.Deleted, p.IndexEntries)
 	}
 	med := func(bot string, f func(sideRun) float64) float64 {
 		var v []float64

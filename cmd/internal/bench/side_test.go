@@ -58,7 +58,25 @@ func TestSideBySide(t *testing.T) {
 		require.InDelta(t, 1.0, min(r.Calls["sendMessage"], 1.0), 1e-9, "%s: a question an update at least: %v", r.Bot, r.Calls)
 		require.Positive(t, r.InBody, "%s: some calls rode in the webhook's 200", r.Bot)
 		require.LessOrEqual(t, r.InBody, 1.0, "%s: one call a 200 at most", r.Bot)
+		require.Positive(t, r.PG.Commits, "%s: its commits are counted", r.Bot)
+		require.Positive(t, r.PG.WALBytes, "%s: its WAL is counted", r.Bot)
+		require.GreaterOrEqual(t, r.PG.IndexEntries, r.PG.Inserted, "%s: every row inserted has a primary key", r.Bot)
+		require.LessOrEqual(t, r.PG.HOT, r.PG.Updated, r.Bot)
 	}
+	// The peer's writes, as bot.js makes them: a lead row at /start and an
+	// answer row for each of the six answers (seven rows a dialogue of
+	// seven updates), and one update of the lead at the end; its tables
+	// have their primary keys only.
+	peer := runs[1]
+	require.Equal(t, "peer", peer.Bot)
+	require.InDelta(t, 1.0, peer.PG.Inserted, 1e-9, "%+v", peer.PG)
+	require.InDelta(t, 1.0/7, peer.PG.Updated, 1e-9, "%+v", peer.PG)
+	require.InDelta(t, peer.PG.Inserted+peer.PG.Updated-peer.PG.HOT, peer.PG.IndexEntries, 1e-9, "%+v", peer.PG)
+	// Voronka's: every answer a row and a heap-only update of its lead,
+	// and more around them (the contact, the lead, events, the card).
+	vk := runs[0]
+	require.Greater(t, vk.PG.Inserted, 1.0, "%+v", vk.PG)
+	require.Greater(t, vk.PG.HOT, 0.5, "%+v", vk.PG)
 }
 
 // The answering rule, on what each bot sends.

@@ -216,3 +216,78 @@ func Settle(ctx context.Context, url string) error {
 	}
 	return onConn(ctx, url, `CHECKPOINT`)
 }
+
+// WorkMark is where PostgreSQL's own counters stood at a moment: the
+// WAL's position in bytes and the database's committed transactions.
+// Two marks around a run give the WAL it wrote and the commits it made
+// (the bench's own few queries in between included).
+type WorkMark struct {
+	WALBytes int64
+	Commits  int64
+}
+
+// MarkWork reads the WAL's position and the current database's commits.
+// A backend reports its commits to the statistics when it goes idle for
+// a while or exits, so a mark after a run is taken once the run's
+// connections have closed (NoBackends).
+func MarkWork(ctx context.Context, url string) (WorkMark, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return WorkMark{}, fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var m WorkMark
+	err = conn.QueryRow(ctx, `
+		SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, xact_commit
+		FROM pg_stat_database WHERE datname = current_database()`).Scan(&m.WALBytes, &m.Commits)
+	return m, err
+}
+
+// NoBackends waits until no connection named app is left, or wait has
+// passed: a closed connection's server process reports its statistics
+// as it exits.
+func NoBackends(ctx context.Context, url, app string, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for {
+		pids, err := BackendPIDs(ctx, url, app)
+		if err != nil || len(pids) == 0 {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d connections of %s still open after %s", len(pids), app, wait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// TableWork is what the tables of a schema were written, by PostgreSQL's
+// statistics: rows inserted, updated (HOT: heap-only, no index touched)
+// and deleted, and the index entries those writes made at most (each
+// inserted row and each update that was not heap-only, times its table's
+// indexes; a partial index skips the rows outside it).
+type TableWork struct {
+	Inserted, Updated, HOT, Deleted, IndexEntries int64
+}
+
+// SchemaWork reads TableWork for schema. Read it once the writers'
+// connections have closed (NoBackends): a live backend reports late.
+func SchemaWork(ctx context.Context, url, schema string) (TableWork, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return TableWork{}, fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var w TableWork
+	err = conn.QueryRow(ctx, `
+		SELECT coalesce(sum(n_tup_ins), 0)::bigint, coalesce(sum(n_tup_upd), 0)::bigint,
+			coalesce(sum(n_tup_hot_upd), 0)::bigint, coalesce(sum(n_tup_del), 0)::bigint,
+			coalesce(sum((n_tup_ins + n_tup_upd - n_tup_hot_upd)
+				* (SELECT count(*) FROM pg_index i WHERE i.indrelid = s.relid)), 0)::bigint
+		FROM pg_stat_user_tables s WHERE schemaname = $1`, schema).
+		Scan(&w.Inserted, &w.Updated, &w.HOT, &w.Deleted, &w.IndexEntries)
+	return w, err
+}
