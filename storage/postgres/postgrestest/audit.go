@@ -231,16 +231,21 @@ type WorkMark struct {
 // a while or exits, so a mark after a run is taken once the run's
 // connections have closed (NoBackends).
 func MarkWork(ctx context.Context, url string) (WorkMark, error) {
+	var m WorkMark
+	err := rowOnConn(ctx, url, `
+		SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, xact_commit
+		FROM pg_stat_database WHERE datname = current_database()`, nil, &m.WALBytes, &m.Commits)
+	return m, err
+}
+
+// rowOnConn scans the one row of sql into dest, on a connection of its own.
+func rowOnConn(ctx context.Context, url, sql string, args []any, dest ...any) error {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		return WorkMark{}, fmt.Errorf("connect: %w", err)
+		return fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	var m WorkMark
-	err = conn.QueryRow(ctx, `
-		SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, xact_commit
-		FROM pg_stat_database WHERE datname = current_database()`).Scan(&m.WALBytes, &m.Commits)
-	return m, err
+	return conn.QueryRow(ctx, sql, args...).Scan(dest...)
 }
 
 // NoBackends waits until no connection named app is left, or wait has
@@ -276,18 +281,13 @@ type TableWork struct {
 // SchemaWork reads TableWork for schema. Read it once the writers'
 // connections have closed (NoBackends): a live backend reports late.
 func SchemaWork(ctx context.Context, url, schema string) (TableWork, error) {
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		return TableWork{}, fmt.Errorf("connect: %w", err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
 	var w TableWork
-	err = conn.QueryRow(ctx, `
+	err := rowOnConn(ctx, url, `
 		SELECT coalesce(sum(n_tup_ins), 0)::bigint, coalesce(sum(n_tup_upd), 0)::bigint,
 			coalesce(sum(n_tup_hot_upd), 0)::bigint, coalesce(sum(n_tup_del), 0)::bigint,
 			coalesce(sum((n_tup_ins + n_tup_upd - n_tup_hot_upd)
 				* (SELECT count(*) FROM pg_index i WHERE i.indrelid = s.relid)), 0)::bigint
-		FROM pg_stat_user_tables s WHERE schemaname = $1`, schema).
-		Scan(&w.Inserted, &w.Updated, &w.HOT, &w.Deleted, &w.IndexEntries)
+		FROM pg_stat_user_tables s WHERE schemaname = $1`, []any{schema},
+		&w.Inserted, &w.Updated, &w.HOT, &w.Deleted, &w.IndexEntries)
 	return w, err
 }
